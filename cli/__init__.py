@@ -1,0 +1,1 @@
+"""The headless command line (for administrators and scripts). Never imports ui or Qt."""

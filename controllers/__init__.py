@@ -1,0 +1,1 @@
+"""Use cases and rules over a database session. Never imports ui or Qt."""

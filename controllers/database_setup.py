@@ -1,0 +1,66 @@
+"""Opening the database in force and bringing its schema up to date."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from models.database import (
+    Database,
+    DatabaseError,
+    describe_connect_error,
+    make_engine,
+    resolve_url,
+)
+from models.migrate import NewerSchemaError, current_revision, head_revision, upgrade
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class OpenResult:
+    database: Database
+    upgraded_from: str | None = None
+    backup_path: Path | None = None
+    created: bool = False
+
+
+def connect(raw_url: str | None = None) -> Database:
+    """Connect to the database in force (``--db`` > ``RECTIFY_DB_URL`` > default SQLite).
+
+    Raises :class:`DatabaseError` with a message for the clerk when it cannot be reached.
+    """
+    url = resolve_url(raw_url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as exc:
+        engine.dispose()
+        raise DatabaseError(describe_connect_error(exc.orig or exc, engine.url)) from None
+    return Database.from_engine(engine)
+
+
+def open_database(raw_url: str | None = None, *, migrate: bool = True) -> OpenResult:
+    """Connect and, unless told not to, upgrade the schema (backing up an SQLite file first)."""
+    db = connect(raw_url)
+    result = OpenResult(db)
+    if not migrate:
+        return result
+    try:
+        before = current_revision(db.engine)
+        if before != head_revision():
+            result.backup_path = upgrade(db.engine)
+            result.upgraded_from = before
+            result.created = before is None
+    except NewerSchemaError as exc:
+        db.dispose()
+        raise DatabaseError(str(exc)) from None
+    except (OperationalError, DBAPIError) as exc:
+        db.dispose()
+        raise DatabaseError(f"升级数据库结构失败：{exc.orig or exc}") from None
+    return result

@@ -1,0 +1,54 @@
+"""Database schema and data access. Never imports PySide6 or ui."""
+
+from models.accountability import (
+    AccountabilityAmendment,
+    AccountabilityPerson,
+    AccountabilityProblem,
+    AccountabilityRecord,
+    AccountabilityRule,
+    ProblemWeight,
+)
+from models.attachments import Attachment, AttachmentBlob
+from models.audit import AuditEntry
+from models.base import Base
+from models.campaigns import Campaign, CampaignStage
+from models.cases import Case, CaseChange, CaseCheck, CaseLookback
+from models.letters import Letter, LetterTemplate
+from models.returns import CountyReturn, ReturnColumnMapping
+from models.spot_checks import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
+from models.units import Batch, Industry, Township, Unit
+from models.users import AppSetting, SavedView, User
+
+__all__ = [
+    "AccountabilityAmendment",
+    "AccountabilityPerson",
+    "AccountabilityProblem",
+    "AccountabilityRecord",
+    "AccountabilityRule",
+    "AppSetting",
+    "Attachment",
+    "AttachmentBlob",
+    "AuditEntry",
+    "Base",
+    "Batch",
+    "Campaign",
+    "CampaignStage",
+    "Case",
+    "CaseChange",
+    "CaseCheck",
+    "CaseLookback",
+    "CountyReturn",
+    "Industry",
+    "Letter",
+    "LetterTemplate",
+    "ProblemWeight",
+    "ReturnColumnMapping",
+    "SavedView",
+    "SpotCheck",
+    "SpotCheckFinding",
+    "SpotCheckMember",
+    "SpotCheckSite",
+    "Township",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,123 @@
+"""Schema migrations on every backend; upgrading an older database keeps its data."""
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select, text
+
+from controllers.database_setup import open_database
+from models import Base, Case, Industry, Unit
+from models.database import Database, DatabaseError, make_engine
+from models.migrate import SCHEMA_HEAD, current_revision, head_revision, script_head, upgrade
+from tests import dbservers
+
+
+@pytest.fixture
+def empty_url(backend, tmp_path):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        with dbservers.server_database(backend) as url:
+            yield url
+
+
+def _diff(engine):
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        return compare_metadata(ctx, Base.metadata)
+
+
+def test_schema_head_constant_matches_the_scripts():
+    assert script_head() == SCHEMA_HEAD
+
+
+def test_migrations_build_exactly_the_models(empty_url):
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, backup=False)
+        assert current_revision(engine) == head_revision()
+        assert _diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_new_database_gets_the_25_units_and_vocabulary(database):
+    with database.session() as s:
+        assert s.scalar(select(func.count()).select_from(Unit)) == 25
+        lingshou = s.scalar(select(Unit).where(Unit.name == "灵寿县"))
+        assert len(lingshou.townships) == 14
+        assert lingshou.townships[0].name == "灵寿镇"
+        focus = set(s.scalars(select(Industry.name).where(Industry.is_focus.is_(True))))
+        assert focus == {"油毡", "蛭石", "钙镁", "拔丝", "小板材"}
+
+
+def test_upgrade_from_the_first_migration_keeps_data(empty_url, backend):
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0001", backup=False)
+        assert current_revision(engine) == "0001"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO units (code, name, short_name, kind, sort_order, active, version)"
+                    " VALUES ('old', '旧单位', '旧', 'county', 1, :t, 1)"
+                ),
+                {"t": True},
+            )
+        engine.dispose()
+        # The application upgrades an older database when it opens it.
+        result = open_database(empty_url)
+        db = result.database
+        try:
+            assert result.upgraded_from == "0001"
+            assert current_revision(db.engine) == head_revision()
+            with db.session() as s:
+                names = set(s.scalars(select(Unit.name)))
+            assert "旧单位" in names
+            assert "灵寿县" in names
+            if backend == "sqlite":
+                assert result.backup_path is not None
+                assert result.backup_path.exists()
+                backup = make_engine(f"sqlite:///{result.backup_path}")
+                assert current_revision(backup) == "0001"
+                backup.dispose()
+            else:
+                assert result.backup_path is None
+        finally:
+            db.dispose()
+    finally:
+        engine.dispose()
+
+
+def test_fresh_sqlite_file_is_not_backed_up(tmp_path):
+    result = open_database(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert result.created
+        assert result.backup_path is None
+        assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == ["new.db"]
+    finally:
+        result.database.dispose()
+
+
+def test_database_from_a_newer_program_is_refused(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    result = open_database(url)
+    result.database.dispose()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(DatabaseError, match="比本程序新"):
+        open_database(url)
+
+
+def test_cases_table_accepts_a_full_register_row(database: Database):
+    from tests.factories import make_case
+
+    with database.session() as s:
+        case = make_case(s)
+        s.commit()
+        assert case.id is not None
+        assert s.scalar(select(func.count()).select_from(Case)) == 1

@@ -1,0 +1,1 @@
+"""Windows, panes, dialogs, Qt item models and delegates."""

@@ -1,0 +1,90 @@
+"""Start the desktop application: Qt set-up, the database, the main window."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+
+from controllers.actor import Actor
+from models.codes import Role
+
+logger = logging.getLogger(__name__)
+
+ORG_NAME = "RectifyDesk"
+APP_NAME = "RectifyDesk"
+APP_DISPLAY_NAME = "散乱污整治管理台"
+
+NO_DISPLAY_MESSAGE = """\
+没有可用的图形显示（未设置 DISPLAY / WAYLAND_DISPLAY），无法打开窗口。
+No graphical display is available (neither DISPLAY nor WAYLAND_DISPLAY is set).
+
+可以这样运行 / Run it one of these ways:
+  xvfb-run -a make run                       # 在虚拟屏幕上运行 / on a virtual screen (apt-get install xvfb)
+  QT_QPA_PLATFORM=offscreen make run          # 不显示窗口，仅用于检查 / no window, for checks only
+  python main.py --help                      # 命令行功能 / the headless commands
+"""
+
+
+def has_display(environ: dict[str, str] | None = None, platform: str | None = None) -> bool:
+    """False on Linux/BSD without X11/Wayland and no explicit Qt platform plugin."""
+    env = os.environ if environ is None else environ
+    plat = sys.platform if platform is None else platform
+    if plat.startswith(("win", "darwin", "cygwin")):
+        return True
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
+
+
+def local_actor() -> Actor:
+    """The clerk at this machine until accounts are in force."""
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        name = "clerk"
+    return Actor(user_id=None, username=name, role=Role.CITY_CLERK, display_name=name)
+
+
+def create_application(argv: list[str] | None = None):
+    """The QApplication with names, Chinese translations and a CJK font."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.fonts import apply_ui_font
+    from ui.translations import install_translations
+
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    install_translations(app)
+    apply_ui_font(app)
+    return app
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Run the application until its window closes; returns the exit status."""
+    if not has_display():
+        sys.stderr.write(NO_DISPLAY_MESSAGE)
+        return 1
+    app = create_application()
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.startup import open_database_with_feedback
+
+    database = open_database_with_feedback(args.db, demo_if_empty=args.demo_if_empty)
+    if database is None:
+        return 1
+    try:
+        window = MainWindow(AppContext(database, local_actor()))
+        window.show()
+        return app.exec()
+    except Exception:
+        logger.exception("unexpected error")
+        QMessageBox.critical(None, APP_DISPLAY_NAME, "程序发生意外错误，详情见日志文件。")
+        return 1
+    finally:
+        database.dispose()

@@ -1,0 +1,28 @@
+"""What every pane gets: the open database and the signed-in clerk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from controllers.actor import Actor
+from models.database import Database
+
+T = TypeVar("T")
+
+
+@dataclass
+class AppContext:
+    database: Database
+    actor: Actor
+
+    def call(self, controller: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a controller function in a fresh session: ``ctx.call(summary)``."""
+        with self.database.session() as session:
+            return controller(session, *args, **kwargs)
+
+    def session(self) -> Session:
+        return self.database.session()

@@ -1,0 +1,181 @@
+"""The main window: it only assembles the panes, the menus and the status bar."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from ui.about_dialog import AboutDialog
+from ui.context import AppContext
+from ui.panes import PANES, PaneSpec
+from ui.panes.base import Pane
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_GROUP = "MainWindow"
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left, the current pane on the right."""
+
+    pane_changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("MainWindow")
+        self.setWindowTitle("散乱污整治管理台")
+        self.specs: list[PaneSpec] = list(PANES)
+        self.panes: dict[str, Pane] = {}
+        self._placeholders: dict[str, QWidget] = {}
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setMinimumWidth(140)
+        self.nav.setMaximumWidth(220)
+        self.stack = QStackedWidget()
+        style = self.style()
+        for spec in self.specs:
+            item = QListWidgetItem(style.standardIcon(spec.icon), spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setSizeHint(QSize(0, 36))
+            self.nav.addItem(item)
+            placeholder = QWidget()
+            self._placeholders[spec.key] = placeholder
+            self.stack.addWidget(placeholder)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([160, 1000])
+        self.setCentralWidget(self.splitter)
+
+        self.db_label = QLabel(f"数据库：{ctx.database.info.display}")
+        self.user_label = QLabel(f"用户：{ctx.actor.label}（{ctx.actor.role.label}）")
+        self.statusBar().addPermanentWidget(self.db_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self._build_menus()
+        self._connect_callbacks()
+        self.restore_layout()
+
+    # -- construction ---------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("文件(&F)")
+        self.quit_action = QAction("退出(&X)", self, shortcut=QKeySequence("Ctrl+Q"))
+        file_menu.addAction(self.quit_action)
+        view_menu = bar.addMenu("视图(&V)")
+        self.pane_actions: list[QAction] = []
+        for i, spec in enumerate(self.specs, start=1):
+            action = QAction(spec.title, self, shortcut=QKeySequence(f"Ctrl+{i}"))
+            action.setData(spec.key)
+            view_menu.addAction(action)
+            self.pane_actions.append(action)
+        view_menu.addSeparator()
+        self.refresh_action = QAction("刷新当前页(&R)", self, shortcut=QKeySequence("F5"))
+        view_menu.addAction(self.refresh_action)
+        help_menu = bar.addMenu("帮助(&H)")
+        self.about_action = QAction("关于(&A)", self)
+        help_menu.addAction(self.about_action)
+
+    def _connect_callbacks(self) -> None:
+        self.nav.currentRowChanged.connect(self._on_nav_row)
+        self.quit_action.triggered.connect(self.close)
+        self.refresh_action.triggered.connect(self.refresh_current)
+        self.about_action.triggered.connect(self.show_about)
+        for action in self.pane_actions:
+            action.triggered.connect(lambda _=False, a=action: self.show_pane(a.data()))
+
+    # -- panes ----------------------------------------------------------------------
+    def pane(self, key: str) -> Pane:
+        """The pane for a key, created on first use."""
+        if key not in self.panes:
+            spec = next(s for s in self.specs if s.key == key)
+            pane = spec.load()(self.ctx)
+            pane.setObjectName(f"pane_{key}")
+            placeholder = self._placeholders.pop(key)
+            index = self.stack.indexOf(placeholder)
+            self.stack.insertWidget(index, pane)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.panes[key] = pane
+        return self.panes[key]
+
+    def show_pane(self, key: str) -> Pane:
+        row = next(i for i, s in enumerate(self.specs) if s.key == key)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)  # → _on_nav_row
+        return self.panes[key]
+
+    def current_key(self) -> str:
+        row = self.nav.currentRow()
+        return self.specs[row].key if row >= 0 else ""
+
+    def _on_nav_row(self, row: int) -> None:
+        if row < 0:
+            return
+        key = self.specs[row].key
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            pane = self.pane(key)
+            self.stack.setCurrentWidget(pane)
+            pane.activate()
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.pane_changed.emit(key)
+
+    def refresh_current(self) -> None:
+        key = self.current_key()
+        if key in self.panes:
+            self.panes[key].refresh()
+
+    def show_about(self) -> None:
+        AboutDialog(self.ctx, self).open()
+
+    # -- layout memory --------------------------------------------------------------
+    def restore_layout(self) -> None:
+        s = QSettings()
+        s.beginGroup(SETTINGS_GROUP)
+        geometry = s.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = s.value("state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = s.value("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        last = s.value("pane", "overview")
+        s.endGroup()
+        keys = [spec.key for spec in self.specs]
+        self.show_pane(last if last in keys else "overview")
+
+    def save_layout(self) -> None:
+        s = QSettings()
+        s.beginGroup(SETTINGS_GROUP)
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("state", self.saveState())
+        s.setValue("splitter", self.splitter.saveState())
+        s.setValue("pane", self.current_key())
+        s.endGroup()
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)

@@ -1,0 +1,12 @@
+"""问责: accountability records under the quantified rules."""
+
+from __future__ import annotations
+
+from controllers.listings import accountability_listing
+from ui.panes.base import ListPane
+
+
+class AccountabilityPane(ListPane):
+    title = "问责"
+    subtitle = "按《省“散乱污”量化问责管理办法》记录的问责事项"
+    loader = staticmethod(accountability_listing)

@@ -1,0 +1,112 @@
+"""What every pane shares: a title, lazy first load, refresh; and a simple list pane."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from controllers.listings import Listing
+from ui.context import AppContext
+from ui.listing_model import ListingModel
+
+logger = logging.getLogger(__name__)
+
+
+class Pane(QWidget):
+    """A page of the main window. ``load()`` runs the first time it is shown."""
+
+    title = ""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._loaded = False
+
+    def activate(self) -> None:
+        """Called each time the pane is shown."""
+        if not self._loaded:
+            self._loaded = True
+            self.load()
+
+    def load(self) -> None:
+        """Fill the pane from the database (first show and refresh)."""
+
+    def refresh(self) -> None:
+        self.load()
+
+
+def pane_header(title: str, subtitle: str = "") -> QWidget:
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 4)
+    label = QLabel(title)
+    label.setObjectName("paneTitle")
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.35)
+    font.setBold(True)
+    label.setFont(font)
+    lay.addWidget(label)
+    if subtitle:
+        sub = QLabel(subtitle)
+        sub.setObjectName("paneSubtitle")
+        sub.setWordWrap(True)
+        lay.addWidget(sub)
+    return box
+
+
+class ListPane(Pane):
+    """A titled, sortable, read-only table filled by a controller's listing function."""
+
+    subtitle = ""
+    loader: Callable[[Session], Listing]
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.model = ListingModel(parent=self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.count_label = QLabel()
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.setToolTip("重新读取数据库（F5）")
+        top = QHBoxLayout()
+        top.addWidget(pane_header(self.title, self.subtitle), 1)
+        top.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignBottom)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        self._connect_callbacks()
+
+    def _connect_callbacks(self) -> None:
+        self.refresh_button.clicked.connect(self.refresh)
+        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
+
+    def load(self) -> None:
+        listing = self.ctx.call(type(self).loader)
+        self.model.set_listing(listing)
+        self.count_label.setText(f"共 {len(listing.rows):,} 条")
+        header = self.table.horizontalHeader()
+        for col in range(self.model.columnCount()):
+            # Size from the header and the first rows only, never the whole table.
+            width = max(header.sectionSizeHint(col), self.table.sizeHintForColumn(col))
+            header.resizeSection(col, min(max(width + 16, 70), 360))

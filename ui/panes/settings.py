@@ -1,0 +1,47 @@
+"""系统设置: the database in use, the units list, where the log is."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QTableView, QVBoxLayout, QWidget
+
+from controllers.listings import units_listing
+from controllers.logging_setup import log_dir
+from models.migrate import current_revision
+from ui.listing_model import ListingModel
+from ui.panes.base import Pane, pane_header
+
+
+class SettingsPane(Pane):
+    title = "系统设置"
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.db_label = QLabel()
+        self.db_label.setWordWrap(True)
+        self.schema_label = QLabel()
+        self.log_label = QLabel(str(log_dir()))
+        self.log_label.setWordWrap(True)
+        box = QGroupBox("数据库")
+        form = QFormLayout(box)
+        form.addRow("当前数据库：", self.db_label)
+        form.addRow("结构版本：", self.schema_label)
+        form.addRow("日志文件夹：", self.log_label)
+        units_box = QGroupBox("责任单位")
+        self.units_model = ListingModel(parent=self)
+        self.units_table = QTableView()
+        self.units_table.setModel(self.units_model)
+        self.units_table.verticalHeader().setVisible(False)
+        self.units_table.horizontalHeader().setStretchLastSection(True)
+        ul = QVBoxLayout(units_box)
+        ul.addWidget(self.units_table)
+        lay = QVBoxLayout(self)
+        lay.addWidget(pane_header("系统设置"))
+        lay.addWidget(box)
+        lay.addWidget(units_box, 1)
+
+    def load(self) -> None:
+        db = self.ctx.database
+        self.db_label.setText(db.info.display)
+        self.schema_label.setText(current_revision(db.engine) or "（空）")
+        self.units_model.set_listing(self.ctx.call(units_listing))
+        self.units_table.resizeColumnsToContents()
