@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cli import db_commands, demo_command, summary_command
 from cli.context import CommandContext
 from cli.errors import CliError
+from controllers.errors import UserError
 from models.database import DatabaseError
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def run(
         return int(args.handler(ctx) or 0)
     except CliError as exc:
         return _fail(exc.message, exc.code)
-    except DatabaseError as exc:
+    except (DatabaseError, UserError) as exc:
         return _fail(str(exc), 1)
     except SQLAlchemyError as exc:
         logger.exception("database failure in %s", args.command)

@@ -16,6 +16,7 @@ class Actor:
     role: Role
     unit_id: int | None = None
     display_name: str = ""
+    is_system: bool = False  # headless maintenance: not subject to role checks
 
     @property
     def label(self) -> str:
@@ -28,4 +29,6 @@ class Actor:
 
 
 #: Headless maintenance (migrations, demo data, scripts run by an administrator).
-SYSTEM = Actor(user_id=None, username="system", role=Role.ADMIN, display_name="系统")
+SYSTEM = Actor(
+    user_id=None, username="system", role=Role.ADMIN, display_name="系统", is_system=True
+)

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
 
     def _connect_callbacks(self) -> None:
         self.nav.currentRowChanged.connect(self._on_nav_row)
+        self.ctx.events.changed.connect(self._on_data_changed)
         self.quit_action.triggered.connect(self.close)
         self.refresh_action.triggered.connect(self.refresh_current)
         self.about_action.triggered.connect(self.show_about)
@@ -137,6 +138,10 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
         self.pane_changed.emit(key)
+
+    def _on_data_changed(self, topics: frozenset[str]) -> None:
+        for pane in self.panes.values():
+            pane.on_data_changed(topics)
 
     def refresh_current(self) -> None:
         key = self.current_key()

@@ -85,7 +85,7 @@ class DemoFigures:
     city_name: str = "石家庄市"
 
 
-class DemoRefused(Exception):  # noqa: N818 (reads as the outcome)
+class DemoRefused(Exception):
     """The database already holds data; the demo never touches it."""
 
 
@@ -175,7 +175,8 @@ class _DemoBuilder:
             unit.contact_phone = f"0311-{rng.randrange(10**7, 10**8)}"
             if not unit.townships:
                 count = 3 if unit.kind == "park" else rng.randint(6, 12)
-                for i, name in enumerate(names.township_names(rng, count), start=1):
+                urban = unit.kind in ("district", "park")
+                for i, name in enumerate(names.township_names(rng, count, urban), start=1):
                     unit.townships.append(Township(name=name, sort_order=i))
         self.s.flush()
         for unit in self.units:

@@ -240,8 +240,11 @@ def phone(rng: random.Random) -> str:
     return f"1{rng.choice('3578')}{rng.randrange(10)}{rng.randrange(10**8):08d}"
 
 
-def township_names(rng: random.Random, count: int) -> list[str]:
+def township_names(rng: random.Random, count: int, urban: bool = False) -> list[str]:
+    """Townships of a county, or mostly streets (街道) of an urban district."""
     stems = rng.sample(TOWNSHIP_STEMS, count)
+    if urban:
+        return [s + ("街道" if rng.random() < 0.7 else "镇") for s in stems]
     return [s + ("乡" if rng.random() < 0.35 else "镇") for s in stems]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.listings import accountability_listing
+from ui import events
 from ui.panes.base import ListPane
 
 
@@ -10,3 +11,4 @@ class AccountabilityPane(ListPane):
     title = "问责"
     subtitle = "按《省“散乱污”量化问责管理办法》记录的问责事项"
     loader = staticmethod(accountability_listing)
+    topics = frozenset({events.ACCOUNTABILITY})

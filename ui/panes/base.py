@@ -30,17 +30,30 @@ class Pane(QWidget):
     """A page of the main window. ``load()`` runs the first time it is shown."""
 
     title = ""
+    #: change topics (ui.events) that make this pane's data stale
+    topics: frozenset[str] = frozenset()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._loaded = False
+        self._stale = False
 
     def activate(self) -> None:
         """Called each time the pane is shown."""
-        if not self._loaded:
+        if not self._loaded or self._stale:
             self._loaded = True
+            self._stale = False
             self.load()
+
+    def on_data_changed(self, topics: frozenset[str]) -> None:
+        """Reload now if shown, else on the next show, when a topic concerns this pane."""
+        if not self._loaded or not (topics & self.topics):
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
 
     def load(self) -> None:
         """Fill the pane from the database (first show and refresh)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.listings import letters_listing
+from ui import events
 from ui.panes.base import ListPane
 
 
@@ -10,3 +11,4 @@ class LettersPane(ListPane):
     title = "承诺书"
     subtitle = "“散乱污”企业持续整治工作承诺书：印发、签署与归档"
     loader = staticmethod(letters_listing)
+    topics = frozenset({events.LETTERS})

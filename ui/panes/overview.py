@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from controllers.overview import Tile, overview_tiles
+from ui import events
 from ui.panes.base import Pane, pane_header
 
 COLUMNS = 4
@@ -35,6 +36,9 @@ class TileWidget(QFrame):
 
 class OverviewPane(Pane):
     title = "概览"
+    topics = frozenset(
+        {events.CASES, events.RETURNS, events.LETTERS, events.ACCOUNTABILITY, events.SPOT_CHECKS}
+    )
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)

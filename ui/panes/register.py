@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.listings import cases_listing
+from ui import events
 from ui.panes.base import ListPane
 
 
@@ -10,3 +11,4 @@ class RegisterPane(ListPane):
     title = "企业清单"
     subtitle = "各县（市、区）“散乱污”企业动态整治清单"
     loader = staticmethod(cases_listing)
+    topics = frozenset({events.CASES})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.listings import spot_checks_listing
+from ui import events
 from ui.panes.base import ListPane
 
 
@@ -10,3 +11,4 @@ class SpotChecksPane(ListPane):
     title = "督导抽查"
     subtitle = "执法检查组督导抽查记录：人员、检查点位与发现问题"
     loader = staticmethod(spot_checks_listing)
+    topics = frozenset({events.SPOT_CHECKS, events.CASES})

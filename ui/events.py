@@ -1,0 +1,24 @@
+"""What changed: operations announce topics, panes refresh when a topic concerns them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+#: topics (one per kind of record)
+CASES = "cases"
+RETURNS = "returns"
+LETTERS = "letters"
+SPOT_CHECKS = "spot_checks"
+ACCOUNTABILITY = "accountability"
+UNITS = "units"
+USERS = "users"
+SETTINGS = "settings"
+
+
+class DataEvents(QObject):
+    """The application's change bus (also fed by other clerks' changes on a shared database)."""
+
+    changed = Signal(object)  # frozenset[str] of topics
+
+    def announce(self, *topics: str) -> None:
+        self.changed.emit(frozenset(topics))
