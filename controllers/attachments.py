@@ -1,0 +1,105 @@
+"""Attachments kept in the database (photos, scanned PDFs, workbooks), with their checksum,
+so every clerk of a shared database sees them."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from controllers.actor import Actor
+from controllers.audit import record
+from controllers.errors import NotFoundError, ValidationError
+from models import Attachment, AttachmentBlob
+from models.codes import AttachmentKind
+
+#: the largest file a clerk may attach (a scanned multi-page PDF fits comfortably)
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+#: owner keyword → Attachment column
+OWNER_COLUMNS = ("case_id", "return_id", "letter_id", "spot_check_id", "accountability_record_id")
+
+
+def add_attachment(
+    session: Session,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    kind: AttachmentKind = AttachmentKind.OTHER,
+    *,
+    note: str | None = None,
+    **owner: int,
+) -> Attachment:
+    """Store ``content`` (once per checksum) and attach it to one owner, e.g. ``case_id=5``.
+
+    Raises :class:`ValidationError` for an empty or oversized file. Flushes; the caller commits.
+    """
+    if set(owner) - set(OWNER_COLUMNS) or len(owner) != 1:
+        raise ValueError(f"exactly one owner of {OWNER_COLUMNS} expected, got {sorted(owner)}")
+    if not content:
+        raise ValidationError(f"文件“{filename}”是空的，未添加。")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            f"文件“{filename}”有 {len(content) / 1048576:.1f} MB，超过附件上限 "
+            f"{MAX_ATTACHMENT_BYTES // 1048576} MB。请压缩图片或拆分扫描件后再添加。"
+        )
+    digest = hashlib.sha256(content).hexdigest()
+    if session.get(AttachmentBlob, digest) is None:
+        session.add(AttachmentBlob(sha256=digest, size=len(content), content=content))
+        session.flush()
+    mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    att = Attachment(
+        sha256=digest,
+        filename=Path(filename).name,
+        mime=mime,
+        size=len(content),
+        kind=kind,
+        note=note,
+        created_by_id=actor.user_id,
+        **owner,
+    )
+    session.add(att)
+    session.flush()
+    record(session, actor, "attach", "attachment", att.id,
+           detail={"filename": att.filename, "size": att.size, "sha256": digest, **owner})  # fmt: skip
+    return att
+
+
+def add_attachment_file(
+    session: Session, actor: Actor, path: str | Path, kind: AttachmentKind = AttachmentKind.OTHER,
+    **owner: int,
+) -> Attachment:  # fmt: skip
+    """Read a file from disk (size checked before reading) and attach it."""
+    p = Path(path)
+    size = p.stat().st_size
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            f"文件“{p.name}”有 {size / 1048576:.1f} MB，超过附件上限 {MAX_ATTACHMENT_BYTES // 1048576} MB。"
+        )
+    return add_attachment(session, actor, p.read_bytes(), p.name, kind, **owner)
+
+
+def attachment_content(session: Session, attachment_id: int) -> tuple[Attachment, bytes]:
+    """The attachment row and its bytes, checked against the stored checksum."""
+    att = session.get(Attachment, attachment_id)
+    if att is None:
+        raise NotFoundError("附件不存在（可能已被删除）。")
+    content = session.scalar(
+        select(AttachmentBlob.content).where(AttachmentBlob.sha256 == att.sha256)
+    )
+    if content is None or hashlib.sha256(content).hexdigest() != att.sha256:
+        raise NotFoundError(f"附件“{att.filename}”的内容已损坏（校验和不符）。")
+    return att, content
+
+
+def attachments_of(session: Session, **owner: int) -> list[Attachment]:
+    """Attachments of one owner, oldest first (without their content)."""
+    ((column, value),) = owner.items()
+    return list(
+        session.scalars(
+            select(Attachment).where(getattr(Attachment, column) == value).order_by(Attachment.id)
+        )
+    )
