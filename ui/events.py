@@ -19,6 +19,8 @@ class DataEvents(QObject):
     """The application's change bus (also fed by other clerks' changes on a shared database)."""
 
     changed = Signal(object)  # frozenset[str] of topics
+    #: ask the main window to show the register narrowed to a controllers.case_filter.CaseFilter
+    open_register = Signal(object)
 
     def announce(self, *topics: str) -> None:
         self.changed.emit(frozenset(topics))

@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
     def _connect_callbacks(self) -> None:
         self.nav.currentRowChanged.connect(self._on_nav_row)
         self.ctx.events.changed.connect(self._on_data_changed)
+        self.ctx.events.open_register.connect(self.open_register)
         self.quit_action.triggered.connect(self.close)
         self.refresh_action.triggered.connect(self.refresh_current)
         self.about_action.triggered.connect(self.show_about)
@@ -138,6 +139,13 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
         self.pane_changed.emit(key)
+
+    def open_register(self, case_filter: object) -> None:
+        """Show the register narrowed to ``case_filter`` (a CaseFilter), e.g. from a tile."""
+        pane = self.show_pane("register")
+        apply_filter = getattr(pane, "apply_filter", None)
+        if apply_filter is not None:
+            apply_filter(case_filter)
 
     def _on_data_changed(self, topics: frozenset[str]) -> None:
         for pane in self.panes.values():
