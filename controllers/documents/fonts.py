@@ -152,7 +152,7 @@ class FontChoice:
         """True when the font goes into the PDF (every TrueType font does)."""
         return self.path is not None
 
-    @property
+    @functools.cached_property
     def reportlab_name(self) -> str:
         """The name the font is registered under with reportlab."""
         if self.path is None:

@@ -118,16 +118,19 @@ class LayoutContext:
     def __init__(self, fonts: FontSet, geometry: PageGeometry = GBT9704) -> None:
         self.fonts = fonts.register()
         self.geometry = geometry
-        self._widths: dict[tuple[str, str], float] = {}
+        self._glyphs: dict[tuple[str, FontRole, float], _Glyph] = {}
         self._cmaps: dict[str, dict[int, int] | None] = {}
+        self._descents: dict[str, float] = {}
+        self._names = {role: fonts.font_name(role) for role in FontRole}
+        self._bold = {role: fonts.choice(role).fake_bold for role in FontRole}
         fb = fonts.fallback
         self._fallback = fb.reportlab_name if fb is not None else None
 
     def font(self, role: FontRole) -> str:
-        return self.fonts.font_name(role)
+        return self._names[role]
 
     def bold(self, role: FontRole) -> bool:
-        return self.fonts.choice(role).fake_bold
+        return self._bold[role]
 
     def _cmap(self, font: str) -> dict[int, int] | None:
         if font not in self._cmaps:
@@ -137,21 +140,26 @@ class LayoutContext:
 
     def glyph(self, ch: str, role: FontRole, size: float) -> _Glyph:
         """One character in the role's font, or in the bundled font if that font lacks it."""
-        font = self.font(role)
+        key = (ch, role, size)
+        found = self._glyphs.get(key)
+        if found is not None:
+            return found
+        font = self._names[role]
         cmap = self._cmap(font)
         if cmap is not None and ord(ch) not in cmap and self._fallback:
             fb_map = self._cmap(self._fallback)
             if fb_map is not None and ord(ch) in fb_map:
                 font = self._fallback
-        key = (font, ch)
-        width = self._widths.get(key)
-        if width is None:
-            width = self._widths[key] = pdfmetrics.stringWidth(ch, font, 1000) / 1000
-        return _Glyph(ch, font, size, width * size, self.bold(role))
+        width = pdfmetrics.stringWidth(ch, font, 1000) / 1000
+        found = self._glyphs[key] = _Glyph(ch, font, size, width * size, self._bold[role])
+        return found
 
     def descent(self, font: str) -> float:
         """The font's descent per point of size (negative)."""
-        return pdfmetrics.getAscentDescent(font, 1)[1]
+        value = self._descents.get(font)
+        if value is None:
+            value = self._descents[font] = pdfmetrics.getAscentDescent(font, 1)[1]
+        return value
 
 
 @dataclass
@@ -511,8 +519,15 @@ class Signatures(Block):
         group = next(_group_ids)
         rows = [_Row(group=group) for _ in range(self.seal_room_lines)]
         blocks = list(self.blocks)
-        for start in range(0, len(blocks), max(1, self.columns)):
-            chunk = blocks[start : start + self.columns]
+        per_row = max(1, self.columns)
+        col_limit = geo.text_width / min(per_row, len(blocks) or 1)
+        for block in blocks:  # a name too long for its column: stack the blocks instead
+            head = block.name_line()[: len(block.name_line()) - len(block.seal_note)]
+            glyphs = [ctx.glyph(ch, FontRole.BODY, size) for ch in _clean(head)]
+            if _natural(glyphs, cs) > col_limit + EPS:
+                per_row = 1
+        for start in range(0, len(blocks), per_row):
+            chunk = blocks[start : start + per_row]
             cols = len(chunk)
             col_width = geo.text_width / cols
             placed: list[list[_Line]] = []
@@ -533,8 +548,8 @@ class Signatures(Block):
                 line_set = [p[k] for p in placed if k < len(p)]
                 text = "\u3000".join(line.text for line in line_set)
                 rows.append(_Row(_text_row(ctx, line_set), group=group, text=text))
-            if start + self.columns < len(blocks):
-                rows.append(_Row(group=group))
+            if start + per_row < len(blocks):
+                rows += [_Row(group=group) for _ in range(self.seal_room_lines)]
         return rows
 
     @staticmethod
