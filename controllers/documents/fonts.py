@@ -476,3 +476,11 @@ def register_font(choice: FontChoice) -> str:
 def font_report(font_set: FontSet | None = None) -> list[FontRoleReport]:
     """Which font serves each role on this machine (discovering fonts if not given)."""
     return (font_set or discover_fonts()).report()
+
+
+def font_roles_listing(font_set: FontSet | None = None):
+    """The font of each role as a :class:`controllers.listings.Listing` (settings pane)."""
+    from controllers.listings import Listing
+
+    rows = [(r.role, r.used, r.source, r.file, r.note) for r in font_report(font_set)]
+    return Listing(["用途", "使用字体", "来源", "字体文件", "说明"], rows)

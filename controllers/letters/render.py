@@ -106,6 +106,22 @@ def letter_pdf(
     return f"{safe_filename(letter.unit.name)}.pdf", buf.getvalue()
 
 
+def letters_pdf(
+    session: Session, actor: Actor, letter_ids: Sequence[int], fonts: FontSet | None = None
+) -> tuple[str, bytes]:
+    """(file name, PDF bytes) of several letters in unit order, for printing on both sides."""
+    letters = session.scalars(
+        select(Letter).join(Unit).where(Letter.id.in_(list(letter_ids))).order_by(Unit.sort_order)
+    ).all()
+    if len(letters) != len(set(letter_ids)):
+        raise NotFoundError("所选的承诺书有的已不存在，请刷新后重试。")
+    for letter in letters:
+        require(actor, Permission.VIEW, letter.unit_id)
+    buf = io.BytesIO()
+    render_texts(texts_of_letters(session, letters), buf, fonts=fonts, duplex=True, title="承诺书")
+    return f"承诺书（{len(letters)}份）.pdf", buf.getvalue()
+
+
 def preview_pdf(
     session: Session,
     content: TemplateContent,

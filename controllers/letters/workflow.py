@@ -9,18 +9,22 @@ transaction. A step taken by mistake is undone with :func:`step_back`, which kee
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.attachments import MAX_ATTACHMENT_BYTES, add_attachment
+from controllers.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    add_attachment,
+    attachment_content,
+    attachments_of,
+)
 from controllers.audit import record
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require
-from models import Letter
+from models import Attachment, Letter
 from models.codes import AttachmentKind, LetterStatus
 
 #: days a unit has to return the signed letter, unless the clerk sets a date
@@ -206,6 +210,12 @@ def step_back(session: Session, actor: Actor, letter_id: int, version: int, reas
     return letter
 
 
-def letters_in(session: Session, ids: Sequence[int]) -> list[Letter]:
-    """Letters by id (missing ones are an error)."""
-    return [_letter(session, i) for i in ids]
+def signed_scan(session: Session, actor: Actor, letter_id: int) -> tuple[Attachment, bytes]:
+    """The newest scanned signed copy of a letter and its bytes (checksum verified)."""
+    letter = _letter(session, letter_id)
+    require(actor, Permission.VIEW, letter.unit_id)
+    scans = [a for a in attachments_of(session, letter_id=letter_id)
+             if a.kind == AttachmentKind.SIGNED_LETTER]  # fmt: skip
+    if not scans:
+        raise NotFoundError(f"“{letter.unit.name}”的承诺书还没有扫描件。")
+    return attachment_content(session, scans[-1].id)

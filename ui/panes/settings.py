@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QTableView, QVBoxLayout, QWidget
 
+from controllers.documents.fonts import font_roles_listing
 from controllers.listings import units_listing
 from controllers.logging_setup import log_dir
 from models.migrate import current_revision
@@ -34,10 +35,19 @@ class SettingsPane(Pane):
         self.units_table.horizontalHeader().setStretchLastSection(True)
         ul = QVBoxLayout(units_box)
         ul.addWidget(self.units_table)
+        fonts_box = QGroupBox("公文字体（承诺书等 PDF，每种用途使用的字体）")
+        self.fonts_model = ListingModel(parent=self)
+        self.fonts_table = QTableView()
+        self.fonts_table.setObjectName("fontRoles")
+        self.fonts_table.setModel(self.fonts_model)
+        self.fonts_table.verticalHeader().setVisible(False)
+        self.fonts_table.horizontalHeader().setStretchLastSection(True)
+        QVBoxLayout(fonts_box).addWidget(self.fonts_table)
         lay = QVBoxLayout(self)
         lay.addWidget(pane_header("系统设置"))
         lay.addWidget(box)
         lay.addWidget(units_box, 1)
+        lay.addWidget(fonts_box)
 
     def load(self) -> None:
         db = self.ctx.database
@@ -45,3 +55,5 @@ class SettingsPane(Pane):
         self.schema_label.setText(current_revision(db.engine) or "（空）")
         self.units_model.set_listing(self.ctx.call(units_listing))
         self.units_table.resizeColumnsToContents()
+        self.fonts_model.set_listing(font_roles_listing())
+        self.fonts_table.resizeColumnsToContents()
