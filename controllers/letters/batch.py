@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from controllers.actor import Actor
@@ -120,7 +121,11 @@ def prepare_letters(
             if letter_date is not None or letter.letter_date is None:
                 letter.letter_date = day
         letters.append(letter)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise UserError("其他用户正在同时生成这些承诺书，请稍后刷新再试。") from exc
     return letters, created
 
 

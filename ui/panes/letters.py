@@ -77,6 +77,7 @@ class LettersPane(Pane):
         self.may_manage = can(ctx.actor, Permission.MANAGE_LETTERS)
         self.all_rows: list[LetterRow] = []
         self.last_batch = None
+        self._sized = False
         self.open_dialog: QWidget | None = None  # the dialog last opened (tests drive it)
         self.model = LettersTableModel(self)
         self.table = QTableView()
@@ -160,12 +161,11 @@ class LettersPane(Pane):
         self.all_rows = overview.rows
         self.summary_label.setText(f"{overview.campaign_name}：{overview.summary()}")
         self._apply_filter()
-        if not QSettings().contains(f"{SETTINGS_GROUP}/header"):
-            self._size_columns()
-        else:
-            self.table.horizontalHeader().restoreState(
-                QSettings().value(f"{SETTINGS_GROUP}/header")
-            )
+        if not self._sized:  # column widths: remembered, or from the first rows
+            self._sized = True
+            state = QSettings().value(f"{SETTINGS_GROUP}/header")
+            if state is None or not self.table.horizontalHeader().restoreState(state):
+                self._size_columns()
 
     def _apply_filter(self) -> None:
         selected = {r.unit_id for r in self.selected_rows()}
