@@ -219,8 +219,9 @@ def _first_texts(row: list[Any], n: int) -> list[str]:
 
 
 def is_total_row(row: list[Any]) -> bool:
-    """A 合计/总计/小计 row (one of its first cells starts with such a word)."""
-    return any(t.startswith(_TOTAL_WORDS) for t in _first_texts(row, 3))
+    """A 合计/总计/小计 row (its first filled cell starts with such a word)."""
+    texts = _first_texts(row, 1)
+    return bool(texts) and texts[0].startswith(_TOTAL_WORDS)
 
 
 def is_footer_row(row: list[Any]) -> bool:

@@ -312,8 +312,8 @@ def read_rows(
             except CellError as exc:
                 row_errors.append(RowError(sheet_name, excel_row, text, str(exc), first_col + pos))
         nobody = values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
-        if nobody and (
-            is_total_row(raw) or is_footer_row(raw) or (not row_errors and _only_serial(values))
+        if is_total_row(raw) or (
+            nobody and (is_footer_row(raw) or (not row_errors and _only_serial(values)))
         ):
             continue
         if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
