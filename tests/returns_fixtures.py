@@ -187,3 +187,16 @@ def make_stage(session, year: int = 2026):
 
 def excel_serial(day: dt.date) -> int:
     return (day - dt.date(1899, 12, 30)).days
+
+
+def make_actor(session, role, unit_id: int | None = None, name: str | None = None):
+    """A real account and the Actor acting for it (audit entries point at users)."""
+    from controllers.actor import Actor
+    from models import User
+
+    username = name or f"{role.value}-{unit_id or 'city'}"
+    user = User(username=username, display_name=f"{role.label}{unit_id or ''}", role=role,
+                unit_id=unit_id)  # fmt: skip
+    session.add(user)
+    session.flush()
+    return Actor(user.id, user.username, role, unit_id=unit_id, display_name=user.display_name)

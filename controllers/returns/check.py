@@ -286,6 +286,7 @@ NEEDS_CLASSIFICATION = "新企业必须填写整治类型"
 def missing_classification(check: ReturnCheck, new_rows: list[int]) -> list[RowError]:
     """Errors for rows that would become new cases without a 整治类型."""
     out = []
+    flagged = {(e.sheet, e.row, e.column) for e in check.errors}
     for i in new_rows:
         row = check.rows[i]
         if row.get("classification") is None:
@@ -295,6 +296,8 @@ def missing_classification(check: ReturnCheck, new_rows: list[int]) -> list[RowE
                  if k == "classification"),
                 (None, FIELDS_BY_KEY["classification"].header),
             )  # fmt: skip
+            if (sheet, row.row, header) in flagged:
+                continue  # its value is already reported as unknown
             out.append(
                 RowError(sheet, row.row, header,
                          f"{NEEDS_CLASSIFICATION}（关停取缔、整合搬迁或提升改造）：台账中没有这家企业",

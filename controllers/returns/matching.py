@@ -25,8 +25,10 @@ from models import Batch, Case, Township
 from models.codes import CaseStatus, CodedEnum, labels_of_codes
 from models.textnorm import search_key
 
-#: register fields compared with a return row (the unit is the return's own)
+#: register fields a return row fills (the unit is the return's own)
 COMPARED = tuple(f for f in RETURN_FIELDS if f.key not in NOT_WRITTEN)
+#: fields whose difference is a change of the case (a renumbered 序号 is not)
+CHANGE_FIELDS = tuple(f for f in COMPARED if f.key != "serial_no")
 _CASE_COLUMNS = {
     f.key: getattr(Case, f.key)
     for f in COMPARED
@@ -158,7 +160,7 @@ def field_changes(
     """The fields a row fills with a value other than the register's (blank cells never clear)."""
     out = []
     values = row.values
-    for f in COMPARED:
+    for f in CHANGE_FIELDS:
         new = values[FIELD_INDEX[f.key]]
         if new is None:
             continue

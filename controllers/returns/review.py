@@ -265,6 +265,11 @@ def accept_return(
         )
     decisions = _with_decisions(check, decisions or {})
     expected = _expected_counts(check, decisions)
+    assert check.diff is not None
+    seen_versions = {
+        m.case_id: m.case_version
+        for m in (*check.diff.changed, *check.diff.unchanged, *check.diff.uncertain)
+    }
     report(2, "正在锁定上报记录…")
     # The first write takes the database's write lock (SQLite) before anything is read again.
     mark_reviewed(ret, actor, ReturnStatus.APPROVED, None)
@@ -283,6 +288,9 @@ def accept_return(
             "台账在核对之后被修改过（其他业务员新增或修改了该单位的企业），与您看到的差异不同。"
             "未写入任何内容，请重新核对后再审核通过。"
         )
+    for m in (*diff.changed, *diff.unchanged):
+        if seen_versions.get(m.case_id, m.case_version) != m.case_version:
+            raise _stale(m.case_label)
     lacking = missing_classification(check, diff.new)
     if lacking:
         raise ValidationError(
