@@ -92,7 +92,15 @@ class Source(CodedEnum):
     SELF_CHECK = "self_check", "自查", "县区自查", "自查自纠", "排查发现", "自行排查", "县级自查"
     LOOKBACK = "lookback", "回头看"
     SPOT_CHECK = "spot_check", "督导抽查", "市级督导", "抽查", "督导检查", "市级抽查"
-    REFERRAL = "referral", "上级督查交办", "上级交办", "督查交办", "帮扶组交办", "省级交办", "上级督查"
+    REFERRAL = (
+        "referral",
+        "上级督查交办",
+        "上级交办",
+        "督查交办",
+        "帮扶组交办",
+        "省级交办",
+        "上级督查",
+    )
     COMPLAINT = "complaint", "信访举报", "举报", "信访", "群众举报"
     GRID_PATROL = "grid_patrol", "网格巡查", "网格员巡查", "日常巡查", "巡查"
     POWER_DATA = "power_data", "电力数据研判", "电力研判", "用电异常"

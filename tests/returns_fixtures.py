@@ -70,7 +70,9 @@ def write_xlsx(
     return path
 
 
-def write_xls(path: Path, rows: Sequence[dict[str, Any]], headers: Sequence[str] = STANDARD_HEADERS) -> Path:
+def write_xls(
+    path: Path, rows: Sequence[dict[str, Any]], headers: Sequence[str] = STANDARD_HEADERS
+) -> Path:
     """A legacy .xls (BIFF8) written by xlwt."""
     import xlwt
 

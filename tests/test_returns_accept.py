@@ -69,9 +69,13 @@ def world(database):
 
 def a_return(tmp_path, **first_overrides):
     rows = [
-        standard_row(1, 整治完成情况="已断水断电", 发现来源=None, **first_overrides),  # in the register
+        standard_row(
+            1, 整治完成情况="已断水断电", 发现来源=None, **first_overrides
+        ),  # in the register
         standard_row(2, 发现来源=None),  # new, source by default 自查
-        standard_row(3, 发现来源="网格巡查", **{"乡镇（街道）": "新设镇"}),  # new, in a township nobody knew
+        standard_row(
+            3, 发现来源="网格巡查", **{"乡镇（街道）": "新设镇"}
+        ),  # new, in a township nobody knew
     ]
     rows[0]["状态"] = "整治中"
     headers = [*rows[0].keys()]
@@ -98,11 +102,16 @@ def test_submit_then_accept_writes_everything_in_one_go(world, tmp_path):
         ret_id, version = ret.id, ret.version
     with db.session() as s:
         detail = return_detail(s, world["city"], ret_id)
-        assert detail.status == ReturnStatus.PENDING and detail.rows_total == 3
-        assert detail.rows_new == 2 and detail.rows_changed == 1 and detail.rows_missing == 1
+        assert detail.status == ReturnStatus.PENDING
+        assert detail.rows_total == 3
+        assert detail.rows_new == 2
+        assert detail.rows_changed == 1
+        assert detail.rows_missing == 1
         att, content = attachment_content(s, detail.file_attachment_id)
-        assert att.kind == AttachmentKind.RETURN_FILE and content == path.read_bytes()
-        assert not detail.late and detail.signer_name == "张县长"
+        assert att.kind == AttachmentKind.RETURN_FILE
+        assert content == path.read_bytes()
+        assert not detail.late
+        assert detail.signer_name == "张县长"
     before = counts(db)
     with db.session() as s:
         with pytest.raises(PermissionDenied, match="无权审核县区上报"):
@@ -110,24 +119,31 @@ def test_submit_then_accept_writes_everything_in_one_go(world, tmp_path):
         result = accept_return(s, world["city"], ret_id, version, check)
         s.commit()
     assert (result.created, result.updated, result.missing) == (2, 1, 1)
-    assert result.townships_created == ["新设镇"] and result.batches_created == ["新增"]
+    assert result.townships_created == ["新设镇"]
+    assert result.batches_created == ["新增"]
     after = counts(db)
     assert after["Case"] == before["Case"] + 2
-    assert after["Township"] == before["Township"] + 1 and after["Batch"] == before["Batch"] + 1
+    assert after["Township"] == before["Township"] + 1
+    assert after["Batch"] == before["Batch"] + 1
     with db.session() as s:
         new = {c.name: c for c in s.scalars(select(Case).where(Case.id.in_(result.new_case_ids)))}
         second, third = new["灵寿县东关村蛭石加工厂2"], new["灵寿县东关村蛭石加工厂3"]
-        assert second.source == Source.SELF_CHECK and third.source == Source.GRID_PATROL
-        assert second.status == CaseStatus.PENDING and second.batch.name == "新增"
+        assert second.source == Source.SELF_CHECK
+        assert third.source == Source.GRID_PATROL
+        assert second.status == CaseStatus.PENDING
+        assert second.batch.name == "新增"
         assert second.batch.kind == BatchKind.ADDED
         assert second.classification == Classification.SHUTDOWN
         assert second.problem_types == "scattered,disorderly,polluting"
-        assert second.deadline == dt.date(2026, 6, 30) and second.version == 1
-        assert second.township.name == "灵寿镇" and third.township.name == "新设镇"
+        assert second.deadline == dt.date(2026, 6, 30)
+        assert second.version == 1
+        assert second.township.name == "灵寿镇"
+        assert third.township.name == "新设镇"
         assert third.township.unit_id == world["unit"]
         assert second.created_by_id == world["city"].user_id
         changed = s.get(Case, world["changed"])
-        assert changed.status == CaseStatus.IN_PROGRESS and changed.progress_note == "已断水断电"
+        assert changed.status == CaseStatus.IN_PROGRESS
+        assert changed.progress_note == "已断水断电"
         history = {(h.field, h.old_value, h.new_value)
                    for h in s.scalars(select(CaseChange).where(CaseChange.case_id == changed.id))}  # fmt: skip
         assert history == {
@@ -139,8 +155,10 @@ def test_submit_then_accept_writes_everything_in_one_go(world, tmp_path):
         assert (created.field, created.old_value, created.new_value) == ("status", None, "pending")
         assert created.note.startswith("县区上报导入：灵寿县")
         ret = s.get(CountyReturn, ret_id)
-        assert ret.status == ReturnStatus.APPROVED and ret.reviewer_id == world["city"].user_id
-        assert ret.reviewed_at is not None and ret.rows_new == 2
+        assert ret.status == ReturnStatus.APPROVED
+        assert ret.reviewer_id == world["city"].user_id
+        assert ret.reviewed_at is not None
+        assert ret.rows_new == 2
         actions = list(s.scalars(select(AuditEntry.action).where(
             AuditEntry.object_type == "county_return", AuditEntry.object_id == str(ret_id))))  # fmt: skip
         assert actions == ["import", "accept"]
@@ -211,12 +229,16 @@ def test_send_back_records_the_reasons(world, tmp_path):
         detail = return_detail(s, world["county"], ret_id)
         assert detail.status == ReturnStatus.RETURNED
         assert detail.review_reasons == "未经主要负责同志签字；未在政府网站公示"
-        assert detail.reviewer and detail.reviewed_at is not None
+        assert detail.reviewer
+        assert detail.reviewed_at is not None
         with pytest.raises(EditConflict):
             accept_return(s, world["city"], ret_id, version, check)
         with pytest.raises(WorkflowError, match="退回"):
             accept_return(s, world["city"], ret_id, detail.version, check)
-        assert s.scalar(select(AuditEntry.detail).where(AuditEntry.action == "return")).count("公示") == 1
+        assert (
+            s.scalar(select(AuditEntry.detail).where(AuditEntry.action == "return")).count("公示")
+            == 1
+        )
 
 
 def test_uncertain_matches_wait_for_the_clerk(world, tmp_path):
@@ -227,7 +249,8 @@ def test_uncertain_matches_wait_for_the_clerk(world, tmp_path):
         check = check_return(s, world["city"], path, world["unit"], world["stage"])
         assert check.diff.counts()["uncertain"] == 1
         m = check.diff.uncertain[0]
-        assert m.case_id == world["changed"] and m.reason == "名称相同，地址不同"
+        assert m.case_id == world["changed"]
+        assert m.reason == "名称相同，地址不同"
         ret = submit_return(s, world["city"], check, path)
         s.commit()
         ret_id, version = ret.id, ret.version
@@ -260,7 +283,9 @@ def test_county_clerk_submits_only_their_unit_and_edits_the_details(world, tmp_p
         ret_id, version = ret.id, ret.version
     with db.session() as s:
         with pytest.raises(ValidationError, match="http"):
-            update_return_details(s, world["county"], ret_id, version, {"published_url": "www.x.cn"})
+            update_return_details(
+                s, world["county"], ret_id, version, {"published_url": "www.x.cn"}
+            )
         update_return_details(s, world["county"], ret_id, version, {
             "signer_name": "张县长", "signed_on": dt.date(2026, 5, 26),
             "published_url": "http://www.lingshou.gov.cn/zwgk/2026/slw.html",
@@ -272,17 +297,25 @@ def test_county_clerk_submits_only_their_unit_and_edits_the_details(world, tmp_p
             update_return_details(s, world["county"], ret_id, version, {"signer_name": "李"})
         s.rollback()
         detail = return_detail(s, world["city"], ret_id)
-        assert detail.signer_name == "张县长" and detail.late  # received after 5月25日
+        assert detail.signer_name == "张县长"
+        assert detail.late
         assert [name for _id, name in detail.signature_pages] == ["签字页.pdf"]
         overview = stage_overview(s, world["city"], world["stage"], today=dt.date(2026, 5, 28))
         row = next(r for r in overview.rows if r.unit_id == world["unit"])
-        assert row.returned and row.late and row.days_late == 2
-        assert row.signed and row.signature_page and row.published
-        assert row.status == ReturnStatus.PENDING and row.return_id == ret_id
-        assert overview.counts()["returned"] == 1 and overview.counts()["not_returned"] == 24
+        assert row.returned
+        assert row.late
+        assert row.days_late == 2
+        assert row.signed
+        assert row.signature_page
+        assert row.published
+        assert row.status == ReturnStatus.PENDING
+        assert row.return_id == ret_id
+        assert overview.counts()["returned"] == 1
+        assert overview.counts()["not_returned"] == 24
         assert overview.counts()["late"] == 25  # the others have not returned by the deadline
         mine = stage_overview(s, world["county"], world["stage"], today=dt.date(2026, 5, 20))
-        assert [r.unit_id for r in mine.rows] == [world["unit"]] and not mine.rows[0].late is False
+        assert [r.unit_id for r in mine.rows] == [world["unit"]]
+        assert mine.rows[0].late is not False
         listing = returns_listing(s, world["county"], world["stage"])
         assert [r[0] for r in listing.rows] == [ret_id]
         assert returns_listing(s, other_actor(s, xinle)).rows == []

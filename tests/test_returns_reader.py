@@ -127,26 +127,36 @@ def test_messy_workbook_is_read_with_every_normalisation(lingshou, tmp_path):
         ("灵寿县清单", True), ("新增企业", True), ("填表说明", False), ("Sheet3", False),
     ]  # fmt: skip
     main, added, notes, empty = check.sheets
-    assert main.header_row == 4 and added.header_row == 1
-    assert notes.reason.startswith("没有找到清单表头") and empty.reason == "空白工作表"
+    assert main.header_row == 4
+    assert added.header_row == 1
+    assert notes.reason.startswith("没有找到清单表头")
+    assert empty.reason == "空白工作表"
     placed = {key: header for _col, header, key in main.columns}
-    assert placed["serial_no"] == "序 号" and placed["name"] == "企业（单位）名称"
-    assert placed["resp_first"] == "第一责任人" and placed["resp_specific"] == "具体责任人"
-    assert placed["classification"] == "整治方式" and placed["deadline"] == "完成期限"
-    assert placed["status"] == "状态" and placed["source"] == "线索来源"
-    assert main.unplaced == [] and main.rows == 6 and added.rows == 2
+    assert placed["serial_no"] == "序 号"
+    assert placed["name"] == "企业（单位）名称"
+    assert placed["resp_first"] == "第一责任人"
+    assert placed["resp_specific"] == "具体责任人"
+    assert placed["classification"] == "整治方式"
+    assert placed["deadline"] == "完成期限"
+    assert placed["status"] == "状态"
+    assert placed["source"] == "线索来源"
+    assert main.unplaced == []
+    assert main.rows == 6
+    assert added.rows == 2
     rows = {r.row: r for r in check.rows if check.sheet_of(r) == "灵寿县清单"}
     # Excel row numbers: the blank row 8, the 合计 row 14 and the signature line 15 are skipped
     assert sorted(rows) == [7, 9, 10, 11, 12, 13]
     first = rows[7]
     assert first.get("name") == "灵寿县东关村ABC蛭石厂1号"  # full-width folded
-    assert first.get("owner") == "王 建国" and first.get("village") == "东关村"  # spaces folded
+    assert first.get("owner") == "王 建国"
+    assert first.get("village") == "东关村"
     assert first.get("phone") == "13800001111"  # a number cell without ".0"
     assert first.get("address") == "灵寿镇东关村 1号"
     assert first.get("problem_types") == "scattered,disorderly,polluting"
     assert first.get("pollution_types") == "air,solid"
     assert first.get("classification") == Classification.SHUTDOWN  # 取缔关停
-    assert first.get("status") == CaseStatus.IN_PROGRESS and first.get("source") == Source.GRID_PATROL
+    assert first.get("status") == CaseStatus.IN_PROGRESS
+    assert first.get("source") == Source.GRID_PATROL
     assert first.get("deadline") == dt.date(2026, 6, 30)  # a date cell
     assert first.get("discovered_on") == dt.date(2026, 5, 8)  # "2026年5月8日"
     with db.session() as s:
@@ -156,23 +166,28 @@ def test_messy_workbook_is_read_with_every_normalisation(lingshou, tmp_path):
     assert second.get("classification") == Classification.RELOCATE  # 搬迁入园
     assert second.get("deadline") == dt.date(2026, 7, 31)  # an Excel serial number
     assert second.get("discovered_on") == dt.date(2026, 5, 9)  # "2026.5.9"
-    assert second.get("source") == Source.COMPLAINT and second.get("township") == "青同镇"
+    assert second.get("source") == Source.COMPLAINT
+    assert second.get("township") == "青同镇"
     unnamed = rows[10]
-    assert unnamed.get("name") is None and unnamed.get("classification") == Classification.UPGRADE
+    assert unnamed.get("name") is None
+    assert unnamed.get("classification") == Classification.UPGRADE
     assert unnamed.get("deadline") == dt.date(2026, 7, 15)  # "2026/7/15"
     assert unnamed.get("discovered_on") == dt.date(2026, 5, 11)  # "2026-05-11"
     formula = rows[11]
-    assert formula.get("serial_no") == 4 and formula.get("main_products") == "石材板材"
+    assert formula.get("serial_no") == 4
+    assert formula.get("main_products") == "石材板材"
     assert formula.get("deadline") == dt.date(2026, 5, 25)  # "5月25日": the stage's year
     assert formula.get("discovered_on") == dt.date(2026, 5, 12)  # 20260512
     assert formula.get("classification") == Classification.RELOCATE  # 限期搬迁
-    assert formula.get("source") == Source.LOOKBACK and formula.get("status") == CaseStatus.PENDING
+    assert formula.get("source") == Source.LOOKBACK
+    assert formula.get("status") == CaseStatus.PENDING
     new_town = rows[12]
     assert new_town.get("classification") == Classification.UPGRADE  # 升级改造
     assert new_town.get("deadline") == dt.date(2026, 6, 30)  # "2026年6月底"
     assert new_town.get("discovered_on") == dt.date(2026, 5, 13)
     assert rows[13].get("classification") == Classification.SHUTDOWN  # 关停
-    assert rows[13].get("status") == CaseStatus.COMPLETED and rows[13].get("source") == Source.POWER_DATA
+    assert rows[13].get("status") == CaseStatus.COMPLETED
+    assert rows[13].get("source") == Source.POWER_DATA
     assert check.new_townships == ["新建乡"]
     other = [r for r in check.rows if check.sheet_of(r) == "新增企业"]
     assert [r.row for r in other] == [2, 3]
@@ -180,7 +195,8 @@ def test_messy_workbook_is_read_with_every_normalisation(lingshou, tmp_path):
     assert other[0].get("source") == Source.SPOT_CHECK
     assert other[1].get("name") == "名称"  # a value, not a header, below the header row
     assert check.diff.counts()["new"] == 8
-    assert check.valid and check.rows_valid == 8
+    assert check.valid
+    assert check.rows_valid == 8
 
 
 def five_rows() -> list[dict]:
@@ -201,7 +217,9 @@ FORMATS = {
     "csv-utf8-bom": lambda p, rows: write_csv(p.with_suffix(".csv"), rows, "utf-8-sig"),
     "csv-gbk": lambda p, rows: write_csv(p.with_suffix(".csv"), rows, "gbk"),
     "csv-gb18030": lambda p, rows: write_csv(p.with_suffix(".csv"), rows, "gb18030"),
-    "csv-utf16-tab": lambda p, rows: write_csv(p.with_suffix(".csv"), rows, "utf-16", delimiter="\t"),
+    "csv-utf16-tab": lambda p, rows: write_csv(
+        p.with_suffix(".csv"), rows, "utf-16", delimiter="\t"
+    ),
 }
 
 
@@ -231,7 +249,8 @@ def test_a_misnamed_file_is_read_by_its_content(lingshou, tmp_path):
     misnamed = tmp_path / "看起来像新版.xlsx"
     misnamed.write_bytes(real.read_bytes())
     check = run_check(db, unit_id, stage_id, misnamed)
-    assert check.valid and len(check.rows) == 5
+    assert check.valid
+    assert len(check.rows) == 5
 
 
 def test_the_synonym_table_covers_every_register_column():
@@ -240,9 +259,12 @@ def test_the_synonym_table_covers_every_register_column():
         assert place_header(column.header) == column.key
         for text in SYNONYMS[column.key]:
             assert place_header(text) == column.key, text
-    assert place_header("企业(单位)名称") == "name" and place_header("名称") == "name"
-    assert place_header("单位名称") == "name" and place_header("企业名称（全称）") == "name"
-    assert place_header("* 企业名称（必填）") == "name" and place_header("业主／法人") == "owner"
+    assert place_header("企业(单位)名称") == "name"
+    assert place_header("名称") == "name"
+    assert place_header("单位名称") == "name"
+    assert place_header("企业名称（全称）") == "name"
+    assert place_header("* 企业名称（必填）") == "name"
+    assert place_header("业主／法人") == "owner"
     assert place_header("某某列") is None
 
 
@@ -255,13 +277,16 @@ def test_header_row_found_below_titles_and_unplaced_columns_listed():
         [1, "甲厂", "甲村", "114.1,38.2", "关停取缔"],
     ]
     header = find_header(rows)
-    assert header.row_index == 3 and header.data_start == 4
+    assert header.row_index == 3
+    assert header.data_start == 4
     assert header.columns == {0: "serial_no", 1: "name", 2: "address", 4: "classification"}
     assert header.unplaced == [(3, "经纬度")]
     remembered = find_header(rows, {"经纬度": "remark"})
-    assert remembered.columns[3] == "remark" and remembered.unplaced == []
+    assert remembered.columns[3] == "remark"
+    assert remembered.unplaced == []
     ignored = find_header(rows, {"经纬度": ""})
-    assert 3 not in ignored.columns and ignored.unplaced == []
+    assert 3 not in ignored.columns
+    assert ignored.unplaced == []
     assert find_header([["说明"], ["1. 本表……"]]) is None
 
 
@@ -307,7 +332,8 @@ def test_impossible_dates_are_refused_in_chinese(value, message):
 
 def test_text_and_multi_codes():
     assert to_text("  灵寿县　ＡＢＣ１２３  有限公司 ") == "灵寿县 ABC123 有限公司"
-    assert to_text(13800001111.0) == "13800001111" and to_text("") is None
+    assert to_text(13800001111.0) == "13800001111"
+    assert to_text("") is None
     assert to_codes("散乱污", ProblemType, "问题类型") == "scattered,disorderly,polluting"
     assert to_codes("污，散", ProblemType, "问题类型") == "scattered,polluting"
     assert to_codes("废气、废水/噪音", PollutionType, "污染类型") == "air,water,noise"
@@ -354,12 +380,16 @@ def _unreadable_cases(tmp_path: Path) -> dict[str, tuple[Path, str, ReadLimits |
     (tmp_path / "empty.xlsx").write_bytes(b"")
     (tmp_path / "truncated.xlsx").write_bytes(data[: len(data) // 2])
     (tmp_path / "photo.xlsx").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2000))
-    (tmp_path / "page.xls").write_bytes("<html><table><tr><td>企业名称</td></tr></table></html>".encode())
+    (tmp_path / "page.xls").write_bytes(
+        "<html><table><tr><td>企业名称</td></tr></table></html>".encode()
+    )
     with zipfile.ZipFile(good) as zf:
         parts = {n: zf.read(n) for n in zf.namelist()}
     parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"][:900] + b"<<&&"
     _zip_with(tmp_path / "corrupt.xlsx", parts)
-    _zip_with(tmp_path / "word.xlsx", {"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>"})
+    _zip_with(
+        tmp_path / "word.xlsx", {"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>"}
+    )
     _zip_with(tmp_path / "bomb.xlsx", {"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<w/>",
                                        "xl/worksheets/sheet1.xml": b"\0" * (40 * 1024 * 1024)})  # fmt: skip
     blank = xlsxwriter.Workbook(str(tmp_path / "blank.xlsx"))
@@ -399,7 +429,9 @@ def test_unreadable_files_get_one_clear_message_and_nothing_happens(lingshou, tm
     with pytest.raises(UnreadableFile) as err:
         run_check(db, unit_id, stage_id, path, limits=limits or ReadLimits())
     message = str(err.value)
-    assert words in message and "\n" not in message and path.name in message
+    assert words in message
+    assert "\n" not in message
+    assert path.name in message
     with db.session() as s:
         after = (s.scalar(select(func.count()).select_from(Case)),
                  s.scalar(select(func.count()).select_from(CountyReturn)),
@@ -444,4 +476,5 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
     proc = subprocess.run([sys.executable, "-c", BOMB_SCRIPT, str(path)], capture_output=True,
                           text=True, cwd=ROOT, timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert "压缩炸弹" in proc.stdout and "MemoryError" not in proc.stderr
+    assert "压缩炸弹" in proc.stdout
+    assert "MemoryError" not in proc.stderr

@@ -128,7 +128,8 @@ def test_unplaced_columns_are_mapped_once_and_remembered_per_unit(lingshou, tmp_
         assert save_mappings(s, county, unit_id, {"包村干部": "resp_specific", "经纬度": ""}) == 2
         s.commit()
     again = check(db, unit_id, stage_id, path)
-    assert again.unplaced == [] and again.rows[0].get("resp_specific") == "钱干部"
+    assert again.unplaced == []
+    assert again.rows[0].get("resp_specific") == "钱干部"
     with db.session() as s:
         xinle = unit(s, "新乐市").id
         assert remembered_mappings(s, xinle) == {}

@@ -13,6 +13,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.hyperlink import Hyperlink
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
@@ -97,7 +98,7 @@ def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
         comment.width = 320
         comment.height = 60 + 40 * len(errs)
         cell.comment = comment
-        links[(sheet, row, col)] = f"#{quote_sheetname(ws.title)}!{cell.coordinate}"
+        links[(sheet, row, col)] = f"{quote_sheetname(ws.title)}!{cell.coordinate}"
     ws = wb.create_sheet(LIST_SHEET, 0)
     ws.append([f"{check.unit_name}上报文件“{check.filename}”的错误清单：共 {len(check.errors)} 处，"
                "请逐项改正后重新上报（点击“单元格”列可跳转到出错位置）"])  # fmt: skip
@@ -113,7 +114,7 @@ def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
         link = links.get((e.sheet, e.row, col))
         if link:
             target = ws.cell(ws.max_row, 4)
-            target.hyperlink = link
+            target.hyperlink = Hyperlink(ref=target.coordinate, location=link)
             target.font = Font(color="0563C1", underline="single")
     for letter, width in zip("ABCDE", (14, 8, 16, 10, 80), strict=True):
         ws.column_dimensions[letter].width = width

@@ -11,6 +11,7 @@ import csv
 import io
 import logging
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,7 +216,8 @@ def _check_zip(path: Path, name: str, limits: ReadLimits) -> str:
             if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
                 raise _damaged(name, ValueError("no xl/workbook.xml"))
             raise UnreadableFile(f"文件“{name}”是一个压缩包，不是电子表格。请导入{ACCEPTED_TEXT}。")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, zlib.error,
+            NotImplementedError, RuntimeError, OSError) as exc:  # fmt: skip
         raise _damaged(name, exc) from None
 
 
