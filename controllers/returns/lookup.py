@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from controllers.actor import Actor
 from controllers.errors import NotFoundError
+from controllers.permissions import Permission, can
 from controllers.returns.rows import Vocabulary
-from models import Batch, Campaign, CampaignStage, Industry, Township, Unit
+from models import Batch, Campaign, CampaignStage, CountyReturn, Industry, Township, Unit
 from models.codes import StageKind
 from models.textnorm import search_key
 
@@ -104,3 +106,27 @@ def load_vocabulary(session: Session, unit: Unit, default_year: int | None) -> V
     batches = {search_key(b.name): b.name for b in session.scalars(select(Batch))}
     return Vocabulary(unit.id, unit.name, units, townships, industries, names, batches,
                       default_year)  # fmt: skip
+
+
+def submit_units(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, name) of the units whose returns the actor may import (a county clerk: their own)."""
+    units = session.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order)).all()
+    return [(i, n) for i, n in units if can(actor, Permission.SUBMIT_RETURNS, i)]
+
+
+def default_stage_id(session: Session, today: dt.date | None = None) -> int | None:
+    """The stage a returns screen opens on: the newest return's, else the first not yet due."""
+    newest = session.scalar(
+        select(CountyReturn.stage_id)
+        .where(CountyReturn.stage_id.is_not(None))
+        .order_by(CountyReturn.received_on.desc(), CountyReturn.id.desc())
+        .limit(1)
+    )
+    if newest is not None:
+        return newest
+    today = today or dt.date.today()
+    choices = stage_choices(session)
+    for c in choices:
+        if c.deadline is None or c.deadline >= today:
+            return c.id
+    return choices[0].id if choices else None
