@@ -12,9 +12,10 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,7 +31,7 @@ from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY
 from controllers.returns.matching import COMPARED, RowMatch
 from controllers.returns.records import get_return, mark_reviewed, return_file_attachment
 from models import Batch, Case, CaseChange, CountyReturn, Township
-from models.base import now
+from models.base import Code, now
 from models.codes import BatchKind, CaseStatus, ReturnStatus, Source
 from models.textnorm import search_key
 
@@ -150,23 +151,48 @@ def _resolve_townships(
     return {k: t.id for k, t in existing.items()}, created
 
 
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy stores a value of this type in SQLite, for values of the expected type."""
+    if isinstance(column_type, Code):
+        return None  # members are str: stored as their code, as Code would store them
+    if isinstance(column_type, DateTime):
+        return lambda v: v.isoformat(" ", "microseconds")
+    if isinstance(column_type, Date):
+        return lambda v: v.isoformat()
+    if isinstance(column_type, Boolean):
+        return int
+    return None
+
+
 def fast_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT many rows in one driver-level executemany (values converted by the column types)."""
+    """INSERT many rows in one driver-level executemany, values converted as the column types
+    convert them (on SQLite by the equivalent plain conversions, which is several times faster)."""
     if not rows:
         return
     columns = list(rows[0])
     dialect = conn.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
-    procs = {c: table.c[c].type._cached_bind_processor(dialect) for c in columns}
-    if compiled.positional:
+    if dialect.name == "sqlite" and compiled.positional:
         order = list(compiled.positiontup or [])
-        plan = [(name, procs[name]) for name in order]
-        params: list[Any] = [
-            tuple(p(r[n]) if p is not None else r[n] for n, p in plan) for r in rows
-        ]
+        getter = itemgetter(*order)
+        convert = [(i, f) for i, name in enumerate(order)
+                   if (f := _sqlite_converter(table.c[name].type)) is not None]  # fmt: skip
+        params: list[Any] = []
+        for r in rows:
+            values = list(getter(r))
+            for i, f in convert:
+                v = values[i]
+                if v is not None:
+                    values[i] = f(v)
+            params.append(tuple(values))
     else:
-        plan = [(name, procs[name]) for name in columns]
-        params = [{n: (p(r[n]) if p is not None else r[n]) for n, p in plan} for r in rows]
+        procs = {c: table.c[c].type._cached_bind_processor(dialect) for c in columns}
+        if compiled.positional:
+            plan = [(name, procs[name]) for name in (compiled.positiontup or [])]
+            params = [tuple(p(r[n]) if p is not None else r[n] for n, p in plan) for r in rows]
+        else:
+            plan = [(name, procs[name]) for name in columns]
+            params = [{n: (p(r[n]) if p is not None else r[n]) for n, p in plan} for r in rows]
     conn.exec_driver_sql(str(compiled), params)
 
 
@@ -193,18 +219,32 @@ def insert_cases(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return list(result.scalars())
 
 
+#: (field key, position in a row's values) of the plain fields a new case takes from its row
+_PLAIN_FIELDS = tuple(
+    (f.key, FIELD_INDEX[f.key])
+    for f in COMPARED
+    if f.kind not in (ColumnKind.TOWNSHIP, ColumnKind.INDUSTRY, ColumnKind.BATCH)
+)
+_I_TOWNSHIP, _I_BATCH, _I_INDUSTRY = (
+    FIELD_INDEX["township"],
+    FIELD_INDEX["batch"],
+    FIELD_INDEX["industry"],
+)
+
+
 def _new_case_row(values: tuple[Any, ...], unit_id: int, actor: Actor, at: dt.datetime,
                   townships: dict[str, int], batches: dict[str, int]) -> dict[str, Any]:  # fmt: skip
+    """The full column values of a new case from a return row (defaults where it is blank);
+    ``townships`` and ``batches`` map the names the rows use to ids."""
     v = values
-    township = v[FIELD_INDEX["township"]]
-    batch = v[FIELD_INDEX["batch"]] or DEFAULT_BATCH
-    row = {f.key: v[FIELD_INDEX[f.key]] for f in COMPARED
-           if f.kind not in (ColumnKind.TOWNSHIP, ColumnKind.INDUSTRY, ColumnKind.BATCH)}  # fmt: skip
+    township = v[_I_TOWNSHIP]
+    batch = v[_I_BATCH] or DEFAULT_BATCH
+    row = {key: v[i] for key, i in _PLAIN_FIELDS}
     row.update(
         unit_id=unit_id,
-        township_id=townships[search_key(township)] if township else None,
-        industry_id=v[FIELD_INDEX["industry"]],
-        batch_id=batches[search_key(batch)],
+        township_id=townships[township] if township else None,
+        industry_id=v[_I_INDUSTRY],
+        batch_id=batches[batch],
         problem_types=row["problem_types"] or "",
         pollution_types=row["pollution_types"] or "",
         source=row["source"] or Source.SELF_CHECK,
@@ -311,7 +351,9 @@ def accept_return(
     at = now()
     note = f"县区上报导入：{ret.unit.name}（上报 #{ret.id}，{check.filename}）"[:255]
     report(15, f"正在写入新增企业 {len(new_rows):,} 家…")
-    rows = [_new_case_row(r.values, ret.unit_id, actor, at, townships, batches) for r in new_rows]
+    town_ids = {n: townships[search_key(n)] for n in townships_needed if n}
+    batch_ids = {n: batches[search_key(n)] for n in batches_needed if n}
+    rows = [_new_case_row(r.values, ret.unit_id, actor, at, town_ids, batch_ids) for r in new_rows]
     new_ids = insert_cases(session, rows)
     report(60, "正在记录企业历史…")
     history = [
