@@ -195,13 +195,11 @@ def check_return(
         if total > limits.max_rows:
             raise too_many_rows(name, total, limits)
         done = 0
-        step = max(total // 50, 500)
 
-        def on_row() -> None:
+        def on_rows(n: int) -> None:
             nonlocal done
-            done += 1
-            if done % step == 0:
-                report(5 + int(80 * done / max(total, 1)), f"已读取 {done:,} / {total:,} 行")
+            done += n
+            report(5 + int(80 * done / max(total, 1)), f"已读取 {done:,} / {total:,} 行")
 
         reports: list[SheetReport] = []
         rows: list[ReturnRow] = []
@@ -236,7 +234,7 @@ def check_return(
             before = len(rows)
             rows.extend(
                 read_rows(index, sheet.name, itertools.chain(data_head, sheet.rows), header,
-                          sheet.first_row, sheet.first_col, vocab, errors, seen, on_row)
+                          sheet.first_row, sheet.first_col, vocab, errors, seen, on_rows)
             )  # fmt: skip
             sheet_report.rows = len(rows) - before
             reports.append(sheet_report)

@@ -220,29 +220,6 @@ def _converter(f: ReturnField, header: str, vocab: Vocabulary) -> Converter:
     raise ValueError(f"unknown column kind {kind}")  # pragma: no cover
 
 
-def _memoised(convert: Converter) -> Converter:
-    """Cache a converter's answer per raw value (coded columns and dates repeat a lot)."""
-    cache: dict[Any, Any] = {}
-
-    def run(value: Any) -> Any:
-        try:
-            hit = cache[value]
-        except KeyError:
-            try:
-                hit = convert(value)
-            except CellError as exc:
-                hit = exc
-            if len(cache) < 50_000:
-                cache[value] = hit
-        except TypeError:  # unhashable: never from calamine, but be safe
-            return convert(value)
-        if isinstance(hit, CellError):
-            raise hit
-        return hit
-
-    return run
-
-
 def _plan(
     header: HeaderMatch, vocab: Vocabulary
 ) -> list[tuple[int, int, Converter | None, int, str]]:
@@ -254,8 +231,40 @@ def _plan(
         if f.kind == ColumnKind.TEXT:
             plan.append((pos, FIELD_INDEX[key], None, f.max_length or 0, text))
             continue
-        plan.append((pos, FIELD_INDEX[key], _memoised(_converter(f, text, vocab)), 0, text))
+        plan.append((pos, FIELD_INDEX[key], _converter(f, text, vocab), 0, text))
     return plan
+
+
+CHUNK_ROWS = 4096
+
+
+def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    chunk: list[list[Any]] = []
+    for raw in rows:
+        chunk.append(raw)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _clean_column(values: list[Any]) -> list[Any]:
+    """Plain text cells to clean text (width folded, spaces trimmed and folded), column-wise."""
+    return [
+        (" ".join((v if v.isascii() else _nfkc("NFKC", v)).split()) or None)
+        if v.__class__ is str
+        else (None if v is None else to_text(v))
+        for v in values
+    ]
+
+
+def _may_be_total(raw: list[Any]) -> bool:
+    for v in raw:
+        if v == "" or v is None:
+            continue
+        return isinstance(v, str) and v.lstrip()[:1] in "合总小共"
+    return False
 
 
 def read_rows(
@@ -268,89 +277,108 @@ def read_rows(
     vocab: Vocabulary,
     errors: list[RowError],
     seen: dict[tuple[str, str, str], tuple[str, int]],
-    on_row: Callable[[], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
 ) -> Iterator[ReturnRow]:
-    """Yield the sheet's data rows (blank, 合计 and signature lines skipped); append problems."""
+    """Yield the sheet's data rows (blank, 合计 and signature lines skipped); append problems.
+
+    Rows are converted a chunk at a time, column by column (much faster in Python than cell by
+    cell), so memory stays bounded by the chunk size.
+    """
     plan = _plan(header, vocab)
     name_header = header.header_of("name") or FIELDS_BY_KEY["name"].header
     name_col = next((p for p, k in header.columns.items() if k == "name"), None)
     deadline_header = header.header_of("deadline")
     deadline_col = next((p for p, k in header.columns.items() if k == "deadline"), None)
-    excel_row = first_row + header.data_start  # 0-based sheet row of the first data row
-    for raw in rows:
-        excel_row += 1
-        if on_row is not None:
-            on_row()
-        if is_blank(raw):
+    next_row = first_row + header.data_start + 1  # Excel row number of the first data row
+    for chunk in _chunks(rows, CHUNK_ROWS):
+        numbers = range(next_row, next_row + len(chunk))
+        next_row += len(chunk)
+        if on_rows is not None:
+            on_rows(len(chunk))
+        kept = [(n, raw) for n, raw in zip(numbers, chunk, strict=True) if not is_blank(raw)]
+        if not kept:
             continue
-        values: list[Any] = [None] * N_FIELDS
-        row_errors: list[RowError] = []
-        width = len(raw)
+        raws = [raw for _n, raw in kept]
+        none_column = [None] * len(raws)
+        columns: list[list[Any]] = [none_column] * N_FIELDS
+        cell_errors: dict[int, list[RowError]] = {}
         for pos, index, convert, limit, text in plan:
-            if pos >= width:
-                continue
-            value = raw[pos]
-            if value == "" or value is None:
-                continue
-            if convert is None:  # plain text, inline for speed
-                if type(value) is str:
-                    if not value.isascii():
-                        value = _nfkc("NFKC", value)
-                    value = " ".join(value.split()) or None
-                else:
-                    value = to_text(value)
-                if value is not None and limit and len(value) > limit:
-                    row_errors.append(
-                        RowError(sheet_name, excel_row, text,
-                                 f"内容过长（{len(value)} 个字），最多 {limit} 个字", first_col + pos)
-                    )  # fmt: skip
-                    continue
-                values[index] = value
-                continue
-            try:
-                values[index] = convert(value)
-            except CellError as exc:
-                row_errors.append(RowError(sheet_name, excel_row, text, str(exc), first_col + pos))
-        nobody = values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
-        if is_total_row(raw) or (
-            nobody and (is_footer_row(raw) or (not row_errors and _only_serial(values)))
-        ):
-            continue
-        if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
-            row_errors.append(
-                RowError(sheet_name, excel_row, name_header,
-                         "缺少企业名称：没有名称的点位须同时填写地址和业主/法人",
-                         None if name_col is None else first_col + name_col)
-            )  # fmt: skip
-        deadline, discovered = values[I_DEADLINE], values[I_DISCOVERED]
-        if deadline is not None and discovered is not None and deadline < discovered:
-            row_errors.append(
-                RowError(sheet_name, excel_row, deadline_header or "完成时限",
-                         f"完成时限 {deadline.isoformat()} 早于发现日期 {discovered.isoformat()}",
-                         None if deadline_col is None else first_col + deadline_col)
-            )  # fmt: skip
-        row = ReturnRow(sheet_index, excel_row, tuple(values))
-        key = row.identity_key()
-        if key is not None:
-            first = seen.get(key)
-            if first is None:
-                seen[key] = (sheet_name, excel_row)
+            values = [raw[pos] if pos < len(raw) else None for raw in raws]
+            if convert is None:
+                out = _clean_column(values)
+                if limit:
+                    for j, v in enumerate(out):
+                        if v is not None and len(v) > limit:
+                            out[j] = None
+                            cell_errors.setdefault(j, []).append(
+                                RowError(sheet_name, kept[j][0], text,
+                                         f"内容过长（{len(v)} 个字），最多 {limit} 个字", first_col + pos)
+                            )  # fmt: skip
             else:
-                where = (
-                    f"第 {first[1]} 行"
-                    if first[0] == sheet_name
-                    else f"工作表“{first[0]}”第 {first[1]} 行"
-                )
+                # coded columns, dates, townships… repeat: convert each distinct value once
+                results: dict[Any, Any] = {}
+                for v in set(values):
+                    if v == "" or v is None:
+                        results[v] = None
+                        continue
+                    try:
+                        results[v] = convert(v)
+                    except CellError as exc:
+                        results[v] = exc
+                out = [results[v] for v in values]
+                if any(isinstance(r, CellError) for r in results.values()):
+                    for j, r in enumerate(out):
+                        if isinstance(r, CellError):
+                            out[j] = None
+                            cell_errors.setdefault(j, []).append(
+                                RowError(sheet_name, kept[j][0], text, str(r), first_col + pos)
+                            )
+            columns[index] = out
+        for j, values in enumerate(zip(*columns, strict=True)):
+            excel_row, raw = kept[j]
+            row_errors = cell_errors.get(j, [])
+            nobody = (
+                values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
+            )
+            if (_may_be_total(raw) and is_total_row(raw)) or (
+                nobody and (is_footer_row(raw) or (not row_errors and _only_serial(values)))
+            ):
+                continue
+            if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
                 row_errors.append(
                     RowError(sheet_name, excel_row, name_header,
-                             f"与{where}重复：同一企业（名称和地址相同）在文件中出现了两次",
+                             "缺少企业名称：没有名称的点位须同时填写地址和业主/法人",
                              None if name_col is None else first_col + name_col)
                 )  # fmt: skip
-        if row_errors:
-            errors.extend(row_errors)
-        yield row
+            deadline, discovered = values[I_DEADLINE], values[I_DISCOVERED]
+            if deadline is not None and discovered is not None and deadline < discovered:
+                row_errors.append(
+                    RowError(sheet_name, excel_row, deadline_header or "完成时限",
+                             f"完成时限 {deadline.isoformat()} 早于发现日期 {discovered.isoformat()}",
+                             None if deadline_col is None else first_col + deadline_col)
+                )  # fmt: skip
+            row = ReturnRow(sheet_index, excel_row, values)
+            key = row.identity_key()
+            if key is not None:
+                first = seen.get(key)
+                if first is None:
+                    seen[key] = (sheet_name, excel_row)
+                else:
+                    where = (
+                        f"第 {first[1]} 行"
+                        if first[0] == sheet_name
+                        else f"工作表“{first[0]}”第 {first[1]} 行"
+                    )
+                    row_errors.append(
+                        RowError(sheet_name, excel_row, name_header,
+                                 f"与{where}重复：同一企业（名称和地址相同）在文件中出现了两次",
+                                 None if name_col is None else first_col + name_col)
+                    )  # fmt: skip
+            if row_errors:
+                errors.extend(row_errors)
+            yield row
 
 
-def _only_serial(values: list[Any]) -> bool:
+def _only_serial(values: tuple[Any, ...]) -> bool:
     """A row with nothing but a serial number (an empty numbered line of a template)."""
     return all(v is None for i, v in enumerate(values) if i != FIELD_INDEX["serial_no"])
