@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from controllers.returns.fields import FIELDS_BY_KEY, IDENTITY_FIELDS
@@ -128,16 +128,6 @@ def place_header(text: object, remembered: Mapping[str, str] | None = None) -> s
     if stripped and stripped != key:
         return SYNONYM_INDEX.get(stripped)
     return None
-
-
-@dataclass
-class UnplacedColumn:
-    """A header the synonyms do not know: the clerk places it in the mapping dialog."""
-
-    sheet: str
-    col: int  # 0-based sheet column
-    header: str
-    samples: list[str] = field(default_factory=list)
 
 
 @dataclass

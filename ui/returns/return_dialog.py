@@ -195,9 +195,8 @@ class ReturnDialog(QDialog):
             if d.late and d.stage_deadline
             else ""
         )
-        self.file_label.setText(
-            f"{d.file_name or '（未保存文件）'}  共 {d.rows_total or 0:,} 行{late}"
-        )
+        rows = f"  共 {d.rows_total:,} 行" if d.rows_total is not None else ""
+        self.file_label.setText(f"{d.file_name or '（未保存文件）'}{rows}{late}")
         set_date(self.received_edit, d.received_on)
         self.signer_edit.setText(d.signer_name)
         self.signer_edit.setPlaceholderText(d.head_name or "主要负责同志姓名")
@@ -212,7 +211,7 @@ class ReturnDialog(QDialog):
             status += f"，审核人：{d.reviewer or '—'}，审核时间：{display(d.reviewed_at)}"
         if d.status == ReturnStatus.RETURNED:
             status += f"。退回原因：{d.review_reasons}"
-        if d.status == ReturnStatus.APPROVED:
+        if d.status == ReturnStatus.APPROVED and d.rows_new is not None:
             status += f"。并入台账：新增 {d.rows_new or 0:,} 家，变更 {d.rows_changed or 0:,} 家"
         self.status_label.setText(status)
         self.reasons_edit.setVisible(d.status == ReturnStatus.PENDING)
