@@ -133,3 +133,35 @@ def test_template_without_a_unit(lingshou):
     with db.session() as s:
         wb = openpyxl.load_workbook(io.BytesIO(build_template(s)))
     assert wb["上报清单"]["A1"].value == "（县市区）“散乱污”企业动态整治清单"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_table_that_starts_at_b3_is_reported_at_the_right_cells(lingshou, tmp_path, suffix):
+    """Rows and columns above and left of the table are empty: numbers stay those Excel shows."""
+    db, unit_id, stage_id = lingshou
+    path = tmp_path / f"offset{suffix}"
+    if suffix == ".xlsx":
+        import xlsxwriter
+
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet("表")
+        ws.write_row(2, 1, ["企业名称", "地址", "业主/法人", "整治类型"])
+        ws.write_row(3, 1, ["甲厂", "甲村", "甲", "拆除"])
+        wb.close()
+    else:
+        import xlwt
+
+        wb = xlwt.Workbook(encoding="utf-8")
+        ws = wb.add_sheet("表")
+        for c, v in enumerate(["企业名称", "地址", "业主/法人", "整治类型"], start=1):
+            ws.write(2, c, v)
+        for c, v in enumerate(["甲厂", "甲村", "甲", "拆除"], start=1):
+            ws.write(3, c, v)
+        wb.save(str(path))
+    with db.session() as s:
+        check = check_return(s, SYSTEM, path, unit_id, stage_id)
+    assert [(e.row, e.col, e.column) for e in check.errors] == [(4, 4, "整治类型")]
+    assert check.sheets[0].header_row == 3
+    ws = openpyxl.load_workbook(io.BytesIO(build_error_report(path, check)))["表"]
+    assert ws["E4"].value == "拆除"
+    assert "拆除" in ws["E4"].comment.text

@@ -93,7 +93,8 @@ class WorkbookFile:
                 height = sheet.height
             except Exception as exc:  # noqa: BLE001 (calamine raises several kinds for damage)
                 raise _damaged(self.filename, exc) from None
-            yield SheetSource(name, start[0], start[1], height, _guarded(self.filename, sheet))
+            rows = _guarded(self.filename, sheet, start[0])
+            yield SheetSource(name, start[0], start[1], height, rows)
 
     def close(self) -> None:
         if self._book is not None:
@@ -101,9 +102,20 @@ class WorkbookFile:
             self._book = None
 
 
-def _guarded(filename: str, sheet: Any) -> Iterator[list[Any]]:
+def _guarded(filename: str, sheet: Any, start_row: int) -> Iterator[list[Any]]:
+    """The sheet's rows from its first used row (python-calamine pads the rows above it with
+    blank ones, but starts each row at the first used column)."""
     try:
-        yield from sheet.iter_rows()
+        rows = sheet.iter_rows()
+        first = next(rows, None)
+        if first is None:
+            return
+        if start_row > 0 and all(v == "" or v is None for v in first):
+            for _ in range(start_row - 1):
+                next(rows, None)
+        else:
+            yield first
+        yield from rows
     except Exception as exc:  # noqa: BLE001
         raise _damaged(filename, exc) from None
 
