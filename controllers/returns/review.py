@@ -27,7 +27,7 @@ from controllers.errors import UserError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require
 from controllers.register_columns import ColumnKind
 from controllers.returns.check import ReturnCheck, compare, missing_classification
-from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY
+from controllers.returns.fields import FIELD_INDEX
 from controllers.returns.matching import COMPARED, RowMatch
 from controllers.returns.records import get_return, mark_reviewed, return_file_attachment
 from models import Batch, Case, CaseChange, CountyReturn, Township
@@ -424,8 +424,3 @@ def _stale(label: str) -> UserError:
     return WorkflowError(
         f"“{label}”在核对之后被其他业务员修改过。未写入任何内容，请重新核对后再审核通过。"
     )
-
-
-def field_header(key: str) -> str:
-    """The published header of a field (for messages)."""
-    return FIELDS_BY_KEY[key].header

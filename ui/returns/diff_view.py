@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 
 from controllers.listings import Listing
 from controllers.returns.check import ReturnCheck
-from controllers.returns.fields import FIELDS_BY_KEY
 from controllers.returns.matching import RowMatch, display_value
 from ui.listing_model import ListingModel
 
@@ -264,8 +263,3 @@ class DiffView(QTabWidget):
         for col in range(model.columnCount()):
             width = max(header.sectionSizeHint(col), view.sizeHintForColumn(col))
             header.resizeSection(col, min(max(width + 16, 60), 360))
-
-
-def field_choices() -> list[tuple[str, str]]:
-    """(field key, label) of every field a column can be mapped to."""
-    return [(key, f.header) for key, f in FIELDS_BY_KEY.items()]
