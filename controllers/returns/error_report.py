@@ -8,12 +8,8 @@ import io
 import warnings
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openpyxl
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.hyperlink import Hyperlink
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
@@ -24,14 +20,17 @@ from controllers.returns.check import ReturnCheck
 from controllers.returns.reader import open_return_file
 from controllers.returns.rows import RowError
 
-ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
-ERROR_FONT = Font(color="9C0006", bold=True)
+if TYPE_CHECKING:
+    import openpyxl
+
 LIST_SHEET = "错误清单"
 AUTHOR = "散乱污整治管理台"
 
 
 def _open_copy(path: Path, check: ReturnCheck) -> openpyxl.Workbook:
     """The unit's own workbook (formatting kept) when openpyxl can open it, else a value copy."""
+    import openpyxl  # imported on first need: the application starts without it
+
     suffix = Path(check.filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
@@ -45,6 +44,8 @@ def _open_copy(path: Path, check: ReturnCheck) -> openpyxl.Workbook:
 
 def _value_copy(path: Path, check: ReturnCheck) -> openpyxl.Workbook:
     """A new workbook with the values of every sheet at the same cells (for .xls/.ods/.csv)."""
+    import openpyxl
+
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     book = open_return_file(path, check.filename)
@@ -78,6 +79,13 @@ def _anchor_column(check: ReturnCheck, sheet: str) -> int:
 
 def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
     """The annotated workbook as .xlsx bytes."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    error_fill = PatternFill("solid", fgColor="FFC7CE")
+    error_font = Font(color="9C0006", bold=True)
     if not check.errors:
         raise ValidationError("该文件没有错误，不需要错误报告。")
     wb = _open_copy(Path(path), check)
@@ -91,8 +99,8 @@ def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
             continue
         ws = wb[sheet]
         cell = ws.cell(row, col + 1)
-        cell.fill = ERROR_FILL
-        cell.font = ERROR_FONT
+        cell.fill = error_fill
+        cell.font = error_font
         text = "\n".join(f"• {e.message}" for e in errs)
         comment = Comment(text, AUTHOR)
         comment.width = 320

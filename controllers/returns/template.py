@@ -7,10 +7,8 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from xlsxwriter.utility import xl_col_to_name
 
 from controllers.actor import Actor
 from controllers.audit import record
@@ -66,6 +64,9 @@ def build_template(
     session: Session, unit_id: int | None = None, stage_id: int | None = None
 ) -> bytes:
     """The template workbook as bytes."""
+    import xlsxwriter  # imported on first need
+    from xlsxwriter.utility import xl_col_to_name
+
     unit = session.get(Unit, unit_id) if unit_id else None
     stage = session.get(CampaignStage, stage_id) if stage_id else None
     industries = list(
