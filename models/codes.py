@@ -75,11 +75,11 @@ class Classification(CodedEnum):
 class CaseStatus(CodedEnum):
     """Case workflow: 待整治 → 整治中 → 已完成待验收 → 已验收 → 已销号."""
 
-    PENDING = "pending", "待整治", "未整治"
-    IN_PROGRESS = "in_progress", "整治中", "正在整治"
-    COMPLETED = "completed", "已完成待验收", "已完成", "完成整治", "待验收"
-    ACCEPTED = "accepted", "已验收", "验收通过"
-    CLOSED = "closed", "已销号", "销号"
+    PENDING = "pending", "待整治", "未整治", "未开始", "未完成", "待整改"
+    IN_PROGRESS = "in_progress", "整治中", "正在整治", "整改中", "正在整改"
+    COMPLETED = "completed", "已完成待验收", "已完成", "完成整治", "待验收", "已整改", "已整治"
+    ACCEPTED = "accepted", "已验收", "验收通过", "已通过验收"
+    CLOSED = "closed", "已销号", "销号", "已销号完成"
 
 
 #: Statuses in which the rectification work itself is finished.
@@ -89,12 +89,20 @@ FINISHED_STATUSES = (CaseStatus.COMPLETED, CaseStatus.ACCEPTED, CaseStatus.CLOSE
 class Source(CodedEnum):
     """发现来源."""
 
-    SELF_CHECK = "self_check", "自查", "县区自查", "自查自纠"
+    SELF_CHECK = "self_check", "自查", "县区自查", "自查自纠", "排查发现", "自行排查", "县级自查"
     LOOKBACK = "lookback", "回头看"
-    SPOT_CHECK = "spot_check", "督导抽查", "市级督导", "抽查"
-    REFERRAL = "referral", "上级督查交办", "上级交办", "督查交办", "帮扶组交办"
-    COMPLAINT = "complaint", "信访举报", "举报", "信访"
-    GRID_PATROL = "grid_patrol", "网格巡查", "网格员巡查"
+    SPOT_CHECK = "spot_check", "督导抽查", "市级督导", "抽查", "督导检查", "市级抽查"
+    REFERRAL = (
+        "referral",
+        "上级督查交办",
+        "上级交办",
+        "督查交办",
+        "帮扶组交办",
+        "省级交办",
+        "上级督查",
+    )
+    COMPLAINT = "complaint", "信访举报", "举报", "信访", "群众举报"
+    GRID_PATROL = "grid_patrol", "网格巡查", "网格员巡查", "日常巡查", "巡查"
     POWER_DATA = "power_data", "电力数据研判", "电力研判", "用电异常"
 
 
@@ -109,10 +117,10 @@ class ProblemType(CodedEnum):
 class PollutionType(CodedEnum):
     """污染类型 (one or more per case)."""
 
-    AIR = "air", "废气"
-    WATER = "water", "废水"
-    SOLID = "solid", "固废"
-    NOISE = "noise", "噪声"
+    AIR = "air", "废气", "大气", "气"
+    WATER = "water", "废水", "污水", "水"
+    SOLID = "solid", "固废", "固体废物", "固体废弃物", "固"
+    NOISE = "noise", "噪声", "噪音"
 
 
 class CheckItem(CodedEnum):

@@ -97,10 +97,10 @@ def test_refresh_reloads_the_current_pane(window, qtbot):
     from controllers.listings import Listing
 
     pane = window.show_pane("returns")
-    pane.model.set_listing(Listing(["x"], []))
-    assert pane.model.rowCount() == 0
+    pane.list_model.set_listing(Listing(["x"], []))
+    assert pane.list_model.rowCount() == 0
     window.refresh_action.trigger()
-    assert pane.model.rowCount() == 25
+    assert pane.list_model.rowCount() == 25
 
 
 def test_no_display_is_explained_not_a_stack_trace():

@@ -1,0 +1,296 @@
+"""County returns: read + validate + compare, and accept, beside their baselines.
+
+    python bench/returns.py [--rows 20000 200000] [--repeat 3] [--skip-pandas-above N]
+
+For each size a return workbook is written (a merged title, a 填报单位 line, the published
+header, rows with date cells, text dates and full-width digits) and an empty migrated SQLite
+database is made in a temporary folder. Every phase runs in a fresh process, so the peak
+memory (ru_maxrss) printed is that phase's own:
+
+- bare python-calamine: open the workbook and turn every row into Python values;
+- pandas.read_excel(engine="openpyxl");
+- ours: ``check_return`` — read, normalise, validate every row, compare with the register;
+- accept: ``accept_return`` + commit (all rows are new cases, with their history rows);
+- raw sqlite3: ``executemany`` of the same case rows + commit.
+
+Targets (issue 4): ours within 2× the bare calamine read; accept within 3× the raw insert;
+memory bounded for 200,000 rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HEADERS = ["序号", "县（市、区）", "乡镇（街道）", "村（社区）", "企业名称", "业主/法人", "联系电话", "地址",
+           "行业", "主要产品", "问题类型", "污染类型", "整治类型", "整治措施", "完成时限", "第一责任人",
+           "直接责任人", "具体责任人", "发现来源", "发现日期", "整治完成情况", "验收日期", "销号日期", "备注"]  # fmt: skip
+CLASSES = ["关停取缔", "取缔关停", "提升改造", "整改提升", "整合搬迁", "搬迁入园"]
+TOWNS = ["灵寿镇", "青同镇", "塔上镇", "陈庄镇", "慈峪镇", "岔头镇"]
+INDUSTRIES = ["蛭石", "铸造", "石材加工", "塑料颗粒", "小化工", "其他"]
+
+
+def write_workbook(path: Path, rows: int) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("灵寿县清单")
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write(0, 0, "灵寿县“散乱污”企业动态整治清单")
+    ws.write(1, 0, "填报单位：灵寿县人民政府")
+    ws.write_row(2, 0, HEADERS)
+    for i in range(rows):
+        r = i + 3
+        town = TOWNS[i % len(TOWNS)]
+        village = f"第{i % 400}村"
+        name = f"{town}{village}加工厂{i}号" if i % 7 else f"{town}{village}加工厂{i:０>6}号"
+        ws.write_row(r, 0, [i + 1, "灵寿县", town, village, name, f"业主{i % 997}", 13800000000 + i,
+                            f"{town}{village}{i}号", INDUSTRIES[i % len(INDUSTRIES)], "产品",
+                            "散、乱、污", "废气", CLASSES[i % len(CLASSES)], "断水断电，清除原料、产品和设备"])  # fmt: skip
+        ws.write_datetime(r, 14, dt.datetime(2026, 6, 30), date)
+        ws.write_row(r, 15, ["李镇长", "张副镇长", f"干部{i % 50}", "自查"])
+        if i % 3:
+            ws.write_datetime(r, 19, dt.datetime(2026, 5, 1 + i % 20), date)
+        else:
+            ws.write(r, 19, f"2026年5月{1 + i % 20}日")
+        ws.write(r, 20, "正在整治")
+        ws.write(r, 23, "")
+    ws.write(rows + 3, 0, "合计")
+    wb.close()
+
+
+def make_database(path: Path) -> str:
+    from models.database import make_engine
+    from models.migrate import upgrade
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine, backup=False)
+    engine.dispose()
+    return url
+
+
+# -- phases, each run in its own process ----------------------------------------------------
+
+
+def _lingshou(session):
+    from sqlalchemy import select
+
+    from models import Unit
+
+    return session.scalar(select(Unit).where(Unit.name == "灵寿县"))
+
+
+def phase_calamine(file: Path, _db: str) -> float:
+    import python_calamine
+
+    start = time.perf_counter()
+    wb = python_calamine.CalamineWorkbook.from_path(str(file))
+    n = 0
+    for name in wb.sheet_names:
+        for _row in wb.get_sheet_by_name(name).iter_rows():
+            n += 1
+    elapsed = time.perf_counter() - start
+    assert n > 0
+    return elapsed
+
+
+def phase_pandas(file: Path, _db: str) -> float:
+    import pandas as pd
+
+    start = time.perf_counter()
+    frames = pd.read_excel(file, engine="openpyxl", sheet_name=None, header=None)
+    elapsed = time.perf_counter() - start
+    assert sum(len(f) for f in frames.values()) > 0
+    return elapsed
+
+
+def phase_ours(file: Path, db: str) -> float:
+    from controllers.actor import SYSTEM
+    from controllers.returns.check import check_return
+    from models.database import Database, make_engine
+
+    database = Database.from_engine(make_engine(db))
+    with database.session() as s:
+        unit_id = _lingshou(s).id
+        start = time.perf_counter()
+        check = check_return(s, SYSTEM, file, unit_id)
+        elapsed = time.perf_counter() - start
+    assert check.valid, check.errors[:3]
+    return elapsed
+
+
+def _checked(file: Path, db: str):
+    from controllers.actor import SYSTEM
+    from controllers.returns.check import check_return
+    from controllers.returns.records import submit_return
+    from models.database import Database, make_engine
+
+    database = Database.from_engine(make_engine(db))
+    session = database.session()
+    check = check_return(session, SYSTEM, file, _lingshou(session).id)
+    ret = submit_return(session, SYSTEM, check, file)
+    session.commit()
+    return session, check, ret
+
+
+def phase_accept(file: Path, db: str) -> float:
+    from controllers.actor import SYSTEM
+    from controllers.returns.review import accept_return
+
+    session, check, ret = _checked(file, db)
+    start = time.perf_counter()
+    result = accept_return(session, SYSTEM, ret.id, ret.version, check)
+    session.commit()
+    elapsed = time.perf_counter() - start
+    assert result.created == len(check.rows)
+    return elapsed
+
+
+def phase_raw(file: Path, db: str) -> float:
+    """The same case rows as accept writes, inserted with sqlite3 executemany."""
+    import sqlite3
+
+    from controllers.actor import SYSTEM
+    from controllers.returns.review import _new_case_row, _resolve_batches, _resolve_townships
+    from models.base import now
+    from models.textnorm import search_key
+
+    session, check, ret = _checked(file, db)
+    rows_needed = [check.rows[i] for i in check.diff.new]
+    names = {r.get("township") for r in rows_needed if r.get("township")}
+    towns, _ = _resolve_townships(session, ret.unit_id, names)
+    batches, _ = _resolve_batches(session, {"新增"})
+    session.commit()
+    towns = {n: towns[search_key(n)] for n in names}
+    batches = {"新增": batches[search_key("新增")]}
+    at = now()
+    dicts = [_new_case_row(r.values, ret.unit_id, SYSTEM, at, towns, batches) for r in rows_needed]
+
+    def plain(v):
+        if isinstance(v, dt.datetime):
+            return v.isoformat(sep=" ")
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if hasattr(v, "value"):
+            return v.value
+        return v
+
+    columns = list(dicts[0])
+    data = [tuple(plain(d[c]) for c in columns) for d in dicts]
+    path = db.removeprefix("sqlite:///")
+    session.close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    sql = f"INSERT INTO cases ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    start = time.perf_counter()
+    con.executemany(sql, data)
+    con.commit()
+    elapsed = time.perf_counter() - start
+    con.close()
+    return elapsed
+
+
+PHASES = {"calamine": phase_calamine, "pandas": phase_pandas, "ours": phase_ours,
+          "accept": phase_accept, "raw": phase_raw}  # fmt: skip
+
+
+def run_phase(name: str, file: Path, db: str) -> dict:
+    """Run one phase in a fresh process; its wall time (or its own timer) and peak memory."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--file", str(file), "--db", db],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise SystemExit(f"phase {name} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _child(name: str, file: Path, db: str) -> None:
+    import resource
+
+    elapsed = PHASES[name](file, db)  # each phase times its own work, not the imports
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak}))
+
+
+def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path) -> None:
+    file = folder / f"return-{rows}.xlsx"
+    write_workbook(file, rows)
+    template = folder / "template.db"
+    if not template.exists():
+        make_database(template)
+
+    def fresh_db(tag: str) -> str:
+        path = folder / f"{tag}-{rows}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+
+    results: dict[str, list[dict]] = {}
+    for _ in range(repeat):
+        for name in ("calamine", "ours", "accept", "raw"):
+            results.setdefault(name, []).append(run_phase(name, file, fresh_db(name)))
+        if rows <= skip_pandas_above and "pandas" not in results:
+            results["pandas"] = [run_phase("pandas", file, fresh_db("pandas"))]
+
+    def med(name: str) -> tuple[float, float]:
+        runs = results[name]
+        return (statistics.median(r["seconds"] for r in runs), max(r["peak_mb"] for r in runs))
+
+    size_mb = file.stat().st_size / 1048576
+    print(
+        f"\n{rows:,} 行上报（{size_mb:.1f} MB .xlsx），{repeat} 次中位数，2 核机器，其他人同时在跑测试："
+    )
+    cal, ours, acc, raw = med("calamine"), med("ours"), med("accept"), med("raw")
+    print(f"  python-calamine 纯读取           {cal[0]:7.2f} s   峰值内存 {cal[1]:7.0f} MB")
+    if "pandas" in results:
+        pd_ = med("pandas")
+        print(f"  pandas.read_excel(openpyxl)      {pd_[0]:7.2f} s   峰值内存 {pd_[1]:7.0f} MB")
+    else:
+        print("  pandas.read_excel(openpyxl)      （跳过）")
+    print(f"  读取+校验+比对 (check_return)    {ours[0]:7.2f} s   峰值内存 {ours[1]:7.0f} MB"
+          f"   = {ours[0] / cal[0]:.2f}× calamine（目标 ≤ 2×）")  # fmt: skip
+    print(f"  审核通过写入 (accept_return)     {acc[0]:7.2f} s"
+          f"                     = {acc[0] / raw[0]:.2f}× raw（目标 ≤ 3×）")  # fmt: skip
+    print(f"  sqlite3 executemany 同样的行     {raw[0]:7.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 200_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-pandas-above", type=int, default=1_000_000,
+                        help="do not run the (slow) pandas baseline above this many rows")  # fmt: skip
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        _child(args.phase, args.file, args.db)
+        return
+    with tempfile.TemporaryDirectory(prefix="rectify-bench-returns-") as folder:
+        for rows in args.rows:
+            bench_size(
+                rows, args.repeat if rows <= 50_000 else 1, args.skip_pandas_above, Path(folder)
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""Match the rows of a return to the unit's register and say what differs.
+
+A row is the same enterprise as a register case when the normalised name and address agree
+(for an unnamed site: address and owner). Weaker evidence — the same name at another address,
+the same owner and phone, the same address and owner under another name — gives an
+*uncertain* match that the clerk confirms or rejects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from controllers.register_columns import ColumnKind
+from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY, NOT_WRITTEN, RETURN_FIELDS
+from controllers.returns.normalise import digits, fold
+from controllers.returns.rows import ReturnRow
+from models import Batch, Case, Township
+from models.codes import CaseStatus, CodedEnum, labels_of_codes
+from models.textnorm import search_key
+
+#: register fields a return row fills (the unit is the return's own)
+COMPARED = tuple(f for f in RETURN_FIELDS if f.key not in NOT_WRITTEN)
+#: fields whose difference is a change of the case (a renumbered 序号 is not)
+CHANGE_FIELDS = tuple(f for f in COMPARED if f.key != "serial_no")
+_CASE_COLUMNS = {
+    f.key: getattr(Case, f.key)
+    for f in COMPARED
+    if f.kind not in (ColumnKind.TOWNSHIP, ColumnKind.INDUSTRY, ColumnKind.BATCH)
+}
+
+
+@dataclass
+class RegisterCase:
+    """A register case of the unit, its values in the same form as a return row's."""
+
+    id: int
+    version: int
+    values: dict[str, Any]
+
+    def label(self) -> str:
+        name = self.values.get("name")
+        if name:
+            return name
+        parts = [p for p in (self.values.get("address"), self.values.get("owner")) if p]
+        return "（无名称）" + " ".join(parts)
+
+
+def load_register(session: Session, unit_id: int) -> list[RegisterCase]:
+    """Every case of a unit with the compared fields (township and batch by name)."""
+    stmt = (
+        select(Case.id, Case.version, Township.name, Case.industry_id, Batch.name,
+               *_CASE_COLUMNS.values())
+        .outerjoin(Township, Township.id == Case.township_id)
+        .outerjoin(Batch, Batch.id == Case.batch_id)
+        .where(Case.unit_id == unit_id)
+        .order_by(Case.id)
+    )  # fmt: skip
+    keys = list(_CASE_COLUMNS)
+    out = []
+    for r in session.execute(stmt):
+        values = dict(zip(keys, r[5:], strict=True))
+        values["township"], values["industry"], values["batch"] = r[2], r[3], r[4]
+        out.append(RegisterCase(r[0], r[1], values))
+    return out
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field a return changes: stored values and what the clerk reads."""
+
+    key: str
+    old: Any
+    new: Any
+    old_text: str
+    new_text: str
+
+    @property
+    def header(self) -> str:
+        return FIELDS_BY_KEY[self.key].header
+
+
+@dataclass
+class RowMatch:
+    """A return row matched to a register case, with the fields it would change."""
+
+    row: int  # index into ReturnCheck.rows
+    case_id: int
+    case_version: int
+    case_label: str
+    sure: bool
+    reason: str = ""
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class MissingCase:
+    """A register case of the unit that the return does not list."""
+
+    case_id: int
+    label: str
+    address: str
+    owner: str
+    status: str
+
+
+@dataclass
+class ReturnDiff:
+    """New rows, matched rows (changed or not), uncertain matches and missing register cases."""
+
+    new: list[int]  # indices into ReturnCheck.rows
+    changed: list[RowMatch]
+    unchanged: list[RowMatch]
+    uncertain: list[RowMatch]
+    missing: list[MissingCase]
+
+    def counts(self) -> dict[str, int]:
+        return {"new": len(self.new), "changed": len(self.changed),
+                "unchanged": len(self.unchanged), "uncertain": len(self.uncertain),
+                "missing": len(self.missing)}  # fmt: skip
+
+
+def display_value(key: str, value: Any, industry_names: dict[int, str] | None = None) -> str:
+    """A stored value as the clerk reads it (labels for codes, names for ids, ISO dates)."""
+    if value is None or value == "":
+        return ""
+    f = FIELDS_BY_KEY[key]
+    if f.kind == ColumnKind.CODE and f.enum is not None:
+        return f.enum.label_of(str(value.value if isinstance(value, Enum) else value))
+    if f.kind == ColumnKind.CODES and f.enum is not None:
+        return labels_of_codes(f.enum, value)
+    if f.kind == ColumnKind.INDUSTRY:
+        return (industry_names or {}).get(value, str(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _same(key: str, old: Any, new: Any) -> bool:
+    if old is None or old == "":
+        return False
+    if isinstance(new, str) and isinstance(old, str):
+        if FIELDS_BY_KEY[key].kind == ColumnKind.TOWNSHIP or key == "batch":
+            return search_key(old) == search_key(new)
+        return fold(old) == new
+    if isinstance(old, CodedEnum) or isinstance(new, CodedEnum):
+        return str(old) == str(new)
+    return old == new
+
+
+def field_changes(
+    row: ReturnRow, case: RegisterCase, industry_names: dict[int, str]
+) -> list[FieldChange]:
+    """The fields a row fills with a value other than the register's (blank cells never clear)."""
+    out = []
+    values = row.values
+    for f in CHANGE_FIELDS:
+        new = values[FIELD_INDEX[f.key]]
+        if new is None:
+            continue
+        old = case.values.get(f.key)
+        if _same(f.key, old, new):
+            continue
+        out.append(
+            FieldChange(f.key, old, new, display_value(f.key, old, industry_names),
+                        display_value(f.key, new, industry_names))
+        )  # fmt: skip
+    return out
+
+
+class RegisterIndex:
+    """Lookups of a unit's register by the keys a return row can be matched on."""
+
+    def __init__(self, cases: Sequence[RegisterCase]) -> None:
+        self.cases = {c.id: c for c in cases}
+        self.by_name_address: dict[tuple[str, str], int] = {}
+        self.by_address_owner: dict[tuple[str, str], list[int]] = {}
+        self.by_name: dict[str, list[int]] = {}
+        self.by_owner_phone: dict[tuple[str, str], list[int]] = {}
+        for c in cases:
+            v = c.values
+            name, address = search_key(v.get("name")), search_key(v.get("address"))
+            owner, phone = search_key(v.get("owner")), digits(v.get("phone"))
+            if name:
+                self.by_name_address.setdefault((name, address), c.id)
+                self.by_name.setdefault(name, []).append(c.id)
+            if address and owner:
+                self.by_address_owner.setdefault((address, owner), []).append(c.id)
+            if owner and phone:
+                self.by_owner_phone.setdefault((owner, phone), []).append(c.id)
+
+    def sure(self, row: ReturnRow) -> int | None:
+        key = row.identity_key()
+        if key is None:
+            return None
+        if key[0] == "n":
+            return self.by_name_address.get((key[1], key[2]))
+        found = [
+            i for i in self.by_address_owner.get((key[1], key[2]), [])
+            if not search_key(self.cases[i].values.get("name"))
+        ]  # fmt: skip
+        return found[0] if found else None
+
+    def candidates(self, row: ReturnRow) -> list[tuple[int, str]]:
+        """Possible cases for a row without a sure match, best evidence first."""
+        name, address, owner, phone = row.keys
+        out: list[tuple[int, str]] = []
+        if name:
+            ids = self.by_name.get(name, [])
+            if len(ids) == 1:
+                out.append((ids[0], "名称相同，地址不同"))
+        if owner and phone:
+            out.extend(
+                (i, "业主和联系电话相同") for i in self.by_owner_phone.get((owner, phone), [])
+            )
+        if address and owner:
+            out.extend(
+                (i, "地址和业主相同") for i in self.by_address_owner.get((address, owner), [])
+            )
+        return out
+
+
+def compare_rows(
+    rows: Sequence[ReturnRow],
+    register: Sequence[RegisterCase],
+    industry_names: dict[int, str],
+    decisions: dict[int, int | None] | None = None,
+) -> ReturnDiff:
+    """Match every row; ``decisions`` (row index → case id, or None for "a new case") settle
+    uncertain matches the clerk has looked at."""
+    index = RegisterIndex(register)
+    decisions = decisions or {}
+    claimed: set[int] = set()
+    sure: dict[int, int] = {}
+    for i, row in enumerate(rows):
+        case_id = index.sure(row)
+        if case_id is not None and case_id not in claimed:
+            sure[i] = case_id
+            claimed.add(case_id)
+    new: list[int] = []
+    changed: list[RowMatch] = []
+    unchanged: list[RowMatch] = []
+    uncertain: list[RowMatch] = []
+
+    def matched(i: int, case_id: int, is_sure: bool, reason: str) -> RowMatch:
+        case = index.cases[case_id]
+        changes = field_changes(rows[i], case, industry_names)
+        return RowMatch(i, case_id, case.version, case.label(), is_sure, reason, changes)
+
+    for i, row in enumerate(rows):
+        if i in sure:
+            m = matched(i, sure[i], True, "")
+            (changed if m.changes else unchanged).append(m)
+            continue
+        if i in decisions:
+            chosen = decisions[i]
+            if chosen is None or chosen not in index.cases or chosen in claimed:
+                new.append(i)
+                continue
+            claimed.add(chosen)
+            m = matched(i, chosen, True, "业务员确认")
+            (changed if m.changes else unchanged).append(m)
+            continue
+        candidate = next(((c, r) for c, r in index.candidates(row) if c not in claimed), None)
+        if candidate is None:
+            new.append(i)
+            continue
+        claimed.add(candidate[0])
+        uncertain.append(matched(i, candidate[0], False, candidate[1]))
+    missing = [
+        MissingCase(c.id, c.label(), c.values.get("address") or "", c.values.get("owner") or "",
+                    CaseStatus.label_of(str(c.values.get("status") or "")))
+        for c in register
+        if c.id not in claimed
+    ]  # fmt: skip
+    return ReturnDiff(new, changed, unchanged, uncertain, missing)

@@ -1,0 +1,239 @@
+"""Cell values of a county sheet to register values.
+
+Spaces are trimmed and folded, full-width digits and letters become half-width, dates may be
+date cells, Excel serial numbers or text in the usual Chinese forms, and coded columns accept
+the labels and aliases of :mod:`models.codes`. A bad value raises :class:`CellError` with the
+Chinese message the clerk sees.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+from models.codes import CodedEnum, PollutionType, ProblemType
+
+
+class CellError(ValueError):
+    """A cell's value cannot be used; ``str()`` is the Chinese message for the clerk."""
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_SERIAL = (dt.date(MIN_YEAR, 1, 1) - EXCEL_EPOCH).days
+MAX_SERIAL = (dt.date(MAX_YEAR, 12, 31) - EXCEL_EPOCH).days
+
+_fold = unicodedata.normalize
+
+
+def fold(text: str) -> str:
+    """Full-width to half-width and every run of spaces (ideographic ones too) to one space."""
+    if not text.isascii():
+        text = _fold("NFKC", text)
+    return " ".join(text.split())
+
+
+def to_text(value: Any) -> str | None:
+    """A cell as clean text; numbers without a needless '.0' (phone numbers, serials)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value:
+            return None
+        text = fold(value)
+        return text or None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return fold(str(value)) or None
+
+
+def to_int(value: Any) -> int | None:
+    """序号: a whole number, or None when the cell is not one (the serial is informative)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**31 else None
+    text = to_text(value)
+    if text and text.isdigit() and len(text) < 10:
+        return int(text)
+    return None
+
+
+_YMD = re.compile(
+    r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:前|之前|以前)?$"
+)
+_MD = re.compile(r"^(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?\s*(?:前|之前|以前)?$")
+_YM_END = re.compile(
+    r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?\s*(?:底|末|月底|月末)\s*(?:前|之前|以前)?$"
+)
+_M_END = re.compile(r"^(\d{1,2})\s*月\s*(?:底|末)\s*(?:前|之前|以前)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
+_NON_DIGITS = re.compile(r"\D+")
+
+DATE_HINT = "请写成 2026-05-25 或 2026年5月25日"
+
+
+def _make_date(year: int, month: int, day: int, original: str) -> dt.date:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise CellError(f"日期“{original}”的年份不合理（应在 {MIN_YEAR}—{MAX_YEAR} 年之间）")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise CellError(f"日期不存在：“{original}”（{year}年没有{month}月{day}日）") from None
+
+
+def _from_serial(serial: float, original: str) -> dt.date:
+    if not MIN_SERIAL <= serial <= MAX_SERIAL:
+        raise CellError(f"无法识别的日期“{original}”，{DATE_HINT}")
+    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def to_date(value: Any, default_year: int | None) -> dt.date | None:
+    """A date from a date cell, an Excel serial or text; "5月25日" takes ``default_year``."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise CellError(
+                f"日期“{value.isoformat()}”的年份不合理（应在 {MIN_YEAR}—{MAX_YEAR} 年之间）"
+            )
+        return value
+    if isinstance(value, bool):
+        raise CellError(f"无法识别的日期“{to_text(value)}”，{DATE_HINT}")
+    if isinstance(value, int | float):
+        if 19000101 <= value <= 21001231 and float(value).is_integer():
+            return to_date(str(int(value)), default_year)
+        return _from_serial(float(value), to_text(value) or "")
+    if isinstance(value, dt.time | dt.timedelta):
+        raise CellError(f"无法识别的日期“{value}”，{DATE_HINT}")
+    text = fold(str(value))
+    if not text:
+        return None
+    if m := _YMD.match(text):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
+    if m := _COMPACT.match(text):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
+    if m := _MD.match(text):
+        if default_year is None:
+            raise CellError(f"日期“{text}”没有年份，{DATE_HINT}")
+        return _make_date(default_year, int(m[1]), int(m[2]), text)
+    if m := _YM_END.match(text):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise CellError(f"日期不存在：“{text}”")
+        return _make_date(year, month, calendar.monthrange(year, month)[1], text)
+    if m := _M_END.match(text):
+        if default_year is None:
+            raise CellError(f"日期“{text}”没有年份，{DATE_HINT}")
+        month = int(m[1])
+        if not 1 <= month <= 12:
+            raise CellError(f"日期不存在：“{text}”")
+        return _make_date(default_year, month, calendar.monthrange(default_year, month)[1], text)
+    if _SERIAL.match(text):
+        return _from_serial(float(text), text)
+    raise CellError(f"无法识别的日期“{text}”，{DATE_HINT}")
+
+
+def to_code(value: Any, enum_cls: type[CodedEnum], header: str) -> CodedEnum | None:
+    """One coded value from its code, label or alias ("关停取缔类" is read as 关停取缔)."""
+    text = to_text(value)
+    if text is None:
+        return None
+    found = enum_cls.parse(text)
+    if found is None and len(text) > 1 and text.endswith("类"):
+        found = enum_cls.parse(text[:-1])
+    if found is None:
+        choices = "、".join(m.label for m in enum_cls)
+        raise CellError(f"无法识别的{header}“{text}”，应为：{choices}")
+    return found
+
+
+_SEPARATORS = re.compile(r"[、,，;；/／\s|+＋和及]+")
+
+
+def to_codes(value: Any, enum_cls: type[CodedEnum], header: str) -> str | None:
+    """Several coded values ("散、乱、污", "散乱污", "废气,废水") as the stored code string."""
+    text = to_text(value)
+    if text is None:
+        return None
+    parts = [p for p in _SEPARATORS.split(text) if p]
+    found: set[CodedEnum] = set()
+    for part in parts:
+        member = enum_cls.parse(part)
+        if member is not None:
+            found.add(member)
+            continue
+        if enum_cls in (ProblemType, PollutionType):
+            singles = [enum_cls.parse(ch) for ch in part]
+            if all(singles):
+                found.update(m for m in singles if m is not None)
+                continue
+        choices = "、".join(m.label for m in enum_cls)
+        raise CellError(f"无法识别的{header}“{part}”，应为以下一项或多项：{choices}")
+    if not found:
+        return None
+    return ",".join(m.value for m in enum_cls if m in found)
+
+
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
+_FOOTER_WORDS = ("填表人", "填报人", "制表人", "审核人", "审核", "负责人签字", "签字", "联系人",
+                 "注：", "注:", "说明：", "说明:", "备注：", "备注:", "单位负责人", "主要负责人",
+                 "填报日期", "填表日期")  # fmt: skip
+
+
+def is_blank(row: list[Any]) -> bool:
+    """True when every cell is empty or only spaces."""
+    for v in row:
+        if v is None or v == "":
+            continue
+        if isinstance(v, str) and not v.strip():
+            continue
+        return False
+    return True
+
+
+def _first_texts(row: list[Any], n: int) -> list[str]:
+    out: list[str] = []
+    for v in row:
+        text = to_text(v)
+        if text:
+            out.append(text.replace(" ", ""))
+            if len(out) == n:
+                break
+    return out
+
+
+def is_total_row(row: list[Any]) -> bool:
+    """A 合计/总计/小计 row (its first filled cell starts with such a word)."""
+    texts = _first_texts(row, 1)
+    return bool(texts) and texts[0].startswith(_TOTAL_WORDS)
+
+
+def is_footer_row(row: list[Any]) -> bool:
+    """A signature or note line under the table (填表人：…, 注：…)."""
+    texts = _first_texts(row, 1)
+    return bool(texts) and texts[0].startswith(_FOOTER_WORDS)
+
+
+def digits(text: str | None) -> str:
+    """Only the digits of a phone number (for matching)."""
+    if not text:
+        return ""
+    if text.isdigit():
+        return text
+    return _NON_DIGITS.sub("", text)

@@ -1,0 +1,384 @@
+"""Read the data rows of a sheet into register values and say what is wrong with each.
+
+Every problem is a :class:`RowError` with the sheet, the row number as Excel shows it, the
+column header as the sheet shows it and a Chinese message a county clerk understands.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from controllers.register_columns import ColumnKind
+from controllers.returns.fields import FIELD_INDEX, FIELD_KEYS, FIELDS_BY_KEY, ReturnField
+from controllers.returns.headers import HeaderMatch
+from controllers.returns.normalise import (
+    CellError,
+    digits,
+    is_blank,
+    is_footer_row,
+    is_total_row,
+    to_code,
+    to_codes,
+    to_date,
+    to_int,
+    to_text,
+)
+from models.textnorm import search_key
+
+N_FIELDS = len(FIELD_KEYS)
+_nfkc = unicodedata.normalize
+I_NAME, I_ADDRESS, I_OWNER, I_PHONE = (
+    FIELD_INDEX[k] for k in ("name", "address", "owner", "phone")
+)
+I_DEADLINE, I_DISCOVERED = FIELD_INDEX["deadline"], FIELD_INDEX["discovered_on"]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: where (sheet, Excel row, column header) and what, in Chinese."""
+
+    sheet: str
+    row: int  # as Excel shows it (1-based)
+    column: str  # the header as the sheet shows it ('' for the whole row)
+    message: str
+    col: int | None = None  # 0-based sheet column, when the problem is one cell
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+    def text(self) -> str:
+        where = f"工作表“{self.sheet}”第 {self.row} 行"
+        if self.column:
+            where += f"“{self.column}”列"
+        return f"{where}：{self.message}"
+
+
+def _key(text: str | None) -> str:
+    """Matching key of an already cleaned text (see :func:`models.textnorm.search_key`)."""
+    return text.replace(" ", "").lower() if text else ""
+
+
+class ReturnRow:
+    """A data row read from the return: where it was and its register values (by field index)."""
+
+    __slots__ = ("keys", "row", "sheet", "values")
+
+    def __init__(self, sheet: int, row: int, values: tuple[Any, ...]) -> None:
+        self.sheet = sheet  # index into ReturnCheck.sheet_names
+        self.row = row  # Excel row number
+        self.values = values
+        #: matching keys of name, address, owner and phone digits
+        self.keys = (
+            _key(values[I_NAME]),
+            _key(values[I_ADDRESS]),
+            _key(values[I_OWNER]),
+            digits(values[I_PHONE]),
+        )
+
+    def get(self, key: str) -> Any:
+        return self.values[FIELD_INDEX[key]]
+
+    def identity_key(self) -> tuple[str, str, str] | None:
+        """Name + address, or for an unnamed site address + owner; None without either."""
+        name, address, owner, _phone = self.keys
+        if name:
+            return ("n", name, address)
+        if address and owner:
+            return ("a", address, owner)
+        return None
+
+    def label(self) -> str:
+        """Name, or address and owner of an unnamed site."""
+        v = self.values
+        if v[I_NAME]:
+            return v[I_NAME]
+        return "（无名称）" + " ".join(p for p in (v[I_ADDRESS], v[I_OWNER]) if p)
+
+
+@dataclass
+class Vocabulary:
+    """What the database knows, for reading a return of one unit."""
+
+    unit_id: int
+    unit_name: str
+    units: dict[str, str]  # search key of every unit's name and short name → unit name
+    townships: dict[str, str]  # search key → township name of this unit
+    industries: dict[str, int]  # search key of name or code → industry id
+    industry_names: dict[int, str]
+    batches: dict[str, str]  # search key → batch name
+    default_year: int | None  # for "5月25日"
+    new_townships: dict[str, str] = field(default_factory=dict)  # key → name, found in the file
+    new_batches: dict[str, str] = field(default_factory=dict)
+
+
+Converter = Callable[[Any], Any]
+
+
+def resolve_unit(key: str, units: dict[str, str]) -> str | None:
+    """The unit a text names: an exact name or short name, else the longest one it starts with."""
+    if key in units:
+        return units[key]
+    best = max((k for k in units if len(k) >= 2 and key.startswith(k)), key=len, default=None)
+    return None if best is None else units[best]
+
+
+def _converter(f: ReturnField, header: str, vocab: Vocabulary) -> Converter:
+    kind = f.kind
+    limit = f.max_length
+
+    def text(value: Any) -> str | None:
+        out = to_text(value)
+        if out is not None and limit and len(out) > limit:
+            raise CellError(f"内容过长（{len(out)} 个字），最多 {limit} 个字")
+        return out
+
+    if kind == ColumnKind.TEXT:
+        return text
+    if kind == ColumnKind.INT:
+        return to_int
+    if kind == ColumnKind.DATE:
+        year = vocab.default_year
+        return lambda v: to_date(v, year)
+    if kind == ColumnKind.CODE:
+        enum_cls = f.enum
+        return lambda v: to_code(v, enum_cls, header)
+    if kind == ColumnKind.CODES:
+        enum_cls = f.enum
+        return lambda v: to_codes(v, enum_cls, header)
+    if kind == ColumnKind.UNIT:
+
+        def unit(value: Any) -> None:
+            name = to_text(value)
+            key = search_key(name)
+            if not key:
+                return
+            found = resolve_unit(key, vocab.units)
+            if found == vocab.unit_name:
+                return
+            if found is not None:
+                raise CellError(f"该行属于“{found}”，不属于本次上报的“{vocab.unit_name}”")
+            raise CellError(f"无法识别的县（市、区）“{name}”，本次上报单位为“{vocab.unit_name}”")
+
+        return unit
+    if kind == ColumnKind.TOWNSHIP:
+
+        def township(value: Any) -> str | None:
+            name = text(value)
+            if name is None:
+                return None
+            key = search_key(name)
+            known = vocab.townships.get(key)
+            if known is not None:
+                return known
+            return vocab.new_townships.setdefault(key, name)
+
+        return township
+    if kind == ColumnKind.INDUSTRY:
+
+        def industry(value: Any) -> int | None:
+            name = to_text(value)
+            if name is None:
+                return None
+            key = search_key(name)
+            found = vocab.industries.get(key)
+            if found is None:  # "蛭石加工" → 蛭石: one vocabulary name inside the text
+                inside = {i for k, i in vocab.industries.items() if len(k) >= 2 and k in key}
+                if len(inside) == 1:
+                    found = inside.pop()
+            if found is None:
+                raise CellError(
+                    f"行业“{name}”不在行业目录中，请从模板的下拉列表中选择（如蛭石、油毡、铸造、其他）"
+                )
+            return found
+
+        return industry
+    if kind == ColumnKind.BATCH:
+
+        def batch(value: Any) -> str | None:
+            name = text(value)
+            if name is None:
+                return None
+            if name.isdigit() and len(name) == 4:
+                name = f"{name}年清单"
+            elif name.endswith("年") and name[:-1].isdigit():
+                name = f"{name}清单"
+            key = search_key(name)
+            known = vocab.batches.get(key)
+            if known is not None:
+                return known
+            return vocab.new_batches.setdefault(key, name)
+
+        return batch
+    raise ValueError(f"unknown column kind {kind}")  # pragma: no cover
+
+
+def _plan(
+    header: HeaderMatch, vocab: Vocabulary
+) -> list[tuple[int, int, Converter | None, int, str]]:
+    """(position, field index, converter or None for plain text, text limit, header text)."""
+    plan = []
+    for pos, key in sorted(header.columns.items()):
+        f = FIELDS_BY_KEY[key]
+        text = header.headers[pos]
+        if f.kind == ColumnKind.TEXT:
+            plan.append((pos, FIELD_INDEX[key], None, f.max_length or 0, text))
+            continue
+        plan.append((pos, FIELD_INDEX[key], _converter(f, text, vocab), 0, text))
+    return plan
+
+
+CHUNK_ROWS = 4096
+
+
+def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    chunk: list[list[Any]] = []
+    for raw in rows:
+        chunk.append(raw)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _clean_column(values: list[Any]) -> list[Any]:
+    """Plain text cells to clean text (width folded, spaces trimmed and folded), column-wise."""
+    return [
+        (" ".join((v if v.isascii() else _nfkc("NFKC", v)).split()) or None)
+        if v.__class__ is str
+        else (None if v is None else to_text(v))
+        for v in values
+    ]
+
+
+def _may_be_total(raw: list[Any]) -> bool:
+    for v in raw:
+        if v == "" or v is None:
+            continue
+        return isinstance(v, str) and v.lstrip()[:1] in "合总小共"
+    return False
+
+
+def read_rows(
+    sheet_index: int,
+    sheet_name: str,
+    rows: Iterator[list[Any]],
+    header: HeaderMatch,
+    first_row: int,
+    first_col: int,
+    vocab: Vocabulary,
+    errors: list[RowError],
+    seen: dict[tuple[str, str, str], tuple[str, int]],
+    on_rows: Callable[[int], None] | None = None,
+) -> Iterator[ReturnRow]:
+    """Yield the sheet's data rows (blank, 合计 and signature lines skipped); append problems.
+
+    Rows are converted a chunk at a time, column by column (much faster in Python than cell by
+    cell), so memory stays bounded by the chunk size.
+    """
+    plan = _plan(header, vocab)
+    name_header = header.header_of("name") or FIELDS_BY_KEY["name"].header
+    name_col = next((p for p, k in header.columns.items() if k == "name"), None)
+    deadline_header = header.header_of("deadline")
+    deadline_col = next((p for p, k in header.columns.items() if k == "deadline"), None)
+    next_row = first_row + header.data_start + 1  # Excel row number of the first data row
+    for chunk in _chunks(rows, CHUNK_ROWS):
+        numbers = range(next_row, next_row + len(chunk))
+        next_row += len(chunk)
+        if on_rows is not None:
+            on_rows(len(chunk))
+        kept = [(n, raw) for n, raw in zip(numbers, chunk, strict=True) if not is_blank(raw)]
+        if not kept:
+            continue
+        raws = [raw for _n, raw in kept]
+        none_column = [None] * len(raws)
+        columns: list[list[Any]] = [none_column] * N_FIELDS
+        cell_errors: dict[int, list[RowError]] = {}
+        for pos, index, convert, limit, text in plan:
+            values = [raw[pos] if pos < len(raw) else None for raw in raws]
+            if convert is None:
+                out = _clean_column(values)
+                if limit:
+                    for j, v in enumerate(out):
+                        if v is not None and len(v) > limit:
+                            out[j] = None
+                            cell_errors.setdefault(j, []).append(
+                                RowError(sheet_name, kept[j][0], text,
+                                         f"内容过长（{len(v)} 个字），最多 {limit} 个字", first_col + pos)
+                            )  # fmt: skip
+            else:
+                # coded columns, dates, townships… repeat: convert each distinct value once
+                results: dict[Any, Any] = {}
+                for v in set(values):
+                    if v == "" or v is None:
+                        results[v] = None
+                        continue
+                    try:
+                        results[v] = convert(v)
+                    except CellError as exc:
+                        results[v] = exc
+                out = [results[v] for v in values]
+                if any(isinstance(r, CellError) for r in results.values()):
+                    for j, r in enumerate(out):
+                        if isinstance(r, CellError):
+                            out[j] = None
+                            cell_errors.setdefault(j, []).append(
+                                RowError(sheet_name, kept[j][0], text, str(r), first_col + pos)
+                            )
+            columns[index] = out
+        for j, values in enumerate(zip(*columns, strict=True)):
+            excel_row, raw = kept[j]
+            row_errors = cell_errors.get(j, [])
+            nobody = (
+                values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
+            )
+            if (_may_be_total(raw) and is_total_row(raw)) or (
+                nobody and (is_footer_row(raw) or (not row_errors and _only_serial(values)))
+            ):
+                continue
+            if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
+                row_errors.append(
+                    RowError(sheet_name, excel_row, name_header,
+                             "缺少企业名称：没有名称的点位须同时填写地址和业主/法人",
+                             None if name_col is None else first_col + name_col)
+                )  # fmt: skip
+            deadline, discovered = values[I_DEADLINE], values[I_DISCOVERED]
+            if deadline is not None and discovered is not None and deadline < discovered:
+                row_errors.append(
+                    RowError(sheet_name, excel_row, deadline_header or "完成时限",
+                             f"完成时限 {deadline.isoformat()} 早于发现日期 {discovered.isoformat()}",
+                             None if deadline_col is None else first_col + deadline_col)
+                )  # fmt: skip
+            row = ReturnRow(sheet_index, excel_row, values)
+            key = row.identity_key()
+            if key is not None:
+                first = seen.get(key)
+                if first is None:
+                    seen[key] = (sheet_name, excel_row)
+                else:
+                    where = (
+                        f"第 {first[1]} 行"
+                        if first[0] == sheet_name
+                        else f"工作表“{first[0]}”第 {first[1]} 行"
+                    )
+                    row_errors.append(
+                        RowError(sheet_name, excel_row, name_header,
+                                 f"与{where}重复：同一企业（名称和地址相同）在文件中出现了两次",
+                                 None if name_col is None else first_col + name_col)
+                    )  # fmt: skip
+            if row_errors:
+                errors.extend(row_errors)
+            yield row
+
+
+def _only_serial(values: tuple[Any, ...]) -> bool:
+    """A row with nothing but a serial number (an empty numbered line of a template)."""
+    return all(v is None for i, v in enumerate(values) if i != FIELD_INDEX["serial_no"])
