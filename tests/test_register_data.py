@@ -168,7 +168,8 @@ def test_default_order_and_details(database, mixed):
         assert ranks == sorted(ranks)
         details = fetch_details(s, SYSTEM, data.ids.tolist())
         names = {details[i][0] for i in data.ids.tolist()}
-        assert "新乐油毡厂（普通合伙）" in names and None in names
+        assert "新乐油毡厂（普通合伙）" in names
+        assert None in names
         unnamed = next(i for i in data.ids.tolist() if details[i][0] is None)
         assert details[unnamed][3] == "城关镇北街 8 号"
 
@@ -182,7 +183,8 @@ def test_preview_is_the_first_rows_in_default_order(database, mixed):
         assert preview.ids.tolist() == full.ids[:5].tolist()
         assert set(preview.details) == set(preview.ids.tolist())
         only = load_register_preview(s, SYSTEM, CaseFilter(quasi=True), first=5, today=TODAY)
-        assert only.total == 1 and len(only) == 1
+        assert only.total == 1
+        assert len(only) == 1
 
 
 def test_dates_codes_and_flags_arrive_as_integers(database, mixed):
@@ -210,7 +212,8 @@ def test_sorting_by_real_values(database, mixed):
         assert days[-1] == NULL_INT  # blank last in both directions
         status_order = data.columns["status"][sorted_positions(sort_values(data, "status"))]
         assert status_order.tolist() == sorted(status_order.tolist())  # workflow order
-        assert needs_text_ranks("name") and not needs_text_ranks("unit")
+        assert needs_text_ranks("name")
+        assert not needs_text_ranks("unit")
         ids, values = fetch_text_column(s, SYSTEM, "name")
         ranks = text_ranks(data, ids, values)
         names = [values[ids.tolist().index(i)] for i in data.ids[sorted_positions(ranks)].tolist()]
@@ -222,7 +225,10 @@ def test_search_mask_narrows_within_previous_matches(database, mixed):
     with database.session() as s:
         data = load_register(s, SYSTEM, today=TODAY)
         first = search_mask(data, "新乐")
-        assert search_mask(data, "新乐油", within=first).tolist() == search_mask(data, "新乐油").tolist()
+        assert (
+            search_mask(data, "新乐油", within=first).tolist()
+            == search_mask(data, "新乐油").tolist()
+        )
         assert search_mask(data, " ") is None
 
 
@@ -235,7 +241,8 @@ def test_rows_are_refreshed_in_place(database, mixed):
         s.commit()
         fresh = load_register_rows(s, SYSTEM, [target, new.id], today=TODAY)
         updated, appended = data.replace_rows(fresh)
-        assert len(updated) == 1 and len(appended) == 1
+        assert len(updated) == 1
+        assert len(appended) == 1
         assert int(data.columns["status"][0]) == 1
         assert int(data.ids[appended[0]]) == new.id
         assert data.positions_of([new.id]).tolist() == appended.tolist()
@@ -253,4 +260,6 @@ def test_filter_is_described_in_words(database, mixed):
         )  # fmt: skip
         assert text == "灵寿县；关停取缔；逾期未完成；反弹；搜索“蛭石”"
         assert describe_filter(CaseFilter(), data.lookups) == "全部企业（未筛选）"
-        assert "指定的 3 家" in describe_filter(CaseFilter(case_ids=frozenset({1, 2, 3})), data.lookups)
+        assert "指定的 3 家" in describe_filter(
+            CaseFilter(case_ids=frozenset({1, 2, 3})), data.lookups
+        )

@@ -50,12 +50,13 @@ def test_export_reads_back_with_layout_values_and_dates(database, cases, tmp_pat
     with database.session() as s:
         n = export_cases(s, SYSTEM, out, today=TODAY)
     assert n == 3
-    wb, ws = _sheet(out)
+    _wb, ws = _sheet(out)
     headers = [c.value for c in ws[3]]
     assert headers == [c.header for c in REGISTER_COLUMNS]  # published order
     assert "“散乱污”企业动态整治清单" in ws["A1"].value
     assert "A1:X1" in {str(r) for r in ws.merged_cells.ranges}
-    assert "共 3 家" in ws["A2"].value and "全部企业" in ws["A2"].value
+    assert "共 3 家" in ws["A2"].value
+    assert "全部企业" in ws["A2"].value
     assert all(c.font.b for c in ws[3])  # bold header
     assert ws.freeze_panes == "A4"
     assert ws.auto_filter.ref == "A3:X6"
@@ -93,13 +94,17 @@ def test_export_of_a_selection_keeps_its_order_and_scope(database, cases, tmp_pa
         n = export_cases(s, SYSTEM, out, case_ids=[cases[2], cases[0]], description="所选 2 家")
         assert n == 2
         _, ws = _sheet(out)
-        assert [r[4].value for r in ws.iter_rows(min_row=4)] == ["新乐油毡厂", '=HYPERLINK("http://x","点我")']
-        assert ws["A2"].value.startswith("导出日期") and "所选 2 家" in ws["A2"].value
+        assert [r[4].value for r in ws.iter_rows(min_row=4)] == [
+            "新乐油毡厂",
+            '=HYPERLINK("http://x","点我")',
+        ]
+        assert ws["A2"].value.startswith("导出日期")
+        assert "所选 2 家" in ws["A2"].value
         clerk = Actor(None, "ls", Role.COUNTY_CLERK, unit_id=lingshou)
         assert export_cases(s, clerk, tmp_path / "本单位.xlsx", today=TODAY) == 2
         with pytest.raises(PermissionDenied):
             export_cases(s, Actor(None, "a", Role.ADMIN), tmp_path / "x.xlsx")
-        with pytest.raises(UserError, match=".xlsx"):
+        with pytest.raises(UserError, match=r"\.xlsx"):
             export_cases(s, SYSTEM, tmp_path / "x.csv")
 
 
@@ -136,17 +141,24 @@ def test_cli_export_cases(sqlite_url, tmp_path):
         s.commit()
     db.dispose()
     out = tmp_path / "灵寿.xlsx"
-    proc = _cli("export", "cases", str(out), "--unit", "灵寿县", "--status", "待整治", env_db=sqlite_url)
+    proc = _cli(
+        "export", "cases", str(out), "--unit", "灵寿县", "--status", "待整治", env_db=sqlite_url
+    )
     assert proc.returncode == 0, proc.stderr
     assert "已导出 1 家" in proc.stdout
     _, ws = _sheet(out)
     assert ws.max_row == 4
     proc = _cli("export", "cases", str(out), "--status", "pending,in_progress", env_db=sqlite_url)
-    assert proc.returncode == 0 and "已导出 3 家" in proc.stdout
+    assert proc.returncode == 0
+    assert "已导出 3 家" in proc.stdout
     bad = _cli("export", "cases", str(out), "--unit", "火星县", env_db=sqlite_url)
-    assert bad.returncode == 1 and "火星县" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 1
+    assert "火星县" in bad.stderr
+    assert "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
     bad = _cli("export", "cases", str(out), "--status", "done", env_db=sqlite_url)
-    assert bad.returncode == 1 and "无法识别的状态" in bad.stderr
+    assert bad.returncode == 1
+    assert "无法识别的状态" in bad.stderr
     bad = _cli("export", "cases", str(tmp_path / "no" / "x.xlsx"), env_db=sqlite_url)
-    assert bad.returncode == 1 and "文件夹不存在" in bad.stderr
+    assert bad.returncode == 1
+    assert "文件夹不存在" in bad.stderr

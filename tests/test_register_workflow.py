@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from controllers.actor import SYSTEM, Actor
+from controllers.actor import Actor
 from controllers.cases.bulk import bulk_move, bulk_set_responsible, plan_bulk_move
 from controllers.cases.case_detail import form_choices, load_case
 from controllers.cases.case_edit import (
@@ -113,7 +113,8 @@ def test_invalid_save_changes_nothing(database, case_id):
         with pytest.raises(ValidationError) as err:
             save_case(s, CITY, case_id, version, {"phone": "12345", "name": None, "owner": None},
                       today=TODAY)  # fmt: skip
-        assert "联系电话" in str(err.value) and "业主/法人" in str(err.value)
+        assert "联系电话" in str(err.value)
+        assert "业主/法人" in str(err.value)
     with database.session() as s:
         assert s.get(Case, case_id).phone == "13800000000"
         assert _history(s, case_id) == []
@@ -124,9 +125,8 @@ def test_stale_save_raises_conflict_with_both_versions(database, case_id):
     opened = _version(database, case_id)
     with database.session() as s:
         save_case(s, CITY, case_id, opened, {"owner": "甲"}, today=TODAY)
-    with database.session() as s:
-        with pytest.raises(EditConflict) as err:
-            save_case(s, CITY, case_id, opened, {"owner": "乙", "remark": "我的备注"}, today=TODAY)
+    with database.session() as s, pytest.raises(EditConflict) as err:
+        save_case(s, CITY, case_id, opened, {"owner": "乙", "remark": "我的备注"}, today=TODAY)
     conflict = err.value
     assert {c.field: (c.mine, c.theirs) for c in conflict.conflicts} == {
         "owner": ("乙", "甲"), "remark": ("我的备注", "测试"),
@@ -211,8 +211,8 @@ def test_forward_moves_one_stage_at_a_time(database, case_id):
         v = s.get(Case, case_id).version
         with pytest.raises(WorkflowError, match="逐步推进"):
             move_case(s, CITY, case_id, v, "completed", today=TODAY)
+        v2 = move_case(s, CITY, case_id, v, "in_progress", today=TODAY)
         with pytest.raises(WorkflowError, match="缺少完成日期"):
-            v2 = move_case(s, CITY, case_id, v, "in_progress", today=TODAY)
             move_case(s, CITY, case_id, v2, "completed", today=TODAY)
         assert [m.target for m in moves_from("in_progress")] == [
             CaseStatus.COMPLETED, CaseStatus.PENDING,
@@ -268,7 +268,8 @@ def test_step_back_needs_a_reason_and_clears_the_stage(database, case_id):
             move_case(s, CITY, case_id, v, "completed", today=TODAY)
         v = move_case(s, CITY, case_id, v, "completed", reason="验收材料不全", today=TODAY)
         case = s.get(Case, case_id)
-        assert case.status == CaseStatus.COMPLETED and case.accepted_on is None
+        assert case.status == CaseStatus.COMPLETED
+        assert case.accepted_on is None
         back = _history(s, case_id, "status")[-1]
         assert (back.new_value, back.note) == ("completed", "验收材料不全")
         assert _history(s, case_id, "accepted_on")[-1].old_value == "2026-06-20"
@@ -280,7 +281,8 @@ def test_lookback_normal_keeps_the_case_closed(database, case_id):
         move_case(s, CITY, case_id, v, "closed", today=TODAY)
         record_lookback(s, CITY, case_id, TODAY, LookbackResult.NORMAL, inspector="检查员")
         case = s.get(Case, case_id)
-        assert case.status == CaseStatus.CLOSED and not case.is_relapsed
+        assert case.status == CaseStatus.CLOSED
+        assert not case.is_relapsed
         assert s.scalar(select(func.count()).select_from(CaseLookback)) == 1
 
 
@@ -295,12 +297,19 @@ def test_lookback_relapse_reopens_and_marks_relapsed(database, case_id):
     with database.session() as s:
         case = s.get(Case, case_id)
         assert case.status == CaseStatus.IN_PROGRESS
-        assert case.is_relapsed and case.relapse_count == 1
-        assert case.closed_on is None and case.accepted_on is None and case.approved_by is None
+        assert case.is_relapsed
+        assert case.relapse_count == 1
+        assert case.closed_on is None
+        assert case.accepted_on is None
+        assert case.approved_by is None
         assert case.deadline == dt.date(2026, 8, 31)
         assert all(c.done_on is None and c.evidence_attachment_id is None for c in case.checks)
         last = _history(s, case_id, "status")[-1]
-        assert (last.old_value, last.new_value, last.note) == ("closed", "in_progress", "回头看：死灰复燃")
+        assert (last.old_value, last.new_value, last.note) == (
+            "closed",
+            "in_progress",
+            "回头看：死灰复燃",
+        )
         assert _history(s, case_id, "relapse_count")[-1].new_value == "1"
         detail = json.loads(_audit(s, "lookback")[-1].detail)
         assert detail["reopened"] is True
@@ -326,17 +335,22 @@ def test_bulk_move_is_all_or_nothing(database):
         s.commit()
     with database.session() as s:
         plan = plan_bulk_move(s, CITY, [*ids, done], "in_progress")
-        assert plan.allowed == ids and list(plan.refused) == [done]
+        assert plan.allowed == ids
+        assert list(plan.refused) == [done]
         with pytest.raises(WorkflowError, match="未执行"):
             bulk_move(s, CITY, [*ids, done], "in_progress", today=TODAY)
-        assert s.scalar(select(func.count()).select_from(Case).where(Case.status == "in_progress")) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(Case).where(Case.status == "in_progress"))
+            == 0
+        )
         assert bulk_move(s, CITY, plan.allowed, "in_progress", today=TODAY) == 3
     with database.session() as s:
         statuses = s.scalars(select(Case.status).where(Case.id.in_(ids))).all()
         assert set(statuses) == {CaseStatus.IN_PROGRESS}
         assert len(s.scalars(select(CaseChange).where(CaseChange.field == "status")).all()) == 3
         detail = json.loads(_audit(s, "bulk_status")[0].detail)
-        assert detail["count"] == 3 and detail["case_ids"] == ids
+        assert detail["count"] == 3
+        assert detail["case_ids"] == ids
 
 
 def test_bulk_responsible_person(database):

@@ -152,7 +152,11 @@ def move_problems(
 
 def refusal_text(case_name: str, target: CaseStatus, problems: Sequence[str]) -> str:
     """The clerk's message for a refused move."""
-    return f"“{case_name}”不能改为“{target.label}”：" + "；".join(p.rstrip("。") for p in problems) + "。"
+    return (
+        f"“{case_name}”不能改为“{target.label}”："
+        + "；".join(p.rstrip("。") for p in problems)
+        + "。"
+    )
 
 
 def evidence_counts(session: Session, case_ids: Sequence[int]) -> dict[int, int]:
