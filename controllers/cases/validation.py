@@ -134,14 +134,33 @@ def phone_problem(text: str | None) -> str | None:
     return None
 
 
+#: full-width digits, letters and the ideographic space → half-width; Chinese punctuation
+#: such as （）、，： is kept as typed
+_HALF_WIDTH = {
+    **{c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)},
+    **{c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)},
+    **{c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)},
+    0x3000: 0x20,
+}
+
+
+def clean_line(value: Any) -> str | None:
+    """A single-line text as stored: digits and letters half-width, spaces collapsed, trimmed;
+    Chinese punctuation kept; blank as None."""
+    if value is None:
+        return None
+    text = " ".join(str(value).translate(_HALF_WIDTH).split())
+    return text or None
+
+
 def clean_value(key: str, value: Any) -> Any:
-    """A typed value as it is stored: single-line text trimmed and width-folded, long text
-    trimmed, blank as None."""
+    """A typed value as it is stored: single-line text trimmed (digits and letters
+    half-width; the phone fully width-folded), long text trimmed, blank as None."""
     spec = FIELDS_BY_KEY.get(key)
     if spec is None or value is None:
         return value
     if spec.kind == "line":
-        return clean_text(value)
+        return clean_text(value) if key == "phone" else clean_line(value)
     if spec.kind == "text":
         text = str(value).strip()
         return text or None

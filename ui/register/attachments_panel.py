@@ -84,11 +84,8 @@ class PreviewDialog(QDialog):
         return self._doc.pageCount() if self._doc is not None else 0
 
     def _show(self, filename: str, mime: str, content: bytes) -> str:
-        image = QImage.fromData(content)
-        if not image.isNull():
-            self._set_image(image)
-            return "image"
-        if mime == "application/pdf" or filename.lower().endswith(".pdf"):
+        is_pdf = mime == "application/pdf" or filename.lower().endswith(".pdf")
+        if is_pdf:
             from PySide6.QtPdf import QPdfDocument
 
             self._buffer = QBuffer(self)
@@ -99,6 +96,12 @@ class PreviewDialog(QDialog):
             if self._doc.pageCount() > 0:
                 self.show_page(0)
                 return "pdf"
+            self._doc = None
+        else:
+            image = QImage.fromData(content)
+            if not image.isNull():
+                self._set_image(image)
+                return "image"
         self.image_label.setText(
             f"无法在此预览“{filename}”。\n请点“另存为…”保存副本后用相应程序打开。"
         )

@@ -133,7 +133,7 @@ class CaseDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
         self.lookbacks.record_requested.connect(self.open_lookback)
-        self.attachments.changed.connect(self._after_write)
+        self.attachments.changed.connect(self._refresh_lists)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
     # -- loading ------------------------------------------------------------------------
@@ -255,6 +255,15 @@ class CaseDialog(QDialog):
         if isinstance(exc, ValidationError) and exc.field:
             self.form.show_error(exc.field, str(exc))
         show_error(self, "未保存", exc)
+
+    def _refresh_lists(self) -> None:
+        """New attachments and history shown; the form's unsaved edits (and the version they
+        were made on) stay as they are."""
+        fresh = self.ctx.call(load_case, self.ctx.actor, self.case_id)
+        self.attachments.set_case(fresh.id, fresh.attachments, can_edit=self.can_edit)
+        self.history.set_entries(fresh.history)
+        self.record.attachments = fresh.attachments
+        self.record.history = fresh.history
 
     def _after_write(self) -> None:
         self._message(None)

@@ -41,7 +41,7 @@ class HistoryView(QTreeWidget):
         out = []
         for i in range(self.topLevelItemCount()):
             top = self.topLevelItem(i)
-            out.append(top.text(0))
+            out.append(f"{top.text(0)}　{top.text(1)}".rstrip())
             out.extend(
                 f"  {top.child(k).text(0)}：{top.child(k).text(1)}" for k in range(top.childCount())
             )
