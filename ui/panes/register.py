@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -95,7 +96,11 @@ class RegisterPane(Pane):
         self.filter_bar = FilterBar()
         self.description_label = QLabel()
         self.description_label.setObjectName("filterDescription")
-        self.description_label.setWordWrap(True)
+        # one line, cut at the pane's edge (the whole text in the tooltip): a wrapping label
+        # would re-lay out the pane on every keystroke
+        self.description_label.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         self.count_label = QLabel()
         self.count_label.setObjectName("registerCount")
         self.new_button = QPushButton("新建企业…")
@@ -249,7 +254,9 @@ class RegisterPane(Pane):
         model = self.model
         lookups = model.data_set.lookups if model.data_set is not None else None
         if lookups is not None:
-            self.description_label.setText("筛选：" + describe_filter(model.case_filter, lookups))
+            text = "筛选：" + describe_filter(model.case_filter, lookups)
+            self.description_label.setText(text)
+            self.description_label.setToolTip(text)
         if model.data_set is None:
             self.count_label.setText("正在载入…")
         elif not model.is_complete:

@@ -140,6 +140,7 @@ class CaseDialog(QDialog):
     def reload(self) -> None:
         """Show the stored case (pending edits dropped)."""
         actor = self.ctx.actor
+        self._message(None)
         if self.case_id is None:
             units = self.choices.units
             values: dict[str, Any] = {"status": CaseStatus.PENDING.value,
