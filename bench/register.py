@@ -10,7 +10,8 @@ inserts; reused when --db-file names an existing file), then measures in separat
 * a search keystroke and a combined filter change, median and worst of 20 — beside
   QSortFilterProxyModel.setFilterFixedString over that QStandardItemModel;
 * a sort by 完成时限 — beside the proxy's sort of the same column;
-* exporting every row to .xlsx — beside plain xlsxwriter writing the same rows.
+* exporting every row to .xlsx — beside plain xlsxwriter writing the same rows (one plain
+  query, write_row), the two run alternately twice; the best of each is compared.
 
 Targets at 200,000 cases (2 cores): first rows < 1 s, keystroke < 100 ms, sort < 300 ms,
 added memory < 300 MB, export within 1.2 × plain xlsxwriter.
@@ -116,7 +117,6 @@ def child_ours(url: str, out: Path) -> dict:
     from PySide6.QtCore import QSettings, Qt
 
     from controllers.case_filter import CaseFilter
-    from controllers.cases.export import export_cases
     from controllers.database_setup import open_database
     from ui.app import create_application, local_actor
     from ui.context import AppContext
@@ -187,12 +187,6 @@ def child_ours(url: str, out: Path) -> dict:
         sorts.append(timed(lambda o=order: pane.table.sortByColumn(col, o), lambda: True))
     result["sort"] = sorts
     result["peak_rss"] = _peak_mb() - rss0
-    ids = pane.model.case_ids()
-    t = time.perf_counter()
-    with db.session() as session:
-        n = export_cases(session, ctx.actor, out, case_ids=ids, description="全部")
-    result["export"] = time.perf_counter() - t
-    result["export_rows"] = n
     db.dispose()
     return result
 
@@ -286,15 +280,13 @@ def child_baseline(url: str, out: Path) -> dict:
     return result
 
 
-def child_xlsx(url: str, out: Path) -> dict:
-    """Plain xlsxwriter: the same rows from one plain query, written with write_row."""
+def _plain_export(db, out: Path) -> tuple[float, float]:
+    """Plain xlsxwriter: the same rows from one plain query, written with write_row.
+    Returns (total, write alone) in seconds."""
     import xlsxwriter
 
-    from controllers.database_setup import open_database
     from controllers.register_columns import REGISTER_COLUMNS
 
-    db = open_database(url).database
-    result: dict = {}
     t = time.perf_counter()
     with db.session() as session:
         rows = _plain_rows(session)
@@ -307,13 +299,34 @@ def child_xlsx(url: str, out: Path) -> dict:
         ws.write_row(r, 0, row)
     wb.close()
     end = time.perf_counter()
-    result["export"] = end - t
-    result["write_only"] = end - fetched
+    return end - t, end - fetched
+
+
+def child_export(url: str, out: Path) -> dict:
+    """Ours (every row of the register, in its order, by id as the pane exports a view) and
+    plain xlsxwriter, alternately, twice each: the machine's load drifts over minutes."""
+    from controllers.actor import SYSTEM
+    from controllers.cases.export import export_cases
+    from controllers.cases.register_data import load_register
+    from controllers.database_setup import open_database
+
+    db = open_database(url).database
+    with db.session() as session:
+        ids = load_register(session, SYSTEM).ids.tolist()
+    ours, plain, write_only = [], [], []
+    for _ in range(2):
+        total, alone = _plain_export(db, out.with_name("plain.xlsx"))
+        plain.append(total)
+        write_only.append(alone)
+        t = time.perf_counter()
+        with db.session() as session:
+            rows = export_cases(session, SYSTEM, out, case_ids=ids, description="全部企业")
+        ours.append(time.perf_counter() - t)
     db.dispose()
-    return result
+    return {"ours": ours, "plain": plain, "write_only": write_only, "rows": rows}
 
 
-CHILDREN = {"ours": child_ours, "baseline": child_baseline, "xlsx": child_xlsx}
+CHILDREN = {"ours": child_ours, "baseline": child_baseline, "export": child_export}
 
 
 def run_child(kind: str, url: str, tmp: Path) -> dict:
@@ -348,22 +361,25 @@ def report(cases: int, ours: dict, base: dict, xlsx: dict) -> None:
          "< 100 ms"),
         ("search keystroke, worst of 20", _ms(worst(ours["keystroke"])),
          _ms(worst(base["keystroke"])), ""),
-        ("combined filter, median", _ms(med(ours["combined"])), "(proxy: fixed string only)",
+        ("combined filter, median", _ms(med(ours["combined"])), "—",
          "< 100 ms"),
         ("combined filter, worst of 20", _ms(worst(ours["combined"])), "", ""),
-        ("sort by 完成时限, median", _ms(med(ours["sort"])), _ms(med(base["sort"])), "< 300 ms"),
-        ("sort by 完成时限, worst", _ms(worst(ours["sort"])), _ms(worst(base["sort"])), ""),
-        ("export all rows to .xlsx", f"{ours['export']:,.1f} s", f"{xlsx['export']:,.1f} s",
-         "≤ 1.2 ×"),
-        ("  (ratio; plain write alone)", f"{ours['export'] / xlsx['export']:.2f} ×",
-         f"{xlsx['write_only']:,.1f} s", ""),
+        ("sort by deadline, median", _ms(med(ours["sort"])), _ms(med(base["sort"])), "< 300 ms"),
+        ("sort by deadline, worst", _ms(worst(ours["sort"])), _ms(worst(base["sort"])), ""),
+        ("export all rows to .xlsx (best of 2)", f"{min(xlsx['ours']):,.1f} s",
+         f"{min(xlsx['plain']):,.1f} s", "≤ 1.2 ×"),
+        ("  (ratio of the best; runs ours:plain s)", f"{min(xlsx['ours']) / min(xlsx['plain']):.2f} ×",
+         " / ".join(f"{a:.0f}:{b:.0f}" for a, b in zip(xlsx["ours"], xlsx["plain"], strict=True)),
+         ""),
+        ("  (plain xlsxwriter write alone)", "", f"{min(xlsx['write_only']):,.1f} s", ""),
     ]  # fmt: skip
     for label, a, b, target in rows:
         print(f"{label:34}{a:>22}{b:>22}   {target}")
     print()
     print("baselines: QStandardItemModel + QTableView of the 24 published columns; "
-          "QSortFilterProxyModel over it (all columns); xlsxwriter write_row in constant-memory "
-          "mode after one plain query.")  # fmt: skip
+          "QSortFilterProxyModel over it (setFilterFixedString on all columns; it has no "
+          "combined filter); xlsxwriter write_row in constant-memory mode after one plain "
+          "query.")  # fmt: skip
 
 
 def main() -> int:
@@ -388,7 +404,7 @@ def main() -> int:
         url = f"sqlite:///{path}"
         ours = run_child("ours", url, tmp)
         base = run_child("baseline", url, tmp)
-        xlsx = run_child("xlsx", url, tmp)
+        xlsx = run_child("export", url, tmp)
         report(args.cases, ours, base, xlsx)
     return 0
 

@@ -312,13 +312,13 @@ def _build(
 def default_order(data: RegisterData) -> np.ndarray:
     """Positions in the register's default order: unit, batch, 序号 (blank last), id."""
     c = data.columns
-    unit_rank = _ranks(c["unit_id"], data.lookups.units)
-    batch_rank = _ranks(c["batch_id"], data.lookups.batches)
+    unit_rank = vocab_ranks(c["unit_id"], data.lookups.units)
+    batch_rank = vocab_ranks(c["batch_id"], data.lookups.batches)
     serial = np.where(c["serial_no"] == NULL_INT, _LAST, c["serial_no"])
     return np.lexsort((c["id"], serial, batch_rank, unit_rank))
 
 
-def _ranks(ids: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+def vocab_ranks(ids: np.ndarray, vocab: Vocabulary) -> np.ndarray:
     """Rank of each referenced row (NULL and unknown ids last)."""
     table = vocab.rank_array()
     inside = (ids >= 0) & (ids < len(table))

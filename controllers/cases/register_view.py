@@ -19,10 +19,10 @@ from controllers.cases.register_data import (
     Lookups,
     RegisterData,
     Vocabulary,
-    _ranks,
     code_index,
     day_of,
     normalise_search,
+    vocab_ranks,
 )
 from controllers.register_columns import COLUMNS_BY_KEY, ColumnKind
 from models.codes import FINISHED_STATUSES, CaseStatus, Classification, Source
@@ -148,7 +148,7 @@ def sort_values(data: RegisterData, column_key: str) -> np.ndarray:
     if col.kind in _VOCAB_COLUMNS:
         array_key, vocab_name = _VOCAB_COLUMNS[col.kind]
         vocab: Vocabulary = getattr(data.lookups, vocab_name)
-        ranks = _ranks(data.columns[array_key], vocab)
+        ranks = vocab_ranks(data.columns[array_key], vocab)
         return np.where(ranks >= 2**30, NULL_INT, ranks)
     if column_key in INT_SORT_KEYS:
         return data.columns[column_key]
