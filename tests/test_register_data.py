@@ -100,14 +100,15 @@ FILTERS = [
 ]
 
 
-@pytest.mark.parametrize("f", FILTERS, ids=lambda f: f.to_json())
-def test_in_memory_filter_agrees_with_sql(database, mixed, f):
-    if f.unit_ids:
-        f = f.with_(unit_ids=frozenset({mixed["lingshou"]}))
+def test_in_memory_filter_agrees_with_sql(database, mixed):
+    """Every filter of FILTERS keeps the same cases in memory as in SQL (one database each)."""
     with database.session() as s:
         data = load_register(s, SYSTEM, today=TODAY)
         assert len(data) == 7
-        assert _mem_ids(data, f) == _sql_ids(s, f)
+        for f in FILTERS:
+            if f.unit_ids:
+                f = f.with_(unit_ids=frozenset({mixed["lingshou"]}))
+            assert _mem_ids(data, f) == _sql_ids(s, f), f.to_json()
 
 
 def test_filters_of_every_kind_and_combined(database, mixed):

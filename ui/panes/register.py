@@ -134,6 +134,7 @@ class RegisterPane(Pane):
         self._generation = 0
         self._loading = None
         self._own_write = False
+        self._edited_while_loading: set[int] = set()
         self.last_export: tuple[Path, int] | None = None
         self._views: dict[str, dict] = {}
         self.table.restore_layout()
@@ -208,6 +209,10 @@ class RegisterPane(Pane):
             return  # a newer load is on its way
         self._loading = None
         self._show_data(data)
+        if self._edited_while_loading:
+            # saved here while the load ran: the arrays may predate those saves
+            ids, self._edited_while_loading = sorted(self._edited_while_loading), set()
+            self.refresh_cases(ids, announce=False)
 
     def _show_data(self, data: RegisterData) -> None:
         self.filter_bar.set_lookups(data.lookups)
@@ -231,12 +236,15 @@ class RegisterPane(Pane):
         finally:
             self._own_write = False
 
-    def refresh_cases(self, case_ids: list[int]) -> None:
+    def refresh_cases(self, case_ids: list[int], *, announce: bool = True) -> None:
         """Show the saved state of some cases (after an edit here) and tell the other panes."""
+        if self.is_loading:
+            self._edited_while_loading.update(case_ids)
         if case_ids and self.model.is_complete:
             fresh = self.ctx.call(load_register_rows, self.ctx.actor, case_ids)
             self.model.refresh_rows(fresh, removed=set(case_ids) - set(fresh.ids.tolist()))
-        self._announce()
+        if announce:
+            self._announce()
 
     # -- filter -------------------------------------------------------------------------
     def apply_filter(self, case_filter: CaseFilter) -> None:
