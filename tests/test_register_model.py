@@ -179,6 +179,22 @@ def test_preview_then_complete(db):
     assert _column(model, "name") == ["乙厂", "甲厂"]
 
 
+def test_column_texts_match_the_cells(db):
+    model = _model(db)
+    rows = list(range(model.rowCount()))
+    for col in range(model.columnCount()):
+        cells = [model.data(model.index(r, col)) for r in rows]
+        assert model.column_texts(rows, col) == cells, col
+
+
+def test_tsv_cells_are_quoted_for_excel():
+    from ui.register.table_view import tsv_cell
+
+    assert tsv_cell("普通") == "普通"
+    assert tsv_cell('带"引号"') == '"带""引号"""'
+    assert tsv_cell("两\n行") == '"两\n行"'
+
+
 def test_display_role_only_for_valid_rows(db):
     model = _model(db)
     assert model.data(model.index(99, 0), DISPLAY_ROLE) is None

@@ -438,6 +438,9 @@ class RegisterPane(Pane):
 
     def export_view(self, path: Path | None = None):
         """Export every row shown, in the order shown."""
+        if not self.model.is_complete:
+            self._inform("导出 Excel", "企业清单仍在载入，请稍候片刻再导出。")
+            return None
         path = path or self._ask_path("导出企业清单", "企业清单")
         if path is None:
             return None

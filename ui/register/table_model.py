@@ -325,7 +325,10 @@ class RegisterTableModel(QAbstractTableModel):
     def _ensure_details_for_positions(self, positions: np.ndarray) -> None:
         if self._fetch_details is None:
             return
-        ids = [i for i in self.data_set.ids[positions].tolist() if i not in self._details]
+        ids = self.data_set.ids[positions].tolist()
+        if len(self._details) + len(ids) > DETAIL_CACHE_LIMIT:
+            self._details.clear()  # keep the rows asked for together in the cache
+        ids = [i for i in ids if i not in self._details]
         for start in range(0, len(ids), 5000):
             part = ids[start : start + 5000]
             self._store_details(part, self._fetch_details(part))
@@ -352,10 +355,40 @@ class RegisterTableModel(QAbstractTableModel):
             self._store_details(wanted, {})
         return self._details.get(case_id, (None,) * len(DETAIL_INDEX))
 
+    def column_texts(self, rows: Sequence[int], column: int) -> list[str]:
+        """What a column shows for many rows at once (copying thousands of rows)."""
+        col = TABLE_COLUMNS[column]
+        data, kind, key = self.data_set, col.kind, col.key
+        positions = self.view[np.asarray(rows, dtype=np.int64)]
+        if kind == ColumnKind.DATE:
+            return [self._date_text(d) for d in data.columns[key][positions].tolist()]
+        if kind == ColumnKind.CODE:
+            labels = self._labels[key]
+            return [
+                labels[c] if 0 <= c < len(labels) else ""
+                for c in data.columns[key][positions].tolist()
+            ]
+        if kind in self._vocab:
+            names = self._vocab[kind]
+            return [names.get(r, "") for r in data.columns[_VOCAB_ARRAY[kind]][positions].tolist()]
+        if kind == ColumnKind.INT:
+            return ["" if v == NULL_INT else str(v) for v in data.columns[key][positions].tolist()]
+        if key in ("is_quasi", "is_relapsed"):
+            return [self._display(r, column) for r in rows]
+        at = DETAIL_INDEX[key]
+        empty = (None,) * len(DETAIL_INDEX)
+        values = [self._details.get(i, empty)[at] for i in data.ids[positions].tolist()]
+        if kind == ColumnKind.CODES:
+            return [self._codes(col, v) for v in values]
+        if key == "name":
+            return [v or UNNAMED for v in values]
+        return [v or "" for v in values]
+
     def display_text(self, row: int, column: int) -> str:
-        """What a cell shows (for copying)."""
-        value = self.data(self.index(row, column), DISPLAY_ROLE)
-        return "" if value is None else str(value)
+        """What a cell shows (for copying; no QModelIndex made)."""
+        if not 0 <= row < len(self.view):
+            return ""
+        return self._display(row, column)
 
     # -- Qt model interface -------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

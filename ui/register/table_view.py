@@ -23,11 +23,13 @@ DEFAULT_HIDDEN = frozenset({"township_checked_on", "approved_by", "completed_on"
 #: where the application's status column goes by default: right after 企业名称
 DEFAULT_MOVES = (("status", "owner"),)
 CHAR_PX = 7  # width of one Latin character in the table font, roughly
+#: rows whose text columns are fetched at once when copying
+COPY_CHUNK = 5000
 
 
 def tsv_cell(text: str) -> str:
     """One cell of tab-separated text as Excel/WPS read it back (quoted when needed)."""
-    if any(ch in text for ch in ("\t", "\n", "\r", '"')):
+    if "\t" in text or "\n" in text or "\r" in text or '"' in text:
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -201,12 +203,14 @@ class RegisterTableView(QTableView):
         header = self.horizontalHeader()
         columns = [header.logicalIndex(v) for v in range(header.count())]
         columns = [c for c in columns if not header.isSectionHidden(c)]
-        model.ensure_details(rows)
         lines = []
         if with_header:
             lines.append("\t".join(tsv_cell(TABLE_COLUMNS[c].header) for c in columns))
-        for row in rows:
-            lines.append("\t".join(tsv_cell(model.display_text(row, c)) for c in columns))
+        for start in range(0, len(rows), COPY_CHUNK):
+            chunk = rows[start : start + COPY_CHUNK]
+            model.ensure_details(chunk)  # one query per chunk, not one per screenful
+            texts = [[tsv_cell(t) for t in model.column_texts(chunk, c)] for c in columns]
+            lines.extend("\t".join(cells) for cells in zip(*texts, strict=True))
         return "\r\n".join(lines) + ("\r\n" if lines else "")
 
     def copy_selection(self, with_header: bool = False) -> int:
