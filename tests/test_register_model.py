@@ -22,8 +22,10 @@ from ui.register.table_model import (
     CASE_ID_ROLE,
     COLUMN_INDEX,
     DISPLAY_ROLE,
+    FOREGROUND_ROLE,
     OVERDUE_BRUSH,
     RELAPSED_BRUSH,
+    RELAPSED_TEXT_BRUSH,
     SORT_ROLE,
     TOOLTIP_ROLE,
     RegisterTableModel,
@@ -100,6 +102,7 @@ def test_overdue_and_relapsed_rows_are_marked(db):
     assert model.data(model.index(overdue, 4), BACKGROUND_ROLE) == OVERDUE_BRUSH
     assert "逾期未完成" in model.data(model.index(overdue, 4), TOOLTIP_ROLE)
     assert model.data(model.index(relapsed, 4), BACKGROUND_ROLE) == RELAPSED_BRUSH
+    assert model.data(model.index(relapsed, 4), FOREGROUND_ROLE) == RELAPSED_TEXT_BRUSH
     assert "反弹" in model.data(model.index(relapsed, 4), TOOLTIP_ROLE)
     assert model.data(model.index(completed_late, 4), BACKGROUND_ROLE) is None
     assert model.is_overdue_row(overdue)

@@ -52,6 +52,7 @@ from ui.register.filter_bar import FilterBar
 from ui.register.table_model import (
     OVERDUE_COLOR,
     RELAPSED_COLOR,
+    RELAPSED_TEXT_COLOR,
     TABLE_COLUMNS,
     RegisterTableModel,
 )
@@ -63,7 +64,7 @@ logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 200
 
 
-def _swatch(color, text: str) -> QWidget:
+def _swatch(color, text: str, text_color=None) -> QWidget:
     box = QWidget()
     lay = QHBoxLayout(box)
     lay.setContentsMargins(0, 0, 0, 0)
@@ -72,7 +73,10 @@ def _swatch(color, text: str) -> QWidget:
     chip.setFixedSize(14, 14)
     chip.setStyleSheet(f"background:{color.name()}; border:1px solid #999;")
     lay.addWidget(chip)
-    lay.addWidget(QLabel(text))
+    label = QLabel(text)
+    if text_color is not None:
+        label.setStyleSheet(f"color:{text_color.name()};")
+    lay.addWidget(label)
     return box
 
 
@@ -122,7 +126,7 @@ class RegisterPane(Pane):
         info = QHBoxLayout()
         info.addWidget(self.description_label, 1)
         info.addWidget(_swatch(OVERDUE_COLOR, "逾期未完成"))
-        info.addWidget(_swatch(RELAPSED_COLOR, "反弹"))
+        info.addWidget(_swatch(RELAPSED_COLOR, "反弹（棕色字）", RELAPSED_TEXT_COLOR))
         info.addSpacing(12)
         info.addWidget(self.count_label)
         lay = QVBoxLayout(self)

@@ -70,6 +70,8 @@ RELAPSED_COLOR = QColor("#ffe5b4")
 OVERDUE_BRUSH = QBrush(OVERDUE_COLOR)
 RELAPSED_BRUSH = QBrush(RELAPSED_COLOR)
 MUTED_BRUSH = QBrush(QColor("#808080"))
+RELAPSED_TEXT_COLOR = QColor("#9a3b00")
+RELAPSED_TEXT_BRUSH = QBrush(RELAPSED_TEXT_COLOR)
 UNNAMED = "（无名称）"
 
 Index = QModelIndex | QPersistentModelIndex
@@ -433,6 +435,8 @@ class RegisterTableModel(QAbstractTableModel):
         if role == TOOLTIP_ROLE:
             return self._tooltip(row, col)
         if role == FOREGROUND_ROLE:
+            if self._relapsed[self.view[row]]:
+                return RELAPSED_TEXT_BRUSH  # still visible on an overdue (red) row
             if TABLE_COLUMNS[col].key == "name" and self._display(row, col) == UNNAMED:
                 return MUTED_BRUSH
             return None
