@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cli import (
     db_commands,
     demo_command,
+    export_command,
     import_return_command,
     letters_command,
     summary_command,
@@ -30,6 +31,7 @@ COMMAND_MODULES = [
     summary_command,
     letters_command,
     import_return_command,
+    export_command,
 ]
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk

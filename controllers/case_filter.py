@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, func, or_
 
 from models import Case
 from models.codes import FINISHED_STATUSES
-from models.textnorm import fold_width
+from models.textnorm import search_key
 
 
 @dataclass(frozen=True)
@@ -117,15 +117,22 @@ def apply_to_select(stmt: Select, f: CaseFilter, today: dt.date | None = None) -
         stmt = stmt.where(Case.closed_on >= f.closed_from)
     if f.closed_to:
         stmt = stmt.where(Case.closed_on <= f.closed_to)
-    term = fold_width(f.search).strip()
+    term = search_key(f.search)
     if term:
-        like = f"%{term}%"
+        # As the register's in-memory search: width folded, spaces and case ignored,
+        # % and _ taken literally.
+        like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
             or_(
-                Case.name.like(like),
-                Case.address.like(like),
-                Case.owner.like(like),
-                Case.phone.like(like),
+                *(
+                    _squeezed(column).like(like, escape="\\")
+                    for column in (Case.name, Case.address, Case.owner, Case.phone)
+                )
             )
         )
     return stmt
+
+
+def _squeezed(column):
+    """A text column lower-cased and without spaces (ASCII or ideographic), for matching."""
+    return func.lower(func.replace(func.replace(column, " ", ""), "\u3000", ""))

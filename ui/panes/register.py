@@ -1,14 +1,474 @@
-"""企业清单: the dynamic rectification list of every unit."""
+"""企业清单: the clerk's main screen — the dynamic rectification list of every unit.
+
+Opening shows the first rows at once (an indexed query) while the whole register loads into
+column arrays in the background; from then on filters, search and sorts run in memory.
+"""
 
 from __future__ import annotations
 
-from controllers.listings import cases_listing
+import json
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from controllers.case_filter import CaseFilter
+from controllers.cases.export import export_cases
+from controllers.cases.register_data import (
+    RegisterData,
+    fetch_details,
+    fetch_text_column,
+    load_register,
+    load_register_preview,
+    load_register_rows,
+)
+from controllers.cases.register_view import describe_filter
+from controllers.cases.saved_views import delete_view, list_views, save_view
+from controllers.errors import UserError
+from controllers.permissions import Permission, can
 from ui import events
-from ui.panes.base import ListPane
+from ui.context import AppContext
+from ui.operations import run_operation, show_error
+from ui.panes.base import Pane, pane_header
+from ui.register.bulk_dialogs import BulkResponsibleDialog, BulkStatusDialog, run_bulk_move
+from ui.register.case_dialog import CaseDialog
+from ui.register.fields import NO_MENU_ARROW
+from ui.register.filter_bar import FilterBar
+from ui.register.table_model import (
+    OVERDUE_COLOR,
+    RELAPSED_COLOR,
+    RELAPSED_TEXT_COLOR,
+    TABLE_COLUMNS,
+    RegisterTableModel,
+)
+from ui.register.table_view import RegisterTableView
+
+logger = logging.getLogger(__name__)
+
+#: rows shown at once while the whole register loads
+PREVIEW_ROWS = 200
 
 
-class RegisterPane(ListPane):
+def _swatch(color, text: str, text_color=None) -> QWidget:
+    box = QWidget()
+    lay = QHBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(4)
+    chip = QFrame()
+    chip.setFixedSize(14, 14)
+    chip.setStyleSheet(f"background:{color.name()}; border:1px solid #999;")
+    lay.addWidget(chip)
+    label = QLabel(text)
+    if text_color is not None:
+        label.setStyleSheet(f"color:{text_color.name()};")
+    lay.addWidget(label)
+    return box
+
+
+class RegisterPane(Pane):
+    """The register: filter bar, row count and filter in force, the table, bulk work."""
+
     title = "企业清单"
     subtitle = "各县（市、区）“散乱污”企业动态整治清单"
-    loader = staticmethod(cases_listing)
     topics = frozenset({events.CASES})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        actor = ctx.actor
+        self.model = RegisterTableModel(
+            fetch_details=lambda ids: ctx.call(fetch_details, actor, ids),
+            fetch_text=lambda key: ctx.call(fetch_text_column, actor, key),
+            parent=self,
+        )
+        self.table = RegisterTableView(self.model)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.filter_bar = FilterBar()
+        self.description_label = QLabel()
+        self.description_label.setObjectName("filterDescription")
+        # one line, cut at the pane's edge (the whole text in the tooltip): a wrapping label
+        # would re-lay out the pane on every keystroke
+        self.description_label.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
+        self.count_label = QLabel()
+        self.count_label.setObjectName("registerCount")
+        self.new_button = QPushButton("新建企业…")
+        self.new_button.setToolTip("登记新发现的“散乱污”企业（Ctrl+N）")
+        self.bulk_button = QToolButton()
+        self.bulk_button.setText("批量操作 ▾")
+        self.bulk_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.bulk_button.setStyleSheet(NO_MENU_ARROW)
+        self.export_button = QPushButton("导出 Excel…")
+        self.export_button.setToolTip("按动态整治清单格式导出当前显示的全部企业")
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.setToolTip("重新读取数据库（F5）")
+        self._build_bulk_menu()
+
+        top = QHBoxLayout()
+        top.addWidget(pane_header(self.title, self.subtitle), 1)
+        for w in (self.new_button, self.bulk_button, self.export_button, self.refresh_button):
+            top.addWidget(w, 0, Qt.AlignmentFlag.AlignBottom)
+        info = QHBoxLayout()
+        info.addWidget(self.description_label, 1)
+        info.addWidget(_swatch(OVERDUE_COLOR, "逾期未完成"))
+        info.addWidget(_swatch(RELAPSED_COLOR, "反弹（棕色字）", RELAPSED_TEXT_COLOR))
+        info.addSpacing(12)
+        info.addWidget(self.count_label)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.filter_bar)
+        lay.addLayout(info)
+        lay.addWidget(self.table, 1)
+
+        self._generation = 0
+        self._loading = None
+        self._own_write = False
+        self._edited_while_loading: set[int] = set()
+        self.last_export: tuple[Path, int] | None = None
+        self._views: dict[str, dict] = {}
+        self.table.restore_layout()
+        self._apply_permissions()
+        self._connect_callbacks()
+        self._update_labels()
+
+    def _build_bulk_menu(self) -> None:
+        menu = QMenu(self)
+        self.bulk_status_action = menu.addAction("变更所选企业的状态…")
+        self.bulk_responsible_action = menu.addAction("设置所选企业的责任人…")
+        menu.addSeparator()
+        self.export_selection_action = menu.addAction("导出所选企业…")
+        self.copy_action = menu.addAction("复制所选（含表头）")
+        self.bulk_button.setMenu(menu)
+
+    def _apply_permissions(self) -> None:
+        actor = self.ctx.actor
+        can_edit = can(actor, Permission.EDIT_CASES)
+        self.new_button.setEnabled(can_edit)
+        self.bulk_status_action.setEnabled(can_edit)
+        self.bulk_responsible_action.setEnabled(can_edit)
+        can_export = can(actor, Permission.EXPORT)
+        self.export_button.setEnabled(can_export)
+        self.export_selection_action.setEnabled(can_export)
+
+    def _connect_callbacks(self) -> None:
+        self.filter_bar.filter_changed.connect(self._on_filter_changed)
+        self.model.view_changed.connect(self._update_labels)
+        self.table.open_requested.connect(self.open_case)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.new_button.clicked.connect(self.new_case)
+        self.export_button.clicked.connect(self.export_view)
+        self.bulk_status_action.triggered.connect(self.bulk_status)
+        self.bulk_responsible_action.triggered.connect(self.bulk_responsible)
+        self.export_selection_action.triggered.connect(self.export_selection)
+        self.copy_action.triggered.connect(lambda: self.table.copy_selection(with_header=True))
+        self.filter_bar.views.activated.connect(self._on_view_chosen)
+        self.filter_bar.save_view_button.clicked.connect(self.save_current_view)
+        self.filter_bar.delete_view_button.clicked.connect(self.delete_current_view)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_case)
+
+    # -- loading ------------------------------------------------------------------------
+    def load(self) -> None:
+        """First rows now (in the filter in force), the whole register in the background."""
+        self._generation += 1
+        generation = self._generation
+        actor = self.ctx.actor
+        if not self.model.is_complete:
+            try:
+                preview = self.ctx.call(load_register_preview, actor, self.model.case_filter,
+                                        first=PREVIEW_ROWS)  # fmt: skip
+            except Exception as exc:
+                logger.warning("%s", exc, exc_info=not isinstance(exc, UserError))
+                show_error(self, "企业清单", exc)
+                return
+            self._show_data(preview)
+            if not self._views:
+                self._reload_views()
+        self._loading = run_operation(
+            self, self.ctx, "载入企业清单",
+            lambda session, progress: load_register(session, actor, progress=progress),
+            on_done=lambda data: self._on_loaded(generation, data),
+            show_progress=False,
+        )  # fmt: skip
+        self._update_labels()
+
+    def _on_loaded(self, generation: int, data: RegisterData) -> None:
+        if generation != self._generation:
+            return  # a newer load is on its way
+        self._loading = None
+        self._show_data(data)
+        if self._edited_while_loading:
+            # saved here while the load ran: the arrays may predate those saves
+            ids, self._edited_while_loading = sorted(self._edited_while_loading), set()
+            self.refresh_cases(ids, announce=False)
+
+    def _show_data(self, data: RegisterData) -> None:
+        self.filter_bar.set_lookups(data.lookups)
+        self.model.set_data(data)
+        if data.complete:
+            self._reload_views()
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loading is not None
+
+    def on_data_changed(self, topics: frozenset[str]) -> None:
+        if self._own_write:
+            return  # this pane already shows its own change
+        super().on_data_changed(topics)
+
+    def _announce(self) -> None:
+        self._own_write = True
+        try:
+            self.ctx.events.announce(events.CASES)
+        finally:
+            self._own_write = False
+
+    def refresh_cases(self, case_ids: list[int], *, announce: bool = True) -> None:
+        """Show the saved state of some cases (after an edit here) and tell the other panes."""
+        if self.is_loading:
+            self._edited_while_loading.update(case_ids)
+        if case_ids and self.model.is_complete:
+            fresh = self.ctx.call(load_register_rows, self.ctx.actor, case_ids)
+            self.model.refresh_rows(fresh, removed=set(case_ids) - set(fresh.ids.tolist()))
+        if announce:
+            self._announce()
+
+    # -- filter -------------------------------------------------------------------------
+    def apply_filter(self, case_filter: CaseFilter) -> None:
+        """Show the register narrowed to ``case_filter`` (from a tile, a chart bar…)."""
+        self.filter_bar.set_filter(case_filter)
+
+    def _on_filter_changed(self, case_filter: CaseFilter) -> None:
+        self.model.set_filter(case_filter)
+
+    def focus_search(self) -> None:
+        self.filter_bar.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_bar.search.selectAll()
+
+    def _update_labels(self) -> None:
+        model = self.model
+        lookups = model.data_set.lookups if model.data_set is not None else None
+        if lookups is not None:
+            text = "筛选：" + describe_filter(model.case_filter, lookups)
+            self.description_label.setText(text)
+            self.description_label.setToolTip(text)
+        if model.data_set is None:
+            self.count_label.setText("正在载入…")
+        elif not model.is_complete:
+            self.count_label.setText(
+                f"正在载入全部 {model.total:,} 家…（先显示前 {model.rowCount():,} 家）"
+            )
+        else:
+            self.count_label.setText(f"显示 {model.rowCount():,} 家 / 共 {model.total:,} 家")
+
+    # -- saved views --------------------------------------------------------------------
+    def _reload_views(self) -> None:
+        try:
+            views = self.ctx.call(list_views, self.ctx.actor)
+        except Exception:
+            logger.exception("saved views could not be read")
+            views = []
+        self._views = {v.name: {"id": v.id, **v.state} for v in views}
+        combo = self.filter_bar.views
+        current = combo.currentText()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("（选择视图）")
+        for name in self._views:
+            combo.addItem(name)
+        index = combo.findText(current)
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+        self.filter_bar.delete_view_button.setEnabled(bool(self._views))
+
+    def view_state(self) -> dict:
+        """The filter, sort and columns in force (what a saved view keeps)."""
+        model = self.model
+        return {
+            "filter": json.loads(model.case_filter.to_json()),
+            "sort": [model.sort_key, model.sort_descending] if model.sort_key else None,
+            "columns": self.table.visible_columns(),
+        }
+
+    def apply_view(self, name: str) -> None:
+        """Restore a saved view's filter, sort and columns."""
+        state = self._views.get(name)
+        if state is None:
+            return
+        columns = state.get("columns")
+        if columns:
+            self.table.set_visible_columns(columns)
+        sort = state.get("sort")
+        keys = [c.key for c in TABLE_COLUMNS]
+        if sort and sort[0] in keys:
+            order = Qt.SortOrder.DescendingOrder if sort[1] else Qt.SortOrder.AscendingOrder
+            self.table.sortByColumn(keys.index(sort[0]), order)
+        else:
+            self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            self.model.set_sort(None)
+        self.filter_bar.set_filter(CaseFilter.from_json(json.dumps(state.get("filter") or {})))
+
+    def _on_view_chosen(self, index: int) -> None:
+        if index > 0:
+            self.apply_view(self.filter_bar.views.itemText(index))
+
+    def save_current_view(self, name: str | None = None) -> None:
+        if name is None:
+            suggested = (
+                self.filter_bar.views.currentText()
+                if self.filter_bar.views.currentIndex() > 0
+                else ""
+            )
+            name, ok = QInputDialog.getText(self, "保存视图", "视图名称（例如“灵寿县 逾期未完成”）：",
+                                            text=suggested)  # fmt: skip
+            if not ok:
+                return
+        try:
+            self.ctx.call(save_view, self.ctx.actor, name, self.view_state())
+        except Exception as exc:
+            logger.warning("%s", exc, exc_info=not isinstance(exc, UserError))
+            show_error(self, "保存视图", exc)
+            return
+        self._reload_views()
+        combo = self.filter_bar.views
+        combo.setCurrentIndex(max(combo.findText(" ".join(name.split())), 0))
+
+    def delete_current_view(self) -> None:
+        name = self.filter_bar.views.currentText()
+        state = self._views.get(name)
+        if state is None:
+            return
+        try:
+            self.ctx.call(delete_view, self.ctx.actor, state["id"])
+        except Exception as exc:
+            logger.warning("%s", exc, exc_info=not isinstance(exc, UserError))
+            show_error(self, "删除视图", exc)
+        self._reload_views()
+
+    # -- one case -----------------------------------------------------------------------
+    def open_case(self, case_id: int) -> CaseDialog:
+        """The detail dialog of a case (opened, not run modally)."""
+        dialog = CaseDialog(self.ctx, case_id, self)
+        dialog.saved.connect(lambda cid: self.refresh_cases([cid]))
+        dialog.open()
+        return dialog
+
+    def new_case(self) -> CaseDialog | None:
+        if not can(self.ctx.actor, Permission.EDIT_CASES):
+            return None
+        dialog = CaseDialog(self.ctx, None, self)
+        dialog.saved.connect(lambda cid: self.refresh_cases([cid]))
+        dialog.open()
+        return dialog
+
+    def _table_menu(self, pos: QPoint) -> None:
+        index: QModelIndex = self.table.indexAt(pos)
+        menu = QMenu(self)
+        if index.isValid():
+            open_action = QAction("打开…", menu, shortcut=QKeySequence("Return"))
+            open_action.triggered.connect(lambda: self.open_case(self.model.case_id(index.row())))
+            menu.addAction(open_action)
+        copy = QAction("复制", menu, shortcut=QKeySequence.StandardKey.Copy)
+        copy.triggered.connect(lambda: self.table.copy_selection())
+        menu.addAction(copy)
+        menu.addAction(self.copy_action)
+        menu.addSeparator()
+        for action in (self.bulk_status_action, self.bulk_responsible_action,
+                       self.export_selection_action):  # fmt: skip
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addMenu(self.table.column_menu())
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    # -- bulk work and export -----------------------------------------------------------
+    def _inform(self, title: str, text: str) -> QMessageBox:
+        """A message that does not block (the clerk closes it when read)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("registerInfo")
+        box.open()
+        return box
+
+    def _need_selection(self, title: str) -> list[int] | None:
+        ids = self.table.selected_case_ids()
+        if not ids:
+            self._inform(title, "请先在表格中选择企业（可按住 Ctrl 或 Shift 多选）。")
+            return None
+        return ids
+
+    def bulk_status(self) -> BulkStatusDialog | None:
+        ids = self._need_selection("变更状态")
+        if ids is None:
+            return None
+        dialog = BulkStatusDialog(len(ids), self)
+        dialog.accepted.connect(lambda: run_bulk_move(self, self.ctx, ids, dialog.target(),
+                                                      dialog.reason(), self.refresh_cases))  # fmt: skip
+        dialog.open()
+        return dialog
+
+    def bulk_responsible(self) -> BulkResponsibleDialog | None:
+        ids = self._need_selection("设置责任人")
+        if ids is None:
+            return None
+        dialog = BulkResponsibleDialog(self.ctx, ids, self)
+        dialog.done_with.connect(self.refresh_cases)
+        dialog.open()
+        return dialog
+
+    def _ask_path(self, title: str, stem: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / f"{stem}.xlsx"),
+                                              "Excel 工作簿 (*.xlsx)")  # fmt: skip
+        if not path:
+            return None
+        return Path(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+
+    def export_view(self, path: Path | None = None):
+        """Export every row shown, in the order shown."""
+        if not self.model.is_complete:
+            self._inform("导出 Excel", "企业清单仍在载入，请稍候片刻再导出。")
+            return None
+        path = path or self._ask_path("导出企业清单", "企业清单")
+        if path is None:
+            return None
+        description = describe_filter(self.model.case_filter, self.model.data_set.lookups)
+        return self._export(path, self.model.case_ids(), description)
+
+    def export_selection(self, path: Path | None = None):
+        ids = self._need_selection("导出所选企业")
+        if ids is None:
+            return None
+        path = path or self._ask_path("导出所选企业", "所选企业")
+        if path is None:
+            return None
+        return self._export(path, ids, f"所选 {len(ids):,} 家")
+
+    def _export(self, path: Path, ids: list[int], description: str):
+        actor = self.ctx.actor
+
+        def work(session, progress):
+            return export_cases(session, actor, path, case_ids=ids, description=description,
+                                progress=progress)  # fmt: skip
+
+        def done(count: int) -> None:
+            self.last_export = (path, count)
+            self._inform("导出 Excel", f"已导出 {count:,} 家企业到：\n{path}")
+
+        return run_operation(self, self.ctx, "导出 Excel", work, on_done=done)

@@ -1,0 +1,79 @@
+"""``export cases OUT.xlsx [--unit NAME] [--status CODE]``: the register to Excel, headless."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sqlalchemy import or_, select
+
+from cli.context import CommandContext
+from cli.errors import CliError
+from controllers.case_filter import CaseFilter
+from controllers.cases.export import export_cases
+from models import Unit
+from models.codes import CaseStatus
+from models.textnorm import clean_text
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="导出 Excel / export to Excel (cases)")
+    esub = p.add_subparsers(dest="export_command", metavar="{cases}", required=True)
+    cases = esub.add_parser(
+        "cases",
+        help="导出企业清单（动态整治清单格式）/ the register as the published list",
+        description="按动态整治清单的列顺序导出企业清单 / export the register in the published "
+        "column order",
+    )
+    cases.add_argument("out", metavar="OUT.xlsx", help="输出文件 / output workbook")
+    cases.add_argument("--unit", action="append", metavar="NAME",
+                       help="县（市、区）名称或简称，可重复 / unit name or short name, repeatable")  # fmt: skip
+    statuses = "、".join(f"{s.value}（{s.label}）" for s in CaseStatus)
+    cases.add_argument("--status", action="append", metavar="CODE",
+                       help=f"状态，可重复或用逗号分隔 / status, repeatable: {statuses}")  # fmt: skip
+    cases.set_defaults(handler=cmd_export_cases)
+
+
+def _unit_ids(session, names: list[str]) -> frozenset[int]:
+    ids: set[int] = set()
+    for raw in names:
+        name = clean_text(raw) or ""
+        unit_id = session.scalar(
+            select(Unit.id).where(
+                or_(Unit.name == name, Unit.short_name == name, Unit.code == name)
+            )
+        )
+        if unit_id is None:
+            known = "、".join(session.scalars(select(Unit.name).order_by(Unit.sort_order)))
+            raise CliError(f"没有名为“{raw}”的县（市、区）/ unknown unit. 可选 / known: {known}")
+        ids.add(unit_id)
+    return frozenset(ids)
+
+
+def _statuses(values: list[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for value in values:
+        for part in value.replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            status = CaseStatus.parse(part)
+            if status is None:
+                known = "、".join(f"{s.value}（{s.label}）" for s in CaseStatus)
+                raise CliError(
+                    f"无法识别的状态“{part.strip()}”/ unknown status. 可选 / known: {known}"
+                )
+            out.add(status.value)
+    return frozenset(out)
+
+
+def cmd_export_cases(ctx: CommandContext) -> int:
+    out = Path(ctx.args.out).expanduser()
+    db = ctx.database()
+    with db.session() as session:
+        case_filter = CaseFilter(
+            unit_ids=_unit_ids(session, ctx.args.unit or []),
+            statuses=_statuses(ctx.args.status or []),
+        )
+        count = export_cases(session, ctx.actor, out, case_filter=case_filter)
+    print(f"已导出 {count:,} 家企业到 {out} / exported {count} cases")
+    return 0
