@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli import db_commands, demo_command, summary_command
+from cli import chart_command, db_commands, demo_command, report_command, summary_command
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.errors import UserError
@@ -18,7 +18,7 @@ from models.database import DatabaseError
 logger = logging.getLogger(__name__)
 
 #: modules that add one command (or a group) each: ``register(subparsers)``
-COMMAND_MODULES = [db_commands, demo_command, summary_command]
+COMMAND_MODULES = [db_commands, demo_command, summary_command, report_command, chart_command]
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk
 
