@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
@@ -131,7 +131,11 @@ def returns_state(session: Session, actor: Actor, today: dt.date) -> ReturnsStat
     first_received: dict[int, dt.date | None] = {}
     for unit_id, received in session.execute(
         select(CountyReturn.unit_id, func.min(CountyReturn.received_on))
-        .where(CountyReturn.stage_id == stage.id, CountyReturn.status != ReturnStatus.RETURNED)
+        .where(
+            CountyReturn.stage_id == stage.id,
+            CountyReturn.status != ReturnStatus.RETURNED,
+            or_(CountyReturn.received_on.is_(None), CountyReturn.received_on <= today),
+        )
         .group_by(CountyReturn.unit_id)
     ):
         first_received[unit_id] = received

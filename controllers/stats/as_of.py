@@ -69,6 +69,7 @@ def conditions(as_of: dt.date, relapse) -> CaseConditions:
     )
     done_on = func.coalesce(Case.completed_on, Case.accepted_on, Case.closed_on)
     finished = and_(
+        done_on.is_not(None),  # never NULL: "not finished" must be true for open cases
         done_on <= as_of,
         or_(relapse.c.relapsed_on.is_(None), relapse.c.relapsed_on < done_on),
     )

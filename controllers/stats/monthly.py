@@ -52,7 +52,8 @@ class MonthlySeries:
     #: cases rectified / cases found, both counted up to the month's end (at most 1)
     cumulative_rate: list[float | None]
     as_of: dt.date
-    undated: int = 0  # cases without a 发现日期: not in "found", counted as found from the start
+    #: cases without a 发现日期 (entered by the date): not in "found", in the rate from the start
+    undated: int = 0
     totals: dict[str, int] = field(default_factory=dict)  # sums over the months shown
 
     def values(self, key: str) -> list[int]:
@@ -72,6 +73,10 @@ class MonthlySeries:
                 strict=True,
             )
         )
+
+
+def _next_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
 def _scoped_cases(stmt: Select, actor: Actor, base: CaseFilter, as_of: dt.date) -> Select:
@@ -117,7 +122,9 @@ def monthly_series(
     undated = int(
         session.scalar(
             _scoped_cases(
-                select(func.count()).select_from(Case).where(Case.discovered_on.is_(None)),
+                select(func.count())
+                .select_from(Case)
+                .where(Case.discovered_on.is_(None), Case.created_at < _next_day(as_of)),
                 actor,
                 base,
                 as_of,

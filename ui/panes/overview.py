@@ -21,7 +21,7 @@ from controllers.overview import SECTIONS, Tile, overview_tiles
 from ui import events
 from ui.panes.base import Pane, pane_header
 
-COLUMNS = 4
+COLUMNS = 5
 TILE_STYLE = """
 QFrame#tile { background: palette(base); border: 1px solid palette(mid); border-radius: 6px; }
 QFrame#tile:hover, QFrame#tile:focus { border: 1px solid palette(highlight); }
@@ -41,17 +41,17 @@ class TileWidget(QFrame):
         self.setObjectName("tile")
         self.setProperty("alert", tile.alert)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumSize(140, 96)
+        self.setMinimumSize(130, 84)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(10, 8, 10, 8)
+        lay.setContentsMargins(10, 6, 10, 6)
         self.title_label = QLabel(tile.title)
         self.title_label.setWordWrap(True)
         self.value_label = QLabel(tile.display)
         self.value_label.setObjectName("tileValue")
         font = self.value_label.font()
-        font.setPointSizeF(font.pointSizeF() * 2.0)
+        font.setPointSizeF(font.pointSizeF() * 1.8)
         font.setBold(True)
         self.value_label.setFont(font)
         self.note_label = QLabel(tile.note)
