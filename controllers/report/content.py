@@ -159,7 +159,10 @@ def _deployment(f: ReportFigures) -> list[str]:
     if c is None:
         out.append(f"截至{cn_date(f.as_of)}，尚未建立“散乱污”企业持续整治专项行动。")
     else:
-        start = f"自{c.started_on.month}月起" if c.started_on else ""
+        start = ""
+        if c.started_on:
+            year = "今年" if c.started_on.year == f.as_of.year else f"{c.started_on.year}年"
+            start = f"自{year}{c.started_on.month}月起"
         plan = f"印发了{c.plan_title}，" if c.plan_title else ""
         out.append(
             "“散乱污”企业排查整治工作是打好蓝天保卫战的重要举措、推进环境质量持续改善的重要抓手，"

@@ -13,14 +13,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+from controllers.documents.fonts import FontRole
 from controllers.report.content import StageReport
+from controllers.report.fonts import word_font_name
 
 #: font names written into the document (Word/WPS substitute an installed face if missing)
-TITLE_FONT = "方正小标宋简体"
-HEADING_FONT = "黑体"
-BODY_FONT = "仿宋_GB2312"
-TABLE_FONT = "仿宋_GB2312"
-PAGE_NUMBER_FONT = "宋体"
+TITLE_FONT = word_font_name(FontRole.TITLE)  # 方正小标宋简体
+HEADING_FONT = word_font_name(FontRole.HEADING1)  # 黑体
+BODY_FONT = word_font_name(FontRole.BODY)  # 仿宋_GB2312
+TABLE_FONT = BODY_FONT
+PAGE_NUMBER_FONT = word_font_name(FontRole.PAGE_NUMBER)  # 宋体
 LATIN_FONT = "Times New Roman"
 
 BODY_PT = 16  # 3号
