@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from controllers.documents.fonts import FontRole
 from controllers.report.content import StageReport
 
 TABLE_FONT_SIZE = 10.5  # 5号
@@ -43,7 +44,13 @@ def _chart(doc, chart_png: bytes, caption: str):
         [[image], [Paragraph(escape_markup(caption), _caption_style(doc))]], colWidths=[width]
     )
     table.setStyle(
-        TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), doc.font_name(FontRole.BODY)),  # no Helvetica
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
     )
     return table
 
@@ -80,6 +87,7 @@ def _table(doc, report: StageReport):
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), doc.font_name(FontRole.BODY)),  # no Helvetica
                 ("SPAN", (0, 0), (-1, 0)),
                 ("GRID", (0, 1), (-1, -1), 0.5, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

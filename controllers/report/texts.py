@@ -131,22 +131,20 @@ def save_texts(
     )
     row = session.get(AppSetting, key)
     if row is None:
-        if texts.version is not None:
-            raise EditConflict("AppSetting", key, 0, [], {})
-        row = AppSetting(key=key, value=value)
-        session.add(row)
+        if texts.version is not None:  # it was saved before, and has been deleted since
+            raise _conflict(session, actor, texts, campaign_id)
+        session.add(AppSetting(key=key, value=value))
         try:
             session.flush()
-        except IntegrityError:
+        except IntegrityError:  # another clerk saved the first version at the same moment
             session.rollback()
-            current = session.get(AppSetting, key)
-            raise EditConflict(
-                "AppSetting", key, current.version if current else 0, [], {}
-            ) from None
+            raise _conflict(session, actor, texts, campaign_id) from None
     else:
-        apply_edit(
-            session, row, texts.version if texts.version is not None else 0, {"value": value}
-        )
+        try:
+            apply_edit(session, row, texts.version or 0, {"value": value})
+        except EditConflict:
+            session.rollback()
+            raise _conflict(session, actor, texts, campaign_id) from None
     record(
         session,
         actor,

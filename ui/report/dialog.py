@@ -205,7 +205,19 @@ class ReportDialog(QDialog):
         return True
 
     def _resolve_conflict(self, mine: ReportTexts, conflict: EditConflict) -> bool:
-        theirs = conflict.theirs
+        choice = self.choose_version(mine, conflict.theirs)
+        if choice == "mine":
+            self.loaded = ReportTexts(
+                self.loaded.proposals, self.loaded.next_steps, conflict.current_version
+            )
+            return self.save_texts()
+        if choice == "theirs":
+            self.load_texts()
+            self.refresh_preview()
+        return False
+
+    def choose_version(self, mine: ReportTexts, theirs: dict) -> str:
+        """Ask which wording to keep: "mine", "theirs" or "" (cancel)."""
         box = QMessageBox(self)
         box.setObjectName("textConflict")
         box.setIcon(QMessageBox.Icon.Warning)
@@ -215,28 +227,20 @@ class ReportDialog(QDialog):
             "保存了新的报告文字，您的修改尚未保存。请选择保留哪一份（详细内容可展开比较）。"
         )
         box.setDetailedText(
-            "【他人保存的】\n五、意见建议\n"
-            + theirs.get("proposals", "")
-            + "\n六、下一步工作安排\n"
-            + theirs.get("next_steps", "")
-            + "\n\n【您的】\n五、意见建议\n"
-            + mine.proposals
-            + "\n六、下一步工作安排\n"
-            + mine.next_steps
-        )
+            "【他人保存的】\n五、意见建议\n" + theirs.get("proposals", "")
+            + "\n六、下一步工作安排\n" + theirs.get("next_steps", "")
+            + "\n\n【您的】\n五、意见建议\n" + mine.proposals
+            + "\n六、下一步工作安排\n" + mine.next_steps
+        )  # fmt: skip
         keep = box.addButton("保留我的", QMessageBox.ButtonRole.AcceptRole)
         use = box.addButton("使用他人的", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
         box.exec()
         if box.clickedButton() is keep:
-            self.loaded = ReportTexts(
-                self.loaded.proposals, self.loaded.next_steps, conflict.current_version
-            )
-            return self.save_texts()
+            return "mine"
         if box.clickedButton() is use:
-            self.load_texts()
-            self.refresh_preview()
-        return False
+            return "theirs"
+        return ""
 
     # -- preview --------------------------------------------------------------------------
     def refresh_preview(self) -> None:
