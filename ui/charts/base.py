@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtCore import QEvent, QPointF, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent
+from PySide6.QtWidgets import QWidget
 
 from controllers.stats.palette import GRID_COLOR, TEXT_COLOR
 from ui.fonts import UI_FAMILIES, pick_ui_family
@@ -70,7 +70,6 @@ class ChartView(pg.PlotWidget):
             axis.label.setFont(self.font_small)
         item.titleLabel.item.setFont(self.font_title)
         self.grid_pen = pg.mkPen(GRID_COLOR)
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._last_hover = ""
 
@@ -142,17 +141,24 @@ class ChartView(pg.PlotWidget):
         scene = vb.mapViewToScene(QPointF((bar.x0 + bar.x1) / 2, (bar.y0 + bar.y1) / 2))
         return self.mapFromScene(scene).toPointF()
 
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:
+        super().mouseMoveEvent(ev)
+        # every move, not pyqtgraph's rate-limited scene signal: the text must match where
+        # the pointer came to rest
+        self._on_mouse_moved(self.mapToScene(ev.position().toPoint()))
+
+    def leaveEvent(self, ev: QEvent) -> None:
+        super().leaveEvent(ev)
+        self._on_mouse_moved(QPointF(-1e9, -1e9))
+
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         text = self.hover_text(scene_pos)
         if text == self._last_hover:
             return
         self._last_hover = text
+        # Qt shows the tooltip while the pointer rests on the bar (and follows the text)
+        self.viewport().setToolTip(text)
         self.hovered.emit(text)
-        if text:
-            global_pos = self.mapToGlobal(self.mapFromScene(scene_pos))
-            QToolTip.showText(global_pos, text, self)
-        else:
-            QToolTip.hideText()
 
     def _on_mouse_clicked(self, event: Any) -> None:
         if event.button() != pg.QtCore.Qt.MouseButton.LeftButton:

@@ -111,7 +111,9 @@ class MonthlyChart(ChartView):
             (i, month_label(m, short=True)) for i, m in enumerate(series.months) if i % step == 0
         ]
         minor = [(i, "") for i in range(n) if i % step]
-        item.getAxis("bottom").setTicks([major, minor])
+        bottom = item.getAxis("bottom")
+        bottom.setTicks([major, minor])
+        bottom.setStyle(hideOverlappingLabels=False)  # keep the first month's label
         item.getAxis("right").setTicks([[(v, f"{v}%") for v in range(0, 101, 20)], []])
         self._sync_rate_box()
 

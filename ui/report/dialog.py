@@ -8,6 +8,7 @@ import html
 import logging
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QDate, QSettings, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -43,6 +44,8 @@ from ui.operations import Operation, run_operation, show_error
 
 logger = logging.getLogger(__name__)
 SETTINGS_GROUP = "ReportDialog"
+#: previews still computing (kept alive until done, even if their dialog has closed)
+PENDING_PREVIEWS: set[Operation] = set()
 
 
 class ReportDialog(QDialog):
@@ -58,6 +61,7 @@ class ReportDialog(QDialog):
         self.loaded = ReportTexts()  # what the database holds (with its version)
         self.last_written: Path | None = None
         self._preview_op: Operation | None = None
+        self._preview_serial = 0
         self.operation: Operation | None = None  # the running generation
 
         self.date_edit = QDateEdit(QDate.currentDate())
@@ -244,24 +248,34 @@ class ReportDialog(QDialog):
 
     # -- preview --------------------------------------------------------------------------
     def refresh_preview(self) -> None:
-        """Recompute the report in the background and show it."""
+        """Recompute the report in the background and show it (the newest request wins)."""
         texts = self.texts()
         as_of = self.as_of()
         actor = self.ctx.actor
-        self.preview_button.setEnabled(False)
+        self._preview_serial += 1
+        serial = self._preview_serial
         self.status_label.setText("正在统计……")
-        self._preview_op = run_operation(
-            self,
-            self.ctx,
-            "预览报告",
-            lambda session, _progress: prepare_report(session, actor, as_of, texts),
-            on_done=self._show_preview,
-            show_progress=False,
+        # no parent: a preview still running when the dialog closes finishes harmlessly
+        op = Operation(
+            self.ctx, lambda session, _progress: prepare_report(session, actor, as_of, texts)
         )
-        self._preview_op.failed.connect(lambda _exc: self.preview_button.setEnabled(True))
+        PENDING_PREVIEWS.add(op)
+        op.finished.connect(lambda report, op=op: self._preview_done(op, serial, report, None))
+        op.failed.connect(lambda exc, op=op: self._preview_done(op, serial, None, exc))
+        self._preview_op = op.start()
+
+    def _preview_done(self, op: Operation, serial: int, report, exc) -> None:
+        PENDING_PREVIEWS.discard(op)
+        op.deleteLater()
+        if not shiboken6.isValid(self) or serial != self._preview_serial:
+            return  # the dialog is gone, or a newer preview is on its way
+        if exc is not None:
+            self.status_label.setText("")
+            show_error(self, "预览报告", exc)
+            return
+        self._show_preview(report)
 
     def _show_preview(self, report: StageReport) -> None:
-        self.preview_button.setEnabled(True)
         self.status_label.setText("")
         self.preview.setHtml(report_html(report))
 
