@@ -208,3 +208,42 @@ def test_main_window_routes_a_bar_click_to_the_register(app, qtbot, demo_db):
         chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.view_point(bar).toPoint()
     )
     assert w.current_key() == "register"
+
+
+def test_the_chart_library_is_preloaded_once_the_window_is_idle():
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    code = textwrap.dedent(
+        """
+        import sys
+        from PySide6.QtCore import QTimer
+        from ui.app import create_application, local_actor
+        from ui.charts import preload
+        from ui.context import AppContext
+        from ui.main_window import MainWindow
+        from models.database import Database, make_engine
+        from models.migrate import upgrade
+        import tempfile, os
+        app = create_application()
+        path = os.path.join(tempfile.mkdtemp(), "x.db")
+        engine = make_engine("sqlite:///" + path)
+        upgrade(engine, backup=False)
+        w = MainWindow(AppContext(Database.from_engine(engine), local_actor()))
+        w.show()
+        app.processEvents()
+        print("AT_START", "pyqtgraph" in sys.modules)
+        QTimer.singleShot(preload.PRELOAD_DELAY_MS + 500, app.quit)
+        app.exec()
+        print("LATER", "pyqtgraph" in sys.modules)
+        """
+    )
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "AT_START False" in proc.stdout
+    assert "LATER True" in proc.stdout
