@@ -150,10 +150,10 @@ def _table(doc: Any, report: StageReport) -> None:
     table.autofit = False
     for c, width in enumerate(TABLE_WIDTHS_MM):
         table.columns[c].width = Mm(width)
-    for r, values in enumerate(rows):
+    for r, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
         total_row = r == len(rows) - 1 and values[1] == "合计"
-        for c, value in enumerate(values):
-            cell = table.cell(r, c)
+        # row.cells once per row: table.cell(r, c) walks the whole table each time
+        for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = Mm(TABLE_WIDTHS_MM[c])
             p = cell.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER

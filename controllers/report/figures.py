@@ -23,6 +23,7 @@ from controllers.stats.as_of import (
     SpotCheckFigures,
     batch_kinds,
     batches_as_of,
+    case_grid,
     letters_as_of,
     new_cases_as_of,
     problems_as_of,
@@ -127,9 +128,10 @@ def report_figures(session: Session, actor: Actor, as_of: dt.date) -> ReportFigu
         scope_name = unit.name if unit else "本单位"
     campaign = current_campaign(session)
     campaign_id = campaign.id if campaign else None
+    grid = case_grid(session, actor, as_of)  # one scan of the cases for most figures
     kinds = batch_kinds(session)
     annual, added = [], []
-    for counts in batches_as_of(session, actor, as_of):
+    for counts in batches_as_of(session, actor, as_of, grid):
         kind, year = kinds.get(counts.key, (BatchKind.ADDED, None))
         if kind == BatchKind.ANNUAL:
             annual.append((year, counts))
@@ -158,11 +160,11 @@ def report_figures(session: Session, actor: Actor, as_of: dt.date) -> ReportFigu
         scope_name=scope_name,
         unit_scoped=scope is not None,
         campaign=_campaign_info(campaign),
-        totals=totals_as_of(session, actor, as_of),
+        totals=totals_as_of(session, actor, as_of, grid),
         annual=annual,
         added=added,
-        units=units_as_of(session, actor, as_of),
-        problems=problems_as_of(session, actor, as_of),
+        units=units_as_of(session, actor, as_of, grid),
+        problems=problems_as_of(session, actor, as_of, grid),
         spot_checks=spot_checks_as_of(session, actor, as_of, campaign_id),
         letters=letters_as_of(session, actor, as_of, campaign_id),
         notice_title=notice,

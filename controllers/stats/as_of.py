@@ -134,18 +134,67 @@ def _fill(counts: CaseCounts, row) -> CaseCounts:
     return counts
 
 
-def totals_as_of(session: Session, actor: Actor, as_of: dt.date) -> CaseCounts:
+def _add(into: CaseCounts, other: CaseCounts) -> CaseCounts:
+    into.total += other.total
+    into.finished += other.finished
+    into.closed += other.closed
+    into.overdue += other.overdue
+    into.relapsed += other.relapsed
+    return into
+
+
+@dataclass
+class CaseGrid:
+    """The cases on the date counted per (unit, batch, classification): one scan of the
+    cases from which the totals, the per-unit table, the lists and the problems are read."""
+
+    as_of: dt.date
+    cells: list[tuple[int, int | None, str, CaseCounts, int]]  # …, counts, quasi cases
+
+    def totals(self) -> CaseCounts:
+        out = CaseCounts(label="合计")
+        for *_, counts, _quasi in self.cells:
+            _add(out, counts)
+        return out
+
+
+def case_grid(session: Session, actor: Actor, as_of: dt.date) -> CaseGrid:
+    """Count the actor's cases on the date per unit, batch and classification (one query)."""
+    require(actor, Permission.VIEW)
+
+    def columns(cond: CaseConditions) -> list:
+        return [
+            Case.unit_id,
+            Case.batch_id,
+            Case.classification,
+            *_counting_columns(cond),
+            _count_if(and_(cond.exists, Case.is_quasi.is_(True))),
+        ]
+
+    stmt, _ = _cases_as_of(columns, actor, as_of)
+    stmt = stmt.group_by(Case.unit_id, Case.batch_id, Case.classification)
+    cells = [
+        (unit_id, batch_id, str(cls), _fill(CaseCounts(), values[:5]), int(values[5] or 0))
+        for unit_id, batch_id, cls, *values in session.execute(stmt)
+    ]
+    return CaseGrid(as_of, cells)
+
+
+def totals_as_of(
+    session: Session, actor: Actor, as_of: dt.date, grid: CaseGrid | None = None
+) -> CaseCounts:
     """Every case in the actor's scope, on the date."""
-    require(actor, Permission.VIEW)
-    stmt, _ = _cases_as_of(_counting_columns, actor, as_of)
-    return _fill(CaseCounts(label="合计"), session.execute(stmt).one())
+    return (grid or case_grid(session, actor, as_of)).totals()
 
 
-def units_as_of(session: Session, actor: Actor, as_of: dt.date) -> list[CaseCounts]:
+def units_as_of(
+    session: Session, actor: Actor, as_of: dt.date, grid: CaseGrid | None = None
+) -> list[CaseCounts]:
     """One row per unit in the actor's scope (list order), with the cases on the date."""
-    require(actor, Permission.VIEW)
-    stmt, _ = _cases_as_of(lambda cond: [Case.unit_id, *_counting_columns(cond)], actor, as_of)
-    by_unit = {row[0]: row[1:] for row in session.execute(stmt.group_by(Case.unit_id))}
+    grid = grid or case_grid(session, actor, as_of)
+    by_unit: dict[int, CaseCounts] = {}
+    for unit_id, _batch, _cls, counts, _quasi in grid.cells:
+        _add(by_unit.setdefault(unit_id, CaseCounts(unit_id)), counts)
     units = select(Unit.id, Unit.name, Unit.active).order_by(Unit.sort_order)
     scope = unit_scope(actor)
     out = []
@@ -154,31 +203,24 @@ def units_as_of(session: Session, actor: Actor, as_of: dt.date) -> list[CaseCoun
             continue
         if not active and uid not in by_unit:
             continue
-        out.append(_fill(CaseCounts(uid, name), by_unit.get(uid, (0, 0, 0, 0, 0))))
+        counts = by_unit.get(uid, CaseCounts(uid))
+        counts.label = name
+        out.append(counts)
     return out
 
 
-def batches_as_of(session: Session, actor: Actor, as_of: dt.date) -> list[CaseCounts]:
+def batches_as_of(
+    session: Session, actor: Actor, as_of: dt.date, grid: CaseGrid | None = None
+) -> list[CaseCounts]:
     """One row per list batch (annual lists in order, then 新增), with classification split."""
-    require(actor, Permission.VIEW)
-    stmt, _ = _cases_as_of(
-        lambda cond: [Case.batch_id, Case.classification, *_counting_columns(cond)],
-        actor,
-        as_of,
-    )
-    rows = session.execute(stmt.group_by(Case.batch_id, Case.classification)).all()
+    grid = grid or case_grid(session, actor, as_of)
     batches = {b.id: b for b in session.scalars(select(Batch).order_by(Batch.sort_order, Batch.id))}
     out: dict[object, CaseCounts] = {}
-    for batch_id, cls, *values in rows:
+    for _unit, batch_id, cls, counts, _quasi in grid.cells:
         batch = batches.get(batch_id)
-        counts = out.setdefault(batch_id, CaseCounts(batch_id, batch.name if batch else "未分批次"))
-        extra = _fill(CaseCounts(), values)
-        counts.total += extra.total
-        counts.finished += extra.finished
-        counts.closed += extra.closed
-        counts.overdue += extra.overdue
-        counts.relapsed += extra.relapsed
-        counts.by_classification[str(cls)] = counts.by_classification.get(str(cls), 0) + extra.total
+        entry = out.setdefault(batch_id, CaseCounts(batch_id, batch.name if batch else "未分批次"))
+        _add(entry, counts)
+        entry.by_classification[cls] = entry.by_classification.get(cls, 0) + counts.total
     order = {bid: i for i, bid in enumerate(batches)}
     return sorted(
         (c for c in out.values() if c.total),
@@ -208,63 +250,66 @@ class ProblemFigures:
     # (main unit's short name, industry name, cases, finished) of each focus industry
 
 
-def problems_as_of(session: Session, actor: Actor, as_of: dt.date) -> ProblemFigures:
+def problems_as_of(
+    session: Session, actor: Actor, as_of: dt.date, grid: CaseGrid | None = None
+) -> ProblemFigures:
     """Overdue, stalled upgrades, quasi cases, relapses by industry, focus industries."""
-    require(actor, Permission.VIEW)
+    grid = grid or case_grid(session, actor, as_of)
     fig = ProblemFigures()
-    stmt, cond = _cases_as_of(
-        lambda c: [
-            Case.classification,
-            _count_if(c.overdue),
-            _count_if(and_(c.exists, Case.is_quasi.is_(True))),
-        ],
-        actor,
-        as_of,
-    )
-    for cls, overdue, quasi in session.execute(stmt.group_by(Case.classification)):
-        fig.overdue_by_class[str(cls)] = int(overdue)
-        fig.overdue += int(overdue)
-        fig.quasi += int(quasi)
+    fig.overdue_by_class = {m.value: 0 for m in Classification}
+    for _unit, _batch, cls, counts, quasi in grid.cells:
+        fig.overdue_by_class[cls] = fig.overdue_by_class.get(cls, 0) + counts.overdue
+        fig.overdue += counts.overdue
+        fig.quasi += quasi
     fig.stalled_upgrades = fig.overdue_by_class.get(Classification.UPGRADE.value, 0)
 
-    stmt, cond = _cases_as_of(lambda c: [Industry.name, func.count()], actor, as_of)
+    # relapsed cases are few: start from them, not from every case
+    relapse = last_relapse(as_of)
+    cond = conditions(as_of, relapse)
     stmt = (
-        stmt.outerjoin(Industry, Industry.id == Case.industry_id)
-        .where(cond.exists, cond.relapsed)
+        select(Industry.name, func.count())
+        .select_from(relapse)
+        .join(Case, Case.id == relapse.c.case_id)
+        .outerjoin(Industry, Industry.id == Case.industry_id)
+        .where(cond.exists)
         .group_by(Industry.name)
     )
+    stmt = scope_to_unit(stmt, actor, Case.unit_id)
     by_industry = [(name or "未填行业", int(n)) for name, n in session.execute(stmt)]
     fig.relapses_by_industry = sorted(by_industry, key=lambda r: (-r[1], r[0]))
     fig.relapsed = sum(n for _, n in by_industry)
 
+    focus = [
+        i
+        for (i,) in session.execute(
+            select(Industry.id).where(Industry.is_focus.is_(True)).order_by(Industry.sort_order)
+        )
+    ]
+    if not focus:
+        return fig
     stmt, cond = _cases_as_of(
         lambda c: [
-            Industry.id,
-            Industry.name,
-            Unit.short_name,
+            Case.industry_id,
+            Case.unit_id,
             _count_if(c.exists),
             _count_if(and_(c.exists, c.finished)),
         ],
         actor,
         as_of,
     )
-    stmt = (
-        stmt.join(Industry, Industry.id == Case.industry_id)
-        .join(Unit, Unit.id == Case.unit_id)
-        .where(Industry.is_focus.is_(True))
-        .group_by(Industry.id, Industry.name, Unit.short_name)
-    )
+    stmt = stmt.where(Case.industry_id.in_(focus)).group_by(Case.industry_id, Case.unit_id)
+    names = dict(session.execute(select(Industry.id, Industry.name)).all())
+    shorts = dict(session.execute(select(Unit.id, Unit.short_name)).all())
     per_industry: dict[int, list] = {}
-    for iid, iname, unit, n, done in session.execute(stmt):
-        entry = per_industry.setdefault(iid, [iname, None, 0, 0, 0])
+    for iid, unit_id, n, done in session.execute(stmt):
+        entry = per_industry.setdefault(iid, [names.get(iid, ""), None, 0, 0, 0])
         entry[2] += int(n)
         entry[3] += int(done)
         if int(n) > entry[4]:
-            entry[1], entry[4] = unit, int(n)
-    order = [i for (i,) in session.execute(select(Industry.id).order_by(Industry.sort_order))]
+            entry[1], entry[4] = shorts.get(unit_id, ""), int(n)
     fig.focus_industries = [
         (per_industry[i][1] or "", per_industry[i][0], per_industry[i][2], per_industry[i][3])
-        for i in order
+        for i in focus
         if i in per_industry and per_industry[i][2]
     ]
     return fig
