@@ -228,6 +228,8 @@ def test_the_chart_library_is_preloaded_once_the_window_is_idle():
         from models.migrate import upgrade
         import tempfile, os
         app = create_application()
+        from PySide6.QtCore import QSettings
+        QSettings().setValue("MainWindow/pane", "letters")  # whichever pane opens first
         path = os.path.join(tempfile.mkdtemp(), "x.db")
         engine = make_engine("sqlite:///" + path)
         upgrade(engine, backup=False)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 
 from controllers.overview import SECTIONS, Tile, overview_tiles
 from ui import events
-from ui.charts.preload import schedule_preload
 from ui.panes.base import Pane, pane_header
 
 COLUMNS = 5
@@ -149,7 +148,6 @@ class OverviewPane(Pane):
             counters[tile.section] += 1
             self.grids[tile.section].addWidget(w, i // COLUMNS, i % COLUMNS)
         self.stamp_label.setText(f"统计时间 {dt.datetime.now():%H:%M}")
-        schedule_preload()  # the chart pane opens fast when the clerk gets to it
 
     def open_tile(self, tile: Tile) -> None:
         """Open the register on the tile's cases, or the pane that lists its records."""
