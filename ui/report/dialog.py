@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -121,8 +120,11 @@ class ReportDialog(QDialog):
         splitter.addWidget(editors)
         splitter.addWidget(right)
         splitter.setSizes([380, 620])
-        top = QFormLayout()
-        top.addRow("数据截至：", self.date_edit)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("数据截至："))
+        top.addWidget(self.date_edit)
+        top.addWidget(QLabel("报告中的所有数字按这一天的数据统计"))
+        top.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status_label, 1)
         for b in (self.open_button, self.pdf_button, self.docx_button, self.close_button):
