@@ -10,11 +10,13 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from cli import (
+    chart_command,
     db_commands,
     demo_command,
     export_command,
     import_return_command,
     letters_command,
+    report_command,
     summary_command,
 )
 from cli.context import CommandContext
@@ -32,6 +34,8 @@ COMMAND_MODULES = [
     letters_command,
     import_return_command,
     export_command,
+    report_command,
+    chart_command,
 ]
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk

@@ -1,13 +1,22 @@
-"""The figures of the overview pane (概览)."""
+"""The figures of the overview pane (概览): tiles that open exactly the rows they count.
+
+Every case tile carries a :class:`CaseFilter` and its number is that filter counted with
+:func:`apply_to_select`, the same function the register filters with, so the tile's number
+and the register's rows agree by construction. Tiles about returns, letters and
+accountability name the pane that lists them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from controllers.actor import Actor
+from controllers.case_filter import CaseFilter, apply_to_select
+from controllers.permissions import Permission, require, scope_to_unit, unit_scope
 from models import (
     AccountabilityRecord,
     Campaign,
@@ -15,31 +24,61 @@ from models import (
     Case,
     CountyReturn,
     Letter,
+    Unit,
 )
 from models.codes import (
-    FINISHED_STATUSES,
     AccountabilityStatus,
     CaseStatus,
+    Classification,
     LetterStatus,
     ReturnStatus,
+    StageKind,
 )
 
+SECTION_REGISTER = "清单总体"
+SECTION_ATTENTION = "需要关注"
+SECTION_CAMPAIGN = "专项行动"
+SECTIONS = (SECTION_REGISTER, SECTION_ATTENTION, SECTION_CAMPAIGN)
 
-@dataclass
+#: statuses of work still to do (the rest are finished)
+OPEN_STATUSES = frozenset({CaseStatus.PENDING.value, CaseStatus.IN_PROGRESS.value})
+
+
+@dataclass(frozen=True)
 class Tile:
+    """One figure of the overview and what clicking it opens."""
+
     key: str
     title: str
-    value: str
+    value: int
     note: str = ""
+    section: str = SECTION_REGISTER
+    case_filter: CaseFilter | None = None  # opens the register on exactly these cases
+    pane: str | None = None  # or opens this pane
+    alert: bool = False  # needs attention
+    text: str | None = None  # shown instead of the number (e.g. "还有 27 天")
+
+    @property
+    def display(self) -> str:
+        return self.text if self.text is not None else f"{self.value:,}"
 
 
-def _count(session: Session, stmt) -> int:
-    return int(session.scalar(stmt) or 0)
+def count_cases(
+    session: Session, actor: Actor, case_filter: CaseFilter, today: dt.date | None = None
+) -> int:
+    """Cases matching ``case_filter`` within the actor's scope (what the register shows)."""
+    stmt = scope_to_unit(select(func.count()).select_from(Case), actor, Case.unit_id)
+    return int(session.scalar(apply_to_select(stmt, case_filter, today)) or 0)
+
+
+def current_campaign(session: Session) -> Campaign | None:
+    """The newest campaign."""
+    return session.scalar(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc()))
 
 
 def current_stage(session: Session, today: dt.date) -> CampaignStage | None:
     """The stage of the newest campaign whose period holds ``today`` (or the next one)."""
-    campaign = session.scalar(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc()))
+    campaign = current_campaign(session)
     if campaign is None:
         return None
     for stage in campaign.stages:
@@ -48,59 +87,254 @@ def current_stage(session: Session, today: dt.date) -> CampaignStage | None:
     return campaign.stages[-1] if campaign.stages else None
 
 
-def overview_tiles(session: Session, today: dt.date | None = None) -> list[Tile]:
-    today = today or dt.date.today()
-    count_cases = select(func.count()).select_from(Case)
-    total = _count(session, count_cases)
-    open_statuses = [s for s in CaseStatus if s not in FINISHED_STATUSES]
-    open_n = _count(session, count_cases.where(Case.status.in_(open_statuses)))
-    closed_n = _count(session, count_cases.where(Case.status == CaseStatus.CLOSED))
-    month_start = today.replace(day=1)
-    closed_month = _count(
-        session, count_cases.where(Case.closed_on >= month_start, Case.closed_on <= today)
+def returns_stage(session: Session, today: dt.date) -> CampaignStage | None:
+    """The stage whose county returns are tracked now: of the newest campaign's stages that
+    ask for returns (全面自查, or any stage returns were recorded for), the latest one that
+    has started, else the next one."""
+    campaign = current_campaign(session)
+    if campaign is None:
+        return None
+    with_returns = set(
+        session.scalars(
+            select(CountyReturn.stage_id).where(CountyReturn.stage_id.is_not(None)).distinct()
+        )
     )
-    overdue = _count(
-        session, count_cases.where(Case.status.in_(open_statuses), Case.deadline < today)
-    )
-    relapsed = _count(session, count_cases.where(Case.is_relapsed.is_(True)))
-    quasi = _count(session, count_cases.where(Case.is_quasi.is_(True)))
-    letters_out = _count(
-        session,
-        select(func.count())
-        .select_from(Letter)
-        .where(Letter.status.in_([LetterStatus.DRAFT, LetterStatus.ISSUED])),
-    )
-    pending_acc = _count(
-        session,
-        select(func.count())
-        .select_from(AccountabilityRecord)
-        .where(AccountabilityRecord.status != AccountabilityStatus.EXECUTED),
-    )
-    tiles = [
-        Tile("cases_total", "清单企业", f"{total:,}", f"已销号 {closed_n:,} 家"),
-        Tile("cases_open", "未完成整治", f"{open_n:,}", "待整治或整治中"),
-        Tile("closed_month", "本月销号", f"{closed_month:,}", f"{month_start:%Y年%m月}"),
-        Tile("overdue", "逾期未完成", f"{overdue:,}", "超过完成时限仍未完成"),
-        Tile("relapsed", "反弹", f"{relapsed:,}", f"类散乱污 {quasi:,} 家"),
-        Tile("letters_out", "承诺书未返回", f"{letters_out:,}", "起草或已印发未签署"),
-        Tile("accountability_pending", "问责未办结", f"{pending_acc:,}", "拟问责或已决定未执行"),
+    asking = [
+        s for s in campaign.stages if s.kind == StageKind.SELF_INSPECTION or s.id in with_returns
     ]
-    stage = current_stage(session, today)
-    if stage is not None:
-        returned = _count(
-            session,
-            select(func.count(func.distinct(CountyReturn.unit_id))).where(
-                and_(
-                    CountyReturn.stage_id == stage.id, CountyReturn.status != ReturnStatus.RETURNED
-                )
-            ),
+    started = [s for s in asking if s.starts_on is None or s.starts_on <= today]
+    if started:
+        return started[-1]
+    return asking[0] if asking else None
+
+
+@dataclass(frozen=True)
+class ReturnsState:
+    """Which units have not returned, or returned late, for a stage."""
+
+    stage: CampaignStage | None
+    expected: int  # units in scope
+    missing: list[str]  # unit names without a valid return
+    late: list[str]  # unit names whose return came after the deadline (or is missing past it)
+
+
+def returns_state(session: Session, actor: Actor, today: dt.date) -> ReturnsState:
+    """Missing and late returns of the units in the actor's scope for :func:`returns_stage`."""
+    stage = returns_stage(session, today)
+    units_stmt = select(Unit.id, Unit.name).where(Unit.active.is_(True)).order_by(Unit.sort_order)
+    scope = unit_scope(actor)
+    if scope is not None:
+        units_stmt = units_stmt.where(Unit.id == scope)
+    units = session.execute(units_stmt).all()
+    if stage is None:
+        return ReturnsState(None, len(units), [], [])
+    first_received: dict[int, dt.date | None] = {}
+    for unit_id, received in session.execute(
+        select(CountyReturn.unit_id, func.min(CountyReturn.received_on))
+        .where(
+            CountyReturn.stage_id == stage.id,
+            CountyReturn.status != ReturnStatus.RETURNED,
+            or_(CountyReturn.received_on.is_(None), CountyReturn.received_on <= today),
         )
-        days = (stage.deadline - today).days if stage.deadline else None
-        note = (
-            f"截止 {stage.deadline:%Y-%m-%d}，"
-            + (f"还有 {days} 天" if days >= 0 else f"已过 {-days} 天")
-            if days is not None
-            else "无截止日期"
+        .group_by(CountyReturn.unit_id)
+    ):
+        first_received[unit_id] = received
+    missing, late = [], []
+    past_deadline = stage.deadline is not None and today > stage.deadline
+    for unit_id, name in units:
+        if unit_id not in first_received:
+            missing.append(name)
+            if past_deadline:
+                late.append(name)
+        else:
+            received = first_received[unit_id]
+            if stage.deadline and received and received > stage.deadline:
+                late.append(name)
+    return ReturnsState(stage, len(units), missing, late)
+
+
+def _stage_tile(stage: CampaignStage | None, today: dt.date) -> Tile:
+    if stage is None:
+        return Tile("stage", "当前阶段", 0, "尚未建立专项行动", SECTION_CAMPAIGN, text="—")
+    if stage.deadline is None:
+        return Tile(
+            "stage",
+            f"当前阶段：{stage.name}",
+            0,
+            "本阶段无截止日期",
+            SECTION_CAMPAIGN,
+            pane="returns",
+            text="—",
         )
-        tiles.insert(0, Tile("stage", f"当前阶段：{stage.name}", f"{returned} 个单位已上报", note))
+    days = (stage.deadline - today).days
+    text = f"还有 {days} 天" if days >= 0 else f"已过 {-days} 天"
+    return Tile(
+        "stage",
+        f"当前阶段：{stage.name}",
+        days,
+        f"截止 {stage.deadline.isoformat()}",
+        SECTION_CAMPAIGN,
+        pane="returns",
+        alert=0 <= days <= 7 or days < 0,
+        text=text,
+    )
+
+
+def overview_tiles(session: Session, actor: Actor, today: dt.date | None = None) -> list[Tile]:
+    """The tiles of the overview, in display order, within the actor's scope."""
+    require(actor, Permission.VIEW)
+    today = today or dt.date.today()
+
+    def case_tile(
+        key: str,
+        title: str,
+        f: CaseFilter,
+        note: str = "",
+        section: str = SECTION_REGISTER,
+        alert_when_any: bool = False,
+    ) -> Tile:
+        n = count_cases(session, actor, f, today)
+        return Tile(key, title, n, note, section, case_filter=f, alert=alert_when_any and n > 0)
+
+    everything = CaseFilter()
+    total = count_cases(session, actor, everything, today)
+    tiles = [
+        Tile(
+            "cases_total",
+            "清单企业",
+            total,
+            "全部“散乱污”企业",
+            SECTION_REGISTER,
+            case_filter=everything,
+        ),
+    ]
+    for status in CaseStatus:
+        tiles.append(
+            case_tile(
+                f"status_{status.value}",
+                status.label,
+                CaseFilter(statuses=frozenset({status.value})),
+                "按整治状态",
+            )
+        )
+    for cls in Classification:
+        tiles.append(
+            case_tile(
+                f"class_{cls.value}",
+                cls.label,
+                CaseFilter(classifications=frozenset({cls.value})),
+                "按整治类型",
+            )
+        )
+
+    month_start = today.replace(day=1)
+    tiles += [
+        case_tile(
+            "cases_open",
+            "未完成整治",
+            CaseFilter(statuses=OPEN_STATUSES),
+            "待整治或整治中",
+            SECTION_ATTENTION,
+        ),
+        case_tile(
+            "closed_month",
+            "本月销号",
+            CaseFilter(closed_from=month_start, closed_to=today),
+            f"{month_start.year}年{month_start.month}月1日至今",
+            SECTION_ATTENTION,
+        ),
+        case_tile(
+            "overdue",
+            "逾期未完成",
+            CaseFilter(overdue=True),
+            "超过完成时限仍未完成整治",
+            SECTION_ATTENTION,
+            alert_when_any=True,
+        ),
+        case_tile(
+            "relapsed",
+            "反弹",
+            CaseFilter(relapsed=True),
+            "回头看发现死灰复燃、异地转移等",
+            SECTION_ATTENTION,
+            alert_when_any=True,
+        ),
+        case_tile(
+            "quasi",
+            "类散乱污",
+            CaseFilter(quasi=True),
+            "原址或附近重新开工、补办手续",
+            SECTION_ATTENTION,
+            alert_when_any=True,
+        ),
+    ]
+
+    tiles.append(_stage_tile(current_stage(session, today), today))
+    state = returns_state(session, actor, today)
+    if state.stage is None:
+        returns_note = "尚无需要上报的阶段"
+    else:
+        on_time = state.expected - len(set(state.missing) | set(state.late))
+        returns_note = f"{state.stage.name}：按时上报 {on_time}/{state.expected} 个单位"
+        if state.missing:
+            returns_note += f"，未上报 {len(state.missing)} 个"
+    problem_units = len(set(state.missing) | set(state.late))
+    tiles.append(
+        Tile(
+            "returns_missing",
+            "上报缺失或逾期",
+            problem_units,
+            returns_note,
+            SECTION_CAMPAIGN,
+            pane="returns",
+            alert=problem_units > 0,
+        )
+    )
+
+    letters = scope_to_unit(
+        select(Letter.status, func.count()).group_by(Letter.status), actor, Letter.unit_id
+    )
+    campaign = current_campaign(session)
+    if campaign is not None:
+        letters = letters.where(Letter.campaign_id == campaign.id)
+    by_status = {str(s): int(n) for s, n in session.execute(letters)}
+    out = by_status.get(LetterStatus.ISSUED.value, 0)
+    back = by_status.get(LetterStatus.SIGNED.value, 0) + by_status.get(
+        LetterStatus.ARCHIVED.value, 0
+    )
+    tiles.append(
+        Tile(
+            "letters_out",
+            "承诺书未返回",
+            out,
+            f"已印发未签署；已签署 {back} 份",
+            SECTION_CAMPAIGN,
+            pane="letters",
+            alert=out > 0,
+        )
+    )
+
+    pending = int(
+        session.scalar(
+            scope_to_unit(
+                select(func.count())
+                .select_from(AccountabilityRecord)
+                .where(AccountabilityRecord.status != AccountabilityStatus.EXECUTED),
+                actor,
+                AccountabilityRecord.unit_id,
+            )
+        )
+        or 0
+    )
+    tiles.append(
+        Tile(
+            "accountability_pending",
+            "问责未办结",
+            pending,
+            "拟问责或已决定未执行",
+            SECTION_CAMPAIGN,
+            pane="accountability",
+            alert=pending > 0,
+        )
+    )
     return tiles

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.about_dialog import AboutDialog
+from ui.charts.preload import schedule_preload
 from ui.context import AppContext
 from ui.panes import PANES, PaneSpec
 from ui.panes.base import Pane
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect_callbacks()
         self.restore_layout()
+        schedule_preload()  # the chart library, once the window is idle
 
     # -- construction ---------------------------------------------------------------
     def _build_menus(self) -> None:

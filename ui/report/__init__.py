@@ -1,0 +1,1 @@
+"""The stage report dialog: date, editable sections 五 and 六, preview, PDF and Word."""
