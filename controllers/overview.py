@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from controllers.actor import SYSTEM, Actor
+from controllers.permissions import Permission, require, scope_to_unit
 from models import (
     AccountabilityRecord,
     Campaign,
@@ -48,9 +50,13 @@ def current_stage(session: Session, today: dt.date) -> CampaignStage | None:
     return campaign.stages[-1] if campaign.stages else None
 
 
-def overview_tiles(session: Session, today: dt.date | None = None) -> list[Tile]:
+def overview_tiles(
+    session: Session, today: dt.date | None = None, actor: Actor = SYSTEM
+) -> list[Tile]:
+    """The tiles, counted within the actor's unit (a county clerk sees their own)."""
+    require(actor, Permission.VIEW)
     today = today or dt.date.today()
-    count_cases = select(func.count()).select_from(Case)
+    count_cases = scope_to_unit(select(func.count()).select_from(Case), actor, Case.unit_id)
     total = _count(session, count_cases)
     open_statuses = [s for s in CaseStatus if s not in FINISHED_STATUSES]
     open_n = _count(session, count_cases.where(Case.status.in_(open_statuses)))
@@ -66,15 +72,23 @@ def overview_tiles(session: Session, today: dt.date | None = None) -> list[Tile]
     quasi = _count(session, count_cases.where(Case.is_quasi.is_(True)))
     letters_out = _count(
         session,
-        select(func.count())
-        .select_from(Letter)
-        .where(Letter.status.in_([LetterStatus.DRAFT, LetterStatus.ISSUED])),
+        scope_to_unit(
+            select(func.count())
+            .select_from(Letter)
+            .where(Letter.status.in_([LetterStatus.DRAFT, LetterStatus.ISSUED])),
+            actor,
+            Letter.unit_id,
+        ),
     )
     pending_acc = _count(
         session,
-        select(func.count())
-        .select_from(AccountabilityRecord)
-        .where(AccountabilityRecord.status != AccountabilityStatus.EXECUTED),
+        scope_to_unit(
+            select(func.count())
+            .select_from(AccountabilityRecord)
+            .where(AccountabilityRecord.status != AccountabilityStatus.EXECUTED),
+            actor,
+            AccountabilityRecord.unit_id,
+        ),
     )
     tiles = [
         Tile("cases_total", "清单企业", f"{total:,}", f"已销号 {closed_n:,} 家"),
@@ -89,10 +103,15 @@ def overview_tiles(session: Session, today: dt.date | None = None) -> list[Tile]
     if stage is not None:
         returned = _count(
             session,
-            select(func.count(func.distinct(CountyReturn.unit_id))).where(
-                and_(
-                    CountyReturn.stage_id == stage.id, CountyReturn.status != ReturnStatus.RETURNED
-                )
+            scope_to_unit(
+                select(func.count(func.distinct(CountyReturn.unit_id))).where(
+                    and_(
+                        CountyReturn.stage_id == stage.id,
+                        CountyReturn.status != ReturnStatus.RETURNED,
+                    )
+                ),
+                actor,
+                CountyReturn.unit_id,
             ),
         )
         days = (stage.deadline - today).days if stage.deadline else None

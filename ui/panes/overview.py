@@ -55,7 +55,7 @@ class OverviewPane(Pane):
             w.setParent(None)
             w.deleteLater()
         self.tiles.clear()
-        for i, tile in enumerate(self.ctx.call(overview_tiles)):
+        for i, tile in enumerate(self.ctx.call(overview_tiles, actor=self.ctx.actor)):
             w = TileWidget(tile)
             self.tiles[tile.key] = w
             self.grid.addWidget(w, i // COLUMNS, i % COLUMNS, Qt.AlignmentFlag.AlignTop)
