@@ -34,7 +34,7 @@ from controllers.audit import record
 from controllers.audit_verify import verify_chain
 from controllers.errors import UserError
 from controllers.permissions import Permission, require
-from controllers.settings import get_setting
+from controllers.settings import get_setting, set_setting
 from models import AuditEntry
 from models.base import now
 from models.database import Database, sqlite_path
@@ -386,6 +386,22 @@ def restore_database(db: Database, source: str | Path, actor: Actor = SYSTEM) ->
 
 
 # ---------------------------------------------------------------------------- automatic
+def backup_keep(session: Any) -> int:
+    """How many automatic backups are kept."""
+    return max(1, int(get_setting(session, KEEP_KEY, DEFAULT_KEEP)))
+
+
+def set_backup_keep(session: Any, actor: Actor, keep: int) -> None:
+    """Change how many automatic backups are kept (audited). Flushes."""
+    require(actor, Permission.BACKUP)
+    if not 1 <= keep <= 365:
+        raise BackupError("自动备份保留份数应在 1 到 365 之间。")
+    old = backup_keep(session)
+    set_setting(session, KEEP_KEY, int(keep))
+    session.flush()
+    record(session, actor, "update", "setting", KEEP_KEY, detail={"keep": [old, keep]})
+
+
 def backup_folder(db: Database) -> Path | None:
     """Where the daily backups of an SQLite database go (beside it, in ``backups``)."""
     src = sqlite_path(db.engine.url)
@@ -418,7 +434,7 @@ def auto_backup(db: Database, *, folder: Path | None = None, keep: int | None = 
     moment = moment or now()
     if keep is None:
         with db.session() as session:
-            keep = int(get_setting(session, KEEP_KEY, DEFAULT_KEEP))
+            keep = backup_keep(session)
     keep = max(1, keep)
     existing = auto_backups(folder)
     newest = _stamp(existing[0]) if existing else None
