@@ -49,12 +49,20 @@ def _describe(e: Any) -> str:
     return f"第 {e.id} 条（{at}，{e.username or '?'}，{action_label(e.action)}{obj}）"
 
 
-def _entries(session: Session) -> Iterator[Any]:
-    """Archived entries, then the live log, each in id order."""
+def _entries(session: Session, batch: int = 2000) -> Iterator[Any]:
+    """Archived entries, then the live log, each in id order (read in batches)."""
     for model in (AuditArchive, AuditEntry):
-        yield from session.scalars(
-            select(model).order_by(model.id).execution_options(yield_per=2000)
-        )
+        after: int | None = None
+        while True:
+            stmt = select(model).order_by(model.id).limit(batch)
+            if after is not None:
+                stmt = stmt.where(model.id > after)
+            rows = list(session.scalars(stmt))
+            yield from rows
+            if len(rows) < batch:
+                break
+            after = rows[-1].id
+            session.expunge_all()  # keep memory flat on a long trail
 
 
 def verify_entries(entries: Iterable[Any], head: tuple[int, str | None] | None) -> VerifyReport:

@@ -141,10 +141,13 @@ def _backup_sqlite(src: Path, out: Path) -> None:
 
 # ---------------------------------------------------------------------------- PostgreSQL
 def find_pg_tool(name: str) -> Path | None:
-    """``pg_dump``/``pg_restore``: RECTIFY_PG_BIN, then PATH, then the usual install folders."""
+    """``pg_dump``/``pg_restore``: only in RECTIFY_PG_BIN when it is set, else on the PATH or in
+    the usual install folders."""
     candidates: list[Path] = []
     if os.environ.get(ENV_PG_BIN):
         candidates.append(Path(os.environ[ENV_PG_BIN]) / name)
+        return next((p for c in candidates for p in (c, c.with_suffix(".exe")) if p.is_file()),
+                    None)  # fmt: skip
     found = shutil.which(name)
     if found:
         candidates.append(Path(found))
