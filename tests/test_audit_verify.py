@@ -73,7 +73,8 @@ def test_an_edited_entry_is_named(database):
     assert not report.intact
     assert report.broken.entry_id == 3
     assert report.broken.reason == "edited"
-    assert "第 3 条" in report.message() and "被修改" in report.message()
+    assert "第 3 条" in report.message()
+    assert "被修改" in report.message()
     assert "zhang" in report.message()
 
 
@@ -170,4 +171,5 @@ def test_audit_verify_command_exit_codes(sqlite_db, sqlite_url):
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
-    assert "第 2 条" in bad.stderr and "被修改" in bad.stderr
+    assert "第 2 条" in bad.stderr
+    assert "被修改" in bad.stderr

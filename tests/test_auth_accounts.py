@@ -32,7 +32,7 @@ CLERK_PW = "Yewu-Mima-22"
 
 
 def _admin(session) -> Actor:
-    user, _ = create_user(session, SYSTEM, "boss", Role.ADMIN, password=ADMIN_PW,
+    _user, _ = create_user(session, SYSTEM, "boss", Role.ADMIN, password=ADMIN_PW,
                           must_change_password=False)  # fmt: skip
     session.commit()
     return sign_in(session, "boss", ADMIN_PW).actor
@@ -115,7 +115,7 @@ def test_sign_in_lockout_and_audit(database):
             sign_in(s, "zhang", CLERK_PW, moment=start + dt.timedelta(minutes=4))
         ok = sign_in(s, "zhang", CLERK_PW, moment=start + dt.timedelta(minutes=5, seconds=1))
         assert ok.actor.username == "zhang"
-        with pytest.raises(LoginFailed, match="用户名或密码不正确。$"):
+        with pytest.raises(LoginFailed, match=r"用户名或密码不正确。$"):
             sign_in(s, "nobody", CLERK_PW)
         trail = _audit(s, "zhang")
         assert trail == (
@@ -226,6 +226,7 @@ def test_stay_signed_in_tokens(sqlite_db, tmp_path):
     store.put("db-b", "t2")
     assert store.get("db-a") == "t1"
     store.remove("db-a")
-    assert store.get("db-a") is None and store.get("db-b") == "t2"
+    assert store.get("db-a") is None
+    assert store.get("db-b") == "t2"
     if os.name == "posix":
         assert (store.path.stat().st_mode & 0o777) == 0o600

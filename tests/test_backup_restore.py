@@ -55,7 +55,8 @@ def test_sqlite_backup_is_a_checked_copy_and_is_audited(sqlite_db, tmp_path):
         assert conn.execute("SELECT count(*) FROM cases").fetchone() == (1,)
     with sqlite_db.session() as s:
         last = s.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
-        assert last.action == "backup" and '"sha256"' in last.detail
+        assert last.action == "backup"
+        assert '"sha256"' in last.detail
     with pytest.raises(PermissionDenied):
         backup_database(sqlite_db, tmp_path / "x.db", CLERK)
 
@@ -70,7 +71,8 @@ def test_restore_brings_the_backup_back_and_keeps_every_audit_entry(sqlite_db, t
     assert _cases(sqlite_db) == 2
     result = restore_database(sqlite_db, out)
     assert _cases(sqlite_db) == 1
-    assert result.safety_copy is not None and result.safety_copy.exists()
+    assert result.safety_copy is not None
+    assert result.safety_copy.exists()
     with sqlite3.connect(result.safety_copy) as conn:
         assert conn.execute("SELECT count(*) FROM cases").fetchone() == (2,)
     # the backup's own entry and the "create" were written after the copy was taken
@@ -117,7 +119,8 @@ def test_daily_automatic_backup_keeps_the_newest(sqlite_db, tmp_path):
     folder = tmp_path / "auto"
     day = dt.datetime(2026, 6, 1, 8, 30)
     first = auto_backup(sqlite_db, folder=folder, keep=2, moment=day)
-    assert first is not None and first.exists()
+    assert first is not None
+    assert first.exists()
     assert auto_backup(sqlite_db, folder=folder, keep=2, moment=day + dt.timedelta(hours=5)) is None
     for n in (1, 2, 3):
         assert auto_backup(sqlite_db, folder=folder, keep=2, moment=day + dt.timedelta(days=n))
@@ -151,10 +154,12 @@ def test_backup_and_restore_commands_need_the_administrator(sqlite_db, sqlite_ur
     sqlite_db.dispose()
     out = tmp_path / "cli.db"
     anonymous = _cli("--db", sqlite_url, "backup", str(out))
-    assert anonymous.returncode == 1 and "--user" in anonymous.stderr
+    assert anonymous.returncode == 1
+    assert "--user" in anonymous.stderr
     clerk = _cli("--db", sqlite_url, "--user", "zhang", "backup", str(out),
                  env={"RECTIFY_PASSWORD": "Yewu-Mima-22"})  # fmt: skip
-    assert clerk.returncode == 1 and "无权备份和恢复数据库" in clerk.stderr
+    assert clerk.returncode == 1
+    assert "无权备份和恢复数据库" in clerk.stderr
     ok = _cli("--db", sqlite_url, "--user", "boss", "backup", str(out),
               env={"RECTIFY_PASSWORD": "Guanli-Mima-1"})  # fmt: skip
     assert ok.returncode == 0, ok.stderr
