@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from controllers.actor import Actor
 from controllers.audit import action_label, object_label, record
 from controllers.listings import Listing
-from controllers.permissions import Permission, require
+from controllers.permissions import PERMISSION_LABELS, Permission, require
 from models import AuditArchive, AuditEntry
-from models.codes import AuditResult
+from models.codes import AuditResult, Role
 
 #: the newest entries the pane shows at once (the export has no limit)
 PANE_LIMIT = 5_000
@@ -73,13 +73,39 @@ def _query(f: AuditFilter) -> Select:
     return select(*u.c).order_by(u.c.id.desc())
 
 
-def _row(r) -> tuple:
-    return (r[0], r[1], r[2] or "", action_label(r[3]), object_label(r[4]), r[5] or "",
-            AuditResult.label_of(r[6]), _detail_text(r[7]))  # fmt: skip
+#: detail keys and values the application writes, as the auditor reads them
+DETAIL_KEYS = {
+    "method": "方式", "reason": "原因", "username": "用户名", "role": "角色", "unit": "单位",
+    "display_name": "姓名", "first_account": "首个账户", "permission": "所需权限",
+    "message": "说明", "file": "文件", "size": "字节数", "sha256": "SHA-256", "rows": "行数",
+    "filter": "条件", "moved": "条数", "cutoff": "截止", "seed": "随机种子", "cases": "企业",
+    "units": "单位数", "accounts": "账户数", "keep": "保留份数", "automatic": "自动",
+    "old": "原值", "new": "新值", "carried_audit_entries": "接续的审计记录",
+    "safety_copy": "原数据库另存为", "owner": "业主/法人", "status": "状态",
+}  # fmt: skip
+DETAIL_VALUES = {
+    "password": "密码", "remembered": "保持登录", "unlock": "解除锁屏",
+    "database_role": "数据库账户", "wrong_password": "密码错误", "unknown_user": "用户名不存在",
+    "disabled": "账户已停用", "locked": "账户已锁定",
+}  # fmt: skip
 
 
-def _detail_text(detail: str | None) -> str:
-    """Details as the clerk reads them: ``字段：旧 → 新``."""
+def _value_text(key: str, value: object) -> str:
+    if value is None:
+        return "无"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key == "role":
+        return Role.label_of(str(value))
+    if key == "permission":
+        return PERMISSION_LABELS.get(str(value), str(value))
+    if isinstance(value, str):
+        return DETAIL_VALUES.get(value, value)
+    return str(value)
+
+
+def detail_text(detail: str | None) -> str:
+    """Details as the auditor reads them: ``字段：旧 → 新；…``."""
     if not detail:
         return ""
     try:
@@ -90,11 +116,18 @@ def _detail_text(detail: str | None) -> str:
         return str(data)
     parts = []
     for key, value in data.items():
+        label = DETAIL_KEYS.get(key, key)
         if isinstance(value, list) and len(value) == 2:
-            parts.append(f"{key}：{value[0]} → {value[1]}")
+            parts.append(f"{label}：{_value_text(key, value[0])} → {_value_text(key, value[1])}")
         else:
-            parts.append(f"{key}：{value}")
+            parts.append(f"{label}：{_value_text(key, value)}")
     return "；".join(parts)
+
+
+def _row(r, *, for_export: bool = False) -> tuple:
+    at = r[1] if for_export or r[1] is None else r[1].strftime("%Y-%m-%d %H:%M:%S")
+    return (r[0], at, r[2] or "", action_label(r[3]), object_label(r[4]), r[5] or "",
+            AuditResult.label_of(r[6]), detail_text(r[7]))  # fmt: skip
 
 
 def audit_listing(session: Session, actor: Actor, f: AuditFilter,
@@ -141,7 +174,7 @@ def export_audit(session: Session, actor: Actor, f: AuditFilter, path: str | Pat
         ws.freeze_panes(1, 0)
         for r in session.execute(_query(f).execution_options(yield_per=2000)):
             rows += 1
-            values = _row(r)
+            values = _row(r, for_export=True)
             for col, value in enumerate(values):
                 if isinstance(value, dt.datetime):
                     ws.write_datetime(rows, col, value, when)

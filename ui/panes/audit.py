@@ -83,6 +83,7 @@ class AuditPane(Pane):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
@@ -179,10 +180,11 @@ class AuditPane(Pane):
         self._fill(self.object_box, choices["objects"])
         listing, total = self.ctx.call(audit_listing, self.ctx.actor, self.current_filter())
         self.model.set_listing(listing)
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         shown = len(listing.rows)
         more = f"（显示最新 {shown:,} 条，请缩小条件或导出全部）" if total > shown else ""
         self.count_label.setText(f"共 {total:,} 条{more}")
-        header = self.table.horizontalHeader()
         for col, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(col, width)
 

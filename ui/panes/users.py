@@ -138,7 +138,9 @@ class UsersPane(Pane):
             (r.username, r.display_name, r.role.label, r.unit_name or "", _state(r),
              r.last_login_at) for r in self.rows
         ]))  # fmt: skip
-        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for col, width in enumerate((110, 90, 100, 110, 130)):
+            header.resizeSection(col, width)
         self._selection_changed()
 
     def selected(self) -> UserRow | None:
