@@ -28,14 +28,15 @@ class ClerkSession(QObject):
     """Starts and stops the services of one signed-in clerk's main window."""
 
     def __init__(self, window: MainWindow, ctx: AppContext, *, idle_timeout: float | None = None,
-                 poll_seconds: float | None = None) -> None:  # fmt: skip
+                 poll_seconds: float | None = None, retry_seconds: float | None = None) -> None:  # fmt: skip
         super().__init__(window)
         self.window = window
         self.ctx = ctx
         self.banner = ConnectionBanner()
         window.add_banner(self.banner)
+        retry = {} if retry_seconds is None else {"retry_seconds": retry_seconds}
         self.monitor = ConnectionMonitor(ctx.database, self.banner, self,
-                                         on_restored=self._refresh_everything)  # fmt: skip
+                                         on_restored=self._refresh_everything, **retry)  # fmt: skip
         ctx.connection = self.monitor
         kwargs = {} if poll_seconds is None else {"interval": poll_seconds}
         self.listener = ChangeListener(ctx, self, **kwargs)
