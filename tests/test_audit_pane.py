@@ -89,7 +89,9 @@ def test_export_writes_the_filtered_entries_and_is_audited(window, qtbot, tmp_pa
 def test_the_chain_check_reports_in_chinese(window, qtbot):
     pane = window.show_pane("audit")
     pane.verify_button.click()
-    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "verifyResult") is not None, timeout=15_000)
+    qtbot.waitUntil(
+        lambda: window.findChild(QMessageBox, "verifyResult") is not None, timeout=15_000
+    )
     box = window.findChild(QMessageBox, "verifyResult")
     assert "审计日志完整" in box.text()
     assert box.icon() == QMessageBox.Icon.Information

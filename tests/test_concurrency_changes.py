@@ -8,11 +8,11 @@ from controllers.actor import SYSTEM
 from controllers.audit import record
 from controllers.auth import create_user, sign_in
 from controllers.change_feed import topics_for
+from tests.factories import make_case
 from ui.app import create_application
 from ui.change_listener import ChangeListener
 from ui.context import AppContext
 from ui.main_window import MainWindow
-from tests.factories import make_case
 
 pytestmark = pytest.mark.gui
 
@@ -42,11 +42,13 @@ def test_another_clerks_commit_reaches_the_events(qapp, qtbot, database):
     listener = ChangeListener(ctx, interval=0.1).start()
     try:
         qtbot.wait(600)  # the watcher is listening (or has read the head)
-        with qtbot.waitSignal(ctx.events.changed, timeout=10_000) as blocker:
-            with database.session() as s:
-                case = make_case(s)
-                record(s, other, "create", "case", case.id)
-                s.commit()
+        with (
+            qtbot.waitSignal(ctx.events.changed, timeout=10_000) as blocker,
+            database.session() as s,
+        ):
+            case = make_case(s)
+            record(s, other, "create", "case", case.id)
+            s.commit()
         assert "cases" in blocker.args[0]
         # a clerk's own commits were announced when made: the watcher stays quiet about them
         with qtbot.assertNotEmitted(ctx.events.changed, wait=1500), database.session() as s:

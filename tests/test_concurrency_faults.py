@@ -158,10 +158,9 @@ def test_postgresql_restarted_during_a_session(qapp, qtbot, private_pg):
 
         qtbot.waitUntil(saved, timeout=20_000)
         # the change feed listens again: another clerk's commit still reaches the panes
-        with qtbot.waitSignal(ctx.events.changed, timeout=20_000) as blocker:
-            with db.session() as s:
-                record(s, other, "update", "case", case_id)
-                s.commit()
+        with qtbot.waitSignal(ctx.events.changed, timeout=20_000) as blocker, db.session() as s:
+            record(s, other, "update", "case", case_id)
+            s.commit()
         assert "cases" in blocker.args[0]
         with db.session() as s:
             assert verify_chain(s).intact

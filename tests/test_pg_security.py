@@ -294,3 +294,36 @@ def test_install_is_idempotent_and_roles_can_be_dropped(secured):
     assert len(dropped) == 6 + 6  # five groups, the gate and six accounts
     with pytest.raises(psycopg.OperationalError):
         connect_as(secured, "lingshou")
+
+
+def test_the_command_line_signs_in_through_the_gate(secured):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    gate = pg_security.group_role(secured["prefix"], pg_security.GATE)
+    url = secured["server"].url(secured["name"], gate, "Gate-Pass-1")
+    env = {k: v for k, v in os.environ.items() if k != "RECTIFY_DB_URL"}
+
+    def run(*args, password):
+        return subprocess.run(
+            [sys.executable, str(root / "main.py"), "--db", url, *args],
+            capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=root,
+            env={**env, "RECTIFY_PASSWORD": password},
+        )  # fmt: skip
+
+    county = run("--user", "lingshou", "summary", "--json", password=PASSWORDS["lingshou"])
+    assert county.returncode == 0, county.stderr
+    assert json.loads(county.stdout)["cases"]["total"] == 1
+    wrong = run("--user", "lingshou", "summary", password="Wrong-Pass-1")
+    assert wrong.returncode == 1
+    assert "再输错 4 次" in wrong.stderr
+    owner = subprocess.run(
+        [sys.executable, str(root / "main.py"), "--db", secured["url"], "user", "db-roles"],
+        capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=root, env=env,
+    )  # fmt: skip
+    assert owner.returncode == 0, owner.stderr
+    assert "行级安全" in owner.stdout
