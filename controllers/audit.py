@@ -196,9 +196,10 @@ def _chain_on_commit(session: Session) -> None:
     flush_audit(session)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_on_rollback(session: Session, previous_transaction) -> None:
-    if not previous_transaction.nested:  # a savepoint's rollback keeps the outer entries
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unwritten(session: Session, transaction) -> None:
+    """A transaction that ended without commit (rollback, close) takes its entries with it."""
+    if transaction.parent is None and not transaction.nested:
         session.info.pop(_PENDING, None)
 
 

@@ -56,6 +56,15 @@ def test_a_rolled_back_change_leaves_no_entry(database):
     assert _entries(database) == []
 
 
+def test_a_session_closed_without_commit_leaves_no_entry(database):
+    with database.session() as s:
+        record(s, CLERK, "update", "case", 1)
+    with database.session() as s:
+        record(s, CLERK, "export", "case", None)
+        s.commit()
+    assert [e.action for e in _entries(database)] == ["export"]
+
+
 def test_flush_audit_assigns_ids_inside_the_transaction(database):
     with database.session() as s:
         entry = record(s, CLERK, "import", "return", 3)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,6 +33,7 @@ def one_line_error(proc) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_accounts_from_the_command_line(sqlite_url):
     db = ("--db", sqlite_url)
     # a new database: the first account is the administrator, chosen without --user
@@ -84,13 +87,25 @@ def test_accounts_from_the_command_line(sqlite_url):
     assert verify.returncode == 0, verify.stderr
 
 
-def test_five_wrong_passwords_lock_the_account_for_the_command_line_too(sqlite_url):
-    db = ("--db", sqlite_url)
-    assert run(*db, "user", "add", "chief", "--role", "admin",
-               new_password="Guanli-Mima-1").returncode == 0  # fmt: skip
-    for _ in range(4):
-        one_line_error(run(*db, "--user", "chief", "summary", password="nope"))
-    locked = one_line_error(run(*db, "--user", "chief", "summary", password="nope"))
-    assert "账户已锁定 5 分钟" in locked
-    still = one_line_error(run(*db, "--user", "chief", "summary", password="Guanli-Mima-1"))
-    assert "锁定" in still
+def test_five_wrong_passwords_lock_the_account_for_the_command_line_too(
+    sqlite_url, monkeypatch, capsys
+):
+    """In this process (the same ``cli.main.run`` the real command line runs), for speed."""
+    from cli.main import run as run_here
+
+    def attempt(password):
+        monkeypatch.setenv("RECTIFY_PASSWORD", password)
+        code = run_here(["--db", sqlite_url, "--user", "chief", "summary"])
+        return code, capsys.readouterr().err.strip()
+
+    monkeypatch.setenv("RECTIFY_NEW_PASSWORD", "Guanli-Mima-1")
+    assert run_here(["--db", sqlite_url, "user", "add", "chief", "--role", "admin"]) == 0
+    for left in (4, 3, 2, 1):
+        code, err = attempt("nope")
+        assert code == 1
+        assert f"再输错 {left} 次" in err
+    code, err = attempt("nope")
+    assert "账户已锁定 5 分钟" in err
+    code, err = attempt("Guanli-Mima-1")
+    assert code == 1
+    assert "锁定" in err

@@ -5,10 +5,9 @@ accounts and settings but reads no business data; the auditor reads everything a
 log and changes nothing else; a leader only reads.
 """
 
-import os
+import contextlib
+import io
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -33,7 +32,6 @@ from controllers.summary import summary
 from models import AuditEntry, Case, Unit
 from models.codes import Role
 
-ROOT = Path(__file__).resolve().parent.parent
 USERS = ("admin", "auditor", "city", "lingshou", "leader")
 
 #: listing → column holding the unit's name
@@ -154,19 +152,19 @@ def test_accounts_audit_and_backups_as_each_role(demo_db, actors, tmp_path):
 
 
 def _cli(url, user, *args):
-    env = dict(os.environ)
-    env.pop("RECTIFY_DB_URL", None)
-    env["RECTIFY_PASSWORD"] = DEMO_PASSWORD
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--db", url, "--user", user, *args],
-        capture_output=True, text=True, encoding="utf-8", env=env, timeout=180, cwd=ROOT,
-    )  # fmt: skip
+    """The real command line (argument parsing, --user sign-in, handler), in this process."""
+    from cli.main import run
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(["--db", url, "--user", user, *args])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
-@pytest.mark.slow
-def test_every_command_as_each_role(demo_url, tmp_path):
+def test_every_command_as_each_role(demo_url, tmp_path, monkeypatch):
     import json
 
+    monkeypatch.setenv("RECTIFY_PASSWORD", DEMO_PASSWORD)
     expect_ok = {
         ("summary", "--json"): {"auditor", "city", "lingshou", "leader"},
         ("user", "list"): {"admin"},

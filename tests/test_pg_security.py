@@ -18,6 +18,7 @@ from controllers.auth import (
     AccountLocked,
     LoginFailed,
     change_own_password,
+    check_password,
     create_user,
     set_disabled,
 )
@@ -231,12 +232,17 @@ def test_the_application_signs_in_as_the_clerks_own_role(secured):
             )
             s.commit()
             assert s.get(Case, secured["cases"]["xinle"]) is None
+        # unlocking the idle-locked window checks the password on the clerk's own connection
+        with account_db.session() as s:
+            check_password(s, result.actor, PASSWORDS["lingshou"])
+            with pytest.raises(LoginFailed, match="再输错 4 次"):
+                check_password(s, result.actor, "Wrong-Pass-1")
     finally:
         account_db.dispose()
     with secured["owner"].session() as s:
         entries = list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
-        assert [e.action for e in entries[-2:]] == ["login", "update"]
-        assert entries[-1].username == "lingshou"
+        assert [e.action for e in entries[-4:]] == ["login", "update", "login", "login_failed"]
+        assert {e.username for e in entries[-4:]} == {"lingshou"}
         assert verify_chain(s).intact
 
 
