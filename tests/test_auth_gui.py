@@ -274,3 +274,55 @@ def test_administrator_adds_and_disables_a_user(app, qtbot, demo_db, monkeypatch
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.username == "admin")))
     assert "user_add" in actions
     assert "user_disable" in actions
+
+
+def test_the_application_opens_its_window_only_after_sign_in(app, qtbot, demo_url):
+    """ui.app.run_gui as ``make run`` starts it: login first, then the main window with the
+    connection banner, the change feed, the idle lock and the daily SQLite backup."""
+    import argparse
+    from pathlib import Path
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import run_gui
+
+    seen = {}
+
+    def drive():
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, LoginDialog):
+            seen["windows_before_login"] = [
+                w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
+            ]
+            modal.username.setText("lingshou")
+            modal.password.setText(DEMO_PASSWORD)
+            modal.submit()
+        windows = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, MainWindow) and w.isVisible()]  # fmt: skip
+        if windows:
+            window = windows[0]
+            seen["user"] = window.user_label.text()
+            seen["file_menu"] = [a.text() for a in window.file_menu.actions()]
+            window.close()
+            return
+        QTimer.singleShot(50, drive)
+
+    QTimer.singleShot(50, drive)
+    code = run_gui(argparse.Namespace(db=demo_url, demo_if_empty=False))
+    assert code == 0
+    assert seen["windows_before_login"] == []
+    assert seen["user"] == "用户：赵灵寿（县区业务员）"
+    assert "锁定窗口(&L)" in seen["file_menu"]
+    assert "修改密码(&P)…" in seen["file_menu"]
+    folder = Path(demo_url.removeprefix("sqlite:///")).parent / "backups"
+    assert len(list(folder.glob("rectify-auto-*.db"))) == 1
+    from models.database import Database, make_engine
+
+    db = Database.from_engine(make_engine(demo_url))
+    try:
+        with db.session() as s:
+            actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+        assert actions[-3:] == ["login", "backup", "logout"]
+    finally:
+        db.dispose()

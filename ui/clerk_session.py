@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QThreadPool
 from PySide6.QtGui import QAction
 
 from controllers.audit import record_now
@@ -68,4 +68,5 @@ class ClerkSession(QObject):
         """Stop the watchers and note the sign-out in the audit trail."""
         self.idle_lock.stop()
         self.listener.stop()
+        QThreadPool.globalInstance().waitForDone(60_000)  # e.g. the daily backup finishes
         record_now(self.ctx.database, self.ctx.actor, "logout", "session", self.ctx.actor.user_id)
