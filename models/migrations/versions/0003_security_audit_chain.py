@@ -322,10 +322,6 @@ def downgrade() -> None:
     drops = PG_DROP if dialect == "postgresql" else SQLITE_DROP
     for statement in drops:
         conn.exec_driver_sql(statement)
-    with op.batch_alter_table('auth_tokens', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_auth_tokens_user_id'))
-    op.drop_table('auth_tokens')
+    op.drop_table('auth_tokens')  # its indexes go with it
     op.drop_table('audit_head')
-    with op.batch_alter_table('audit_archive', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_archive_at'))
     op.drop_table('audit_archive')
