@@ -170,3 +170,38 @@ def test_postgresql_restarted_during_a_session(qapp, qtbot, private_pg):
     finally:
         session.stop()
         db.dispose()
+
+
+@pytest.mark.gui
+def test_closing_while_saves_wait_asks_first(qapp, qtbot, sqlite_db, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.app import create_application, local_actor
+    from ui.clerk_session import ClerkSession
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+
+    create_application()
+    QSettings().clear()
+    ctx = AppContext(sqlite_db, local_actor())
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    session = ClerkSession(window, ctx, retry_seconds=600)
+    window.show()
+    ran = []
+    session.monitor.defer(lambda: ran.append("saved"))
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+    asked = []
+
+    def question(*args, **kwargs):
+        asked.append(args[2])
+        return next(answers)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    window.close()
+    assert window.isVisible()  # "No": the clerk stays, the save still waits
+    assert "有 1 项保存正在等待" in asked[0]
+    window.close()
+    assert not window.isVisible()
+    session.idle_lock.stop()
+    assert ran == []

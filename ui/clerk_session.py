@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QThreadPool
+from PySide6.QtCore import QEvent, QObject, QThreadPool
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMessageBox
 
 from controllers.audit import record_now
 from controllers.backup import auto_backup
@@ -50,6 +51,23 @@ class ClerkSession(QObject):
         window.file_menu.insertAction(first, self.idle_lock.lock_action)
         window.file_menu.insertAction(first, self.password_action)
         window.file_menu.insertSeparator(first)
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        """Closing while saves wait for the server: ask first, those saves would be lost."""
+        if obj is self.window and event.type() == QEvent.Type.Close and self.monitor.waiting:
+            answer = QMessageBox.question(
+                self.window,
+                "还有保存未完成",
+                f"与数据库服务器的连接尚未恢复，有 {self.monitor.waiting} 项保存正在等待。"
+                "现在退出，这些修改将不会保存。仍要退出吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return True
+        return False
 
     def start(self) -> ClerkSession:
         self.listener.start()
