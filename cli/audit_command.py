@@ -7,14 +7,16 @@ import datetime as dt
 
 from cli.context import CommandContext
 from cli.errors import CliError
-from controllers.audit_archive import archive_old_entries
+from controllers.audit_archive import archive_old_entries, retention_months, set_retention_months
 from controllers.audit_query import AuditFilter, export_audit
 from controllers.audit_verify import verify_chain
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="审计日志 / audit trail (verify, archive, export)")
-    au = p.add_subparsers(dest="audit_command", metavar="{verify,archive,export}", required=True)
+    au = p.add_subparsers(
+        dest="audit_command", metavar="{verify,archive,export,retention}", required=True
+    )
     v = au.add_parser(
         "verify", help="校验哈希链：完整退出 0，被篡改退出 1 / exit 0 intact, 1 tampered"
     )
@@ -32,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--to", dest="until", type=_date, help="截止日期 / until YYYY-MM-DD")
     e.add_argument("--archive", action="store_true", help="包括已归档条目 / include the archive")
     e.set_defaults(handler=cmd_export)
+    r = au.add_parser(
+        "retention", help="在线保存月数（至少 6）/ months kept before archiving (6 or more)"
+    )
+    r.add_argument("months", type=int, nargs="?", help="新的月数；省略则显示当前值 / new value")
+    r.set_defaults(handler=cmd_retention)
 
 
 def _date(text: str) -> dt.date:
@@ -68,4 +75,15 @@ def cmd_export(ctx: CommandContext) -> int:
     with ctx.database().session() as session:
         rows = export_audit(session, ctx.require_person(), f, a.out)
     print(f"已导出 {rows:,} 条审计记录到 {a.out} / exported")
+    return 0
+
+
+def cmd_retention(ctx: CommandContext) -> int:
+    with ctx.database().session() as session:
+        if ctx.args.months is None:
+            print(f"审计日志在线保存 {retention_months(session)} 个月 / months kept")
+            return 0
+        set_retention_months(session, ctx.require_person(), ctx.args.months)
+        session.commit()
+    print(f"审计日志在线保存期已设为 {ctx.args.months} 个月 / retention set")
     return 0

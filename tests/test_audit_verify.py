@@ -173,3 +173,15 @@ def test_audit_verify_command_exit_codes(sqlite_db, sqlite_url):
     assert len(bad.stderr.strip().splitlines()) == 1
     assert "第 2 条" in bad.stderr
     assert "被修改" in bad.stderr
+
+
+def test_retention_command(sqlite_url):
+    shown = _cli("--db", sqlite_url, "audit", "retention")
+    assert shown.returncode == 0, shown.stderr
+    assert "6 个月" in shown.stdout
+    too_short = _cli("--db", sqlite_url, "audit", "retention", "3")
+    assert too_short.returncode == 1
+    assert "至少保存 6 个月" in too_short.stderr
+    longer = _cli("--db", sqlite_url, "audit", "retention", "12")
+    assert longer.returncode == 0, longer.stderr
+    assert "12 个月" in _cli("--db", sqlite_url, "audit", "retention").stdout
