@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from cli import (
+    audit_command,
+    backup_command,
     chart_command,
     db_commands,
     demo_command,
@@ -18,10 +20,13 @@ from cli import (
     letters_command,
     report_command,
     summary_command,
+    user_command,
 )
 from cli.context import CommandContext
 from cli.errors import CliError
+from controllers.audit import record_refusal
 from controllers.errors import UserError
+from controllers.permissions import PermissionDenied
 from models.database import DatabaseError
 
 logger = logging.getLogger(__name__)
@@ -36,6 +41,9 @@ COMMAND_MODULES = [
     export_command,
     report_command,
     chart_command,
+    user_command,
+    audit_command,
+    backup_command,
 ]
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk
@@ -66,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="（图形界面）数据库为空时写入演示数据 / (GUI) fill an empty database with demo data",
     )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="以该用户身份运行（密码取自 RECTIFY_PASSWORD 或提示输入）/ act as this user",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="详细日志 / verbose log")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="命令 / commands")
     sub._parser_class = OneLineParser  # subcommands fail in one line too
@@ -76,10 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _accept_db_anywhere(sub: argparse._SubParsersAction) -> None:
-    """Let ``--db URL`` also follow the command (``main.py summary --db URL``)."""
+    """Let ``--db URL`` and ``--user NAME`` also follow the command (``summary --db URL``)."""
     for parser in set(sub.choices.values()):
         parser.add_argument(
             "--db", metavar="URL", default=argparse.SUPPRESS, help="数据库地址 / database URL"
+        )
+        parser.add_argument(
+            "--user", metavar="NAME", default=argparse.SUPPRESS, help="以该用户身份 / act as"
         )
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
@@ -108,9 +124,19 @@ def run(
         return launch_gui(args)
     ctx = CommandContext(args)
     try:
+        ctx.sign_in()
+        if ctx.must_change_password and not getattr(args, "allow_must_change", False):
+            raise CliError(
+                "首次登录或密码被重置后须先修改密码：python main.py --user 用户名 user passwd "
+                "/ change your password first (user passwd)"
+            )
         return int(args.handler(ctx) or 0)
     except CliError as exc:
         return _fail(exc.message, exc.code)
+    except PermissionDenied as exc:
+        if ctx._db is not None:
+            record_refusal(ctx._db, exc)
+        return _fail(str(exc), 1)
     except (DatabaseError, UserError) as exc:
         return _fail(str(exc), 1)
     except SQLAlchemyError as exc:

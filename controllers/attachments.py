@@ -10,10 +10,19 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from controllers.actor import Actor
+from controllers.actor import SYSTEM, Actor
 from controllers.audit import record
 from controllers.errors import NotFoundError, ValidationError
-from models import Attachment, AttachmentBlob
+from controllers.permissions import Permission, require
+from models import (
+    AccountabilityRecord,
+    Attachment,
+    AttachmentBlob,
+    Case,
+    CountyReturn,
+    Letter,
+    SpotCheck,
+)
 from models.codes import AttachmentKind
 
 #: the largest file a clerk may attach (a scanned multi-page PDF fits comfortably)
@@ -21,6 +30,33 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 #: owner keyword → Attachment column
 OWNER_COLUMNS = ("case_id", "return_id", "letter_id", "spot_check_id", "accountability_record_id")
+
+#: owner column → (owning model, permission to attach to it)
+_OWNERS = {
+    "case_id": (Case, Permission.EDIT_CASES),
+    "return_id": (CountyReturn, Permission.SUBMIT_RETURNS),
+    "letter_id": (Letter, Permission.MANAGE_LETTERS),
+    "spot_check_id": (SpotCheck, Permission.EDIT_SPOT_CHECKS),
+    "accountability_record_id": (AccountabilityRecord, Permission.EDIT_ACCOUNTABILITY),
+}
+
+
+def _owner_unit(session: Session, column: str, owner_id: int | None) -> int | None:
+    model, _ = _OWNERS[column]
+    row = session.get(model, owner_id) if owner_id is not None else None
+    if row is None:
+        raise NotFoundError("附件所属的记录不存在（可能已被删除）。")
+    return row.unit_id
+
+
+def _check_owner(session: Session, actor: Actor, permission: Permission | None,
+                 owner: dict) -> None:  # fmt: skip
+    """The actor may act on the owner record (its role, and its unit for a county clerk)."""
+    for column, owner_id in owner.items():
+        if owner_id is None:
+            continue
+        unit_id = _owner_unit(session, column, owner_id)
+        require(actor, permission or _OWNERS[column][1], unit_id)
 
 
 def add_attachment(
@@ -39,6 +75,7 @@ def add_attachment(
     """
     if set(owner) - set(OWNER_COLUMNS) or len(owner) != 1:
         raise ValueError(f"exactly one owner of {OWNER_COLUMNS} expected, got {sorted(owner)}")
+    _check_owner(session, actor, None, owner)
     if not content:
         raise ValidationError(f"文件“{filename}”是空的，未添加。")
     if len(content) > MAX_ATTACHMENT_BYTES:
@@ -82,11 +119,15 @@ def add_attachment_file(
     return add_attachment(session, actor, p.read_bytes(), p.name, kind, **owner)
 
 
-def attachment_content(session: Session, attachment_id: int) -> tuple[Attachment, bytes]:
+def attachment_content(
+    session: Session, attachment_id: int, actor: Actor = SYSTEM
+) -> tuple[Attachment, bytes]:
     """The attachment row and its bytes, checked against the stored checksum."""
     att = session.get(Attachment, attachment_id)
     if att is None:
         raise NotFoundError("附件不存在（可能已被删除）。")
+    _check_owner(session, actor, Permission.VIEW,
+                 {c: getattr(att, c) for c in OWNER_COLUMNS if getattr(att, c) is not None})  # fmt: skip
     content = session.scalar(
         select(AttachmentBlob.content).where(AttachmentBlob.sha256 == att.sha256)
     )
@@ -95,8 +136,9 @@ def attachment_content(session: Session, attachment_id: int) -> tuple[Attachment
     return att, content
 
 
-def attachments_of(session: Session, **owner: int) -> list[Attachment]:
+def attachments_of(session: Session, actor: Actor = SYSTEM, **owner: int) -> list[Attachment]:
     """Attachments of one owner, oldest first (without their content)."""
+    _check_owner(session, actor, Permission.VIEW, owner)
     ((column, value),) = owner.items()
     return list(
         session.scalars(

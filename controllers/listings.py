@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from controllers.actor import SYSTEM, Actor
+from controllers.permissions import Permission, require, scope_to_unit
 from models import (
     AccountabilityRecord,
     Case,
@@ -49,12 +51,13 @@ def units_listing(session: Session) -> Listing:
     )
 
 
-def returns_listing(session: Session) -> Listing:
-    rows = session.execute(
+def returns_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
+    require(actor, Permission.VIEW)
+    rows = session.execute(scope_to_unit(
         select(Unit.name, CountyReturn.file_name, CountyReturn.received_on, CountyReturn.signer_name,
                CountyReturn.signed_on, CountyReturn.published_on, CountyReturn.status)
         .join(Unit, Unit.id == CountyReturn.unit_id)
-        .order_by(Unit.sort_order, CountyReturn.received_on)
+        .order_by(Unit.sort_order, CountyReturn.received_on), actor, CountyReturn.unit_id)
     )  # fmt: skip
     return Listing(
         ["责任单位", "文件", "收到日期", "签字人", "签字日期", "公示日期", "审核状态"],
@@ -62,12 +65,13 @@ def returns_listing(session: Session) -> Listing:
     )
 
 
-def letters_listing(session: Session) -> Listing:
-    rows = session.execute(
+def letters_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
+    require(actor, Permission.VIEW)
+    rows = session.execute(scope_to_unit(
         select(Unit.name, Letter.issued_on, Letter.signer_name, Letter.signed_on,
                Letter.archived_on, Letter.status)
         .join(Unit, Unit.id == Letter.unit_id)
-        .order_by(Unit.sort_order)
+        .order_by(Unit.sort_order), actor, Letter.unit_id)
     )  # fmt: skip
     return Listing(
         ["责任单位", "印发日期", "签署人", "签署日期", "归档日期", "状态"],
@@ -75,7 +79,8 @@ def letters_listing(session: Session) -> Listing:
     )
 
 
-def spot_checks_listing(session: Session) -> Listing:
+def spot_checks_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
+    require(actor, Permission.VIEW)
     members = (
         select(SpotCheckMember.check_id, func.count().label("n"))
         .group_by(SpotCheckMember.check_id)
@@ -91,7 +96,7 @@ def spot_checks_listing(session: Session) -> Listing:
         .group_by(SpotCheckFinding.check_id)
         .subquery()
     )
-    rows = session.execute(
+    rows = session.execute(scope_to_unit(
         select(SpotCheck.checked_on, SpotCheck.group_name, SpotCheck.leader, Unit.name,
                func.coalesce(members.c.n, 0), func.coalesce(sites.c.n, 0),
                func.coalesce(found.c.n, 0))
@@ -99,7 +104,7 @@ def spot_checks_listing(session: Session) -> Listing:
         .outerjoin(members, members.c.check_id == SpotCheck.id)
         .outerjoin(sites, sites.c.check_id == SpotCheck.id)
         .outerjoin(found, found.c.check_id == SpotCheck.id)
-        .order_by(SpotCheck.checked_on, SpotCheck.group_name)
+        .order_by(SpotCheck.checked_on, SpotCheck.group_name), actor, SpotCheck.unit_id)
     )  # fmt: skip
     return Listing(
         ["检查日期", "检查组", "带队", "检查单位", "人次", "检查点位", "发现问题"],
@@ -107,13 +112,14 @@ def spot_checks_listing(session: Session) -> Listing:
     )
 
 
-def accountability_listing(session: Session) -> Listing:
-    rows = session.execute(
+def accountability_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
+    require(actor, Permission.VIEW)
+    rows = session.execute(scope_to_unit(
         select(Unit.name, AccountabilityRecord.measure, AccountabilityRecord.doc_no,
                AccountabilityRecord.decided_on, AccountabilityRecord.status,
                AccountabilityRecord.summary)
         .join(Unit, Unit.id == AccountabilityRecord.unit_id)
-        .order_by(AccountabilityRecord.id)
+        .order_by(AccountabilityRecord.id), actor, AccountabilityRecord.unit_id)
     )  # fmt: skip
     return Listing(
         ["责任单位", "问责措施", "文号", "决定日期", "状态", "问题"],
@@ -131,12 +137,13 @@ def accountability_listing(session: Session) -> Listing:
     )
 
 
-def cases_listing(session: Session, limit: int | None = None) -> Listing:
-    stmt = (
+def cases_listing(session: Session, limit: int | None = None, actor: Actor = SYSTEM) -> Listing:
+    require(actor, Permission.VIEW)
+    stmt = scope_to_unit(
         select(Case.id, Unit.name, Case.name, Case.address, Case.owner, Case.classification,
                Case.status, Case.discovered_on, Case.deadline, Case.closed_on)
         .join(Unit, Unit.id == Case.unit_id)
-        .order_by(Unit.sort_order, Case.id)
+        .order_by(Unit.sort_order, Case.id), actor, Case.unit_id
     )  # fmt: skip
     if limit:
         stmt = stmt.limit(limit)
@@ -151,15 +158,17 @@ def cases_listing(session: Session, limit: int | None = None) -> Listing:
     )  # fmt: skip
 
 
-def cases_by_unit_listing(session: Session) -> Listing:
+def cases_by_unit_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
     """Cases per unit and status, with the completion rate (finished / total)."""
+    require(actor, Permission.VIEW)
     counts: dict[str, dict[str, int]] = {}
-    order = list(session.scalars(select(Unit.name).order_by(Unit.sort_order)))
-    for name, status, n in session.execute(
+    order = list(session.scalars(
+        scope_to_unit(select(Unit.name).order_by(Unit.sort_order), actor, Unit.id)))  # fmt: skip
+    for name, status, n in session.execute(scope_to_unit(
         select(Unit.name, Case.status, func.count())
         .join(Case, Case.unit_id == Unit.id)
-        .group_by(Unit.name, Case.status)
-    ):
+        .group_by(Unit.name, Case.status), actor, Case.unit_id)
+    ):  # fmt: skip
         counts.setdefault(name, {})[str(status)] = int(n)
     headers = ["县（市、区）", *(s.label for s in CaseStatus), "合计", "完成率"]
     rows = []

@@ -31,12 +31,14 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"  # units, industries, rules, templates' defaults
     VIEW_AUDIT = "view_audit"
+    MANAGE_AUDIT = "manage_audit"  # archive and export the audit log
+    BACKUP = "backup"  # back up and restore the whole database
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({P.MANAGE_USERS, P.MANAGE_SETTINGS}),
-    Role.AUDITOR: frozenset({P.VIEW, P.VIEW_AUDIT, P.EXPORT}),
+    Role.ADMIN: frozenset({P.MANAGE_USERS, P.MANAGE_SETTINGS, P.BACKUP}),
+    Role.AUDITOR: frozenset({P.VIEW, P.VIEW_AUDIT, P.MANAGE_AUDIT, P.EXPORT}),
     Role.CITY_CLERK: frozenset(
         {
             P.VIEW,
@@ -67,11 +69,26 @@ PERMISSION_LABELS = {
     P.MANAGE_USERS: "管理用户",
     P.MANAGE_SETTINGS: "系统设置",
     P.VIEW_AUDIT: "查看审计日志",
+    P.MANAGE_AUDIT: "归档和导出审计日志",
+    P.BACKUP: "备份和恢复数据库",
 }
 
 
 class PermissionDenied(UserError):
-    """The actor's role or unit does not allow the action."""
+    """The actor's role or unit does not allow the action (audited where it is shown)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        actor: Actor | None = None,
+        permission: Permission | None = None,
+        unit_id: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.actor = actor
+        self.permission = permission
+        self.unit_id = unit_id
 
 
 def can(actor: Actor, permission: Permission, unit_id: int | None = None) -> bool:
@@ -90,9 +107,13 @@ def require(actor: Actor, permission: Permission, unit_id: int | None = None) ->
     action = PERMISSION_LABELS.get(permission, str(permission))
     if permission in ROLE_PERMISSIONS.get(actor.role, frozenset()):
         raise PermissionDenied(
-            f"您（{actor.role.label}）只能处理本单位的数据，无权{action}其他单位的数据。"
-        )
-    raise PermissionDenied(f"您的角色（{actor.role.label}）无权{action}。")
+            f"您（{actor.role.label}）只能处理本单位的数据，无权{action}其他单位的数据。",
+            actor=actor, permission=permission, unit_id=unit_id,
+        )  # fmt: skip
+    raise PermissionDenied(
+        f"您的角色（{actor.role.label}）无权{action}。",
+        actor=actor, permission=permission, unit_id=unit_id,
+    )  # fmt: skip
 
 
 def unit_scope(actor: Actor) -> int | None:

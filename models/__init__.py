@@ -9,7 +9,7 @@ from models.accountability import (
     ProblemWeight,
 )
 from models.attachments import Attachment, AttachmentBlob
-from models.audit import AuditEntry
+from models.audit import AuditArchive, AuditEntry, AuditHead
 from models.base import Base
 from models.campaigns import Campaign, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
@@ -17,7 +17,7 @@ from models.letters import Letter, LetterTemplate
 from models.returns import CountyReturn, ReturnColumnMapping
 from models.spot_checks import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
 from models.units import Batch, Industry, Township, Unit
-from models.users import AppSetting, SavedView, User
+from models.users import AppSetting, AuthToken, SavedView, User
 
 __all__ = [
     "AccountabilityAmendment",
@@ -28,7 +28,10 @@ __all__ = [
     "AppSetting",
     "Attachment",
     "AttachmentBlob",
+    "AuditArchive",
     "AuditEntry",
+    "AuditHead",
+    "AuthToken",
     "Base",
     "Batch",
     "Campaign",

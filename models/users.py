@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Code, Timestamped, Versioned
+from models.base import Base, Code, Timestamped, Versioned, now
 from models.codes import Role
 from models.units import Unit
 
@@ -20,7 +20,8 @@ class User(Versioned, Timestamped, Base):
     display_name: Mapped[str] = mapped_column(String(60))
     role: Mapped[Role] = mapped_column(Code(Role))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # 县区业务员's unit
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # deferred: on PostgreSQL no clerk role may read the hashes (only its own, via a function)
+    password_hash: Mapped[str | None] = mapped_column(String(255), deferred=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -51,3 +52,18 @@ class AppSetting(Versioned, Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class AuthToken(Base):
+    """A "stay signed in" token of one clerk on one machine (single-machine SQLite only).
+
+    Only the SHA-256 of the token is stored; the token itself lives in the clerk's profile.
+    """
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -38,7 +38,7 @@ def has_display(environ: dict[str, str] | None = None, platform: str | None = No
 
 
 def local_actor() -> Actor:
-    """The clerk at this machine until accounts are in force."""
+    """A city clerk named after the machine's user (tests and tools that skip sign-in)."""
     try:
         name = getpass.getuser()
     except (OSError, KeyError):
@@ -71,20 +71,34 @@ def run_gui(args: argparse.Namespace) -> int:
 
     from PySide6.QtWidgets import QMessageBox
 
+    from ui.clerk_session import ClerkSession
     from ui.context import AppContext
     from ui.main_window import MainWindow
+    from ui.sign_in import sign_in_interactively
     from ui.startup import open_database_with_feedback
 
     database = open_database_with_feedback(args.db, demo_if_empty=args.demo_if_empty)
     if database is None:
         return 1
+    signed = None
     try:
-        window = MainWindow(AppContext(database, local_actor()))
+        # Sign in before the main window exists: nothing is shown to nobody.
+        signed = sign_in_interactively(database)
+        if signed is None:
+            return 0
+        ctx = AppContext(signed.database, signed.actor)
+        window = MainWindow(ctx)
+        session = ClerkSession(window, ctx).start()
         window.show()
-        return app.exec()
+        try:
+            return app.exec()
+        finally:
+            session.stop()
     except Exception:
         logger.exception("unexpected error")
         QMessageBox.critical(None, APP_DISPLAY_NAME, "程序发生意外错误，详情见日志文件。")
         return 1
     finally:
+        if signed is not None and signed.database is not database:
+            signed.database.dispose()
         database.dispose()

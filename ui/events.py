@@ -13,6 +13,7 @@ ACCOUNTABILITY = "accountability"
 UNITS = "units"
 USERS = "users"
 SETTINGS = "settings"
+AUDIT = "audit"  # any audit entry (every write)
 
 
 class DataEvents(QObject):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -38,7 +39,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.setObjectName("MainWindow")
         self.setWindowTitle("散乱污整治管理台")
-        self.specs: list[PaneSpec] = list(PANES)
+        self.specs: list[PaneSpec] = [s for s in PANES if s.visible_to(ctx.actor)]
         self.panes: dict[str, Pane] = {}
         self._placeholders: dict[str, QWidget] = {}
 
@@ -63,7 +64,12 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([160, 1000])
-        self.setCentralWidget(self.splitter)
+        central = QWidget()
+        self.banner_area = QVBoxLayout(central)  # e.g. the lost-connection banner
+        self.banner_area.setContentsMargins(0, 0, 0, 0)
+        self.banner_area.setSpacing(0)
+        self.banner_area.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
         self.db_label = QLabel(f"数据库：{ctx.database.info.display}")
         self.user_label = QLabel(f"用户：{ctx.actor.label}（{ctx.actor.role.label}）")
@@ -77,7 +83,7 @@ class MainWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("文件(&F)")
+        self.file_menu = file_menu = bar.addMenu("文件(&F)")
         self.quit_action = QAction("退出(&X)", self, shortcut=QKeySequence("Ctrl+Q"))
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu("视图(&V)")
@@ -158,6 +164,10 @@ class MainWindow(QMainWindow):
         if key in self.panes:
             self.panes[key].refresh()
 
+    def add_banner(self, banner: QWidget) -> None:
+        """Show a strip (hidden until needed) above the panes."""
+        self.banner_area.insertWidget(self.banner_area.count() - 1, banner)
+
     def show_about(self) -> None:
         AboutDialog(self.ctx, self).open()
 
@@ -179,7 +189,7 @@ class MainWindow(QMainWindow):
         last = s.value("pane", "overview")
         s.endGroup()
         keys = [spec.key for spec in self.specs]
-        self.show_pane(last if last in keys else "overview")
+        self.show_pane(last if last in keys else keys[0])
 
     def save_layout(self) -> None:
         s = QSettings()

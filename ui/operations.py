@@ -10,7 +10,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from controllers.audit import record_refusal
+from controllers.connectivity import is_disconnect
 from controllers.errors import UserError
+from controllers.permissions import PermissionDenied
 from ui.context import AppContext
 
 logger = logging.getLogger(__name__)
@@ -38,7 +41,9 @@ class _Runner(QRunnable):
             with self.ctx.database.session() as session:
                 result = self.work(session, lambda pct, msg: self.signals.progress.emit(pct, msg))
         except Exception as exc:
-            if not isinstance(exc, UserError):
+            if isinstance(exc, PermissionDenied):
+                record_refusal(self.ctx.database, exc)
+            elif not isinstance(exc, UserError):
                 logger.exception("operation failed")
             self.signals.failed.emit(exc)
         else:
@@ -101,6 +106,13 @@ def run_operation(
     def failed(exc: Exception) -> None:
         if dialog is not None:
             dialog.close()
+        monitor = ctx.connection
+        if monitor is not None and is_disconnect(exc):
+            # The server went away: the save waits (what was typed is kept in ``work``) and
+            # runs again once the connection is back; a failure then is shown as usual.
+            monitor.defer(lambda: run_operation(parent, ctx, title, work, on_done=on_done,
+                                                topics=topics, show_progress=show_progress))  # fmt: skip
+            return
         show_error(parent, title, exc)
 
     op.finished.connect(finished)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from controllers.actor import SYSTEM, Actor
 from controllers.audit import record
 from controllers.demo import names
+from controllers.demo.accounts import create_demo_accounts
 from controllers.letter_templates import ensure_default_template
 from controllers.settings import CITY_NAME, set_setting
 from models import (
@@ -585,6 +586,7 @@ def generate_demo(
     b.returns(stages[StageKind.SELF_INSPECTION])
     b.accountability()
     counts = {"cases": len(cases) + figures.new_found, "units": len(b.units)}
+    counts["accounts"] = len(create_demo_accounts(session))
     record(session, actor, "demo", "database", None, detail={"seed": seed, **counts})
     session.commit()
     report(100, "完成")

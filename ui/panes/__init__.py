@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QStyle
 
+from controllers.actor import Actor
+from controllers.permissions import Permission, can
+
 
 @dataclass(frozen=True)
 class PaneSpec:
@@ -18,9 +21,14 @@ class PaneSpec:
     module: str
     cls: str
     icon: QStyle.StandardPixmap
+    #: who sees the pane (None: everyone); the controllers check again on every call
+    permission: Permission | None = Permission.VIEW
 
     def load(self) -> type:
         return getattr(importlib.import_module(self.module), self.cls)
+
+    def visible_to(self, actor: Actor) -> bool:
+        return self.permission is None or can(actor, self.permission)
 
 
 SP = QStyle.StandardPixmap
@@ -32,5 +40,7 @@ PANES: list[PaneSpec] = [
     PaneSpec("spot_checks", "督导抽查", "ui.panes.spot_checks", "SpotChecksPane", SP.SP_FileDialogContentsView),
     PaneSpec("accountability", "问责", "ui.panes.accountability", "AccountabilityPane", SP.SP_MessageBoxWarning),
     PaneSpec("charts", "统计图表", "ui.panes.charts", "ChartsPane", SP.SP_FileDialogListView),
-    PaneSpec("settings", "系统设置", "ui.panes.settings", "SettingsPane", SP.SP_DriveHDIcon),
+    PaneSpec("audit", "审计日志", "ui.panes.audit", "AuditPane", SP.SP_FileDialogInfoView, Permission.VIEW_AUDIT),
+    PaneSpec("users", "用户管理", "ui.panes.users", "UsersPane", SP.SP_DirHomeIcon, Permission.MANAGE_USERS),
+    PaneSpec("settings", "系统设置", "ui.panes.settings", "SettingsPane", SP.SP_DriveHDIcon, None),
 ]  # fmt: skip

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from controllers.listings import Listing
 from ui.context import AppContext
@@ -85,7 +84,7 @@ class ListPane(Pane):
     """A titled, sortable, read-only table filled by a controller's listing function."""
 
     subtitle = ""
-    loader: Callable[[Session], Listing]
+    loader: Callable[..., Listing]  # loader(session, actor=…): narrowed to the actor's unit
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -115,7 +114,7 @@ class ListPane(Pane):
         QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     def load(self) -> None:
-        listing = self.ctx.call(type(self).loader)
+        listing = self.ctx.call(type(self).loader, actor=self.ctx.actor)
         self.model.set_listing(listing)
         self.count_label.setText(f"共 {len(listing.rows):,} 条")
         header = self.table.horizontalHeader()

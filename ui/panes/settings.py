@@ -7,8 +7,10 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QTableView, QVBoxL
 from controllers.documents.fonts import font_roles_listing
 from controllers.listings import units_listing
 from controllers.logging_setup import log_dir
+from controllers.permissions import Permission, can
 from models.migrate import current_revision
 from ui.listing_model import ListingModel
+from ui.panes.backup_box import BackupBox
 from ui.panes.base import Pane, pane_header
 
 
@@ -46,6 +48,9 @@ class SettingsPane(Pane):
         lay = QVBoxLayout(self)
         lay.addWidget(pane_header("系统设置"))
         lay.addWidget(box)
+        self.backup_box = BackupBox(ctx) if can(ctx.actor, Permission.BACKUP) else None
+        if self.backup_box is not None:
+            lay.addWidget(self.backup_box)
         lay.addWidget(units_box, 1)
         lay.addWidget(fonts_box)
 
@@ -54,6 +59,8 @@ class SettingsPane(Pane):
         self.db_label.setText(db.info.display)
         self.schema_label.setText(current_revision(db.engine) or "（空）")
         self.units_model.set_listing(self.ctx.call(units_listing))
+        if self.backup_box is not None:
+            self.backup_box.load()
         self.units_table.resizeColumnsToContents()
         self.fonts_model.set_listing(font_roles_listing())
         self.fonts_table.resizeColumnsToContents()

@@ -1,0 +1,283 @@
+"""Twenty clerks edit an overlapping set of 50 cases at once: saves, conflicts, lost updates.
+
+    python bench/concurrency.py [--seconds 60] [--clerks 20] [--cases 50]
+                                [--backends postgresql,mariadb] [--pg URL] [--mariadb URL]
+
+Each clerk is a process of its own with its own account and connection. It opens a random
+case of the 50, takes a moment to "type", and saves a new 业主 through the application's
+optimistic locking (controllers.editing.apply_edit) with an audit entry in the same
+transaction. A save over a newer version is refused (a conflict the clerk would be shown).
+
+Afterwards every successful save is checked against the database and the audit trail:
+
+- a *lost update* is a successful save that another successful save overwrote without having
+  seen it (two saves from the same version of a case), or a case whose final value is not
+  the value of its newest save, or not the "new" value of its newest audit entry;
+- the audit chain must verify, and every save must have exactly one audit entry.
+
+A fresh database is created on each server (the servers the tests use by default) and
+dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import sys
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG = os.environ.get("RECTIFY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DEFAULT_MARIADB = os.environ.get("RECTIFY_TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/test")
+PASSWORD = "Bingfa-Ceshi-1"
+
+
+def _server_database(backend: str, admin_url: str) -> tuple[str, callable]:
+    """Create a database; returns its URL and a function that drops it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from models.database import normalise_url
+
+    name = f"rectify_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if backend == "postgresql":
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        else:
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            if backend == "postgresql":
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            else:
+                conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def _prepare(url: str, clerks: int, cases: int) -> list[int]:
+    """Schema, one city-clerk account per process, and the cases they will fight over."""
+    from sqlalchemy import select
+
+    from controllers.actor import SYSTEM
+    from controllers.auth.accounts import create_user
+    from models import Batch, Case, Unit
+    from models.codes import BatchKind, CaseStatus, Classification, Source
+    from models.database import Database, make_engine
+    from models.migrate import upgrade
+
+    db = Database.from_engine(make_engine(url))
+    upgrade(db.engine, backup=False)
+    with db.session() as s:
+        create_user(s, SYSTEM, "chief", "admin", password=PASSWORD)
+        for i in range(clerks):
+            create_user(s, SYSTEM, f"clerk{i:02d}", "city_clerk", password=PASSWORD,
+                        must_change_password=False)  # fmt: skip
+        units = list(s.scalars(select(Unit.id).order_by(Unit.sort_order)))
+        batch = Batch(name="2026年清单", year=2026, kind=BatchKind.ANNUAL)
+        s.add(batch)
+        s.flush()
+        rows = [
+            Case(unit_id=units[n % len(units)], name=f"并发测试企业{n + 1:02d}", owner="初始业主",
+                 classification=Classification.SHUTDOWN, source=Source.SELF_CHECK,
+                 status=CaseStatus.IN_PROGRESS, batch_id=batch.id)
+            for n in range(cases)
+        ]  # fmt: skip
+        s.add_all(rows)
+        s.commit()
+        ids = [c.id for c in rows]
+    db.dispose()
+    return ids
+
+
+def clerk(url: str, index: int, case_ids: list[int], start_at: float, seconds: float,
+          results: mp.Queue, unsafe: bool = False) -> None:  # fmt: skip
+    """One clerk's process: open, think, save; until the time is up.
+
+    ``unsafe`` saves without the version check (what happens without optimistic locking):
+    the analysis must then find lost updates, which shows that it can.
+    """
+    from sqlalchemy import update
+    from sqlalchemy.exc import DBAPIError
+
+    from controllers.audit import record
+    from controllers.auth.accounts import actor_for, user_by_name
+    from controllers.editing import EditConflict, apply_edit
+    from models import Case
+    from models.database import Database, make_engine
+
+    rng = random.Random(index)
+    db = Database.from_engine(make_engine(url))
+    with db.session() as s:
+        actor = actor_for(user_by_name(s, f"clerk{index:02d}"))
+    saves: list[tuple[int, int, str]] = []
+    conflicts = errors = 0
+    time.sleep(max(0.0, start_at - time.time()))
+    deadline = start_at + seconds
+    n = 0
+    while time.time() < deadline:
+        case_id = rng.choice(case_ids)
+        n += 1
+        value = f"{actor.username}-{n}"
+        with db.session() as s:
+            try:
+                case = s.get(Case, case_id)
+                opened_at, old = case.version, case.owner
+                time.sleep(rng.uniform(0.0, 0.02))  # the clerk types
+                if unsafe:
+                    s.execute(update(Case).where(Case.id == case_id)
+                              .values(owner=value, version=opened_at + 1))  # fmt: skip
+                else:
+                    apply_edit(s, case, opened_at, {"owner": value})
+                record(s, actor, "update", "case", case_id,
+                       detail={"owner": [old, value], "version": [opened_at, opened_at + 1]})  # fmt: skip
+                s.commit()
+                saves.append((case_id, opened_at, value))
+            except EditConflict:
+                s.rollback()
+                conflicts += 1
+            except DBAPIError as exc:  # e.g. a deadlock the server resolved: shown, not saved
+                s.rollback()
+                errors += 1
+                if errors < 3:
+                    print(f"clerk {index}: {str(exc.orig).splitlines()[0]}", file=sys.stderr)
+    db.dispose()
+    results.put({"clerk": index, "saves": saves, "conflicts": conflicts, "errors": errors})
+
+
+def _analyse(url: str, reports: list[dict]) -> dict:
+    from sqlalchemy import select
+
+    from controllers.audit_verify import verify_chain
+    from models import AuditEntry, Case
+    from models.database import Database, make_engine
+
+    saves = [s for r in reports for s in r["saves"]]
+    by_case: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for case_id, version, value in saves:
+        by_case[case_id].append((version, value))
+    lost = 0
+    for history in by_case.values():
+        versions = [v for v, _ in history]
+        lost += len(versions) - len(set(versions))  # two saves from the same version
+    db = Database.from_engine(make_engine(url))
+    with db.session() as s:
+        final = {i: o for i, o in s.execute(select(Case.id, Case.owner))}
+        versions = {i: v for i, v in s.execute(select(Case.id, Case.version))}
+        audit_last: dict[int, str] = {}
+        audit_count = 0
+        audited_values = set()
+        for object_id, detail in s.execute(
+            select(AuditEntry.object_id, AuditEntry.detail)
+            .where(AuditEntry.action == "update", AuditEntry.object_type == "case")
+            .order_by(AuditEntry.id)
+        ):
+            new = json.loads(detail)["owner"][1]
+            audit_last[int(object_id)] = new
+            audited_values.add(new)
+            audit_count += 1
+        chain = verify_chain(s)
+    db.dispose()
+    untraceable = 0
+    for case_id, history in by_case.items():
+        newest = max(history)[1]
+        if final[case_id] != newest or audit_last.get(case_id) != final[case_id]:
+            untraceable += 1
+        if versions[case_id] != 1 + len(history):  # every save moved the version by one
+            untraceable += 1
+    missing_audit = sum(1 for _, _, value in saves if value not in audited_values)
+    return {
+        "saves": len(saves),
+        "conflicts": sum(r["conflicts"] for r in reports),
+        "errors": sum(r["errors"] for r in reports),
+        "lost_updates": lost + untraceable,
+        "audit_entries": audit_count,
+        "saves_without_audit": missing_audit,
+        "chain": chain.message(),
+        "chain_intact": chain.intact,
+    }
+
+
+def run_backend(backend: str, admin_url: str, clerks: int, cases: int, seconds: float,
+                unsafe: bool = False) -> dict:  # fmt: skip
+    url, drop = _server_database(backend, admin_url)
+    try:
+        ids = _prepare(url, clerks, cases)
+        ctx = mp.get_context("spawn")
+        results = ctx.Queue()
+        start_at = time.time() + 8.0  # every process imported and connected before the start
+        procs = [ctx.Process(target=clerk, args=(url, i, ids, start_at, seconds, results, unsafe))
+                 for i in range(clerks)]  # fmt: skip
+        for p in procs:
+            p.start()
+        reports = [results.get(timeout=seconds + 300) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+        return {"backend": backend, "clerks": clerks, "cases": cases, "seconds": seconds,
+                **_analyse(url, reports)}  # fmt: skip
+    finally:
+        drop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--clerks", type=int, default=20)
+    parser.add_argument("--cases", type=int, default=50)
+    parser.add_argument("--backends", default="postgresql,mariadb")
+    parser.add_argument("--pg", default=DEFAULT_PG, help="an administrator URL of PostgreSQL")
+    parser.add_argument("--mariadb", default=DEFAULT_MARIADB, help="… of MariaDB")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per backend")
+    parser.add_argument(
+        "--unsafe-baseline",
+        action="store_true",
+        help="also run each server once WITHOUT optimistic locking, to show what it prevents",
+    )
+    args = parser.parse_args()
+    admin = {"postgresql": args.pg, "mariadb": args.mariadb}
+    failed = False
+    print(f"{args.clerks} clerks (processes) edit {args.cases} overlapping cases for "
+          f"{args.seconds:.0f} s on each server; 2-core machine shared with other work, figures "
+          "are noisy.\n")  # fmt: skip
+    header = (f"{'backend':<11}{'saves':>8}{'saves/s':>9}{'conflicts':>11}{'errors':>8}"
+              f"{'lost updates':>14}{'audit entries':>15}  audit chain")  # fmt: skip
+    if not args.json:
+        print(header)
+    runs = [(b.strip(), False) for b in args.backends.split(",") if b.strip()]
+    if args.unsafe_baseline:
+        runs += [(b, True) for b, _ in list(runs)]
+    for backend, unsafe in runs:
+        r = run_backend(backend, admin[backend], args.clerks, args.cases, args.seconds, unsafe)
+        if not unsafe:
+            failed |= (r["lost_updates"] > 0 or not r["chain_intact"]
+                       or r["saves_without_audit"] > 0)  # fmt: skip
+        r["unsafe"] = unsafe
+        if args.json:
+            print(json.dumps(r, ensure_ascii=False))
+            continue
+        label = f"{backend}*" if unsafe else backend
+        print(f"{label:<11}{r['saves']:>8}{r['saves'] / r['seconds']:>9.1f}{r['conflicts']:>11}"
+              f"{r['errors']:>8}{r['lost_updates']:>14}{r['audit_entries']:>15}  "
+              f"{'intact' if r['chain_intact'] else r['chain']}")  # fmt: skip
+    if args.unsafe_baseline and not args.json:
+        print("\n* without optimistic locking (baseline): the same analysis finds lost updates.")
+    if failed:
+        print("\nFAILED: lost updates, saves without an audit entry, or a broken audit chain.")
+        return 1
+    print("\nlost updates must be 0: every final value is the newest save and its audit entry.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""``audit verify|archive|export``: the tamper-evident audit trail."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from cli.context import CommandContext
+from cli.errors import CliError
+from controllers.audit_archive import archive_old_entries, retention_months, set_retention_months
+from controllers.audit_query import AuditFilter, export_audit
+from controllers.audit_verify import verify_chain
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("audit", help="审计日志 / audit trail (verify, archive, export)")
+    au = p.add_subparsers(
+        dest="audit_command", metavar="{verify,archive,export,retention}", required=True
+    )
+    v = au.add_parser(
+        "verify", help="校验哈希链：完整退出 0，被篡改退出 1 / exit 0 intact, 1 tampered"
+    )
+    v.set_defaults(handler=cmd_verify)
+    a = au.add_parser(
+        "archive", help="归档保存期（至少 6 个月）以前的条目 / archive entries past retention"
+    )
+    a.set_defaults(handler=cmd_archive)
+    e = au.add_parser("export", help="导出为 Excel / export to an Excel workbook")
+    e.add_argument("out", help="输出文件 .xlsx / output file")
+    e.add_argument("--who", metavar="USERNAME", help="只导出该用户 / only this user")
+    e.add_argument("--action", help="只导出该操作 / only this action (login, update…)")
+    e.add_argument("--object", help="只导出该对象类型 / only this object type (case…)")
+    e.add_argument("--from", dest="since", type=_date, help="起始日期 / from YYYY-MM-DD")
+    e.add_argument("--to", dest="until", type=_date, help="截止日期 / until YYYY-MM-DD")
+    e.add_argument("--archive", action="store_true", help="包括已归档条目 / include the archive")
+    e.set_defaults(handler=cmd_export)
+    r = au.add_parser(
+        "retention", help="在线保存月数（至少 6）/ months kept before archiving (6 or more)"
+    )
+    r.add_argument("months", type=int, nargs="?", help="新的月数；省略则显示当前值 / new value")
+    r.set_defaults(handler=cmd_retention)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
+
+
+def cmd_verify(ctx: CommandContext) -> int:
+    with ctx.database().session() as session:
+        report = verify_chain(session)
+    if report.intact:
+        print(report.message())
+        return 0
+    raise CliError(report.message(), 1)
+
+
+def cmd_archive(ctx: CommandContext) -> int:
+    with ctx.database().session() as session:
+        result = archive_old_entries(session, ctx.require_person())
+    if result.moved:
+        print(f"已将 {result.cutoff:%Y-%m-%d} 以前的 {result.moved:,} 条审计记录移入归档"
+              f"（至第 {result.up_to_id} 条）/ archived {result.moved} entries")  # fmt: skip
+    else:
+        print(f"没有 {result.cutoff:%Y-%m-%d} 以前的条目需要归档 / nothing to archive")
+    return 0
+
+
+def cmd_export(ctx: CommandContext) -> int:
+    a = ctx.args
+    f = AuditFilter(username=a.who, action=a.action, object_type=a.object, since=a.since,
+                    until=a.until, include_archive=a.archive)  # fmt: skip
+    with ctx.database().session() as session:
+        rows = export_audit(session, ctx.require_person(), f, a.out)
+    print(f"已导出 {rows:,} 条审计记录到 {a.out} / exported")
+    return 0
+
+
+def cmd_retention(ctx: CommandContext) -> int:
+    with ctx.database().session() as session:
+        if ctx.args.months is None:
+            print(f"审计日志在线保存 {retention_months(session)} 个月 / months kept")
+            return 0
+        set_retention_months(session, ctx.require_person(), ctx.args.months)
+        session.commit()
+    print(f"审计日志在线保存期已设为 {ctx.args.months} 个月 / retention set")
+    return 0

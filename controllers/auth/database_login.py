@@ -1,0 +1,83 @@
+"""Signing in to the database in force, wherever it is.
+
+On SQLite, MariaDB and a PostgreSQL connection of the database owner, the application checks
+the argon2 hash. On a secured PostgreSQL database reached through the gate role (clerks'
+machines), the database checks the password: the application connects as the clerk's own
+role, so row-level security applies to everything the clerk does.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from controllers import pg_security
+from controllers.auth.login import (
+    MAX_FAILED_ATTEMPTS,
+    WRONG,
+    AccountLocked,
+    LoginFailed,
+    SignIn,
+    complete_sign_in,
+    sign_in,
+)
+from models.base import now
+from models.database import Database, DatabaseError, describe_connect_error, make_engine
+
+logger = logging.getLogger(__name__)
+
+_AUTH_FAILURES = ("password authentication failed", "not permitted to log in", "does not exist")
+
+
+def sign_in_database(db: Database, username: str, password: str) -> tuple[Database, SignIn]:
+    """Sign in; returns the database to work with (the clerk's own connection on a secured
+    PostgreSQL database reached through the gate role) and who signed in."""
+    with db.session() as session:
+        gate = pg_security.is_gate(session)
+        prefix = pg_security.installed_prefix(session) if gate else None
+    if not gate:
+        with db.session() as session:
+            return db, sign_in(session, username, password)
+    name = (username or "").strip().lower()
+    with db.session() as session:
+        status = session.execute(
+            text("SELECT is_disabled, is_locked_until FROM rectify_login_status(:u)"), {"u": name}
+        ).first()
+    if status is not None and status.is_disabled:
+        _gate_failed(db, name, "disabled")
+        raise LoginFailed("该账户已停用，请联系系统管理员。")
+    if status is not None and status.is_locked_until is not None:
+        _gate_failed(db, name, "locked")
+        raise AccountLocked(status.is_locked_until, now())
+    url = db.engine.url.set(username=pg_security.account_role(prefix, name), password=password)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as exc:
+        engine.dispose()
+        message = str(exc.orig or exc)
+        if not any(marker in message for marker in _AUTH_FAILURES):
+            raise DatabaseError(describe_connect_error(exc.orig or exc, url)) from None
+        failures, locked_until = _gate_failed(db, name, "wrong_password")
+        if locked_until is not None:
+            raise AccountLocked(locked_until, now()) from None
+        left = MAX_FAILED_ATTEMPTS - failures
+        raise LoginFailed(f"{WRONG}再输错 {left} 次账户将被锁定。") from None
+    account_db = Database.from_engine(engine)
+    with account_db.session() as session:
+        result = complete_sign_in(session, name)
+    return account_db, result
+
+
+def _gate_failed(db: Database, name: str, reason: str):
+    """Count (and audit) a failed sign-in through the gate role's one function."""
+    with db.session() as session:
+        row = session.execute(
+            text("SELECT failures, is_locked_until FROM rectify_login_failed(:u, :r)"),
+            {"u": name, "r": reason},
+        ).one()
+        session.commit()
+    return row.failures, row.is_locked_until

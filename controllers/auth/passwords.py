@@ -1,0 +1,67 @@
+"""Password hashing (argon2id) and the complexity rule (at least 8 characters of 3 kinds)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from controllers.errors import ValidationError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+MIN_KINDS = 3
+
+#: argon2id with the library's RFC 9106 "low memory" profile (64 MiB, 3 passes)
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password-Aa1!")
+
+KIND_LABELS = ("大写字母", "小写字母", "数字", "符号")
+
+
+def _kinds(password: str) -> list[bool]:
+    return [
+        any(c.isupper() for c in password),
+        any(c.islower() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() and not c.isspace() for c in password),
+    ]
+
+
+def check_password_rules(password: str, username: str = "") -> None:
+    """Raise :class:`ValidationError` (Chinese) unless the password meets the complexity rule."""
+    rule = (
+        f"密码至少 {MIN_LENGTH} 位，并包含大写字母、小写字母、数字、符号中的至少 {MIN_KINDS} 种。"
+    )
+    if len(password) < MIN_LENGTH:
+        raise ValidationError(f"密码太短（{len(password)} 位）。{rule}", field="password")
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(f"密码不能超过 {MAX_LENGTH} 位。", field="password")
+    kinds = _kinds(password)
+    if sum(kinds) < MIN_KINDS:
+        missing = "、".join(label for label, ok in zip(KIND_LABELS, kinds, strict=True) if not ok)
+        raise ValidationError(
+            f"密码只包含 {sum(kinds)} 种字符（缺少{missing}）。{rule}", field="password"
+        )
+    if username and username.lower() in password.lower():
+        raise ValidationError("密码不能包含用户名。", field="password")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (salted, with its parameters) to store."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; a missing hash costs the same time as a wrong one."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True

@@ -1,0 +1,335 @@
+"""PostgreSQL enforces the unit scope and the audit trail itself, outside the application.
+
+Runs on a private PostgreSQL server (password authentication, like a real deployment; the
+shared test cluster trusts everyone and must not be reconfigured).
+"""
+
+import uuid
+
+import psycopg
+import pytest
+from sqlalchemy import func, select, text
+
+from controllers import pg_security
+from controllers.actor import SYSTEM
+from controllers.audit import record
+from controllers.audit_verify import verify_chain
+from controllers.auth import (
+    AccountLocked,
+    LoginFailed,
+    change_own_password,
+    check_password,
+    create_user,
+    set_disabled,
+)
+from controllers.auth.database_login import sign_in_database
+from controllers.summary import summary
+from models import AuditEntry, Case
+from models.database import Database, make_engine
+from models.migrate import upgrade
+from tests.factories import make_case, unit
+from tests.pg_instance import PrivateServer, pg_bin
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(pg_bin() is None, reason="PostgreSQL server binaries are not installed"),
+]
+
+PASSWORDS = {
+    "admin": "Guanli-Mima-1",
+    "auditor": "Shenji-Mima-1",
+    "city": "Shiji-Mima-1",
+    "lingshou": "Xianqu-Mima-1",
+    "xinle": "Xianqu-Mima-2",
+    "leader": "Lingdao-Mima-1",
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = PrivateServer().init()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.destroy()
+
+
+@pytest.fixture
+def secured(server):
+    """A migrated database with cases in two units, security installed, one account per role."""
+    name = f"sec_{uuid.uuid4().hex[:10]}"
+    url = server.create_database(name)
+    owner = Database.from_engine(make_engine(url))
+    upgrade(owner.engine, backup=False)
+    with owner.engine.begin() as conn:
+        result = pg_security.install(conn, gate_password="Gate-Pass-1")
+    with owner.session() as s:
+        lingshou, xinle = unit(s, "灵寿县"), unit(s, "新乐市")
+        ids = {"lingshou": make_case(s, unit=lingshou).id, "xinle": make_case(s, unit=xinle).id}
+        for username, role, unit_name in [
+            ("admin", "admin", None),
+            ("auditor", "auditor", None),
+            ("city", "city_clerk", None),
+            ("lingshou", "county_clerk", "灵寿县"),
+            ("xinle", "county_clerk", "新乐市"),
+            ("leader", "leader", None),
+        ]:
+            create_user(
+                s,
+                SYSTEM,
+                username,
+                role,
+                unit=unit_name,
+                password=PASSWORDS[username],
+                must_change_password=False,
+            )
+        record(s, SYSTEM, "create", "case", ids["lingshou"])
+        s.commit()
+        units = {"lingshou": lingshou.id, "xinle": xinle.id}
+    yield {
+        "server": server,
+        "name": name,
+        "owner": owner,
+        "prefix": result.prefix,
+        "cases": ids,
+        "units": units,
+        "url": url,
+    }
+    owner.dispose()
+
+
+def connect_as(env, username, password=None):
+    """A plain SQL client (psycopg) with an account's own credentials."""
+    role = pg_security.account_role(env["prefix"], username)
+    return psycopg.connect(
+        host="127.0.0.1",
+        port=env["server"].port,
+        dbname=env["name"],
+        user=role,
+        password=password or PASSWORDS[username],
+        autocommit=True,
+    )
+
+
+def gate_db(env) -> Database:
+    role = pg_security.group_role(env["prefix"], pg_security.GATE)
+    return Database.from_engine(make_engine(env["server"].url(env["name"], role, "Gate-Pass-1")))
+
+
+def test_county_clerk_in_a_plain_sql_client_sees_only_its_unit(secured):
+    with connect_as(secured, "lingshou") as conn:
+        rows = conn.execute("SELECT id, unit_id FROM cases").fetchall()
+        assert rows == [(secured["cases"]["lingshou"], secured["units"]["lingshou"])]
+        other = secured["cases"]["xinle"]
+        assert conn.execute("SELECT * FROM cases WHERE id = %s", (other,)).fetchall() == []
+        # changing another unit's case touches nothing; moving a case into it is refused
+        cur = conn.execute("UPDATE cases SET owner = 'x' WHERE id = %s", (other,))
+        assert cur.rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(
+                "UPDATE cases SET unit_id = %s WHERE id = %s",
+                (secured["units"]["xinle"], secured["cases"]["lingshou"]),
+            )
+        assert conn.execute("SELECT count(*) FROM case_changes").fetchone() is not None
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET action = 'nothing happened'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "INSERT INTO audit_log (id, at, action, result) VALUES (999, now(), 'forged', 'ok')",
+        "UPDATE audit_head SET last_id = 0",
+    ],
+)
+def test_county_clerk_cannot_alter_the_audit_log(secured, statement):
+    with (
+        connect_as(secured, "lingshou") as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(statement)
+    with secured["owner"].session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) >= 7
+        assert verify_chain(s).intact
+
+
+def test_roles_follow_the_separation_of_duties_in_the_database(secured):
+    with connect_as(secured, "admin") as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT * FROM cases")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM audit_log")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT password_hash FROM users")
+    with connect_as(secured, "auditor") as conn:
+        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] >= 7
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE cases SET owner = 'x'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute("DELETE FROM audit_log")  # only entries already archived may leave
+    with connect_as(secured, "leader") as conn:
+        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 2
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE cases SET owner = 'x'")
+    with connect_as(secured, "city") as conn:
+        assert conn.execute("UPDATE cases SET owner = 'y'").rowcount == 2
+        # a clerk sees only their own audit entries, none of the others'
+        assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
+
+
+def test_a_wrong_password_or_the_gate_role_gets_nothing(secured):
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        connect_as(secured, "lingshou", "wrong-Password-1")
+    gate = pg_security.group_role(secured["prefix"], pg_security.GATE)
+    with psycopg.connect(
+        host="127.0.0.1",
+        port=secured["server"].port,
+        dbname=secured["name"],
+        user=gate,
+        password="Gate-Pass-1",
+        autocommit=True,
+    ) as conn:
+        for statement in ("SELECT * FROM cases", "SELECT * FROM users", "SELECT * FROM audit_log"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+
+
+def test_entries_are_appended_in_the_accounts_own_name(secured):
+    with connect_as(secured, "lingshou") as conn:
+        conn.execute("BEGIN")
+        conn.execute(
+            "SELECT * FROM rectify_audit_append(1, 'admin', 'forged', NULL, NULL, 'ok', NULL)"
+        )
+        conn.execute("COMMIT")
+    with secured["owner"].session() as s:
+        last = s.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
+        assert (last.action, last.username) == ("forged", "lingshou")
+        assert verify_chain(s).intact
+
+
+def test_the_application_signs_in_as_the_clerks_own_role(secured):
+    gate = gate_db(secured)
+    try:
+        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
+    finally:
+        gate.dispose()
+    try:
+        assert result.actor.username == "lingshou"
+        assert result.actor.unit_id == secured["units"]["lingshou"]
+        with account_db.session() as s:
+            assert s.scalar(text("SELECT session_user")).endswith("_lingshou")
+            # Even a controller run without the clerk's scope sees one unit: the database
+            # itself narrows every query.
+            data = summary(s)
+            assert data["cases"]["total"] == 1
+            case = s.get(Case, secured["cases"]["lingshou"])
+            case.owner = "新业主"
+            record(
+                s, result.actor, "update", "case", case.id, detail={"owner": ["王建国", "新业主"]}
+            )
+            s.commit()
+            assert s.get(Case, secured["cases"]["xinle"]) is None
+        # unlocking the idle-locked window checks the password on the clerk's own connection
+        with account_db.session() as s:
+            check_password(s, result.actor, PASSWORDS["lingshou"])
+            with pytest.raises(LoginFailed, match="再输错 4 次"):
+                check_password(s, result.actor, "Wrong-Pass-1")
+    finally:
+        account_db.dispose()
+    with secured["owner"].session() as s:
+        entries = list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+        assert [e.action for e in entries[-4:]] == ["login", "update", "login", "login_failed"]
+        assert {e.username for e in entries[-4:]} == {"lingshou"}
+        assert verify_chain(s).intact
+
+
+def test_five_wrong_passwords_through_the_gate_lock_the_account(secured):
+    gate = gate_db(secured)
+    try:
+        for n in range(4):
+            with pytest.raises(LoginFailed, match=f"再输错 {4 - n} 次"):
+                sign_in_database(gate, "xinle", "Wrong-Pass-1")
+        with pytest.raises(AccountLocked, match="锁定 5 分钟"):
+            sign_in_database(gate, "xinle", "Wrong-Pass-1")
+        with pytest.raises(AccountLocked):
+            sign_in_database(gate, "xinle", PASSWORDS["xinle"])  # right password, still locked
+    finally:
+        gate.dispose()
+    with secured["owner"].session() as s:
+        actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.username == "xinle")))
+        assert actions.count("login_failed") == 6
+        assert actions.count("account_locked") == 1
+        assert verify_chain(s).intact
+
+
+def test_disabling_and_password_changes_reach_the_database_role(secured):
+    with secured["owner"].session() as s:
+        set_disabled(s, SYSTEM, "leader", True)
+        s.commit()
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        connect_as(secured, "leader")
+    gate = gate_db(secured)
+    try:
+        account_db, result = sign_in_database(gate, "city", PASSWORDS["city"])
+    finally:
+        gate.dispose()
+    try:
+        with account_db.session() as s:
+            change_own_password(s, result.actor, PASSWORDS["city"], "Changed-Pass-2")
+            s.commit()
+    finally:
+        account_db.dispose()
+    with pytest.raises(psycopg.OperationalError):
+        connect_as(secured, "city")
+    with connect_as(secured, "city", "Changed-Pass-2") as conn:
+        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 2
+
+
+def test_install_is_idempotent_and_roles_can_be_dropped(secured):
+    with secured["owner"].engine.begin() as conn:
+        again = pg_security.install(conn)
+        assert again.gate_password is None  # the gate keeps its password
+        assert len(again.accounts) == 6
+    with connect_as(secured, "lingshou") as conn:
+        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    with secured["owner"].engine.begin() as conn:
+        dropped = pg_security.drop_roles(conn)
+    assert len(dropped) == 6 + 6  # five groups, the gate and six accounts
+    with pytest.raises(psycopg.OperationalError):
+        connect_as(secured, "lingshou")
+
+
+def test_the_command_line_signs_in_through_the_gate(secured):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    gate = pg_security.group_role(secured["prefix"], pg_security.GATE)
+    url = secured["server"].url(secured["name"], gate, "Gate-Pass-1")
+    env = {k: v for k, v in os.environ.items() if k != "RECTIFY_DB_URL"}
+
+    def run(*args, password):
+        return subprocess.run(
+            [sys.executable, str(root / "main.py"), "--db", url, *args],
+            capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=root,
+            env={**env, "RECTIFY_PASSWORD": password},
+        )  # fmt: skip
+
+    county = run("--user", "lingshou", "summary", "--json", password=PASSWORDS["lingshou"])
+    assert county.returncode == 0, county.stderr
+    assert json.loads(county.stdout)["cases"]["total"] == 1
+    wrong = run("--user", "lingshou", "summary", password="Wrong-Pass-1")
+    assert wrong.returncode == 1
+    assert "再输错 4 次" in wrong.stderr
+    owner = subprocess.run(
+        [sys.executable, str(root / "main.py"), "--db", secured["url"], "user", "db-roles"],
+        capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=root, env=env,
+    )  # fmt: skip
+    assert owner.returncode == 0, owner.stderr
+    assert "行级安全" in owner.stdout

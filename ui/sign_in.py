@@ -1,0 +1,131 @@
+"""Who is at the keyboard, before the main window opens.
+
+A new database first asks for its administrator; a clerk who chose to stay signed in (SQLite
+only) goes straight in; everyone else signs in, and changes the password first when required.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QWidget
+
+from controllers.actor import SYSTEM, Actor
+from controllers.auth import change_own_password, create_user, has_accounts, sign_in
+from controllers.auth.database_login import sign_in_database
+from controllers.auth.remember import (
+    TokenStore,
+    issue_token,
+    remember_allowed,
+    sign_in_with_token,
+)
+from models.codes import Role
+from models.database import Database, sqlite_path
+from ui.login_dialog import ChangePasswordDialog, FirstAdminDialog, LoginDialog
+
+logger = logging.getLogger(__name__)
+
+#: runs a modal dialog; tests hand in one that fills the fields instead of waiting for a person
+ExecDialog = Callable[[QDialog], int]
+
+
+@dataclass
+class SignedIn:
+    database: Database  # on a secured PostgreSQL server: the clerk's own connection
+    actor: Actor
+
+
+def database_key(db: Database) -> str:
+    """How the token store names a database (its file, or its URL without the password)."""
+    path = sqlite_path(db.engine.url)
+    if path is not None:
+        return str(path.resolve())
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+def _exec(dialog: QDialog) -> int:
+    return dialog.exec()
+
+
+def sign_in_interactively(
+    database: Database, parent: QWidget | None = None, *, exec_dialog: ExecDialog = _exec,
+    store: TokenStore | None = None,
+) -> SignedIn | None:  # fmt: skip
+    """The sign-in of the desktop application; None when the clerk gave up."""
+    with database.session() as session:
+        accounts = has_accounts(session)
+        remember_ok = remember_allowed(session)
+    if not accounts:
+        return _first_administrator(database, parent, exec_dialog)
+    store = store or TokenStore()
+    key = database_key(database)
+    if remember_ok:
+        token = store.get(key)
+        if token:
+            with database.session() as session:
+                remembered = sign_in_with_token(session, token)
+            if remembered is not None:
+                return SignedIn(database, remembered.actor)
+            store.remove(key)
+
+    def attempt(name: str, password: str, _remember: bool):
+        return sign_in_database(database, name, password)
+
+    settings = QSettings()
+    dialog = LoginDialog(attempt, database_label=database.info.display, allow_remember=remember_ok,
+                         username=str(settings.value("Login/username", "")), parent=parent)  # fmt: skip
+    if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
+        return None
+    db, result = dialog.result_value
+    settings.setValue("Login/username", result.actor.username)
+    if result.must_change_password and not _change_password(db, result.actor, parent, exec_dialog):
+        if db is not database:
+            db.dispose()
+        return None
+    if remember_ok and dialog.remember.isChecked():
+        with db.session() as session:
+            store.put(key, issue_token(session, result.actor.user_id))
+            session.commit()
+    return SignedIn(db, result.actor)
+
+
+def _first_administrator(database: Database, parent: QWidget | None,
+                         exec_dialog: ExecDialog) -> SignedIn | None:  # fmt: skip
+    def create(username: str, display_name: str, password: str):
+        with database.session() as session:
+            create_user(session, SYSTEM, username, Role.ADMIN, display_name=display_name,
+                        password=password, must_change_password=False)  # fmt: skip
+            session.commit()
+        with database.session() as session:
+            return sign_in(session, username, password)
+
+    dialog = FirstAdminDialog(create, parent)
+    if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
+        return None
+    return SignedIn(database, dialog.result_value.actor)
+
+
+def _change_password(db: Database, actor: Actor, parent: QWidget | None,
+                     exec_dialog: ExecDialog) -> bool:  # fmt: skip
+    def change(old: str, new: str) -> None:
+        with db.session() as session:
+            change_own_password(session, actor, old, new)
+            session.commit()
+
+    return exec_dialog(ChangePasswordDialog(change, required=True, parent=parent)) == (
+        QDialog.DialogCode.Accepted
+    )
+
+
+def change_password_dialog(db: Database, actor: Actor, parent: QWidget | None) -> None:
+    """文件 → 修改密码…"""
+
+    def change(old: str, new: str) -> None:
+        with db.session() as session:
+            change_own_password(session, actor, old, new)
+            session.commit()
+
+    ChangePasswordDialog(change, required=False, parent=parent).open()
