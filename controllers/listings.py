@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import SYSTEM, Actor
@@ -112,15 +112,25 @@ def spot_checks_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
     )
 
 
-def accountability_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
+def accountability_pending() -> ColumnElement[bool]:
+    """Records not yet carried out (拟问责 or 已决定): what the overview counts as pending."""
+    return AccountabilityRecord.status != AccountabilityStatus.EXECUTED
+
+
+def accountability_listing(
+    session: Session, actor: Actor = SYSTEM, *, pending_only: bool = False
+) -> Listing:
     require(actor, Permission.VIEW)
-    rows = session.execute(scope_to_unit(
+    stmt = (
         select(Unit.name, AccountabilityRecord.measure, AccountabilityRecord.doc_no,
                AccountabilityRecord.decided_on, AccountabilityRecord.status,
                AccountabilityRecord.summary)
         .join(Unit, Unit.id == AccountabilityRecord.unit_id)
-        .order_by(AccountabilityRecord.id), actor, AccountabilityRecord.unit_id)
+        .order_by(AccountabilityRecord.id)
     )  # fmt: skip
+    if pending_only:
+        stmt = stmt.where(accountability_pending())
+    rows = session.execute(scope_to_unit(stmt, actor, AccountabilityRecord.unit_id))
     return Listing(
         ["责任单位", "问责措施", "文号", "决定日期", "状态", "问题"],
         [

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.case_filter import CaseFilter, apply_to_select
+from controllers.listings import accountability_pending
 from controllers.permissions import Permission, require, scope_to_unit, unit_scope
 from models import (
     AccountabilityRecord,
@@ -27,7 +28,6 @@ from models import (
     Unit,
 )
 from models.codes import (
-    AccountabilityStatus,
     CaseStatus,
     Classification,
     LetterStatus,
@@ -55,6 +55,7 @@ class Tile:
     section: str = SECTION_REGISTER
     case_filter: CaseFilter | None = None  # opens the register on exactly these cases
     pane: str | None = None  # or opens this pane
+    pane_filter: object = None  # narrowed to this (the pane's apply_named_filter understands it)
     alert: bool = False  # needs attention
     text: str | None = None  # shown instead of the number (e.g. "还有 27 天")
 
@@ -287,6 +288,13 @@ def overview_tiles(session: Session, actor: Actor, today: dt.date | None = None)
             returns_note,
             SECTION_CAMPAIGN,
             pane="returns",
+            pane_filter=None
+            if state.stage is None
+            else {
+                "stage_id": state.stage.id,
+                "unit_names": sorted(set(state.missing) | set(state.late)),
+                "label": "上报缺失或逾期",
+            },
             alert=problem_units > 0,
         )
     )
@@ -310,6 +318,7 @@ def overview_tiles(session: Session, actor: Actor, today: dt.date | None = None)
             f"已印发未签署；已签署 {back} 份",
             SECTION_CAMPAIGN,
             pane="letters",
+            pane_filter="issued",
             alert=out > 0,
         )
     )
@@ -319,7 +328,7 @@ def overview_tiles(session: Session, actor: Actor, today: dt.date | None = None)
             scope_to_unit(
                 select(func.count())
                 .select_from(AccountabilityRecord)
-                .where(AccountabilityRecord.status != AccountabilityStatus.EXECUTED),
+                .where(accountability_pending()),
                 actor,
                 AccountabilityRecord.unit_id,
             )
@@ -334,6 +343,7 @@ def overview_tiles(session: Session, actor: Actor, today: dt.date | None = None)
             "拟问责或已决定未执行",
             SECTION_CAMPAIGN,
             pane="accountability",
+            pane_filter="pending",
             alert=pending > 0,
         )
     )

@@ -228,8 +228,18 @@ def test_each_role_sees_its_panes(app, qtbot, demo_db, username, panes):
     for key in panes:
         window.show_pane(key)
     if username == "lingshou":
+        from ui.register.table_model import COLUMN_INDEX
+
         register = window.pane("register")
-        units = {register.model.row_values(r)[1] for r in range(register.model.rowCount())}
+        qtbot.waitUntil(
+            lambda: not register.is_loading and register.model.is_complete, timeout=30_000
+        )
+        col = COLUMN_INDEX["unit"]
+        units = {
+            register.model.data(register.model.index(r, col))
+            for r in range(register.model.rowCount())
+        }
+        assert register.model.rowCount() > 0
         assert units == {"灵寿县"}
     if username == "admin":
         users = window.pane("users")

@@ -13,6 +13,7 @@ from ui.app import create_application
 from ui.change_listener import ChangeListener
 from ui.context import AppContext
 from ui.main_window import MainWindow
+from ui.register.table_model import COLUMN_INDEX
 
 pytestmark = pytest.mark.gui
 
@@ -75,6 +76,7 @@ def test_the_register_refreshes_by_itself(qapp, qtbot, sqlite_db):
             record(s, other, "create", "case", case.id)
             s.commit()
         qtbot.waitUntil(lambda: pane.model.rowCount() == 1, timeout=10_000)
-        assert pane.model.row_values(0)[2] == "新发现的塑料颗粒厂"
+        name_col = COLUMN_INDEX["name"]
+        assert pane.model.data(pane.model.index(0, name_col)) == "新发现的塑料颗粒厂"
     finally:
         listener.stop()

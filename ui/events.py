@@ -22,6 +22,8 @@ class DataEvents(QObject):
     changed = Signal(object)  # frozenset[str] of topics
     #: ask the main window to show the register narrowed to a controllers.case_filter.CaseFilter
     open_register = Signal(object)
+    #: ask the main window to show a pane (key) narrowed by what its apply_named_filter takes
+    open_pane = Signal(str, object)
 
     def announce(self, *topics: str) -> None:
         self.changed.emit(frozenset(topics))

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._on_nav_row)
         self.ctx.events.changed.connect(self._on_data_changed)
         self.ctx.events.open_register.connect(self.open_register)
+        self.ctx.events.open_pane.connect(self.open_pane)
         self.quit_action.triggered.connect(self.close)
         self.refresh_action.triggered.connect(self.refresh_current)
         self.about_action.triggered.connect(self.show_about)
@@ -154,6 +155,15 @@ class MainWindow(QMainWindow):
         apply_filter = getattr(pane, "apply_filter", None)
         if apply_filter is not None:
             apply_filter(case_filter)
+
+    def open_pane(self, key: str, pane_filter: object = None) -> None:
+        """Show a pane narrowed to ``pane_filter`` (e.g. the letters not back, from a tile)."""
+        if key not in {spec.key for spec in self.specs}:
+            return  # not available to this clerk's role
+        pane = self.show_pane(key)
+        apply = getattr(pane, "apply_named_filter", None)
+        if pane_filter is not None and apply is not None:
+            apply(pane_filter)
 
     def _on_data_changed(self, topics: frozenset[str]) -> None:
         for pane in self.panes.values():

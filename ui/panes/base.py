@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import ClassVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -85,10 +87,16 @@ class ListPane(Pane):
 
     subtitle = ""
     loader: Callable[..., Listing]  # loader(session, actor=…): narrowed to the actor's unit
+    #: named views: key → (label, extra keyword arguments of the loader); first is the default
+    views: ClassVar[dict[str, tuple[str, dict]]] = {}
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.model = ListingModel(parent=self)
+        self.view_combo = QComboBox()
+        self.view_combo.setObjectName("viewCombo")
+        for key, (label, _kwargs) in self.views.items():
+            self.view_combo.addItem(label, key)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -102,6 +110,9 @@ class ListPane(Pane):
         self.refresh_button.setToolTip("重新读取数据库（F5）")
         top = QHBoxLayout()
         top.addWidget(pane_header(self.title, self.subtitle), 1)
+        if len(self.views) > 1:
+            top.addWidget(QLabel("显示："), 0, Qt.AlignmentFlag.AlignBottom)
+            top.addWidget(self.view_combo, 0, Qt.AlignmentFlag.AlignBottom)
         top.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
         top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignBottom)
         lay = QVBoxLayout(self)
@@ -111,10 +122,22 @@ class ListPane(Pane):
 
     def _connect_callbacks(self) -> None:
         self.refresh_button.clicked.connect(self.refresh)
+        self.view_combo.currentIndexChanged.connect(lambda _i: self._loaded and self.refresh())
         QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
+    def current_view(self) -> str | None:
+        return self.view_combo.currentData()
+
+    def apply_named_filter(self, key: object) -> None:
+        """Show a named view (e.g. "pending"), as an overview tile asks."""
+        index = self.view_combo.findData(key)
+        if index >= 0 and index != self.view_combo.currentIndex():
+            self.view_combo.setCurrentIndex(index)  # reloads when already loaded
+        self.activate()
+
     def load(self) -> None:
-        listing = self.ctx.call(type(self).loader, actor=self.ctx.actor)
+        _label, kwargs = self.views.get(self.current_view() or "", ("", {}))
+        listing = self.ctx.call(type(self).loader, actor=self.ctx.actor, **kwargs)
         self.model.set_listing(listing)
         self.count_label.setText(f"共 {len(listing.rows):,} 条")
         header = self.table.horizontalHeader()

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 FILTERS = [
     ("全部单位", "all"),
     ("未签署返回", "unsigned"),
+    ("已印发未签署", "issued"),
     ("逾期未返回", "late"),
     ("未归档", "unarchived"),
 ]
@@ -49,6 +50,8 @@ SETTINGS_GROUP = "LettersPane"
 def _matches(row: LetterRow, key: str) -> bool:
     if key == "unsigned":
         return row.status in (None, LetterStatus.DRAFT, LetterStatus.ISSUED)
+    if key == "issued":
+        return row.status == LetterStatus.ISSUED
     if key == "late":
         return row.late
     if key == "unarchived":
@@ -166,6 +169,14 @@ class LettersPane(Pane):
             state = QSettings().value(f"{SETTINGS_GROUP}/header")
             if state is None or not self.table.horizontalHeader().restoreState(state):
                 self._size_columns()
+
+    def apply_named_filter(self, key: object) -> None:
+        """Show only the letters of a FILTERS key (e.g. "issued", from the overview's tile)."""
+        self.activate()
+        index = self.filter_box.findData(key)
+        if index >= 0:
+            self.filter_box.setCurrentIndex(index)
+            self._apply_filter()
 
     def _apply_filter(self) -> None:
         selected = {r.unit_id for r in self.selected_rows()}

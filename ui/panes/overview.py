@@ -154,7 +154,7 @@ class OverviewPane(Pane):
         if tile.case_filter is not None:
             self.ctx.events.open_register.emit(tile.case_filter)
         elif tile.pane:
-            self.navigate(tile.pane)
+            self.ctx.events.open_pane.emit(tile.pane, tile.pane_filter)
 
     def navigate(self, key: str) -> None:
         """Show another pane of the main window."""

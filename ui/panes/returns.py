@@ -59,6 +59,11 @@ class ReturnsPane(Pane):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.overview: StageOverview | None = None
+        #: (label, unit names) the stage overview is narrowed to, e.g. from the overview's tile
+        self.unit_filter: tuple[str, frozenset[str]] | None = None
+        self.show_all_button = QPushButton("显示全部单位")
+        self.show_all_button.setObjectName("showAllUnits")
+        self.show_all_button.setVisible(False)
         self.dialogs: list[QWidget] = []
         self.stage_combo = QComboBox()
         self.stage_combo.setObjectName("stageCombo")
@@ -101,7 +106,10 @@ class ReturnsPane(Pane):
             )
         )
         lay.addLayout(bar)
-        lay.addWidget(self.summary)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.summary, 1)
+        filter_row.addWidget(self.show_all_button)
+        lay.addLayout(filter_row)
         lay.addWidget(self.tabs, 1)
         self._connect_callbacks()
 
@@ -110,6 +118,7 @@ class ReturnsPane(Pane):
         self.import_button.clicked.connect(lambda: self.open_import())
         self.template_button.clicked.connect(lambda: self.download_template())
         self.refresh_button.clicked.connect(self.refresh)
+        self.show_all_button.clicked.connect(self.clear_unit_filter)
         self.overview_view.clicked.connect(self._overview_clicked)
         self.overview_view.activated.connect(self._overview_activated)
         self.list_view.activated.connect(self._list_activated)
@@ -136,7 +145,27 @@ class ReturnsPane(Pane):
         self.stage_combo.blockSignals(False)
         self._fill()
 
+    def apply_named_filter(self, payload: object) -> None:
+        """Show one stage narrowed to some units: ``{"stage_id", "unit_names", "label"}``."""
+        if not isinstance(payload, dict):
+            return
+        self.activate()
+        self.unit_filter = (payload.get("label", "筛选"), frozenset(payload.get("unit_names", ())))
+        index = self.stage_combo.findData(payload.get("stage_id"))
+        if index >= 0 and index != self.stage_combo.currentIndex():
+            self.stage_combo.blockSignals(True)
+            self.stage_combo.setCurrentIndex(index)
+            self.stage_combo.blockSignals(False)
+            QSettings().setValue(SETTINGS_KEY, self.stage_id())
+        self._fill()
+        self.tabs.setCurrentIndex(0)
+
+    def clear_unit_filter(self) -> None:
+        self.unit_filter = None
+        self._fill()
+
     def _stage_changed(self) -> None:
+        self.unit_filter = None  # the clerk chose another stage: show all its units
         if self.stage_id() is not None:
             QSettings().setValue(SETTINGS_KEY, self.stage_id())
         self._fill()
@@ -148,10 +177,16 @@ class ReturnsPane(Pane):
             self.overview = self.ctx.call(stage_overview, actor, stage_id)
             deadline = self.overview.deadline
             due = f"截止 {deadline.isoformat()}；" if deadline else ""
-            self.summary.setText(f"{self.overview.stage_label}：{due}{self.overview.summary()}")
+            summary = f"{self.overview.stage_label}：{due}{self.overview.summary()}"
+            if self.unit_filter is not None:
+                label, names = self.unit_filter
+                self.overview.rows = [r for r in self.overview.rows if r.unit_name in names]
+                summary += f"\n仅显示“{label}”的 {len(self.overview.rows)} 个单位。"
+            self.summary.setText(summary)
         else:
             self.overview = None
             self.summary.setText("尚无专项行动阶段：上报记录见“上报记录”页。")
+        self.show_all_button.setVisible(self.unit_filter is not None)
         self.overview_model.set_overview(self.overview)
         self.list_model.set_listing(self.ctx.call(returns_listing, actor, stage_id))
         for view in (self.overview_view, self.list_view):
