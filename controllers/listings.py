@@ -40,6 +40,13 @@ class Listing:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
+def unit_names_by_id(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every unit, in the configured order."""
+    return [
+        (i, n) for i, n in session.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order))
+    ]
+
+
 def units_listing(session: Session) -> Listing:
     rows = session.execute(
         select(Unit.sort_order, Unit.name, Unit.short_name, Unit.kind, Unit.head_name,

@@ -80,9 +80,11 @@ def run_operation(
     on_done: Callable[[Any], None] | None = None,
     topics: tuple[str, ...] = (),
     show_progress: bool = True,
+    on_error: Callable[[Exception], bool] | None = None,
 ) -> Operation:
     """Run ``work`` in the background with a progress dialog; on success announce ``topics``
-    and call ``on_done(result)``; on failure show the error (Chinese) in a message box."""
+    and call ``on_done(result)``; on failure ``on_error(exc)`` may handle it (returns True),
+    otherwise the error (Chinese) is shown in a message box."""
     op = Operation(ctx, work, parent)
     dialog: QProgressDialog | None = None
     if show_progress:
@@ -111,7 +113,10 @@ def run_operation(
             # The server went away: the save waits (what was typed is kept in ``work``) and
             # runs again once the connection is back; a failure then is shown as usual.
             monitor.defer(lambda: run_operation(parent, ctx, title, work, on_done=on_done,
-                                                topics=topics, show_progress=show_progress))  # fmt: skip
+                                                topics=topics, show_progress=show_progress,
+                                                on_error=on_error))  # fmt: skip
+            return
+        if on_error is not None and on_error(exc):
             return
         show_error(parent, title, exc)
 

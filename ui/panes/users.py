@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
 
 from controllers.auth import create_user, list_users, reset_password, set_disabled, update_user
 from controllers.auth.accounts import USERNAME_RULE, UserRow
-from controllers.listings import Listing, units_listing
+from controllers.editing import EditConflict
+from controllers.listings import Listing, unit_names_by_id, units_listing
 from models.codes import Role
 from ui import events
+from ui.dialogs.conflict_dialog import ConflictDialog
 from ui.listing_model import ListingModel
 from ui.operations import run_operation
 from ui.panes.base import Pane, pane_header
@@ -199,15 +201,50 @@ class UsersPane(Pane):
         dialog = UserDialog(self._units(), row, parent=self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        v = dialog.values()
+        self._save_user(row.username, row.version, dialog.values())
+
+    def _save_user(self, username: str, version: int, v: dict) -> None:
+        """Save an account's changes; if another administrator saved first, show both."""
 
         def work(session, _progress):
-            update_user(session, self.ctx.actor, row.username, row.version,
+            update_user(session, self.ctx.actor, username, version,
                         display_name=v["display_name"], role=v["role"], unit=v["unit"])  # fmt: skip
             session.commit()
 
+        def conflict(exc: Exception) -> bool:
+            if not isinstance(exc, EditConflict):
+                return False
+            self._resolve_conflict(username, v, exc)
+            return True
+
         run_operation(self, self.ctx, "修改用户", work, on_done=lambda _r: self.refresh(),
-                      topics=(events.USERS, events.AUDIT))  # fmt: skip
+                      topics=(events.USERS, events.AUDIT), on_error=conflict)  # fmt: skip
+
+    def _resolve_conflict(self, username: str, mine: dict, conflict: EditConflict) -> None:
+        units = dict(self.ctx.call(unit_names_by_id))
+        labels = {"display_name": "姓名", "role": "角色", "unit_id": "所属单位"}
+
+        def fmt(field: str, value: object) -> str:
+            if field == "role":
+                return Role.label_of(value)
+            if field == "unit_id":
+                return units.get(value, "（无）")
+            return "" if value is None else str(value)
+
+        dialog = ConflictDialog(conflict, self, labels=labels, format_value=fmt)
+        self.conflict_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            self.refresh()
+            return
+        kept = dialog.resolution()
+        values = dict(mine)
+        if "display_name" in kept:
+            values["display_name"] = kept["display_name"]
+        if "role" in kept:
+            values["role"] = str(kept["role"])
+        if "unit_id" in kept:
+            values["unit"] = units.get(kept["unit_id"])
+        self._save_user(username, conflict.current_version, values)
 
     def reset_user(self) -> None:
         row = self.selected()
