@@ -243,6 +243,18 @@ def _functions(prefix: str, schema: str) -> list[str]:
               END IF;
               RETURN QUERY SELECT n, until;
             END $$""",
+        # Attachment contents are shared by checksum; a county clerk may not see the copy
+        # another unit stored, so storing goes through the owner, who checks the checksum.
+        f"""CREATE OR REPLACE FUNCTION rectify_store_blob(p_sha256 text, p_content bytea)
+            RETURNS void LANGUAGE plpgsql SECURITY DEFINER {sp} AS $$
+            BEGIN
+              IF encode(sha256(p_content), 'hex') <> p_sha256 THEN
+                RAISE EXCEPTION 'checksum mismatch' USING ERRCODE = 'invalid_parameter_value';
+              END IF;
+              INSERT INTO attachment_blobs (sha256, size, content)
+              VALUES (p_sha256, length(p_content), p_content)
+              ON CONFLICT (sha256) DO NOTHING;
+            END $$""",
         f"""CREATE OR REPLACE FUNCTION rectify_sync_account(p_username text, p_verifier text)
             RETURNS void LANGUAGE plpgsql SECURITY DEFINER {sp} AS $$
             DECLARE u users%ROWTYPE; acct text; grp text; mine text;
@@ -359,6 +371,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
         "rectify_sync_account(text, text)",
         "rectify_own_password_hash()",
         "rectify_audit_append(integer, text, text, text, text, text, text)",
+        "rectify_store_blob(text, bytea)",
     ):
         sql.append(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
     sql += [
@@ -371,6 +384,9 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
     ]
     readers = [g["city"], g["county"], g["auditor"], g["leader"]]
     writers = [g["city"], g["county"]]
+    sql.append(
+        f"GRANT EXECUTE ON FUNCTION rectify_store_blob(text, bytea) TO {', '.join(map(q, writers))}"
+    )
     for table, (kind, county_expr) in sorted(_classify(conn).items()):
         t = q(table)
         sql.append(f"REVOKE ALL ON {t} FROM PUBLIC, {', '.join(map(q, [*everyone, g[GATE]]))}")

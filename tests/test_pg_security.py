@@ -333,3 +333,28 @@ def test_the_command_line_signs_in_through_the_gate(secured):
     )  # fmt: skip
     assert owner.returncode == 0, owner.stderr
     assert "行级安全" in owner.stdout
+
+
+def test_county_clerk_attaches_a_file_another_unit_already_stored(secured):
+    """The same bytes attached in two units: stored once, no error for the clerk who cannot
+    see the other unit's copy."""
+    from controllers.attachments import add_attachment, attachment_content
+
+    photo = b"\x89PNG same photo sent to two units" * 100
+    with secured["owner"].session() as s:
+        add_attachment(s, SYSTEM, photo, "照片.png", case_id=secured["cases"]["xinle"])
+        s.commit()
+    gate = gate_db(secured)
+    try:
+        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
+    finally:
+        gate.dispose()
+    try:
+        with account_db.session() as s:
+            att = add_attachment(
+                s, result.actor, photo, "同一张.png", case_id=secured["cases"]["lingshou"]
+            )
+            s.commit()
+            assert attachment_content(s, att.id)[1] == photo
+    finally:
+        account_db.dispose()
