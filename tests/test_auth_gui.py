@@ -336,3 +336,21 @@ def test_the_application_opens_its_window_only_after_sign_in(app, qtbot, demo_ur
         assert actions[-3:] == ["login", "backup", "logout"]
     finally:
         db.dispose()
+
+
+def test_demo_database_login_tells_how_to_sign_in(app, qtbot, demo_db):
+    from controllers.auth import change_own_password
+    from controllers.demo.accounts import demo_sign_in_hint
+
+    with demo_db.session() as s:
+        hint = demo_sign_in_hint(s)
+    assert "city（市级业务员）" in hint
+    assert DEMO_PASSWORD in hint
+    dialog = LoginDialog(lambda *a: None, database_label="x", allow_remember=True, hint=hint)
+    qtbot.addWidget(dialog)
+    assert dialog.hint.text() == hint
+    with demo_db.session() as s:
+        actor = sign_in(s, "city", DEMO_PASSWORD).actor
+        change_own_password(s, actor, DEMO_PASSWORD, "Zhen-Mima-2027")
+        s.commit()
+        assert demo_sign_in_hint(s) is None  # a database in real use advertises nothing

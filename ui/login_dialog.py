@@ -102,7 +102,7 @@ class LoginDialog(_FormDialog):
     """Username, password and, on the single-machine SQLite default, "stay signed in"."""
 
     def __init__(self, sign_in: Callable[[str, str, bool], Any], *, database_label: str,
-                 allow_remember: bool, username: str = "",
+                 allow_remember: bool, username: str = "", hint: str | None = None,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__("登录 — 散乱污整治管理台", "散乱污整治管理台",
                          f"数据库：{database_label}", parent)  # fmt: skip
@@ -118,6 +118,12 @@ class LoginDialog(_FormDialog):
         self.form.addRow("用户名：", self.username)
         self.form.addRow("密码：", self.password)
         self.form.addRow("", self.remember)
+        self.hint = QLabel(hint or "")
+        self.hint.setObjectName("demoHint")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555;")
+        self.hint.setVisible(bool(hint))
+        self.form.addRow("", self.hint)
         self.ok_button().setText("登录")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
         (self.password if username else self.username).setFocus()

@@ -22,6 +22,7 @@ from controllers.auth.remember import (
     remember_allowed,
     sign_in_with_token,
 )
+from controllers.demo.accounts import demo_sign_in_hint
 from models.codes import Role
 from models.database import Database, sqlite_path
 from ui.login_dialog import ChangePasswordDialog, FirstAdminDialog, LoginDialog
@@ -58,6 +59,7 @@ def sign_in_interactively(
     with database.session() as session:
         accounts = has_accounts(session)
         remember_ok = remember_allowed(session)
+        hint = demo_sign_in_hint(session) if accounts and remember_ok else None
     if not accounts:
         return _first_administrator(database, parent, exec_dialog)
     store = store or TokenStore()
@@ -76,7 +78,8 @@ def sign_in_interactively(
 
     settings = QSettings()
     dialog = LoginDialog(attempt, database_label=database.info.display, allow_remember=remember_ok,
-                         username=str(settings.value("Login/username", "")), parent=parent)  # fmt: skip
+                         username=str(settings.value("Login/username", "")), hint=hint,
+                         parent=parent)  # fmt: skip
     if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
         return None
     db, result = dialog.result_value
