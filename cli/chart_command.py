@@ -52,7 +52,8 @@ def cmd_chart(ctx: CommandContext) -> int:
         raise CliError(f"文件夹不存在：{out.parent} / folder does not exist")
     if not 72 <= args.dpi <= 1200:
         raise CliError("分辨率应在 72 到 1200 之间 / --dpi must be 72..1200")
-    check_export(ctx.actor)
+    actor = ctx.require_person()
+    check_export(actor)
     db = ctx.database()
     with db.session() as session:
         unit_ids = set()
@@ -69,13 +70,13 @@ def cmd_chart(ctx: CommandContext) -> int:
             unit_ids=frozenset(unit_ids),
         )
         as_of = args.as_of or dt.date.today()
-        series = monthly_series(session, ctx.actor, flt, as_of)
+        series = monthly_series(session, actor, flt, as_of)
         title = f"月度整治进展（截至{as_of.year}年{as_of.month}月{as_of.day}日）"
         png = render_monthly_png(series, chart_font(), title=title, dpi=args.dpi)
         try:
             out.write_bytes(png)
         except OSError as exc:
             raise CliError(f"无法写入图片：{out}（{exc.strerror}）") from None
-        record_chart_export(session, ctx.actor, title, out, "png", detail={"source": "cli"})
+        record_chart_export(session, actor, title, out, "png", detail={"source": "cli"})
     print(f"已导出月度整治进展图（{len(series.months)} 个月）：{out} / chart written")
     return 0

@@ -74,6 +74,6 @@ def cmd_export_cases(ctx: CommandContext) -> int:
             unit_ids=_unit_ids(session, ctx.args.unit or []),
             statuses=_statuses(ctx.args.status or []),
         )
-        count = export_cases(session, ctx.actor, out, case_filter=case_filter)
+        count = export_cases(session, ctx.require_person(), out, case_filter=case_filter)
     print(f"已导出 {count:,} 家企业到 {out} / exported {count} cases")
     return 0

@@ -143,8 +143,9 @@ def cmd_import_return(ctx: CommandContext) -> int:
         for m in uncertain:
             decisions[m.row] = m.case_id if args.uncertain == "match" else None
         try:
-            ret = submit_return(session, ctx.actor, check, path)
-            result = accept_return(session, ctx.actor, ret.id, ret.version, check, decisions)
+            person = ctx.require_person()
+            ret = submit_return(session, person, check, path)
+            result = accept_return(session, person, ret.id, ret.version, check, decisions)
             session.commit()
         except UserError as exc:
             session.rollback()

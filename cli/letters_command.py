@@ -51,7 +51,7 @@ def cmd_letters(ctx: CommandContext) -> int:
         unit_ids = units_by_names(session, ctx.args.unit) if ctx.args.unit else None
         fonts = discover_fonts()
         result = generate_letters(
-            session, ctx.actor, ctx.args.out_dir, unit_ids=unit_ids, letter_date=ctx.args.date,
+            session, ctx.require_person(), ctx.args.out_dir, unit_ids=unit_ids, letter_date=ctx.args.date,
             fonts=fonts,
         )  # fmt: skip
     if not result.files:

@@ -44,7 +44,7 @@ def cmd_report(ctx: CommandContext) -> int:
         raise CliError(str(exc)) from None
     db = ctx.database()
     with db.session() as session:
-        path = generate_report(session, ctx.actor, ctx.args.out, ctx.args.as_of)
+        path = generate_report(session, ctx.require_person(), ctx.args.out, ctx.args.as_of)
     as_of = ctx.args.as_of or dt.date.today()
     print(f"已生成阶段工作报告（数据截至 {as_of.isoformat()}）：{path} / report written")
     return 0

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pdfplumber
 
+from controllers.demo.accounts import DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,6 +18,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.pop("RECTIFY_DB_URL", None)
     env["RECTIFY_SYSTEM_FONTS"] = "0"  # the same PDF on every machine: the bundled font
+    env["RECTIFY_PASSWORD"] = DEMO_PASSWORD  # for --user (the demo's accounts)
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
         capture_output=True, text=True, encoding="utf-8", env=env, timeout=300, cwd=ROOT,
@@ -24,7 +27,11 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_letters_for_all_units_and_where_they_went(demo_url, tmp_path):
     out = tmp_path / "承诺书"
-    proc = run("--db", demo_url, "letters", str(out))
+    refused = run("--db", demo_url, "letters", str(out))  # accounts exist: who is acting?
+    assert refused.returncode == 1
+    assert "--user" in refused.stderr
+    assert not out.exists() or list(out.glob("*.pdf")) == []
+    proc = run("--db", demo_url, "--user", "city", "letters", str(out))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     pdfs = sorted(out.glob("*.pdf"))
@@ -38,7 +45,7 @@ def test_letters_for_all_units_and_where_they_went(demo_url, tmp_path):
 
 
 def test_letters_for_one_unit_by_short_name(demo_url, tmp_path):
-    proc = run("letters", str(tmp_path), "--unit", "灵寿", "--db", demo_url)
+    proc = run("letters", str(tmp_path), "--unit", "灵寿", "--db", demo_url, "--user", "city")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in tmp_path.glob("*.pdf")) == [
         "承诺书合订本（1份）.pdf",
@@ -47,7 +54,7 @@ def test_letters_for_one_unit_by_short_name(demo_url, tmp_path):
 
 
 def test_unknown_unit_is_one_line_and_exit_1(demo_url, tmp_path):
-    proc = run("--db", demo_url, "letters", str(tmp_path), "--unit", "火星县")
+    proc = run("--db", demo_url, "--user", "city", "letters", str(tmp_path), "--unit", "火星县")
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1

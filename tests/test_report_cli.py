@@ -9,21 +9,28 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from controllers.demo.accounts import DEMO_PASSWORD
 from models import AuditEntry
 from models.database import Database, make_engine
 from tests.test_cli import assert_one_line_error, run
+
+CITY = {"RECTIFY_PASSWORD": DEMO_PASSWORD}
 
 
 def test_report_as_pdf_and_docx(demo_url, tmp_path):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     pdf = out_dir / "报告.pdf"
-    proc = run("--db", demo_url, "report", str(pdf), "--as-of", "2026-11-29")
+    proc = run(
+        "--db", demo_url, "--user", "city", "report", str(pdf), "--as-of", "2026-11-29", env=CITY
+    )
     assert proc.returncode == 0, proc.stderr
     assert "2026-11-29" in proc.stdout
     assert len(PdfReader(str(pdf)).pages) >= 4
     docx = out_dir / "报告.docx"
-    proc = run("report", str(docx), "--as-of", "2026/5/20", "--db", demo_url)
+    proc = run(
+        "report", str(docx), "--as-of", "2026/5/20", "--db", demo_url, "--user", "city", env=CITY
+    )
     assert proc.returncode == 0, proc.stderr
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "数据截至2026年5月20日" in text
@@ -36,7 +43,18 @@ def test_report_as_pdf_and_docx(demo_url, tmp_path):
 
 def test_chart_monthly_png(demo_url, tmp_path):
     out = tmp_path / "月度.png"
-    proc = run("--db", demo_url, "chart", "monthly", str(out), "--as-of", "2026-11-29")
+    proc = run(
+        "--db",
+        demo_url,
+        "--user",
+        "city",
+        "chart",
+        "monthly",
+        str(out),
+        "--as-of",
+        "2026-11-29",
+        env=CITY,
+    )
     assert proc.returncode == 0, proc.stderr
     image = Image.open(io.BytesIO(out.read_bytes()))
     assert image.format == "PNG"
@@ -45,6 +63,8 @@ def test_chart_monthly_png(demo_url, tmp_path):
     proc = run(
         "--db",
         demo_url,
+        "--user",
+        "city",
         "chart",
         "monthly",
         str(out),
@@ -56,6 +76,7 @@ def test_chart_monthly_png(demo_url, tmp_path):
         "灵寿县",
         "--dpi",
         "150",
+        env=CITY,
     )
     assert proc.returncode == 0, proc.stderr
     assert "6 个月" in proc.stdout
@@ -73,7 +94,7 @@ def test_bad_input_gives_one_line(demo_url, tmp_path):
         (("chart", "monthly", str(tmp_path / "c.png"), "--unit", "火星县"), 1),
         (("chart", "monthly", str(tmp_path / "c.png"), "--from", "2025-13"), 2),
     ]:
-        proc = run("--db", demo_url, *args)
+        proc = run("--db", demo_url, "--user", "city", *args, env=CITY)
         assert proc.returncode == code, (args, proc.stderr)
         assert_one_line_error(proc)
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".pdf", ".png", ".txt")) == []
