@@ -12,9 +12,6 @@ from controllers.actor import SYSTEM, Actor
 from controllers.permissions import Permission, require, scope_to_unit
 from models import (
     AccountabilityRecord,
-    Case,
-    CountyReturn,
-    Letter,
     SpotCheck,
     SpotCheckFinding,
     SpotCheckMember,
@@ -22,13 +19,8 @@ from models import (
     Unit,
 )
 from models.codes import (
-    FINISHED_STATUSES,
     AccountabilityStatus,
-    CaseStatus,
-    Classification,
-    LetterStatus,
     Measure,
-    ReturnStatus,
 )
 
 
@@ -55,34 +47,6 @@ def units_listing(session: Session) -> Listing:
     return Listing(
         ["序号", "单位名称", "简称", "类别", "主要负责同志", "联系人", "联系电话"],
         [(r[0], r[1], r[2], r[3].label, r[4] or "", r[5] or "", r[6] or "") for r in rows],
-    )
-
-
-def returns_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
-    require(actor, Permission.VIEW)
-    rows = session.execute(scope_to_unit(
-        select(Unit.name, CountyReturn.file_name, CountyReturn.received_on, CountyReturn.signer_name,
-               CountyReturn.signed_on, CountyReturn.published_on, CountyReturn.status)
-        .join(Unit, Unit.id == CountyReturn.unit_id)
-        .order_by(Unit.sort_order, CountyReturn.received_on), actor, CountyReturn.unit_id)
-    )  # fmt: skip
-    return Listing(
-        ["责任单位", "文件", "收到日期", "签字人", "签字日期", "公示日期", "审核状态"],
-        [(*r[:6], ReturnStatus.label_of(r[6])) for r in rows],
-    )
-
-
-def letters_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
-    require(actor, Permission.VIEW)
-    rows = session.execute(scope_to_unit(
-        select(Unit.name, Letter.issued_on, Letter.signer_name, Letter.signed_on,
-               Letter.archived_on, Letter.status)
-        .join(Unit, Unit.id == Letter.unit_id)
-        .order_by(Unit.sort_order), actor, Letter.unit_id)
-    )  # fmt: skip
-    return Listing(
-        ["责任单位", "印发日期", "签署人", "签署日期", "归档日期", "状态"],
-        [(*r[:5], LetterStatus.label_of(r[5])) for r in rows],
     )
 
 
@@ -152,47 +116,3 @@ def accountability_listing(
             for r in rows
         ],
     )
-
-
-def cases_listing(session: Session, limit: int | None = None, actor: Actor = SYSTEM) -> Listing:
-    require(actor, Permission.VIEW)
-    stmt = scope_to_unit(
-        select(Case.id, Unit.name, Case.name, Case.address, Case.owner, Case.classification,
-               Case.status, Case.discovered_on, Case.deadline, Case.closed_on)
-        .join(Unit, Unit.id == Case.unit_id)
-        .order_by(Unit.sort_order, Case.id), actor, Case.unit_id
-    )  # fmt: skip
-    if limit:
-        stmt = stmt.limit(limit)
-    return Listing(
-        ["编号", "县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "状态", "发现日期",
-         "完成时限", "销号日期"],
-        [
-            (r[0], r[1], r[2] or "（无名称）", r[3] or "", r[4] or "",
-             Classification.label_of(r[5]), CaseStatus.label_of(r[6]), r[7], r[8], r[9])
-            for r in session.execute(stmt)
-        ],
-    )  # fmt: skip
-
-
-def cases_by_unit_listing(session: Session, actor: Actor = SYSTEM) -> Listing:
-    """Cases per unit and status, with the completion rate (finished / total)."""
-    require(actor, Permission.VIEW)
-    counts: dict[str, dict[str, int]] = {}
-    order = list(session.scalars(
-        scope_to_unit(select(Unit.name).order_by(Unit.sort_order), actor, Unit.id)))  # fmt: skip
-    for name, status, n in session.execute(scope_to_unit(
-        select(Unit.name, Case.status, func.count())
-        .join(Case, Case.unit_id == Unit.id)
-        .group_by(Unit.name, Case.status), actor, Case.unit_id)
-    ):  # fmt: skip
-        counts.setdefault(name, {})[str(status)] = int(n)
-    headers = ["县（市、区）", *(s.label for s in CaseStatus), "合计", "完成率"]
-    rows = []
-    for name in order:
-        c = counts.get(name, {})
-        total = sum(c.values())
-        finished = sum(c.get(s.value, 0) for s in FINISHED_STATUSES)
-        rate = f"{finished / total:.1%}" if total else "—"
-        rows.append((name, *(c.get(s.value, 0) for s in CaseStatus), total, rate))
-    return Listing(headers, rows)

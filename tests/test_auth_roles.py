@@ -20,10 +20,6 @@ from controllers.backup import backup_database, set_backup_keep
 from controllers.demo.accounts import DEMO_PASSWORD
 from controllers.listings import (
     accountability_listing,
-    cases_by_unit_listing,
-    cases_listing,
-    letters_listing,
-    returns_listing,
     spot_checks_listing,
 )
 from controllers.overview import overview_tiles
@@ -36,12 +32,8 @@ USERS = ("admin", "auditor", "city", "lingshou", "leader")
 
 #: listing → column holding the unit's name
 LISTINGS = {
-    cases_listing: 1,
-    returns_listing: 0,
-    letters_listing: 0,
     spot_checks_listing: 3,
     accountability_listing: 0,
-    cases_by_unit_listing: 0,
 }
 
 
