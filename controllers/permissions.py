@@ -25,6 +25,7 @@ class Permission(StrEnum):
     SUBMIT_RETURNS = "submit_returns"  # import a unit's return
     REVIEW_RETURNS = "review_returns"  # accept or send back a return
     MANAGE_LETTERS = "manage_letters"  # templates, issue, record signatures
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # campaigns and their stages (deadlines)
     EDIT_SPOT_CHECKS = "edit_spot_checks"
     EDIT_ACCOUNTABILITY = "edit_accountability"  # propose, decide, amend
     EXPORT = "export"  # Excel/PDF exports and reports
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SUBMIT_RETURNS,
             P.REVIEW_RETURNS,
             P.MANAGE_LETTERS,
+            P.MANAGE_CAMPAIGNS,
             P.EDIT_SPOT_CHECKS,
             P.EDIT_ACCOUNTABILITY,
             P.EXPORT,
@@ -63,6 +65,7 @@ PERMISSION_LABELS = {
     P.SUBMIT_RETURNS: "导入县区上报",
     P.REVIEW_RETURNS: "审核县区上报",
     P.MANAGE_LETTERS: "管理承诺书",
+    P.MANAGE_CAMPAIGNS: "管理专项行动及阶段",
     P.EDIT_SPOT_CHECKS: "记录督导抽查",
     P.EDIT_ACCOUNTABILITY: "记录问责",
     P.EXPORT: "导出",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSettings, QStandardPaths
+from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDateEdit,
@@ -31,18 +31,11 @@ from PySide6.QtWidgets import (
 
 from controllers.errors import UserError
 from controllers.letters.workflow import DEFAULT_DUE_DAYS, SCAN_SUFFIXES
+from ui.dates import from_qdate, to_qdate
 from ui.operations import show_error
 
 Submit = Callable[[dict[str, Any]], None]
 OUTPUT_DIR_KEY = "Letters/output_dir"
-
-
-def to_qdate(day: dt.date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def from_qdate(day: QDate) -> dt.date:
-    return dt.date(day.year(), day.month(), day.day())
 
 
 def date_edit(day: dt.date | None = None, *, max_today: bool = True) -> QDateEdit:

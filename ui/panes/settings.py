@@ -1,14 +1,25 @@
-"""系统设置: the database in use, the units list, where the log is."""
+"""系统设置: the database in use and its backups, campaigns and their stages, the units,
+the fonts of official documents."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from controllers.documents.fonts import font_roles_listing
 from controllers.listings import units_listing
 from controllers.logging_setup import log_dir
 from controllers.permissions import Permission, can
 from models.migrate import current_revision
+from ui import events
+from ui.campaigns.campaigns_box import CampaignsBox
 from ui.listing_model import ListingModel
 from ui.panes.backup_box import BackupBox
 from ui.panes.base import Pane, pane_header
@@ -16,6 +27,7 @@ from ui.panes.base import Pane, pane_header
 
 class SettingsPane(Pane):
     title = "系统设置"
+    topics = frozenset({events.SETTINGS, events.UNITS})
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -45,20 +57,32 @@ class SettingsPane(Pane):
         self.fonts_table.verticalHeader().setVisible(False)
         self.fonts_table.horizontalHeader().setStretchLastSection(True)
         QVBoxLayout(fonts_box).addWidget(self.fonts_table)
-        lay = QVBoxLayout(self)
-        lay.addWidget(pane_header("系统设置"))
-        lay.addWidget(box)
+        database_tab = QWidget()
+        dl = QVBoxLayout(database_tab)
+        dl.addWidget(box)
         self.backup_box = BackupBox(ctx) if can(ctx.actor, Permission.BACKUP) else None
         if self.backup_box is not None:
-            lay.addWidget(self.backup_box)
-        lay.addWidget(units_box, 1)
-        lay.addWidget(fonts_box)
+            dl.addWidget(self.backup_box)
+        dl.addStretch(1)
+        self.campaigns_box = CampaignsBox(ctx) if can(ctx.actor, Permission.VIEW) else None
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.addTab(database_tab, "数据库与备份")
+        if self.campaigns_box is not None:
+            self.tabs.addTab(self.campaigns_box, "专项行动")
+        self.tabs.addTab(units_box, "责任单位")
+        self.tabs.addTab(fonts_box, "公文字体")
+        lay = QVBoxLayout(self)
+        lay.addWidget(pane_header("系统设置"))
+        lay.addWidget(self.tabs, 1)
 
     def load(self) -> None:
         db = self.ctx.database
         self.db_label.setText(db.info.display)
         self.schema_label.setText(current_revision(db.engine) or "（空）")
         self.units_model.set_listing(self.ctx.call(units_listing))
+        if self.campaigns_box is not None:
+            self.campaigns_box.load()
         if self.backup_box is not None:
             self.backup_box.load()
         self.units_table.resizeColumnsToContents()

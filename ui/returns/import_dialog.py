@@ -34,6 +34,7 @@ from controllers.returns.records import submit_return
 from controllers.returns.review import accept_return
 from ui import events
 from ui.context import AppContext
+from ui.dates import to_qdate
 from ui.operations import run_operation
 from ui.returns.diff_view import DiffView
 from ui.returns.mapping_dialog import MappingDialog
@@ -41,10 +42,6 @@ from ui.returns.mapping_dialog import MappingDialog
 logger = logging.getLogger(__name__)
 
 FILE_FILTER = "县区上报文件 (*.xlsx *.xlsm *.xls *.ods *.csv);;所有文件 (*)"
-
-
-def qdate(day: dt.date) -> QDate:
-    return QDate(day.year, day.month, day.day)
 
 
 def pydate(value: QDate) -> dt.date:
@@ -79,7 +76,7 @@ class ImportDialog(QDialog):
         self.stage_combo.addItem("（不属于任何阶段）", None)
         for choice in ctx.call(stage_choices):
             self.stage_combo.addItem(choice.label, choice.id)
-        self.received_edit = QDateEdit(qdate(dt.date.today()))
+        self.received_edit = QDateEdit(to_qdate(dt.date.today()))
         self.received_edit.setCalendarPopup(True)
         self.received_edit.setDisplayFormat("yyyy-MM-dd")
         if unit_id is not None:
