@@ -49,3 +49,42 @@ def test_operation_failure_shows_the_chinese_message(qtbot, ctx):
     box = parent.findChild(QMessageBox, "operationError")
     assert box.text() == "第 3 行：日期格式不正确"
     box.close()
+
+
+def test_closing_the_window_while_work_runs_is_harmless(qtbot, ctx):
+    """The work finishes and commits; its window is gone, so nothing is shown, nothing fails."""
+    import threading
+
+    parent = QWidget()
+    started, release, results = threading.Event(), threading.Event(), []
+
+    def work(session, progress):
+        started.set()
+        release.wait(10)
+        progress(100, "完成")
+        return session.scalar(select(func.count()).select_from(Unit))
+
+    run_operation(parent, ctx, "统计", work, on_done=results.append)
+    assert started.wait(10)
+    parent.deleteLater()
+    qtbot.wait(50)
+    release.set()
+    qtbot.wait(300)
+    assert results == []  # the window that asked is gone: its callback is not run
+
+
+def test_failure_after_the_window_closed_is_not_shown(qtbot, ctx):
+    import threading
+
+    parent = QWidget()
+    release = threading.Event()
+
+    def work(session, progress):
+        release.wait(10)
+        raise UserError("太晚了")
+
+    run_operation(parent, ctx, "导入", work, show_progress=False)
+    parent.deleteLater()
+    qtbot.wait(50)
+    release.set()
+    qtbot.wait(300)
