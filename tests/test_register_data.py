@@ -28,6 +28,7 @@ from controllers.cases.register_view import (
     text_ranks,
 )
 from controllers.permissions import PermissionDenied
+from controllers.text_order import sorted_texts
 from models import Case, Industry, Township
 from models.codes import CaseStatus, Classification, Role, Source
 from tests.factories import batch, make_case, unit
@@ -218,7 +219,7 @@ def test_sorting_by_real_values(database, mixed):
         ids, values = fetch_text_column(s, SYSTEM, "name")
         ranks = text_ranks(data, ids, values)
         names = [values[ids.tolist().index(i)] for i in data.ids[sorted_positions(ranks)].tolist()]
-        assert [n for n in names if n] == sorted(n for n in names if n)
+        assert [n for n in names if n] == sorted_texts(n for n in names if n)
         assert names[-1] is None
 
 

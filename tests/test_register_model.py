@@ -145,8 +145,8 @@ def test_sort_by_real_values_keeps_the_selection(db):
         "2026-05-01",
         "",
     ]
-    model.sort(COLUMN_INDEX["name"])  # text: ranks fetched from the database
-    assert _column(model, "name") == ["丁厂", "丙厂", "乙厂", "甲厂", "（无名称）"]
+    model.sort(COLUMN_INDEX["name"])  # text: ranks fetched from the database, pinyin order
+    assert _column(model, "name") == ["丙厂", "丁厂", "甲厂", "乙厂", "（无名称）"]
     model.sort(COLUMN_INDEX["status"])  # workflow order, not alphabetical
     assert _column(model, "status") == ["待整治", "待整治", "整治中", "整治中", "已完成待验收"]
     model.set_filter(CaseFilter(unit_ids=frozenset({model.data_set.columns["unit_id"][0]})))
@@ -179,7 +179,7 @@ def test_preview_then_complete(db):
     assert model.rowCount() == 2
     assert _column(model, "name") == ["乙厂", "甲厂"]
     model.sort(COLUMN_INDEX["name"])  # sorting a preview uses its prefetched details
-    assert _column(model, "name") == ["乙厂", "甲厂"]
+    assert _column(model, "name") == ["甲厂", "乙厂"]  # jiǎ before yǐ
 
 
 def test_column_texts_match_the_cells(db):

@@ -26,6 +26,7 @@ from controllers.actor import Actor
 from controllers.case_filter import CaseFilter, apply_to_select
 from controllers.cases.sql_days import NULL_INT, day_number
 from controllers.permissions import Permission, require, scope_to_unit
+from controllers.text_order import sort_key
 from models import Batch, Case, Industry, Township, Unit
 from models.codes import CaseStatus, Classification, CodedEnum, Source
 
@@ -151,15 +152,16 @@ def load_lookups(session: Session, actor: Actor) -> Lookups:
         )
         if r.unit_id in unit_rank
     ]
-    town_rows.sort(key=lambda r: (unit_rank[r.unit_id], r.sort_order, r.name, r.id))
+    town_rows.sort(key=lambda r: (unit_rank[r.unit_id], r.sort_order, sort_key(r.name), r.id))
     townships = Vocabulary(
         {r.id: r.name for r in town_rows},
         {r.id: i for i, r in enumerate(town_rows)},
         {r.id: r.unit_id for r in town_rows},
     )
-    ind_rows = session.execute(
-        select(Industry.id, Industry.name).order_by(Industry.sort_order, Industry.name, Industry.id)
-    ).all()
+    ind_rows = sorted(
+        session.execute(select(Industry.id, Industry.name, Industry.sort_order)),
+        key=lambda r: (r.sort_order, sort_key(r.name), r.id),
+    )
     industries = Vocabulary(
         {r.id: r.name for r in ind_rows}, {r.id: i for i, r in enumerate(ind_rows)}
     )

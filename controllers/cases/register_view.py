@@ -25,6 +25,7 @@ from controllers.cases.register_data import (
     vocab_ranks,
 )
 from controllers.register_columns import COLUMNS_BY_KEY, ColumnKind
+from controllers.text_order import sorted_texts
 from models.codes import FINISHED_STATUSES, CaseStatus, Classification, Source
 
 _FINISHED = [code_index(CaseStatus)[s.value] for s in FINISHED_STATUSES]
@@ -156,8 +157,9 @@ def sort_values(data: RegisterData, column_key: str) -> np.ndarray:
 
 
 def text_ranks(data: RegisterData, ids: np.ndarray, values: Sequence[str | None]) -> np.ndarray:
-    """Sort values of a text column: the rank of each row's text (blank → NULL_INT)."""
-    distinct = sorted({v for v in values if v})
+    """Sort values of a text column: the rank of each row's text in pinyin order
+    (blank → NULL_INT)."""
+    distinct = sorted_texts({v for v in values if v})
     rank_of = {v: i for i, v in enumerate(distinct)}
     ranks = np.fromiter(
         (rank_of[v] if v else NULL_INT for v in values), dtype=np.int64, count=len(values)
