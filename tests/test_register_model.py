@@ -191,11 +191,47 @@ def test_column_texts_match_the_cells(db):
 
 
 def test_tsv_cells_are_quoted_for_excel():
-    from ui.register.table_view import tsv_cell
+    from ui.register.clipboard import tsv_cell
 
     assert tsv_cell("普通") == "普通"
     assert tsv_cell('带"引号"') == '"带""引号"""'
     assert tsv_cell("两\n行") == '"两\n行"'
+
+
+def test_html_copy_keeps_text_cells_text_and_escapes_markup():
+    from html.parser import HTMLParser
+
+    from ui.register.clipboard import html_table, tsv
+
+    rows = [["=1+1", "03118601234", "2026-05-17", "<b>&</b>"], ["两\n行", "", "", "x"]]
+    html = html_table(["名称", "电话", "日期", "备注"], rows, [True, True, False, True])
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.cells, self.styles, self._in = [], [], False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "td":
+                self._in = True
+                self.cells.append("")
+                self.styles.append(dict(attrs).get("style"))
+            elif tag == "br" and self._in:
+                self.cells[-1] += "\n"
+
+        def handle_endtag(self, tag):
+            self._in = self._in and tag != "td"
+
+        def handle_data(self, data):
+            if self._in:
+                self.cells[-1] += data
+
+    parsed = Cells()
+    parsed.feed(html)
+    assert parsed.cells == ["名称", "电话", "日期", "备注", *rows[0], *rows[1]]
+    text_style = "mso-number-format:'\\@'"
+    assert parsed.styles[4:8] == [text_style, text_style, None, text_style]  # the date stays a date
+    assert tsv(None, rows) == '=1+1\t03118601234\t2026-05-17\t<b>&</b>\r\n"两\n行"\t\t\tx\r\n'
 
 
 def test_display_role_only_for_valid_rows(db):

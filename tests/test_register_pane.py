@@ -149,6 +149,10 @@ def test_sort_by_date_and_enter_opens_and_ctrl_c_copies(app, qtbot, db):
     assert len(cells) == len(pane.table.visible_columns())
     assert "2020-05-02" in cells
     assert "新乐ＡＢＣ加工点" in cells
+    html = QGuiApplication.clipboard().mimeData().html()  # Excel/WPS paste this flavour
+    assert html.count("<tr>") == 2
+    assert "<td style=\"mso-number-format:'\\@'\">新乐ＡＢＣ加工点</td>" in html  # text stays text
+    assert "<td>2020-05-02</td>" in html  # a date pastes as a date
     opened = []
     pane.table.open_requested.connect(opened.append)
     pane.table.selectRow(1)

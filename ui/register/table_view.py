@@ -1,10 +1,10 @@
-"""The register's table view: keyboard (Enter opens, Ctrl+C copies TSV), a column chooser on
+"""The register's table view: keyboard (Enter opens, Ctrl+C copies cells), a column chooser on
 the header, and a remembered layout (order, widths, hidden columns, sort)."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controllers.register_columns import ColumnKind
+from ui.register.clipboard import HTML_ROW_LIMIT, html_table, tsv
 from ui.register.table_model import COLUMN_INDEX, TABLE_COLUMNS, RegisterTableModel
 
 SETTINGS_GROUP = "RegisterPane"
@@ -25,13 +27,8 @@ DEFAULT_MOVES = (("status", "owner"),)
 CHAR_PX = 7  # width of one Latin character in the table font, roughly
 #: rows whose text columns are fetched at once when copying
 COPY_CHUNK = 5000
-
-
-def tsv_cell(text: str) -> str:
-    """One cell of tab-separated text as Excel/WPS read it back (quoted when needed)."""
-    if "\t" in text or "\n" in text or "\r" in text or '"' in text:
-        return '"' + text.replace('"', '""') + '"'
-    return text
+#: columns pasted as Excel interprets them (dates as dates, counts as numbers); the rest as text
+NUMBER_LIKE_KINDS = frozenset({ColumnKind.DATE, ColumnKind.INT})
 
 
 class RegisterTableView(QTableView):
@@ -196,30 +193,44 @@ class RegisterTableView(QTableView):
     def selected_case_ids(self) -> list[int]:
         return self.register_model.case_ids(self.selected_rows())
 
-    def selection_tsv(self, with_header: bool = False) -> str:
-        """The selected rows' visible cells as tab-separated lines."""
-        model = self.register_model
-        rows = self.selected_rows()
+    def _visible_columns_in_order(self) -> list[int]:
         header = self.horizontalHeader()
         columns = [header.logicalIndex(v) for v in range(header.count())]
-        columns = [c for c in columns if not header.isSectionHidden(c)]
-        lines = []
-        if with_header:
-            lines.append("\t".join(tsv_cell(TABLE_COLUMNS[c].header) for c in columns))
+        return [c for c in columns if not header.isSectionHidden(c)]
+
+    def selection_cells(self) -> tuple[list[int], list[list[str]]]:
+        """The visible columns (in view order) and the selected rows' cell texts."""
+        model = self.register_model
+        rows = self.selected_rows()
+        columns = self._visible_columns_in_order()
+        out: list[list[str]] = []
         for start in range(0, len(rows), COPY_CHUNK):
             chunk = rows[start : start + COPY_CHUNK]
             model.ensure_details(chunk)  # one query per chunk, not one per screenful
-            texts = [[tsv_cell(t) for t in model.column_texts(chunk, c)] for c in columns]
-            lines.extend("\t".join(cells) for cells in zip(*texts, strict=True))
-        return "\r\n".join(lines) + ("\r\n" if lines else "")
+            texts = [model.column_texts(chunk, c) for c in columns]
+            out.extend(list(cells) for cells in zip(*texts, strict=True))
+        return columns, out
+
+    def selection_tsv(self, with_header: bool = False) -> str:
+        """The selected rows' visible cells as tab-separated lines."""
+        columns, rows = self.selection_cells()
+        return tsv([TABLE_COLUMNS[c].header for c in columns] if with_header else None, rows)
 
     def copy_selection(self, with_header: bool = False) -> int:
-        """Put the selected rows on the clipboard as TSV; returns the number of rows."""
+        """Put the selected rows on the clipboard as TSV and, up to ``HTML_ROW_LIMIT`` rows,
+        as an HTML table whose text cells stay text in Excel/WPS; returns the row count."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            text = self.selection_tsv(with_header)
+            columns, rows = self.selection_cells()
+            if not rows:
+                return 0
+            header = [TABLE_COLUMNS[c].header for c in columns] if with_header else None
+            mime = QMimeData()
+            mime.setText(tsv(header, rows))
+            if len(rows) <= HTML_ROW_LIMIT:
+                is_text = [TABLE_COLUMNS[c].kind not in NUMBER_LIKE_KINDS for c in columns]
+                mime.setHtml(html_table(header, rows, is_text))
         finally:
             QApplication.restoreOverrideCursor()
-        if text:
-            QGuiApplication.clipboard().setText(text)
-        return text.count("\r\n") - (1 if with_header else 0)
+        QGuiApplication.clipboard().setMimeData(mime)
+        return len(rows)
