@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 
 from controllers.case_filter import CaseFilter
 from controllers.cases.register_data import (
@@ -63,6 +63,7 @@ ASCENDING = Qt.SortOrder.AscendingOrder
 ENABLED_SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 CENTER = int(Qt.AlignmentFlag.AlignCenter)
+WAIT_CURSOR = Qt.CursorShape.WaitCursor
 
 #: row marks: overdue (past 完成时限, not finished) and relapsed (反弹)
 OVERDUE_COLOR = QColor("#fbd5d2")
@@ -250,7 +251,13 @@ class RegisterTableModel(QAbstractTableModel):
     def _text_sort_values(self, key: str) -> np.ndarray:
         data = self.data_set
         ranks = self._ranks.get(key)
-        if ranks is None:
+        if ranks is not None:
+            return ranks
+        # the first sort by a text column reads the whole column (about 1 s at 200,000 cases)
+        busy = isinstance(QGuiApplication.instance(), QGuiApplication)
+        if busy:
+            QGuiApplication.setOverrideCursor(WAIT_CURSOR)
+        try:
             if data.complete and self._fetch_text is not None:
                 ids, values = self._fetch_text(key)
             else:
@@ -260,7 +267,10 @@ class RegisterTableModel(QAbstractTableModel):
                 values = [self._details.get(int(i), (None,) * len(DETAIL_INDEX))[at]
                           for i in ids.tolist()]  # fmt: skip
             ranks = text_ranks(data, np.asarray(ids, dtype=np.int64), values)
-            self._ranks[key] = ranks
+        finally:
+            if busy:
+                QGuiApplication.restoreOverrideCursor()
+        self._ranks[key] = ranks
         return ranks
 
     def sort(self, column: int, order: Qt.SortOrder = ASCENDING) -> None:
