@@ -74,6 +74,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from ui.clerk_session import ClerkSession
     from ui.context import AppContext
     from ui.main_window import MainWindow
+    from ui.restart import restart_requested, start_again
     from ui.sign_in import sign_in_interactively
     from ui.startup import open_database_with_feedback
 
@@ -102,3 +103,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if signed is not None and signed.database is not database:
             signed.database.dispose()
         database.dispose()
+        if restart_requested() and not start_again():
+            QMessageBox.warning(
+                None, APP_DISPLAY_NAME, "数据库已恢复，但程序未能自动重新启动，请手动启动。"
+            )

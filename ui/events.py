@@ -24,6 +24,8 @@ class DataEvents(QObject):
     open_register = Signal(object)
     #: ask the main window to show a pane (key) narrowed by what its apply_named_filter takes
     open_pane = Signal(str, object)
+    #: the database was replaced (restored from a backup): the application starts again
+    restart_requested = Signal()
 
     def announce(self, *topics: str) -> None:
         self.changed.emit(frozenset(topics))

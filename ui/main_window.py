@@ -23,6 +23,7 @@ from ui.charts.preload import schedule_preload
 from ui.context import AppContext
 from ui.panes import PANES, PaneSpec
 from ui.panes.base import Pane
+from ui.restart import request_restart
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.ctx.events.changed.connect(self._on_data_changed)
         self.ctx.events.open_register.connect(self.open_register)
         self.ctx.events.open_pane.connect(self.open_pane)
+        self.ctx.events.restart_requested.connect(self.restart_application)
         self.quit_action.triggered.connect(self.close)
         self.refresh_action.triggered.connect(self.refresh_current)
         self.about_action.triggered.connect(self.show_about)
@@ -210,6 +212,11 @@ class MainWindow(QMainWindow):
         s.setValue("pane", self.current_key())
         s.endGroup()
         s.sync()
+
+    def restart_application(self) -> None:
+        """Close the window; the application then starts again (after a restore)."""
+        request_restart()
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
