@@ -49,3 +49,23 @@ def test_start_up_does_not_import_the_heavy_libraries(demo_url):
     assert proc.returncode == 0, proc.stderr
     line = next(x for x in proc.stdout.splitlines() if x.startswith("HEAVY:"))
     assert line == "HEAVY:", line
+
+
+def test_copying_html_to_the_clipboard_does_not_crash_at_exit():
+    """A QMimeData constructed in Python with an HTML format crashed the process at exit
+    (segfault after Python finalisation); the register copies through clipboard_mime."""
+    code = textwrap.dedent(
+        """
+        from PySide6.QtWidgets import QApplication
+        from ui.register.clipboard import clipboard_mime, html_table, tsv
+        app = QApplication([])
+        rows = [["=1+1", "2026-05-17"]]
+        app.clipboard().setMimeData(clipboard_mime(tsv(None, rows), html_table(None, rows, [True, False])))
+        mime = app.clipboard().mimeData()
+        print("FORMATS:" + ",".join(mime.formats()))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)  # fmt: skip
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)
+    assert "FORMATS:text/plain,text/html" in proc.stdout

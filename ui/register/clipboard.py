@@ -5,12 +5,18 @@ number ``03118601234`` loses its leading zero, an 18-digit code turns into 9.1E+
 the HTML flavour when the clipboard holds one, and keep a cell styled
 ``mso-number-format:"\\@"`` as text — so text columns are copied as text cells, while dates
 and counts stay plain and paste as dates and numbers.
+
+Trap (PySide6 6.11 here): a ``QMimeData`` constructed in Python and given to the clipboard with
+any format besides plain text makes the process crash (segfault) at exit, after Python has
+finished. :func:`clipboard_mime` therefore has Qt construct the object.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+
+from PySide6.QtCore import QMimeData, QStringListModel
 
 #: larger selections are copied as text only (the HTML would cost seconds and much memory)
 HTML_ROW_LIMIT = 20_000
@@ -49,3 +55,16 @@ def html_table(
         parts.append(f"<tr>{cells}</tr>")
     parts.append("</table></body></html>")
     return "\n".join(parts)
+
+
+def clipboard_mime(text: str, html: str | None = None) -> QMimeData:
+    """Clipboard data with plain text and (optionally) HTML, constructed by Qt (see the trap
+    in this module's docstring): a list model's drag data, emptied and refilled."""
+    model = QStringListModel([""])
+    mime = model.mimeData([model.index(0)])
+    for fmt in mime.formats():
+        mime.removeFormat(fmt)
+    mime.setText(text)
+    if html is not None:
+        mime.setHtml(html)
+    return mime

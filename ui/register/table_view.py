@@ -4,7 +4,7 @@ the header, and a remembered layout (order, widths, hidden columns, sort)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.register_columns import ColumnKind
-from ui.register.clipboard import HTML_ROW_LIMIT, html_table, tsv
+from ui.register.clipboard import HTML_ROW_LIMIT, clipboard_mime, html_table, tsv
 from ui.register.table_model import COLUMN_INDEX, TABLE_COLUMNS, RegisterTableModel
 
 SETTINGS_GROUP = "RegisterPane"
@@ -225,11 +225,11 @@ class RegisterTableView(QTableView):
             if not rows:
                 return 0
             header = [TABLE_COLUMNS[c].header for c in columns] if with_header else None
-            mime = QMimeData()
-            mime.setText(tsv(header, rows))
+            html = None
             if len(rows) <= HTML_ROW_LIMIT:
                 is_text = [TABLE_COLUMNS[c].kind not in NUMBER_LIKE_KINDS for c in columns]
-                mime.setHtml(html_table(header, rows, is_text))
+                html = html_table(header, rows, is_text)
+            mime = clipboard_mime(tsv(header, rows), html)
         finally:
             QApplication.restoreOverrideCursor()
         QGuiApplication.clipboard().setMimeData(mime)
