@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import repeat
 
@@ -46,17 +46,21 @@ def translation_table() -> dict[int, str]:
     return _table
 
 
+def _pinyin_keys(texts: Iterable[str]) -> Iterator[str]:
+    """Width and case folded, Chinese characters replaced by their ranks (all of it in C)."""
+    folded = map(str.casefold, map(_nfkc, texts))
+    return map(str.translate, folded, repeat(translation_table()))
+
+
 def sort_key(text: str) -> str:
     """The key that orders ``text`` by pinyin (compare keys with ``<``)."""
-    folded = _nfkc(text).casefold()
     # the text itself after NUL (below every character) breaks ties such as "ABC" / "abc"
-    return f"{folded.translate(translation_table())}\0{text}"
+    return f"{next(_pinyin_keys([text]))}\0{text}"
 
 
 def sorted_texts(texts: Iterable[str]) -> list[str]:
     """``texts`` in pinyin order."""
     texts = sorted(texts)  # code point order first: ties such as "ABC" / "abc" stay in it
-    folded = map(str.casefold, map(_nfkc, texts))
-    keys = list(map(str.translate, folded, repeat(translation_table())))
-    order = sorted(range(len(texts)), key=keys.__getitem__)  # all of it runs in C
+    keys = list(_pinyin_keys(texts))
+    order = sorted(range(len(texts)), key=keys.__getitem__)
     return [texts[i] for i in order]

@@ -35,10 +35,7 @@ _bundled_family: str | None = None
 
 def pick_ui_family(available: list[str] | None = None) -> str | None:
     families = set(QFontDatabase.families() if available is None else available)
-    found = next((f for f in UI_FAMILIES if f in families), None)
-    if found is None and available is None:
-        found = _bundled_family if _bundled_family in families else None
-    return found
+    return next((f for f in UI_FAMILIES if f in families), None)
 
 
 def register_bundled_font() -> str | None:
@@ -61,11 +58,16 @@ def ensure_cjk_family() -> str | None:
     return pick_ui_family() or register_bundled_font()
 
 
+def font_families(first: str | None) -> list[str]:
+    """The families a Chinese font asks for: ``first`` (the one found), then the preferred."""
+    return [first, *(f for f in UI_FAMILIES if f != first)] if first else list(UI_FAMILIES)
+
+
 def apply_ui_font(app: QApplication, point_size: float = 10.0) -> str | None:
     family = ensure_cjk_family()
     font = QFont(app.font())
     if family:
-        font.setFamilies([family, *(f for f in UI_FAMILIES if f != family)])
+        font.setFamilies(font_families(family))
     font.setPointSizeF(point_size)
     app.setFont(font)
     return family

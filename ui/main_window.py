@@ -7,7 +7,6 @@ import logging
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.about_dialog import AboutDialog
+from ui.busy import wait_cursor
 from ui.charts.preload import schedule_preload
 from ui.context import AppContext
 from ui.panes import PANES, PaneSpec
@@ -142,13 +142,10 @@ class MainWindow(QMainWindow):
         if row < 0:
             return
         key = self.specs[row].key
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
+        with wait_cursor():
             pane = self.pane(key)
             self.stack.setCurrentWidget(pane)
             pane.activate()
-        finally:
-            QApplication.restoreOverrideCursor()
         self.pane_changed.emit(key)
 
     def open_register(self, case_filter: object) -> None:

@@ -12,14 +12,13 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 from controllers.stats.palette import GRID_COLOR, TEXT_COLOR
-from ui.fonts import UI_FAMILIES, ensure_cjk_family
+from ui.fonts import ensure_cjk_family, font_families
 
 
 def chart_font(point_size: float = 9.0, *, bold: bool = False) -> QFont:
     """A CJK font for chart text (Chinese labels must not fall back to boxes)."""
     font = QFont()
-    family = ensure_cjk_family()
-    font.setFamilies([family, *UI_FAMILIES] if family else list(UI_FAMILIES))
+    font.setFamilies(font_families(ensure_cjk_family()))
     font.setPointSizeF(point_size)
     font.setBold(bold)
     return font

@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtCore import QDate, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -39,6 +38,7 @@ from controllers.stats.exports import check_export, record_chart_export
 from controllers.stats.filters import filter_units
 from models.codes import Classification
 from ui import events
+from ui.busy import wait_cursor
 from ui.charts.base import BarRef, ChartView
 from ui.charts.export import copy_to_clipboard, save_pdf, save_png
 from ui.charts.monthly import MonthlyChart
@@ -283,20 +283,18 @@ class ChartsPane(Pane):
         """Query and draw the visible chart for the filter in force."""
         key = self.current_key()
         flt = self.stats_filter()
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            chart = self.chart(key)
-            if key == "monthly":
-                series = self.ctx.call(monthly_series, self.ctx.actor, flt, self.today)
-                chart.set_series(series, self._title("月度整治进展", flt))
-            else:
-                data = self.ctx.call(breakdown, self.ctx.actor, key, flt, self.today)
-                chart.set_breakdown(data, self._title(f"{data.title}统计（按整治状态）", flt))
+            with wait_cursor():
+                chart = self.chart(key)
+                if key == "monthly":
+                    series = self.ctx.call(monthly_series, self.ctx.actor, flt, self.today)
+                    chart.set_series(series, self._title("月度整治进展", flt))
+                else:
+                    data = self.ctx.call(breakdown, self.ctx.actor, key, flt, self.today)
+                    chart.set_breakdown(data, self._title(f"{data.title}统计（按整治状态）", flt))
         except Exception as exc:  # noqa: BLE001 (shown to the clerk, logged if unexpected)
             show_error(self, "统计图表", exc)
             return
-        finally:
-            QApplication.restoreOverrideCursor()
         self._drawn.add(key)
 
     def _title(self, base: str, flt: StatsFilter) -> str:

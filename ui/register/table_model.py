@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from controllers.case_filter import CaseFilter
 from controllers.cases.register_data import (
@@ -47,6 +47,7 @@ from controllers.cases.register_view import (
 from controllers.register_columns import EXTRA_COLUMNS, REGISTER_COLUMNS, ColumnKind
 from models import codes as codes_module
 from models.codes import labels_of_codes
+from ui.busy import wait_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,6 @@ ASCENDING = Qt.SortOrder.AscendingOrder
 ENABLED_SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 CENTER = int(Qt.AlignmentFlag.AlignCenter)
-WAIT_CURSOR = Qt.CursorShape.WaitCursor
 
 #: row marks: overdue (past 完成时限, not finished) and relapsed (反弹)
 OVERDUE_COLOR = QColor("#fbd5d2")
@@ -254,10 +254,7 @@ class RegisterTableModel(QAbstractTableModel):
         if ranks is not None:
             return ranks
         # the first sort by a text column reads the whole column (about 1 s at 200,000 cases)
-        busy = isinstance(QGuiApplication.instance(), QGuiApplication)
-        if busy:
-            QGuiApplication.setOverrideCursor(WAIT_CURSOR)
-        try:
+        with wait_cursor():
             if data.complete and self._fetch_text is not None:
                 ids, values = self._fetch_text(key)
             else:
@@ -267,9 +264,6 @@ class RegisterTableModel(QAbstractTableModel):
                 values = [self._details.get(int(i), (None,) * len(DETAIL_INDEX))[at]
                           for i in ids.tolist()]  # fmt: skip
             ranks = text_ranks(data, np.asarray(ids, dtype=np.int64), values)
-        finally:
-            if busy:
-                QGuiApplication.restoreOverrideCursor()
         self._ranks[key] = ranks
         return ranks
 

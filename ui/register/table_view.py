@@ -8,7 +8,6 @@ from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signa
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHeaderView,
     QMenu,
     QTableView,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.register_columns import ColumnKind
+from ui.busy import wait_cursor
 from ui.register.clipboard import HTML_ROW_LIMIT, clipboard_mime, html_table, tsv
 from ui.register.table_model import COLUMN_INDEX, TABLE_COLUMNS, RegisterTableModel
 
@@ -211,16 +211,10 @@ class RegisterTableView(QTableView):
             out.extend(list(cells) for cells in zip(*texts, strict=True))
         return columns, out
 
-    def selection_tsv(self, with_header: bool = False) -> str:
-        """The selected rows' visible cells as tab-separated lines."""
-        columns, rows = self.selection_cells()
-        return tsv([TABLE_COLUMNS[c].header for c in columns] if with_header else None, rows)
-
     def copy_selection(self, with_header: bool = False) -> int:
         """Put the selected rows on the clipboard as TSV and, up to ``HTML_ROW_LIMIT`` rows,
         as an HTML table whose text cells stay text in Excel/WPS; returns the row count."""
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
+        with wait_cursor():
             columns, rows = self.selection_cells()
             if not rows:
                 return 0
@@ -230,7 +224,5 @@ class RegisterTableView(QTableView):
                 is_text = [TABLE_COLUMNS[c].kind not in NUMBER_LIKE_KINDS for c in columns]
                 html = html_table(header, rows, is_text)
             mime = clipboard_mime(tsv(header, rows), html)
-        finally:
-            QApplication.restoreOverrideCursor()
         QGuiApplication.clipboard().setMimeData(mime)
         return len(rows)
