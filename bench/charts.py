@@ -76,8 +76,8 @@ PANE_PROBE = textwrap.dedent(
 
 def build_database(path: Path) -> str:
     """A 200,000-case SQLite file (kept for later runs)."""
-    from controllers.database_setup import open_database
     from controllers.demo import DemoFigures, generate_demo
+    from controllers.infra.database_setup import open_database
 
     url = f"sqlite:///{path}"
     if path.exists():
@@ -133,7 +133,7 @@ def main() -> int:
     from sqlalchemy import func, select
 
     from controllers.actor import SYSTEM
-    from controllers.database_setup import open_database
+    from controllers.infra.database_setup import open_database
     from controllers.report.generate import generate_report
     from models import Case
 

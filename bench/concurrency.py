@@ -111,7 +111,7 @@ def clerk(url: str, index: int, case_ids: list[int], start_at: float, seconds: f
     from sqlalchemy import update
     from sqlalchemy.exc import DBAPIError
 
-    from controllers.audit import record
+    from controllers.audit.trail import record
     from controllers.auth.accounts import actor_for, user_by_name
     from controllers.editing import EditConflict, apply_edit
     from models import Case
@@ -159,7 +159,7 @@ def clerk(url: str, index: int, case_ids: list[int], start_at: float, seconds: f
 def _analyse(url: str, reports: list[dict]) -> dict:
     from sqlalchemy import select
 
-    from controllers.audit_verify import verify_chain
+    from controllers.audit.verify import verify_chain
     from models import AuditEntry, Case
     from models.database import Database, make_engine
 

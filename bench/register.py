@@ -48,9 +48,9 @@ def rss_mb() -> float:
 
 # -- building the database ---------------------------------------------------------------
 def build_database(path: Path, cases: int) -> None:
-    from controllers.database_setup import open_database
     from controllers.demo import generate_demo
     from controllers.demo.generator import DemoFigures
+    from controllers.infra.database_setup import open_database
 
     first = round((cases - 4) * 0.9)
     figures = DemoFigures(list_sizes=((2024, first), (2025, cases - 4 - first)))
@@ -116,8 +116,8 @@ KEYSTROKES = ["蛭", "石", "加", "工", "<", "<", "<", "<", "东", "关", "村
 def child_ours(url: str, out: Path) -> dict:
     from PySide6.QtCore import QSettings, Qt
 
-    from controllers.case_filter import CaseFilter
-    from controllers.database_setup import open_database
+    from controllers.cases.filters import CaseFilter
+    from controllers.infra.database_setup import open_database
     from ui.app import create_application, local_actor
     from ui.context import AppContext
     from ui.register.table_model import COLUMN_INDEX
@@ -210,7 +210,7 @@ def _plain_rows(session):
     """The published columns as display values, from one plain query (the baselines' data)."""
     from sqlalchemy import select
 
-    from controllers.register_columns import REGISTER_COLUMNS, ColumnKind
+    from controllers.cases.columns import REGISTER_COLUMNS, ColumnKind
     from models import Batch, Case, Industry, Township, Unit
 
     rel = {ColumnKind.UNIT: Unit.name, ColumnKind.TOWNSHIP: Township.name,
@@ -232,8 +232,8 @@ def child_baseline(url: str, out: Path) -> dict:
     from PySide6.QtGui import QStandardItem, QStandardItemModel
     from PySide6.QtWidgets import QHeaderView, QTableView
 
-    from controllers.database_setup import open_database
-    from controllers.register_columns import REGISTER_COLUMNS
+    from controllers.cases.columns import REGISTER_COLUMNS
+    from controllers.infra.database_setup import open_database
     from ui.app import create_application
     from ui.formatting import display
 
@@ -294,7 +294,7 @@ def _plain_export(db, out: Path) -> tuple[float, float]:
     Returns (total, write alone) in seconds."""
     import xlsxwriter
 
-    from controllers.register_columns import REGISTER_COLUMNS
+    from controllers.cases.columns import REGISTER_COLUMNS
 
     t = time.perf_counter()
     with db.session() as session:
@@ -317,7 +317,7 @@ def child_export(url: str, out: Path) -> dict:
     from controllers.actor import SYSTEM
     from controllers.cases.export import export_cases
     from controllers.cases.register_data import load_register
-    from controllers.database_setup import open_database
+    from controllers.infra.database_setup import open_database
 
     db = open_database(url).database
     with db.session() as session:

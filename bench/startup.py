@@ -90,8 +90,8 @@ def main() -> int:
         env.setdefault("XDG_CONFIG_HOME", tmp)
         url = args.db
         if not url:
-            from controllers.database_setup import open_database
             from controllers.demo import generate_demo
+            from controllers.infra.database_setup import open_database
 
             url = f"sqlite:///{Path(tmp) / 'demo.db'}"
             db = open_database(url).database

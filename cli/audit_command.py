@@ -7,9 +7,9 @@ import datetime as dt
 
 from cli.context import CommandContext
 from cli.errors import CliError
-from controllers.audit_archive import archive_old_entries, retention_months, set_retention_months
-from controllers.audit_query import AuditFilter, export_audit
-from controllers.audit_verify import verify_chain
+from controllers.audit.archive import archive_old_entries, retention_months, set_retention_months
+from controllers.audit.query import AuditFilter, export_audit
+from controllers.audit.verify import verify_chain
 
 
 def register(sub: argparse._SubParsersAction) -> None:

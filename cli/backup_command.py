@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cli.context import CommandContext
-from controllers.backup import backup_database, restore_database
+from controllers.infra.backup import backup_database, restore_database
 from models.database import DatabaseError
 
 

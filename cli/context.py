@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from cli.errors import CliError
 from controllers.actor import SYSTEM, Actor
-from controllers.database_setup import open_database
+from controllers.infra.database_setup import open_database
 from models.database import Database
 
 ENV_PASSWORD = "RECTIFY_PASSWORD"

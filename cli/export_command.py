@@ -9,8 +9,8 @@ from sqlalchemy import or_, select
 
 from cli.context import CommandContext
 from cli.errors import CliError
-from controllers.case_filter import CaseFilter
 from controllers.cases.export import export_cases
+from controllers.cases.filters import CaseFilter
 from models import Unit
 from models.codes import CaseStatus
 from models.textnorm import clean_text

@@ -24,7 +24,7 @@ from cli import (
 )
 from cli.context import CommandContext
 from cli.errors import CliError
-from controllers.audit import record_refusal
+from controllers.audit.trail import record_refusal
 from controllers.errors import UserError
 from controllers.permissions import PermissionDenied
 from models.database import DatabaseError
@@ -114,7 +114,7 @@ def run(
     """Entry point; returns the process exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from controllers.logging_setup import setup_logging
+    from controllers.infra.logging_setup import setup_logging
 
     setup_logging(verbose=args.verbose, console=args.command is not None)
     if args.command is None:

@@ -82,7 +82,7 @@ def cmd_add(ctx: CommandContext) -> int:
 
 
 def _secured(session) -> bool:
-    from controllers import pg_security
+    from controllers.infra import db_roles as pg_security
 
     return pg_security.is_installed(session)
 
@@ -143,7 +143,7 @@ def cmd_passwd(ctx: CommandContext) -> int:
 
 
 def cmd_db_roles(ctx: CommandContext) -> int:
-    from controllers import pg_security
+    from controllers.infra import db_roles as pg_security
 
     db = ctx.database()
     if db.info.backend != "postgresql":

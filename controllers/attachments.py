@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from controllers.actor import SYSTEM, Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.errors import NotFoundError, ValidationError
 from controllers.permissions import Permission, require
 from models import (

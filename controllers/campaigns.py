@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.editing import EditConflict, FieldConflict, apply_edit
 from controllers.errors import NotFoundError, ValidationError
 from controllers.permissions import Permission, require

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.case_filter import CaseFilter, apply_to_select
+from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.listings import accountability_pending
 from controllers.permissions import Permission, require, scope_to_unit, unit_scope
 from models import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from controllers.actor import SYSTEM
-from controllers.audit import record
+from controllers.audit.trail import record
 from models.database import Database, make_engine
 from tests.factories import make_case
 

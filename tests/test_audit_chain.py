@@ -9,8 +9,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from controllers.actor import SYSTEM, Actor
-from controllers.audit import entry_digest, entry_fields, flush_audit, record
-from controllers.audit_verify import verify_chain
+from controllers.audit.trail import entry_digest, entry_fields, flush_audit, record
+from controllers.audit.verify import verify_chain
 from models import AuditEntry, AuditHead
 from models.codes import AuditResult, Role
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QDate, QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlalchemy import select
 
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.auth import sign_in
 from controllers.demo.accounts import DEMO_PASSWORD
 from models import AuditEntry

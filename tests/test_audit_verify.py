@@ -11,9 +11,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from controllers.actor import SYSTEM, Actor
-from controllers.audit import entry_digest, entry_fields, record
-from controllers.audit_archive import archive_old_entries, set_retention_months
-from controllers.audit_verify import verify_chain
+from controllers.audit.archive import archive_old_entries, set_retention_months
+from controllers.audit.trail import entry_digest, entry_fields, record
+from controllers.audit.verify import verify_chain
 from controllers.errors import ValidationError
 from models import AuditArchive, AuditEntry, AuditHead
 from models.codes import AuditResult, Role

@@ -182,7 +182,7 @@ def test_role_change_uses_optimistic_locking(database):
 
 
 def test_refusals_are_audited_in_their_own_transaction(database):
-    from controllers.audit import record_refusal
+    from controllers.audit.trail import record_refusal
 
     with database.session() as s:
         admin = _admin(s)

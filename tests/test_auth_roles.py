@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from controllers.attachments import add_attachment, attachment_content, attachments_of
-from controllers.audit_archive import archive_old_entries, set_retention_months
-from controllers.audit_query import AuditFilter, audit_listing, export_audit
+from controllers.audit.archive import archive_old_entries, set_retention_months
+from controllers.audit.query import AuditFilter, audit_listing, export_audit
 from controllers.auth import create_user, list_users, set_disabled, sign_in
-from controllers.backup import backup_database, set_backup_keep
 from controllers.demo.accounts import DEMO_PASSWORD
+from controllers.infra.backup import backup_database, set_backup_keep
 from controllers.listings import (
     accountability_listing,
     spot_checks_listing,

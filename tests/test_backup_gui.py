@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import func, select
 
 from controllers.actor import Actor
-from controllers.audit import record
-from controllers.backup import backup_database
+from controllers.audit.trail import record
+from controllers.infra.backup import backup_database
 from models import AuditEntry, Case
 from models.codes import Role
 from tests.factories import make_case

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from controllers.actor import SYSTEM, Actor
-from controllers.audit import record
-from controllers.audit_verify import verify_chain
-from controllers.backup import (
+from controllers.audit.trail import record
+from controllers.audit.verify import verify_chain
+from controllers.infra.backup import (
     BackupError,
     auto_backup,
     auto_backups,

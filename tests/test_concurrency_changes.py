@@ -5,9 +5,9 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from controllers.actor import SYSTEM
-from controllers.audit import record
+from controllers.audit.change_feed import topics_for
+from controllers.audit.trail import record
 from controllers.auth import create_user, sign_in
-from controllers.change_feed import topics_for
 from tests.factories import make_case
 from ui.app import create_application
 from ui.change_listener import ChangeListener
@@ -31,7 +31,7 @@ def _two_clerks(db):
 
 def test_audit_entries_map_to_pane_topics():
     assert topics_for("update", "case") == {"cases", "audit"}
-    assert topics_for("import", "return") == {"returns", "cases", "audit"}
+    assert topics_for("import", "county_return") == {"returns", "cases", "audit"}
     assert topics_for("create", "case_lookback") == {"cases", "audit"}
     assert topics_for("login", "session") == {"audit"}
 

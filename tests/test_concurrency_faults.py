@@ -13,8 +13,8 @@ from PySide6.QtCore import QSettings
 from sqlalchemy import func, select
 
 from controllers.actor import SYSTEM
-from controllers.audit import record
-from controllers.audit_verify import verify_chain
+from controllers.audit.trail import record
+from controllers.audit.verify import verify_chain
 from controllers.auth import create_user, sign_in
 from controllers.editing import apply_edit
 from models import AuditEntry, Case

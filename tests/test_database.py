@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from controllers.database_setup import connect, open_database
+from controllers.infra.database_setup import connect, open_database
 from models.database import (
     DatabaseError,
     DatabaseInfo,

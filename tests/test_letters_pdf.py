@@ -16,15 +16,15 @@ from sqlalchemy import select
 from controllers.actor import SYSTEM, Actor
 from controllers.documents.fonts import bundled_font_set
 from controllers.errors import NotFoundError, ValidationError
-from controllers.letter_templates import (
+from controllers.letters.batch import combined_name, generate_letters, units_by_names
+from controllers.letters.render import letter_pdf, preview_pdf, safe_filename
+from controllers.letters.templates import (
     current_template,
     ensure_default_template,
     fill,
     save_template_version,
     template_content,
 )
-from controllers.letters.batch import combined_name, generate_letters, units_by_names
-from controllers.letters.render import letter_pdf, preview_pdf, safe_filename
 from controllers.permissions import PermissionDenied
 from models import AuditEntry, Letter, Unit
 from models.codes import LetterStatus, Role

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from controllers.actor import SYSTEM, Actor
 from controllers.errors import ValidationError
-from controllers.letter_templates import (
+from controllers.letters.compose import expand_paragraphs
+from controllers.letters.templates import (
     PLACEHOLDERS,
     current_template,
     default_content,
@@ -20,7 +21,6 @@ from controllers.letter_templates import (
     template_content,
     template_versions,
 )
-from controllers.letters.compose import expand_paragraphs
 from controllers.permissions import PermissionDenied
 from models import AuditEntry, LetterTemplate
 from models.codes import Role

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
-from controllers.database_setup import open_database
+from controllers.infra.database_setup import open_database
 from models import Base, Case, Industry, Unit
 from models.database import Database, DatabaseError, make_engine
 from models.migrate import SCHEMA_HEAD, current_revision, head_revision, script_head, upgrade

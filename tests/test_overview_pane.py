@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from controllers.case_filter import CaseFilter
+from controllers.cases.filters import CaseFilter
 from controllers.overview import count_cases
 from ui.app import create_application, local_actor
 from ui.context import AppContext

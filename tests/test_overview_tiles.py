@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from controllers.actor import SYSTEM, Actor
-from controllers.case_filter import apply_to_select
+from controllers.cases.filters import apply_to_select
 from controllers.overview import count_cases, overview_tiles, returns_stage, returns_state
 from controllers.permissions import PermissionDenied
 from models import Case

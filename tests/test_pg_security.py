@@ -10,10 +10,9 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
-from controllers import pg_security
 from controllers.actor import SYSTEM
-from controllers.audit import record
-from controllers.audit_verify import verify_chain
+from controllers.audit.trail import record
+from controllers.audit.verify import verify_chain
 from controllers.auth import (
     AccountLocked,
     LoginFailed,
@@ -23,6 +22,7 @@ from controllers.auth import (
     set_disabled,
 )
 from controllers.auth.database_login import sign_in_database
+from controllers.infra import db_roles as pg_security
 from controllers.summary import summary
 from models import AuditEntry, Case
 from models.database import Database, make_engine

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from controllers.actor import SYSTEM, Actor
-from controllers.case_filter import CaseFilter, apply_to_select
+from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.cases.register_data import (
     NULL_INT,
     date_of,

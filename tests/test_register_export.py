@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from controllers.actor import SYSTEM, Actor
-from controllers.case_filter import CaseFilter
+from controllers.cases.columns import REGISTER_COLUMNS
 from controllers.cases.export import export_cases
+from controllers.cases.filters import CaseFilter
 from controllers.errors import UserError
 from controllers.permissions import PermissionDenied
-from controllers.register_columns import REGISTER_COLUMNS
 from models import AuditEntry, Case
 from models.codes import CaseStatus, Role
 from tests.factories import make_case, unit

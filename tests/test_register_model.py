@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 
 from controllers.actor import SYSTEM
-from controllers.case_filter import CaseFilter
+from controllers.cases.filters import CaseFilter
 from controllers.cases.register_data import (
     fetch_details,
     fetch_text_column,

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
 from controllers.actor import Actor
-from controllers.case_filter import CaseFilter
+from controllers.cases.filters import CaseFilter
 from models import Case
 from models.codes import CaseStatus, Role
 from tests.factories import make_case, unit

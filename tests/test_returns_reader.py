@@ -15,7 +15,7 @@ import xlsxwriter
 from sqlalchemy import func, select
 
 from controllers.actor import SYSTEM
-from controllers.register_columns import REGISTER_COLUMNS
+from controllers.cases.columns import REGISTER_COLUMNS
 from controllers.returns.check import check_return
 from controllers.returns.headers import SYNONYMS, find_header, place_header
 from controllers.returns.normalise import CellError, to_codes, to_date, to_text

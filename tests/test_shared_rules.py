@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from controllers.actor import SYSTEM, Actor
-from controllers.case_filter import CaseFilter, apply_to_select
-from controllers.case_history import record_changes
+from controllers.cases.filters import CaseFilter, apply_to_select
+from controllers.cases.history import record_changes
 from controllers.editing import EditConflict, apply_edit
 from controllers.permissions import Permission, PermissionDenied, can, require, scope_to_unit
 from models import Case, CaseChange

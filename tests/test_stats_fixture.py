@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from controllers.letter_templates import ensure_default_template
+from controllers.letters.templates import ensure_default_template
 from models import (
     AccountabilityRecord,
     Campaign,

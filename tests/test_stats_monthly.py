@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from controllers.actor import SYSTEM, Actor
-from controllers.case_filter import apply_to_select
+from controllers.cases.filters import apply_to_select
 from controllers.errors import ValidationError
 from controllers.permissions import PermissionDenied
 from controllers.stats import (

@@ -8,7 +8,7 @@ import platform
 from PySide6 import __version__ as pyside_version
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from controllers.logging_setup import log_dir
+from controllers.infra.logging_setup import log_dir
 from ui.context import AppContext
 
 VERSION = "0.1.0"

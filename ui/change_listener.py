@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Container
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from controllers.change_feed import CHANNEL, changes_since, head_id, topics_from_notification
+from controllers.audit.change_feed import CHANNEL, changes_since, head_id, topics_from_notification
 from models.database import Database
 from ui import events
 from ui.context import AppContext
@@ -21,19 +22,18 @@ from ui.context import AppContext
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
-ALL_TOPICS = frozenset({events.CASES, events.RETURNS, events.LETTERS, events.SPOT_CHECKS,
-                        events.ACCOUNTABILITY, events.UNITS, events.USERS, events.SETTINGS,
-                        "audit"})  # fmt: skip
+ALL_TOPICS = events.ALL_TOPICS
 
 
 class _Worker(QThread):
     changed = Signal(object)  # frozenset[str]
     lost = Signal(str)
 
-    def __init__(self, database: Database, own_user_id: int | None, interval: float) -> None:
+    def __init__(self, database: Database, announced: Container[int], interval: float) -> None:
         super().__init__()
         self.database = database
-        self.own_user_id = own_user_id
+        #: this window's own entries (already announced when its unit of work committed)
+        self.announced = announced
         self.interval = interval
         self._stop = threading.Event()
 
@@ -56,7 +56,7 @@ class _Worker(QThread):
                     if last is None:
                         last = head_id(session)
                     else:
-                        found = changes_since(session, last, self.own_user_id)
+                        found = changes_since(session, last, self.announced)
                         last = found.last_id
                         if found.topics:
                             self.changed.emit(found.topics)
@@ -94,7 +94,7 @@ class _Worker(QThread):
                     while not self._stop.is_set():
                         topics: set[str] = set()
                         for note in conn.notifies(timeout=1.0):
-                            topics |= topics_from_notification(note.payload, self.own_user_id)
+                            topics |= topics_from_notification(note.payload, self.announced)
                         if topics:
                             self.changed.emit(frozenset(topics))
             except Exception as exc:  # noqa: BLE001 (a watcher must survive any failure)
@@ -111,7 +111,7 @@ class ChangeListener(QObject):
                  interval: float = POLL_SECONDS) -> None:  # fmt: skip
         super().__init__(parent)
         self.ctx = ctx
-        self._worker = _Worker(ctx.database, ctx.actor.user_id, interval)
+        self._worker = _Worker(ctx.database, ctx.announced, interval)
         self._worker.changed.connect(self._announce)
         self._worker.lost.connect(self._lost)
 

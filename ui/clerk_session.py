@@ -12,8 +12,8 @@ from PySide6.QtCore import QEvent, QObject, QThreadPool
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
-from controllers.audit import record_now
-from controllers.backup import auto_backup
+from controllers.audit.trail import record_now
+from controllers.infra.backup import auto_backup
 from ui.change_listener import ChangeListener
 from ui.connection_banner import ConnectionBanner, ConnectionMonitor
 from ui.context import AppContext

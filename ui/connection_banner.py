@@ -14,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from controllers.connectivity import ping
+from controllers.infra.connectivity import ping
 from models.database import Database
 
 logger = logging.getLogger(__name__)

@@ -1,21 +1,21 @@
-"""What every pane gets: the open database and the signed-in clerk."""
+"""What every pane gets: the open database, the signed-in clerk and the change bus."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
-
 from controllers.actor import Actor
-from controllers.audit import record_refusal
-from controllers.connectivity import is_disconnect
-from controllers.permissions import PermissionDenied
+from controllers.unit_of_work import Outcome, call, run
 from models.database import Database
 from ui.events import DataEvents
 
 T = TypeVar("T")
+
+#: how many of this window's own audit entries are remembered (the change feed skips them)
+_ANNOUNCED_KEPT = 10_000
 
 
 @dataclass
@@ -25,22 +25,31 @@ class AppContext:
     events: DataEvents = field(default_factory=DataEvents)
     #: ui.connection_banner.ConnectionMonitor once the main window runs (None in tests)
     connection: Any = None
+    #: ids of audit entries this window wrote and announced itself
+    announced: set[int] = field(default_factory=set)
+    _announced_order: deque[int] = field(default_factory=deque)
 
     def call(self, controller: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a controller function in a fresh session: ``ctx.call(summary)``.
+        """Run ``controller(session, *args)`` as one unit of work and announce what changed."""
+        return self.publish(call(self.database, controller, *args, on_lost=self._lost, **kwargs))
 
-        A refused permission is audited; a lost connection is reported to the banner.
-        """
-        try:
-            with self.database.session() as session:
-                return controller(session, *args, **kwargs)
-        except PermissionDenied as exc:
-            record_refusal(self.database, exc)
-            raise
-        except Exception as exc:
-            if self.connection is not None and is_disconnect(exc):
-                self.connection.report_lost(str(exc))
-            raise
+    def run(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``use_case(session, actor, *args)`` for the signed-in clerk (one unit of work)."""
+        return self.publish(
+            run(self.database, self.actor, use_case, *args, on_lost=self._lost, **kwargs)
+        )
 
-    def session(self) -> Session:
-        return self.database.session()
+    def publish(self, outcome: Outcome[T]) -> T:
+        """Announce a committed unit of work's topics; remember its entries as announced."""
+        for entry_id in outcome.audit_ids:
+            self.announced.add(entry_id)
+            self._announced_order.append(entry_id)
+        while len(self._announced_order) > _ANNOUNCED_KEPT:
+            self.announced.discard(self._announced_order.popleft())
+        if outcome.audit_ids:
+            self.events.announce(*sorted(outcome.topics))
+        return outcome.value
+
+    def _lost(self, reason: str) -> None:
+        if self.connection is not None:
+            self.connection.report_lost(reason)

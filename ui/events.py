@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-#: topics (one per kind of record)
-CASES = "cases"
-RETURNS = "returns"
-LETTERS = "letters"
-SPOT_CHECKS = "spot_checks"
-ACCOUNTABILITY = "accountability"
-UNITS = "units"
-USERS = "users"
-SETTINGS = "settings"
-AUDIT = "audit"  # any audit entry (every write)
+from controllers.audit.catalog import ALL_TOPICS, Topic
+
+#: topics (one per kind of record), defined with the audit catalog that maps entries to them
+CASES = Topic.CASES.value
+RETURNS = Topic.RETURNS.value
+LETTERS = Topic.LETTERS.value
+SPOT_CHECKS = Topic.SPOT_CHECKS.value
+ACCOUNTABILITY = Topic.ACCOUNTABILITY.value
+LEADS = Topic.LEADS.value
+UNITS = Topic.UNITS.value
+USERS = Topic.USERS.value
+SETTINGS = Topic.SETTINGS.value
+AUDIT = Topic.AUDIT.value  # any audit entry (every write)
+
+__all__ = ["ALL_TOPICS", "DataEvents"]
 
 
 class DataEvents(QObject):
     """The application's change bus (also fed by other clerks' changes on a shared database)."""
 
     changed = Signal(object)  # frozenset[str] of topics
-    #: ask the main window to show the register narrowed to a controllers.case_filter.CaseFilter
+    #: ask the main window to show the register narrowed to a controllers.cases.filters.CaseFilter
     open_register = Signal(object)
     #: ask the main window to show a pane (key) narrowed by what its apply_named_filter takes
     open_pane = Signal(str, object)

@@ -1,5 +1,6 @@
-"""Long work off the UI thread: a controller function runs in a worker with its own session,
-reports progress, commits, then the UI is told what changed (after Anki's operations)."""
+"""Long work off the UI thread: a use case runs in a worker as one unit of work
+(``controllers.unit_of_work``), reports progress and commits; back on the UI thread the
+topics derived from its audit entries are announced (after Anki's operations)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from controllers.audit import record_refusal
-from controllers.connectivity import is_disconnect
 from controllers.errors import UserError
+from controllers.infra.connectivity import is_disconnect
 from controllers.permissions import PermissionDenied
+from controllers.unit_of_work import Outcome, execute
 from ui.context import AppContext
 
 logger = logging.getLogger(__name__)
@@ -37,21 +38,21 @@ class _Runner(QRunnable):
         self.setAutoDelete(False)
 
     def run(self) -> None:
+        def progress(pct: int, msg: str) -> None:
+            self.signals.progress.emit(pct, msg)
+
         try:
-            with self.ctx.database.session() as session:
-                result = self.work(session, lambda pct, msg: self.signals.progress.emit(pct, msg))
+            outcome = execute(self.ctx.database, lambda session: self.work(session, progress))
         except Exception as exc:
-            if isinstance(exc, PermissionDenied):
-                record_refusal(self.ctx.database, exc)
-            elif not isinstance(exc, UserError):
+            if not isinstance(exc, UserError | PermissionDenied):
                 logger.exception("operation failed")
             self.signals.failed.emit(exc)
         else:
-            self.signals.done.emit(result)
+            self.signals.done.emit(outcome)
 
 
 class Operation(QObject):
-    """One run of ``work``; ``finished`` carries the result, ``failed`` the exception."""
+    """One run of ``work``; ``finished`` carries the :class:`Outcome`, ``failed`` the exception."""
 
     progress = Signal(int, str)
     finished = Signal(object)
@@ -78,13 +79,13 @@ def run_operation(
     work: Work,
     *,
     on_done: Callable[[Any], None] | None = None,
-    topics: tuple[str, ...] = (),
     show_progress: bool = True,
     on_error: Callable[[Exception], bool] | None = None,
 ) -> Operation:
-    """Run ``work`` in the background with a progress dialog; on success announce ``topics``
-    and call ``on_done(result)``; on failure ``on_error(exc)`` may handle it (returns True),
-    otherwise the error (Chinese) is shown in a message box."""
+    """Run ``work(session, progress)`` in the background as one unit of work, with a progress
+    dialog; on success announce what its audit entries say changed and call
+    ``on_done(result)``; on failure ``on_error(exc)`` may handle it (returns True), otherwise
+    the error (Chinese) is shown in a message box."""
     op = Operation(ctx, work, parent)
     dialog: QProgressDialog | None = None
     if show_progress:
@@ -97,11 +98,10 @@ def run_operation(
             lambda pct, msg: (dialog.setValue(pct), dialog.setLabelText(msg or title))
         )
 
-    def finished(result: Any) -> None:
+    def finished(outcome: Outcome[Any]) -> None:
         if dialog is not None:
             dialog.close()
-        if topics:
-            ctx.events.announce(*topics)
+        result = ctx.publish(outcome)
         if on_done is not None:
             on_done(result)
 
@@ -113,7 +113,7 @@ def run_operation(
             # The server went away: the save waits (what was typed is kept in ``work``) and
             # runs again once the connection is back; a failure then is shown as usual.
             monitor.defer(lambda: run_operation(parent, ctx, title, work, on_done=on_done,
-                                                topics=topics, show_progress=show_progress,
+                                                show_progress=show_progress,
                                                 on_error=on_error))  # fmt: skip
             return
         if on_error is not None and on_error(exc):

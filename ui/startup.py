@@ -7,9 +7,9 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from controllers.database_setup import open_database
 from controllers.demo import generate_demo
 from controllers.demo.generator import database_has_data
+from controllers.infra.database_setup import open_database
 from models.database import Database, DatabaseError
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.auth.passwords import check_password_rules, hash_password, verify_password
 from controllers.errors import NotFoundError, ValidationError
 from controllers.permissions import Permission, require
@@ -88,7 +88,7 @@ def user_by_name(session: Session, username: str) -> User | None:
 def stored_password_hash(session: Session, user: User) -> str | None:
     """The account's argon2 hash (on PostgreSQL an account role reads only its own)."""
     if session.connection().dialect.name == "postgresql":
-        from controllers import pg_security
+        from controllers.infra import db_roles as pg_security
 
         if pg_security.connected_account(session) == user.username:
             return pg_security.own_password_hash(session)
@@ -128,7 +128,7 @@ def _sync_database_role(session: Session, user: User, password: str | None) -> N
     """On PostgreSQL with per-account roles, keep the account's database role in step."""
     if session.connection().dialect.name != "postgresql":
         return
-    from controllers import pg_security
+    from controllers.infra import db_roles as pg_security
 
     if pg_security.is_installed(session):
         pg_security.sync_account(session, user, password)

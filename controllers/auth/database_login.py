@@ -13,7 +13,6 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from controllers import pg_security
 from controllers.auth.login import (
     MAX_FAILED_ATTEMPTS,
     WRONG,
@@ -23,6 +22,7 @@ from controllers.auth.login import (
     complete_sign_in,
     sign_in,
 )
+from controllers.infra import db_roles as pg_security
 from models.base import now
 from models.database import Database, DatabaseError, describe_connect_error, make_engine
 

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.auth.accounts import actor_for, stored_password_hash, user_by_name
 from controllers.auth.passwords import hash_password, needs_rehash, verify_password
 from controllers.errors import UserError

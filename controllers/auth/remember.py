@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.auth.accounts import actor_for
 from controllers.auth.login import SignIn
 from models import AuthToken, User

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from controllers.actor import Actor
-from controllers.audit import record
-from controllers.case_history import record_changes
+from controllers.audit.trail import record
+from controllers.cases.history import record_changes
 from controllers.cases.validation import FIELDS_BY_KEY
 from controllers.cases.workflow import (
     BACK,

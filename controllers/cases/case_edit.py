@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.attachments import add_attachment
-from controllers.audit import record
-from controllers.case_history import as_text, record_changes
+from controllers.audit.trail import record
+from controllers.cases.history import as_text, record_changes
 from controllers.cases.validation import (
     CASE_FIELDS,
     FIELDS_BY_KEY,

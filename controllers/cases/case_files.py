@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.attachments import add_attachment, attachment_content
-from controllers.audit import record
-from controllers.case_history import record_changes
+from controllers.audit.trail import record
 from controllers.cases.case_edit import get_case
+from controllers.cases.history import record_changes
 from controllers.errors import NotFoundError
 from controllers.permissions import Permission, require
 from models import Attachment

@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
 from controllers.actor import Actor
-from controllers.audit import record
-from controllers.case_filter import CaseFilter, apply_to_select
+from controllers.audit.trail import record
+from controllers.cases.columns import REGISTER_COLUMNS, ColumnKind, RegisterColumn
+from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.cases.register_data import load_lookups
 from controllers.cases.register_view import describe_filter
 from controllers.cases.sql_days import EXCEL_EPOCH_OFFSET, NULL_INT, day_number
 from controllers.errors import UserError
 from controllers.permissions import Permission, require, scope_to_unit
-from controllers.register_columns import REGISTER_COLUMNS, ColumnKind, RegisterColumn
 from controllers.settings import CITY_NAME, get_setting
 from models import Batch, Case, Unit
 from models import codes as codes_module

@@ -17,9 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from controllers.actor import Actor
 from controllers.attachments import add_attachment
-from controllers.audit import record
-from controllers.case_history import as_text, record_changes
+from controllers.audit.trail import record
 from controllers.cases.case_edit import EvidenceFile, check_field, get_case
+from controllers.cases.history import as_text, record_changes
 from controllers.errors import ValidationError, WorkflowError
 from controllers.permissions import Permission, require
 from models import CaseLookback

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
 from controllers.actor import Actor
-from controllers.case_filter import CaseFilter, apply_to_select
+from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.cases.sql_days import NULL_INT, day_number
 from controllers.permissions import Permission, require, scope_to_unit
 from controllers.text_order import sort_key

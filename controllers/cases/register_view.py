@@ -1,5 +1,5 @@
 """Filtering and sorting the register's column arrays — the same filter semantics as
-``controllers.case_filter.apply_to_select``, evaluated in numpy instead of SQL."""
+``controllers.cases.filters.apply_to_select``, evaluated in numpy instead of SQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from itertools import repeat
 
 import numpy as np
 
-from controllers.case_filter import CaseFilter
+from controllers.cases.columns import COLUMNS_BY_KEY, ColumnKind
+from controllers.cases.filters import CaseFilter
 from controllers.cases.register_data import (
     CODE_ENUMS,
     DATE_KEYS,
@@ -24,7 +25,6 @@ from controllers.cases.register_data import (
     normalise_search,
     vocab_ranks,
 )
-from controllers.register_columns import COLUMNS_BY_KEY, ColumnKind
 from controllers.text_order import sorted_texts
 from models.codes import FINISHED_STATUSES, CaseStatus, Classification, Source
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.errors import NotFoundError, ValidationError
 from models import SavedView
 

@@ -28,9 +28,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
-from controllers.case_history import as_text, record_changes
+from controllers.audit.trail import record
 from controllers.cases.case_edit import CheckEdit, apply_case_changes, get_case
+from controllers.cases.history import as_text, record_changes
 from controllers.editing import apply_edit
 from controllers.errors import WorkflowError
 from controllers.permissions import Permission, require

@@ -18,10 +18,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import SYSTEM, Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.demo import names
 from controllers.demo.accounts import create_demo_accounts
-from controllers.letter_templates import ensure_default_template
+from controllers.letters.templates import ensure_default_template
 from controllers.settings import CITY_NAME, set_setting
 from models import (
     AccountabilityPerson,

@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.documents.fonts import FontSet
 from controllers.errors import NotFoundError, UserError, ValidationError
-from controllers.letter_templates import ensure_default_template
 from controllers.letters.compose import current_campaign
 from controllers.letters.render import render_texts, safe_filename, texts_of_letters
+from controllers.letters.templates import ensure_default_template
 from controllers.permissions import Permission, require
 from models import Letter, Unit
 from models.codes import LetterStatus

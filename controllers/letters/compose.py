@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from controllers.letter_templates import PLACEHOLDERS, TemplateContent, fill
+from controllers.letters.templates import PLACEHOLDERS, TemplateContent, fill
 from controllers.settings import CITY_NAME, get_setting
 from models import Batch, Campaign, Unit
 from models.codes import BatchKind, StageKind, UnitKind

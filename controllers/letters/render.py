@@ -24,17 +24,17 @@ from controllers.documents.official import (
     Title,
 )
 from controllers.errors import NotFoundError
-from controllers.letter_templates import (
-    TemplateContent,
-    ensure_default_template,
-    template_content,
-)
 from controllers.letters.compose import (
     LetterText,
     current_campaign,
     letter_text,
     letter_values,
     shared_values,
+)
+from controllers.letters.templates import (
+    TemplateContent,
+    ensure_default_template,
+    template_content,
 )
 from controllers.permissions import Permission, require
 from models import Campaign, Letter, Unit

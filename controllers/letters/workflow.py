@@ -20,7 +20,7 @@ from controllers.attachments import (
     attachment_content,
     attachments_of,
 )
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require

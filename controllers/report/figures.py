@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.letter_templates import current_template
+from controllers.letters.templates import current_template
 from controllers.overview import current_campaign, returns_stage
 from controllers.permissions import Permission, require, unit_scope
 from controllers.settings import CITY_NAME, get_setting

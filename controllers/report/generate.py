@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.errors import ValidationError
 from controllers.permissions import Permission, require
 from controllers.report.chart_image import render_monthly_png

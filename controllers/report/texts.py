@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.editing import EditConflict, FieldConflict, apply_edit
 from controllers.errors import ValidationError
 from controllers.permissions import Permission, require, unit_scope

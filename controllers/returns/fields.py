@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from controllers.register_columns import COLUMNS_BY_KEY, REGISTER_COLUMNS, ColumnKind
+from controllers.cases.columns import COLUMNS_BY_KEY, REGISTER_COLUMNS, ColumnKind
 from models import Case, Township
 from models.codes import CaseStatus, Classification, CodedEnum, PollutionType, ProblemType, Source
 

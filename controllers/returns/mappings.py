@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.errors import ValidationError
 from controllers.permissions import Permission, require
 from controllers.returns.fields import FIELDS_BY_KEY

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from controllers.register_columns import ColumnKind
+from controllers.cases.columns import ColumnKind
 from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY, NOT_WRITTEN, RETURN_FIELDS
 from controllers.returns.normalise import digits, fold
 from controllers.returns.rows import ReturnRow

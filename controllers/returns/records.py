@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from controllers.actor import Actor
 from controllers.attachments import add_attachment, attachment_content, attachments_of
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError
 from controllers.listings import Listing

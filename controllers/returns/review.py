@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from controllers.actor import Actor
-from controllers.audit import record
-from controllers.case_history import as_text, record_changes
+from controllers.audit.trail import record
+from controllers.cases.columns import ColumnKind
+from controllers.cases.history import as_text, record_changes
 from controllers.editing import EditConflict
 from controllers.errors import UserError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require
-from controllers.register_columns import ColumnKind
 from controllers.returns.check import ReturnCheck, compare, missing_classification
 from controllers.returns.fields import FIELD_INDEX
 from controllers.returns.matching import COMPARED, RowMatch

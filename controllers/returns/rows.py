@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from controllers.register_columns import ColumnKind
+from controllers.cases.columns import ColumnKind
 from controllers.returns.fields import FIELD_INDEX, FIELD_KEYS, FIELDS_BY_KEY, ReturnField
 from controllers.returns.headers import HeaderMatch
 from controllers.returns.normalise import (

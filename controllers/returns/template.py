@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
+from controllers.cases.columns import ColumnKind
 from controllers.permissions import Permission, require
-from controllers.register_columns import ColumnKind
 from controllers.returns.fields import RETURN_FIELDS, ReturnField
 from controllers.returns.normalise import MAX_YEAR, MIN_YEAR
 from models import Batch, CampaignStage, Industry, Township, Unit

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.case_filter import CaseFilter
+from controllers.cases.filters import CaseFilter
 from controllers.permissions import Permission, require, unit_scope
 from models import Unit
 

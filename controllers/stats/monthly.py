@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.case_filter import CaseFilter, apply_to_select
+from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.errors import ValidationError
 from controllers.permissions import Permission, require, scope_to_unit
 from controllers.stats.filters import StatsFilter

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from controllers.errors import UserError
-from controllers.letter_templates import (
+from controllers.letters.templates import (
     DEFAULTABLE,
     PLACEHOLDERS,
     SignatureSpec,

@@ -24,14 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controllers.audit_archive import archive_old_entries, retention_months
-from controllers.audit_query import (
+from controllers.audit.archive import archive_old_entries, retention_months
+from controllers.audit.query import (
     AuditFilter,
     audit_listing,
     export_audit,
     filter_choices,
 )
-from controllers.audit_verify import verify_chain
+from controllers.audit.verify import verify_chain
 from controllers.permissions import Permission, can
 from ui import events
 from ui.listing_model import ListingModel
@@ -199,8 +199,7 @@ class AuditPane(Pane):
         f = self.current_filter()
         run_operation(self, self.ctx, "导出审计日志",
                       lambda session, _p: export_audit(session, self.ctx.actor, f, path),
-                      on_done=lambda rows: self._told(f"已导出 {rows:,} 条审计记录到\n{path}"),
-                      topics=(events.AUDIT,))  # fmt: skip
+                      on_done=lambda rows: self._told(f"已导出 {rows:,} 条审计记录到\n{path}"))  # fmt: skip
 
     def verify(self) -> None:
         run_operation(self, self.ctx, "校验审计日志",
@@ -225,8 +224,7 @@ class AuditPane(Pane):
             return
         run_operation(self, self.ctx, "归档审计日志",
                       lambda session, _p: archive_old_entries(session, self.ctx.actor),
-                      on_done=lambda r: self._told(f"已归档 {r.moved:,} 条（{r.cutoff:%Y-%m-%d} 以前）。"),
-                      topics=(events.AUDIT,))  # fmt: skip
+                      on_done=lambda r: self._told(f"已归档 {r.moved:,} 条（{r.cutoff:%Y-%m-%d} 以前）。"))  # fmt: skip
 
     def _told(self, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "审计日志", text,

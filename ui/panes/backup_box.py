@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controllers.backup import (
+from controllers.infra.backup import (
     BackupCheck,
     RestoreResult,
     auto_backups,
@@ -31,7 +31,6 @@ from controllers.backup import (
     set_backup_keep,
     verify_sqlite_backup,
 )
-from ui import events
 from ui.context import AppContext
 from ui.operations import run_operation
 
@@ -93,7 +92,7 @@ class BackupBox(QGroupBox):
             set_backup_keep(session, self.ctx.actor, keep)
             session.commit()
 
-        run_operation(self, self.ctx, "保存备份设置", work, topics=(events.SETTINGS, events.AUDIT))
+        run_operation(self, self.ctx, "保存备份设置", work)
 
     def backup_now(self) -> None:
         suffix = ".db" if self.ctx.database.info.backend == "sqlite" else ".dump"
@@ -103,7 +102,7 @@ class BackupBox(QGroupBox):
             return
         run_operation(self, self.ctx, "备份数据库",
                       lambda _s, _p: backup_database(self.ctx.database, path, self.ctx.actor),
-                      on_done=self._done, topics=(events.AUDIT,))  # fmt: skip
+                      on_done=self._done)  # fmt: skip
 
     def _done(self, result) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "备份完成",
@@ -164,7 +163,7 @@ class BackupBox(QGroupBox):
     def _restore(self, path: Path) -> None:
         run_operation(self, self.ctx, "恢复数据库",
                       lambda _s, _p: restore_database(self.ctx.database, path, self.ctx.actor),
-                      on_done=self._restored, topics=(events.AUDIT,))  # fmt: skip
+                      on_done=self._restored)  # fmt: skip
 
     def _restored(self, result: RestoreResult) -> None:
         lines = ["已从备份恢复数据库。"]

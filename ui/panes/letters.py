@@ -273,8 +273,7 @@ class LettersPane(Pane):
                                     letter_date=letter_date, progress=progress,
                                     fonts=discover_fonts())  # fmt: skip
 
-        self.operation = run_operation(self, self.ctx, "生成承诺书", work, on_done=self._generated,
-                                       topics=(events.LETTERS,))  # fmt: skip
+        self.operation = run_operation(self, self.ctx, "生成承诺书", work, on_done=self._generated)  # fmt: skip
 
     def _generated(self, result) -> None:
         self.last_batch = result

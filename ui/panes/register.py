@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controllers.case_filter import CaseFilter
 from controllers.cases.export import export_cases
+from controllers.cases.filters import CaseFilter
 from controllers.cases.register_data import (
     RegisterData,
     fetch_details,

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.documents.fonts import font_roles_listing
+from controllers.infra.logging_setup import log_dir
 from controllers.listings import units_listing
-from controllers.logging_setup import log_dir
 from controllers.permissions import Permission, can
 from models.migrate import current_revision
 from ui import events

@@ -179,8 +179,7 @@ class UsersPane(Pane):
             session.commit()
             return user.username, initial
 
-        run_operation(self, self.ctx, "新建用户", work, on_done=self._show_initial,
-                      topics=(events.USERS, events.AUDIT))  # fmt: skip
+        run_operation(self, self.ctx, "新建用户", work, on_done=self._show_initial)  # fmt: skip
 
     def _show_initial(self, result: tuple[str, str]) -> None:
         username, initial = result
@@ -217,8 +216,7 @@ class UsersPane(Pane):
             self._resolve_conflict(username, v, exc)
             return True
 
-        run_operation(self, self.ctx, "修改用户", work, on_done=lambda _r: self.refresh(),
-                      topics=(events.USERS, events.AUDIT), on_error=conflict)  # fmt: skip
+        run_operation(self, self.ctx, "修改用户", work, on_done=lambda _r: self.refresh(), on_error=conflict)  # fmt: skip
 
     def _resolve_conflict(self, username: str, mine: dict, conflict: EditConflict) -> None:
         units = dict(self.ctx.call(unit_names_by_id))
@@ -261,8 +259,7 @@ class UsersPane(Pane):
             session.commit()
             return row.username, initial
 
-        run_operation(self, self.ctx, "重置密码", work, on_done=self._show_initial,
-                      topics=(events.USERS, events.AUDIT))  # fmt: skip
+        run_operation(self, self.ctx, "重置密码", work, on_done=self._show_initial)  # fmt: skip
 
     def toggle_user(self) -> None:
         row = self.selected()
@@ -275,4 +272,4 @@ class UsersPane(Pane):
             session.commit()
 
         run_operation(self, self.ctx, "停用用户" if disable else "启用用户", work,
-                      on_done=lambda _r: self.refresh(), topics=(events.USERS, events.AUDIT))  # fmt: skip
+                      on_done=lambda _r: self.refresh())  # fmt: skip

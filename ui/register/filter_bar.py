@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from controllers.case_filter import CaseFilter
+from controllers.cases.filters import CaseFilter
 from controllers.cases.register_data import Lookups
 from models.codes import CaseStatus, Classification, Source
 from ui.register.fields import NO_MENU_ARROW

@@ -24,7 +24,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from controllers.case_filter import CaseFilter
+from controllers.cases.columns import EXTRA_COLUMNS, REGISTER_COLUMNS, ColumnKind
+from controllers.cases.filters import CaseFilter
 from controllers.cases.register_data import (
     CODE_ENUMS,
     DETAIL_INDEX,
@@ -44,7 +45,6 @@ from controllers.cases.register_view import (
     structure_mask,
     text_ranks,
 )
-from controllers.register_columns import EXTRA_COLUMNS, REGISTER_COLUMNS, ColumnKind
 from models import codes as codes_module
 from models.codes import labels_of_codes
 from ui.busy import wait_cursor

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controllers.register_columns import ColumnKind
+from controllers.cases.columns import ColumnKind
 from ui.busy import wait_cursor
 from ui.register.clipboard import HTML_ROW_LIMIT, clipboard_mime, html_table, tsv
 from ui.register.table_model import COLUMN_INDEX, TABLE_COLUMNS, RegisterTableModel

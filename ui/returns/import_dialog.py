@@ -210,7 +210,7 @@ class ImportDialog(QDialog):
             self.operation = None
             self._update_buttons()
 
-        self.operation = run_operation(self, self.ctx, title, work, on_done=done, topics=topics)
+        self.operation = run_operation(self, self.ctx, title, work, on_done=done)
         self.operation.failed.connect(failed)
         self.operation.failed.connect(lambda exc: self.summary.setText(f"{title}失败：{exc}"))
         self._update_buttons()

@@ -252,7 +252,7 @@ class ReturnDialog(QDialog):
             self.operation = None
             self._update_buttons()
 
-        self.operation = run_operation(self, self.ctx, title, work, on_done=finished, topics=topics)
+        self.operation = run_operation(self, self.ctx, title, work, on_done=finished)
         self.operation.failed.connect(failed)
         self._update_buttons()
 

@@ -7,7 +7,7 @@
   entry already copied unchanged into ``audit_archive`` (which itself is never changed).
 - On PostgreSQL ``rectify_audit_append()`` (SECURITY DEFINER) appends an entry and computes its
   SHA-256 in the database, so clerks' roles need no privilege on the audit tables at all;
-  ``rectify_audit_digest()`` is byte-for-byte the digest of ``controllers.audit.entry_digest``.
+  ``rectify_audit_digest()`` is byte-for-byte the digest of ``controllers.audit.trail.entry_digest``.
 - ``auth_tokens``: "stay signed in" tokens (hashes only) for the single-machine SQLite default.
 
 Revision ID: 0004_security
@@ -114,7 +114,7 @@ MYSQL = [
 ]
 
 # ------------------------------------------------------------------------------ PostgreSQL
-# The digest must equal controllers.audit.entry_digest(): SHA-256 of the previous hash and the
+# The digest must equal controllers.audit.trail.entry_digest(): SHA-256 of the previous hash and the
 # entry's JSON with sorted keys, ", " and ": " separators and non-ASCII kept (json.dumps with
 # ensure_ascii=False, sort_keys=True). PostgreSQL's to_json(text) escapes exactly as Python does.
 PG = [

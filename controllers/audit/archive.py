@@ -15,7 +15,7 @@ from sqlalchemy import DateTime, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.errors import ValidationError
 from controllers.permissions import Permission, require
 from controllers.settings import get_setting, set_setting

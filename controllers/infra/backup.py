@@ -30,8 +30,8 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import URL
 
 from controllers.actor import SYSTEM, Actor
-from controllers.audit import record
-from controllers.audit_verify import verify_chain
+from controllers.audit.trail import record
+from controllers.audit.verify import verify_chain
 from controllers.errors import UserError
 from controllers.permissions import Permission, require
 from controllers.settings import get_setting, set_setting

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from controllers.audit import action_label, entry_digest, entry_fields
+from controllers.audit.trail import action_label, entry_digest, entry_fields
 from models import AuditArchive, AuditEntry, AuditHead
 
 

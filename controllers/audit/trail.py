@@ -20,67 +20,18 @@ from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
+from controllers.audit.catalog import AuditAction, AuditObject, action_label, object_label
 from models import AuditEntry, AuditHead
 from models.base import now
 from models.codes import AuditResult
 
+__all__ = ["action_label", "flush_audit", "object_label", "record", "record_now", "record_refusal"]
+
 logger = logging.getLogger(__name__)
 
 _PENDING = "rectify_pending_audit"
-
-#: actions written by the application, with the audit pane's Chinese labels
-ACTION_LABELS: dict[str, str] = {
-    "create": "新建",
-    "update": "修改",
-    "status": "状态变更",
-    "delete": "删除",
-    "import": "导入",
-    "export": "导出",
-    "attach": "添加附件",
-    "login": "登录",
-    "login_failed": "登录失败",
-    "logout": "退出登录",
-    "unlock_screen": "解除锁屏",
-    "account_locked": "账户锁定",
-    "permission_refused": "越权操作被拒绝",
-    "password_change": "修改密码",
-    "password_reset": "重置密码",
-    "user_add": "新建用户",
-    "user_update": "修改用户",
-    "user_disable": "停用用户",
-    "user_enable": "启用用户",
-    "backup": "备份",
-    "restore": "恢复",
-    "audit_archive": "审计日志归档",
-    "audit_export": "导出审计日志",
-    "demo": "写入演示数据",
-}
-
-#: object types, with the audit pane's Chinese labels
-OBJECT_LABELS: dict[str, str] = {
-    "case": "企业",
-    "return": "县区上报",
-    "letter": "承诺书",
-    "spot_check": "督导抽查",
-    "accountability": "问责",
-    "attachment": "附件",
-    "user": "用户",
-    "session": "会话",
-    "setting": "设置",
-    "unit": "责任单位",
-    "database": "数据库",
-    "audit_log": "审计日志",
-}
-
-
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
-
-
-def object_label(object_type: str | None) -> str:
-    if object_type is None:
-        return ""
-    return OBJECT_LABELS.get(object_type, object_type)
+#: (id, action, object_type, object_id) of every entry appended since the unit of work began
+TRANSACTION_ENTRIES = "rectify_transaction_audit"
 
 
 def entry_digest(prev_hash: str | None, fields: dict[str, Any]) -> str:
@@ -119,6 +70,9 @@ def record(
 
     The returned entry gets its ``id`` and hashes at commit (or at :func:`flush_audit`).
     """
+    action = AuditAction(action).value  # a code outside controllers/audit/catalog.py is a bug
+    if object_type is not None:
+        object_type = AuditObject(object_type).value
     entry = AuditEntry(
         at=now(),
         user_id=actor.user_id,
@@ -147,6 +101,9 @@ def _append(session: Session, entries: list[AuditEntry]) -> None:
         _append_postgresql(session, entries)
     else:
         _append_locked(session, entries)
+    written = session.info.get(TRANSACTION_ENTRIES)
+    if written is not None:  # a unit of work is collecting what it wrote
+        written.extend((e.id, e.action, e.object_type, e.object_id) for e in entries)
 
 
 def _append_postgresql(session: Session, entries: list[AuditEntry]) -> None:

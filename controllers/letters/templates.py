@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import record
+from controllers.audit.trail import record
 from controllers.errors import NotFoundError, ValidationError
 from controllers.permissions import Permission, require
 from models import Letter, LetterTemplate, User

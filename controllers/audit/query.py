@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.audit import action_label, object_label, record
+from controllers.audit.trail import action_label, object_label, record
 from controllers.listings import Listing
 from controllers.permissions import PERMISSION_LABELS, Permission, require
 from models import AuditArchive, AuditEntry

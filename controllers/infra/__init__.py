@@ -1,0 +1,1 @@
+"""Infrastructure: opening and migrating the database, connectivity, logging, database roles, backups."""
