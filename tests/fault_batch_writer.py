@@ -22,7 +22,7 @@ def main(url: str, rows: int) -> None:
             ids.append(make_case(session, remark="批量导入").id)  # flushes each row
             if n % 100 == 99:
                 print(f"flushed {n + 1}", flush=True)
-        record(session, SYSTEM, "import", "return", None, detail={"rows": rows})
+        record(session, SYSTEM, "import", "county_return", None, detail={"rows": rows})
         print("committing", flush=True)
         session.commit()
     print("committed", flush=True)

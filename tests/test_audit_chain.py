@@ -67,7 +67,7 @@ def test_a_session_closed_without_commit_leaves_no_entry(database):
 
 def test_flush_audit_assigns_ids_inside_the_transaction(database):
     with database.session() as s:
-        entry = record(s, CLERK, "import", "return", 3)
+        entry = record(s, CLERK, "import", "county_return", 3)
         flush_audit(s)
         assert entry.id == 1
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 1
