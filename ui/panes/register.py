@@ -6,6 +6,7 @@ column arrays in the background; from then on filters, search and sorts run in m
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.cases.export import export_cases
+from controllers.cases.export_name import export_file_name
 from controllers.cases.filters import CaseFilter
 from controllers.cases.register_data import (
     RegisterData,
@@ -57,6 +59,7 @@ from ui.register.table_model import (
     RegisterTableModel,
 )
 from ui.register.table_view import RegisterTableView
+from ui.saved_file import show_saved_file
 
 logger = logging.getLogger(__name__)
 
@@ -433,8 +436,13 @@ class RegisterPane(Pane):
         dialog.open()
         return dialog
 
-    def _ask_path(self, title: str, stem: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / f"{stem}.xlsx"),
+    def suggested_name(self) -> str:
+        """The export's file name, from the filter in force (灵寿县_逾期未完成_2026-12-01.xlsx)."""
+        return export_file_name(self.model.case_filter, self.model.data_set.lookups,
+                                dt.date.today())  # fmt: skip
+
+    def _ask_path(self, title: str, name: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name),
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if not path:
             return None
@@ -445,7 +453,7 @@ class RegisterPane(Pane):
         if not self.model.is_complete:
             self._inform("导出 Excel", "企业清单仍在载入，请稍候片刻再导出。")
             return None
-        path = path or self._ask_path("导出企业清单", "企业清单")
+        path = path or self._ask_path("导出企业清单", self.suggested_name())
         if path is None:
             return None
         description = describe_filter(self.model.case_filter, self.model.data_set.lookups)
@@ -455,7 +463,9 @@ class RegisterPane(Pane):
         ids = self._need_selection("导出所选企业")
         if ids is None:
             return None
-        path = path or self._ask_path("导出所选企业", "所选企业")
+        path = path or self._ask_path(
+            "导出所选企业", f"所选企业_{dt.date.today().isoformat()}.xlsx"
+        )
         if path is None:
             return None
         return self._export(path, ids, f"所选 {len(ids):,} 家")
@@ -469,6 +479,7 @@ class RegisterPane(Pane):
 
         def done(count: int) -> None:
             self.last_export = (path, count)
-            self._inform("导出 Excel", f"已导出 {count:,} 家企业到：\n{path}")
+            self.export_done_box = show_saved_file(self, "导出 Excel",
+                                                   f"已导出 {count:,} 家企业到：", path)  # fmt: skip
 
         return run_operation(self, self.ctx, "导出 Excel", work, on_done=done)
