@@ -45,6 +45,7 @@ from controllers.errors import UserError
 from controllers.permissions import Permission, can
 from ui import events
 from ui.context import AppContext
+from ui.empty_state import EmptyStack
 from ui.operations import run_operation, show_error
 from ui.panes.base import Pane, pane_header
 from ui.register.bulk_dialogs import BulkResponsibleDialog, BulkStatusDialog, run_bulk_move
@@ -103,8 +104,9 @@ class RegisterPane(Pane):
         self.filter_bar = FilterBar()
         self.description_label = QLabel()
         self.description_label.setObjectName("filterDescription")
-        # one line, cut at the pane's edge (the whole text in the tooltip): a wrapping label
-        # would re-lay out the pane on every keystroke
+        # takes the width left beside the legend and wraps there: never cut, never pushing
+        # the legend or the count out of the pane
+        self.description_label.setWordWrap(True)
         self.description_label.setSizePolicy(
             QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
         )
@@ -136,7 +138,8 @@ class RegisterPane(Pane):
         lay.addLayout(top)
         lay.addWidget(self.filter_bar)
         lay.addLayout(info)
-        lay.addWidget(self.table, 1)
+        self.table_stack = EmptyStack(self.table)
+        lay.addWidget(self.table_stack, 1)
 
         self._generation = 0
         self._loading = None
@@ -161,9 +164,12 @@ class RegisterPane(Pane):
     def _apply_permissions(self) -> None:
         actor = self.ctx.actor
         can_edit = can(actor, Permission.EDIT_CASES)
+        # what the role cannot use is not offered (a read-only view looks read-only)
         self.new_button.setEnabled(can_edit)
-        self.bulk_status_action.setEnabled(can_edit)
-        self.bulk_responsible_action.setEnabled(can_edit)
+        self.new_button.setVisible(can_edit)
+        for action in (self.bulk_status_action, self.bulk_responsible_action):
+            action.setEnabled(can_edit)
+            action.setVisible(can_edit)
         can_export = can(actor, Permission.EXPORT)
         self.export_button.setEnabled(can_export)
         self.export_selection_action.setEnabled(can_export)
@@ -180,6 +186,7 @@ class RegisterPane(Pane):
         self.bulk_responsible_action.triggered.connect(self.bulk_responsible)
         self.export_selection_action.triggered.connect(self.export_selection)
         self.copy_action.triggered.connect(lambda: self.table.copy_selection(with_header=True))
+        self.table_stack.empty.action.connect(self._empty_action)
         self.filter_bar.views.activated.connect(self._on_view_chosen)
         self.filter_bar.save_view_button.clicked.connect(self.save_current_view)
         self.filter_bar.delete_view_button.clicked.connect(self.delete_current_view)
@@ -280,6 +287,27 @@ class RegisterPane(Pane):
             )
         else:
             self.count_label.setText(f"显示 {model.rowCount():,} 家 / 共 {model.total:,} 家")
+        self._update_empty_state()
+
+    def _update_empty_state(self) -> None:
+        model = self.model
+        if model.data_set is None or model.rowCount() > 0 or not model.is_complete:
+            self.table_stack.show_empty(None)
+        elif model.total == 0:
+            can_edit = can(self.ctx.actor, Permission.EDIT_CASES)
+            self.table_stack.show_empty(
+                "清单中还没有企业。" + ("点“新建企业…”（Ctrl+N）登记，或在“县区上报”中导入单位上报的清单。"
+                                       if can_edit else ""),
+                "新建企业…" if can_edit else None,
+            )  # fmt: skip
+        else:
+            self.table_stack.show_empty("没有符合条件的企业", "清除筛选")
+
+    def _empty_action(self) -> None:
+        if self.model.total == 0:
+            self.new_case()
+        else:
+            self.filter_bar.clear()
 
     # -- saved views --------------------------------------------------------------------
     def _reload_views(self) -> None:
