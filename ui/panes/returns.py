@@ -77,7 +77,9 @@ class ReturnsPane(Pane):
         self.summary = QLabel()
         self.summary.setObjectName("summaryLabel")
         self.summary.setWordWrap(True)
-        self.overview_model = OverviewModel(self)
+        self.overview_model = OverviewModel(
+            self, may_import=lambda unit_id: can(ctx.actor, Permission.SUBMIT_RETURNS, unit_id)
+        )
         self.overview_view = _table("overviewTable")
         self.overview_view.setModel(self.overview_model)
         self.overview_view.setMouseTracking(True)
@@ -92,6 +94,7 @@ class ReturnsPane(Pane):
             ctx.actor, Permission.REVIEW_RETURNS
         )
         self.import_button.setEnabled(can_import)
+        self.import_button.setVisible(can_import)  # not offered to a read-only role
         bar = QHBoxLayout()
         bar.addWidget(QLabel("阶段："))
         bar.addWidget(self.stage_combo)
