@@ -87,7 +87,6 @@ class EscGuard(QObject):
         keep = box.addButton("继续填写", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.buttonClicked.connect(lambda button: dialog.reject() if button is discard else None)
         box.open()
         return box
