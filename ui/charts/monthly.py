@@ -131,11 +131,14 @@ class MonthlyChart(ChartView):
         """Write the value above every bar too short to read beside the others (a few new
         sites or relapses next to thousands closed out)."""
         item = self.getPlotItem()
+        stacked: dict[int, int] = {}  # labels already written in a month: the next goes higher
         for bar in self.bars:
             if not 0 < bar.value < top * SMALL_BAR_SHARE:
                 continue
+            level = stacked.get(bar.index, 0)
+            stacked[bar.index] = level + 1
             label = pg.TextItem(f"{bar.value:,}", color=SERIES_COLORS[bar.series],
-                                anchor=(0.5, 1.0))  # fmt: skip
+                                anchor=(0.5, 1.0 + level))  # fmt: skip
             label.setFont(self.font_small)
             label.setPos((bar.x0 + bar.x1) / 2, bar.y1)
             item.addItem(label)

@@ -100,6 +100,7 @@ class RegisterPane(Pane):
             parent=self,
         )
         self.table = RegisterTableView(self.model)
+        self.table.setProperty("scrollsSideways", True)  # 31 columns: scrolled sideways
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.filter_bar = FilterBar()
         self.description_label = QLabel()
@@ -118,8 +119,11 @@ class RegisterPane(Pane):
         self.bulk_button.setText("批量操作 ▾")
         self.bulk_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.bulk_button.setStyleSheet(NO_MENU_ARROW)
+        self.bulk_button.setToolTip(
+            "对表格中选中的企业变更状态、设置责任人、导出或复制（右键表格亦可）"
+        )
         self.export_button = QPushButton("导出 Excel…")
-        self.export_button.setToolTip("按动态整治清单格式导出当前显示的全部企业")
+        self.export_button.setToolTip("按动态整治清单格式导出当前显示的全部企业（Ctrl+E）")
         self.refresh_button = QPushButton("刷新")
         self.refresh_button.setToolTip("重新读取数据库（F5）")
         self._build_bulk_menu()
@@ -192,6 +196,7 @@ class RegisterPane(Pane):
         self.filter_bar.delete_view_button.clicked.connect(self.delete_current_view)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_case)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self._export_shortcut)
 
     # -- loading ------------------------------------------------------------------------
     def load(self) -> None:
@@ -475,6 +480,10 @@ class RegisterPane(Pane):
         if not path:
             return None
         return Path(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+
+    def _export_shortcut(self) -> None:
+        if self.export_button.isEnabled():
+            self.export_view()
 
     def export_view(self, path: Path | None = None):
         """Export every row shown, in the order shown."""

@@ -83,6 +83,9 @@ class ReturnsPane(Pane):
         self.overview_view = _table("overviewTable")
         self.overview_view.setModel(self.overview_model)
         self.overview_view.setMouseTracking(True)
+        # the link next to the unit's name, always in view; the other columns scroll sideways
+        self.overview_view.horizontalHeader().moveSection(COL_OPEN, 1)
+        self.overview_view.setProperty("scrollsSideways", True)
         self.list_model = ListingModel(parent=self)
         self.list_view = _table("returnsTable")
         self.list_view.setModel(self.list_model)

@@ -161,6 +161,7 @@ class FilterBar(QWidget):
         self.views = QComboBox()
         self.views.setObjectName("savedViews")
         self.views.setMinimumContentsLength(10)
+        self.views.setMinimumWidth(self.views.fontMetrics().horizontalAdvance("（选择视图）") + 40)
         self.views.setToolTip("已保存的视图（筛选、排序和列）")
         self.save_view_button = QPushButton("保存视图…")
         self.delete_view_button = QPushButton("删除视图")

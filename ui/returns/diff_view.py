@@ -30,6 +30,7 @@ CHECKED, UNCHECKED, UNDECIDED = (
 )
 Index = QModelIndex | QPersistentModelIndex
 
+MAX_COLUMN_WIDTH = 220
 TAB_ERRORS, TAB_NEW, TAB_CHANGED, TAB_UNCERTAIN, TAB_MISSING, TAB_SHEETS = range(6)
 
 
@@ -262,4 +263,9 @@ class DiffView(QTabWidget):
         model = view.model()
         for col in range(model.columnCount()):
             width = max(header.sectionSizeHint(col), view.sizeHintForColumn(col))
-            header.resizeSection(col, min(max(width + 16, 60), 360))
+            # narrow enough that the last column (上报新值) is in view; the whole text is
+            # in the cell's tooltip
+            header.resizeSection(col, min(max(width + 16, 60), MAX_COLUMN_WIDTH))
+        if isinstance(model, UncertainModel):  # room for the longest answer and its box
+            answer = view.fontMetrics().horizontalAdvance("是同一企业") + 48
+            header.resizeSection(0, max(header.sectionSize(0), answer))

@@ -1,6 +1,8 @@
-"""Esc closes a dialog the clerk has not changed; a changed one asks first.
+"""What every dialog does without code of its own: it fits the screen it opens on (a
+1366×768 laptop at 150 % has 911×485 logical pixels), and Esc closes it when the clerk has
+not changed it, a changed one asks first.
 
-One application-wide event filter, so every dialog behaves alike without code of its own.
+One application-wide event filter, so every dialog behaves alike.
 The dialog's inputs are noted just before the clerk's first key or click in it (after the
 dialog filled itself); Esc compares them with what is there now. Dialogs that already
 confirm on closing (they override ``reject``) and standard dialogs are left alone.
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 logger = logging.getLogger(__name__)
 
 _SKIPPED = (QMessageBox, QFileDialog, QProgressDialog)
-_INPUT_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress)
+_INPUT_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Show)
 _SNAPSHOT = "_esc_guard_snapshot"
 
 
@@ -57,12 +59,33 @@ def _guarded(dialog: QWidget | None) -> bool:
             and type(dialog).reject is QDialog.reject)  # fmt: skip
 
 
+def fit_to_screen(dialog: QWidget) -> None:
+    """Shrink a window larger than its screen's free area to fit, and move it inside."""
+    screen = dialog.screen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    frame = dialog.frameGeometry().size() - dialog.geometry().size()
+    room = area.size() - frame
+    if dialog.width() > room.width() or dialog.height() > room.height():
+        dialog.resize(min(dialog.width(), room.width()), min(dialog.height(), room.height()))
+    geometry = dialog.frameGeometry()
+    if not area.contains(geometry):
+        x = min(max(geometry.x(), area.left()), area.right() - geometry.width() + 1)
+        y = min(max(geometry.y(), area.top()), area.bottom() - geometry.height() + 1)
+        dialog.move(x, y)
+
+
 class EscGuard(QObject):
     """The event filter (installed on the application by :func:`install`)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind not in _INPUT_EVENTS or not isinstance(watched, QWidget):
+            return False
+        if kind == QEvent.Type.Show:
+            if isinstance(watched, QDialog) and watched.isWindow():
+                fit_to_screen(watched)
             return False
         dialog = watched.window()
         if not _guarded(dialog):
