@@ -1,4 +1,4 @@
-"""One checker for text that does not fit: a label or button whose text is wider than the
+"""One checker for text that does not fit (and buttons the keyboard cannot reach): a label or button whose text is wider than the
 widget (Qt cuts or elides it), a wrapped label taller than the room it got, a column header
 narrower than its title, a table wider than its view, a widget cut by its parent, a window
 larger than the screen. Used by the walk over every pane and dialog (tests/layout_walk.py)."""
@@ -174,6 +174,9 @@ def layout_problems(root: QWidget, screen: QRect | None = None) -> list[str]:
             problems.append(_label_problem(w))
         elif isinstance(w, QAbstractButton) and not isinstance(w.parentWidget(), QTabBar):
             problems.append(_button_problem(w))
+            internal = isinstance(w.parentWidget(), QLineEdit | QAbstractSpinBox)  # clear button
+            if w.isEnabled() and not internal and not w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                problems.append(f"不能用 Tab 键到达：{w.text() or w.toolTip()}")
         if isinstance(w, QAbstractItemView):
             problems.extend(_header_problems(w))
         if isinstance(w, QLineEdit | QComboBox) and not _in_item_view(w):

@@ -141,3 +141,24 @@ def test_esc_on_a_changed_dialog_asks_first(app, qtbot, db):
                if b.objectName() == "escGuardBox" and b.isVisible())  # fmt: skip
     next(b for b in box.buttons() if b.text() == "放弃并关闭").click()
     assert not dialog.isVisible()
+
+
+def test_ids_are_shown_without_thousands_separators(app):
+    from controllers.listings import Listing
+    from ui.listing_model import ListingModel
+
+    model = ListingModel(Listing(["台账编号", "行号", "清单行数"], [(19629, 10023, 19629)]))
+    assert [model.index(0, c).data() for c in range(3)] == ["19629", "10023", "19,629"]
+
+
+def test_the_login_dialog_grows_when_a_message_appears(app, qtbot):
+    from ui.login_dialog import LoginDialog
+
+    hint = "演示数据库：可用 admin（系统管理员）、auditor（审计管理员）、city（市级业务员）登录，密码均为 Demo-2026。"
+    dialog = LoginDialog(lambda *a: None, database_label="SQLite", allow_remember=True, hint=hint)
+    qtbot.addWidget(dialog)
+    dialog.show()  # at the size Qt gives it, before any message
+    qtbot.waitExposed(dialog)
+    dialog.show_message("用户名或密码不正确（还可尝试 4 次，之后账户将锁定 15 分钟）。")
+    assert dialog.hint.heightForWidth(dialog.hint.width()) <= dialog.hint.height() + 1
+    assert dialog.message.heightForWidth(dialog.message.width()) <= dialog.message.height() + 1
