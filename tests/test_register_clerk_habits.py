@@ -164,3 +164,28 @@ def test_an_empty_attachments_tab_says_how_to_add_one(app, qtbot, db):
     assert dialog.attachments.stack.empty.label.text() == "还没有附件。"
     assert dialog.attachments.add_button.isHidden()
     dialog.done(0)
+
+
+def test_a_bulk_move_that_cannot_be_taken_back_names_the_cases_first(app, qtbot, db):
+    pane = _open(qtbot, db)
+    pane.table.selectAll()
+    dialog = pane.bulk_status()
+    dialog.set_target(CaseStatus.ACCEPTED)
+    dialog.accept()
+    box = pane.confirm_box
+    assert "东关蛭石厂" in box.text()
+    assert "新乐油毡厂" in box.text()
+    assert "验收通过" in box.text()
+    box.defaultButton().click()  # 取消
+    assert getattr(pane, "last_bulk_run", None) is None
+    dialog = pane.bulk_status()
+    dialog.set_target(CaseStatus.ACCEPTED)
+    dialog.accept()
+    pane.confirm_box.findChild(QPushButton, "confirmYes").click()
+    qtbot.waitUntil(lambda: getattr(pane, "last_bulk_run", None) is not None, timeout=10_000)
+    # a move that can be taken back goes straight to the usual check
+    pane.last_bulk_run = None
+    dialog = pane.bulk_status()
+    dialog.set_target(CaseStatus.IN_PROGRESS)
+    dialog.accept()
+    qtbot.waitUntil(lambda: getattr(pane, "last_bulk_run", None) is not None, timeout=10_000)
