@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         self.refresh_action = QAction("刷新当前页(&R)", self, shortcut=QKeySequence("F5"))
         view_menu.addAction(self.refresh_action)
         help_menu = bar.addMenu("帮助(&H)")
-        self.about_action = QAction("关于(&A)", self)
+        self.about_action = QAction("关于(&A)", self, shortcut=QKeySequence("F1"))
         help_menu.addAction(self.about_action)
 
     def _connect_callbacks(self) -> None:
