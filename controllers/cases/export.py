@@ -4,7 +4,9 @@ that looks like a formula kept as text. Written by xlsxwriter in constant-memory
 
 Decisions: 序号 is the running number of the exported row (what a printed list shows);
 整治完成情况 holds the case's status, followed by its progress note when there is one
-(e.g. "已销号：已完成“两断三清”，依法取缔").
+(e.g. "已销号：已完成“两断三清”，依法取缔"). After the published columns come 状态 (to filter
+on), the close-out dates and approver, 清单批次, 类散乱污 and 反弹 (是 or blank). The sheet prints
+on landscape A3 (or A4), one page wide, the title rows on every page, the filter in the header.
 """
 
 from __future__ import annotations
