@@ -311,6 +311,7 @@ def test_read_only_for_a_leader(app, qtbot, sqlite_db, case_id):
     assert dialog.save_button.isHidden()  # nothing to save in a read-only view
     assert not dialog.move_buttons  # moves the role cannot make are not offered
     assert dialog.windowTitle().endswith("（只读）")
+    assert "readOnly" in dialog.styleSheet()  # fields look like text, not input boxes
 
 
 def test_conflict_dialog_is_generic(app, qtbot):

@@ -47,6 +47,11 @@ IRREVERSIBLE_MOVES = {
     CaseStatus.CLOSED: "销号后不能退回；只有回头看发现问题时才会重新打开。销号记录永久保存。",
 }
 READ_ONLY_MARK = "（只读）"
+#: a field that cannot be changed looks like text on the dialog, not like an input box
+READ_ONLY_STYLE = (
+    'QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"], QTextEdit[readOnly="true"]'
+    " { background: transparent; border: 1px solid transparent; }"
+)
 
 STATUS_COLORS = {
     CaseStatus.PENDING: "#7f8c8d",
@@ -183,6 +188,7 @@ class CaseDialog(QDialog):
         self.save_button.setVisible(can_edit)  # a read-only view offers nothing to save
         self.form.set_read_only(not can_edit)
         self.checklist.set_read_only(not can_edit)
+        self.setStyleSheet("" if can_edit else READ_ONLY_STYLE)  # after the fields' state
         self._show_status()
         self._on_form_changed()
 

@@ -89,7 +89,9 @@ class DateField(QWidget):
 
     def setReadOnly(self, read_only: bool) -> None:
         self.edit.setReadOnly(read_only)
+        self.edit.setClearButtonEnabled(not read_only)
         self.button.setEnabled(not read_only)
+        self.button.setVisible(not read_only)  # no calendar on a date that cannot change
 
 
 class ErrorLabel(QLabel):
