@@ -20,6 +20,7 @@ from cli import (
     letters_command,
     report_command,
     summary_command,
+    units_command,
     user_command,
 )
 from cli.context import CommandContext
@@ -44,6 +45,7 @@ COMMAND_MODULES = [
     user_command,
     audit_command,
     backup_command,
+    units_command,
 ]
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     EXPORT = "export"  # Excel/PDF exports and reports
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"  # units, industries, rules, templates' defaults
+    MANAGE_UNITS = "manage_units"  # units and their townships (city clerks and administrators)
     VIEW_AUDIT = "view_audit"
     MANAGE_AUDIT = "manage_audit"  # archive and export the audit log
     BACKUP = "backup"  # back up and restore the whole database
@@ -38,7 +39,7 @@ class Permission(StrEnum):
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({P.MANAGE_USERS, P.MANAGE_SETTINGS, P.BACKUP}),
+    Role.ADMIN: frozenset({P.MANAGE_USERS, P.MANAGE_SETTINGS, P.MANAGE_UNITS, P.BACKUP}),
     Role.AUDITOR: frozenset({P.VIEW, P.VIEW_AUDIT, P.MANAGE_AUDIT, P.EXPORT}),
     Role.CITY_CLERK: frozenset(
         {
@@ -49,6 +50,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REVIEW_RETURNS,
             P.MANAGE_LETTERS,
             P.MANAGE_CAMPAIGNS,
+            P.MANAGE_UNITS,
             P.EDIT_SPOT_CHECKS,
             P.EDIT_ACCOUNTABILITY,
             P.EXPORT,
@@ -71,6 +73,7 @@ PERMISSION_LABELS = {
     P.EXPORT: "导出",
     P.MANAGE_USERS: "管理用户",
     P.MANAGE_SETTINGS: "系统设置",
+    P.MANAGE_UNITS: "管理责任单位和乡镇",
     P.VIEW_AUDIT: "查看审计日志",
     P.MANAGE_AUDIT: "归档和导出审计日志",
     P.BACKUP: "备份和恢复数据库",

@@ -61,7 +61,7 @@ class UnitKind(CodedEnum):
     COUNTY = "county", "县"
     CITY = "city", "市"
     DISTRICT = "district", "区"
-    PARK = "park", "园区"
+    PARK = "park", "园区", "新区", "开发区", "高新区", "经济开发区", "工业园区"
 
 
 class Classification(CodedEnum):

@@ -34,12 +34,26 @@ BACKENDS = [
 ]
 
 
+def with_reference_units(engine) -> None:
+    """Write the default 25 units (resources/units.csv) into a freshly migrated database.
+
+    A new database has no units of its own; most tests work on the default list.
+    """
+    from controllers.units.reference import load_reference_units
+
+    db = Database.from_engine(engine)
+    with db.session() as session:
+        load_reference_units(session)
+        session.commit()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite file migrated to the newest schema, copied for each test."""
     path = tmp_path_factory.mktemp("tpl") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine, backup=False)
+    with_reference_units(engine)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
@@ -54,6 +68,7 @@ def pg_template() -> Iterator[str]:
     engine = make_engine(url)
     try:
         upgrade(engine, backup=False)
+        with_reference_units(engine)
     finally:
         engine.dispose()
     try:
@@ -74,6 +89,7 @@ def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
         with dbservers.server_database("mariadb") as url:
             engine = make_engine(url)
             upgrade(engine, backup=False)
+            with_reference_units(engine)
             engine.dispose()
             yield url
 

@@ -17,6 +17,7 @@ from controllers.audit.trail import record
 from controllers.audit.verify import verify_chain
 from controllers.auth import create_user, sign_in
 from controllers.editing import apply_edit
+from controllers.units.reference import load_reference_units
 from models import AuditEntry, Case
 from models.database import Database, make_engine
 from models.migrate import upgrade
@@ -117,6 +118,7 @@ def test_postgresql_restarted_during_a_session(qapp, qtbot, private_pg):
     db = Database.from_engine(make_engine(url))
     upgrade(db.engine, backup=False)
     with db.session() as s:
+        load_reference_units(s)
         create_user(s, SYSTEM, "chief", "admin", password="Guanli-Mima-1")
         for name in ("zhang", "li"):
             create_user(s, SYSTEM, name, "city_clerk", password="Yewu-Mima-22",

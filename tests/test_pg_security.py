@@ -24,6 +24,7 @@ from controllers.auth import (
 from controllers.auth.database_login import sign_in_database
 from controllers.infra import db_roles as pg_security
 from controllers.summary import summary
+from controllers.units.reference import load_reference_units
 from models import AuditEntry, Case
 from models.database import Database, make_engine
 from models.migrate import upgrade
@@ -65,6 +66,7 @@ def secured(server):
     with owner.engine.begin() as conn:
         result = pg_security.install(conn, gate_password="Gate-Pass-1")
     with owner.session() as s:
+        load_reference_units(s)
         lingshou, xinle = unit(s, "灵寿县"), unit(s, "新乐市")
         ids = {"lingshou": make_case(s, unit=lingshou).id, "xinle": make_case(s, unit=xinle).id}
         for username, role, unit_name in [

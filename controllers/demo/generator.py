@@ -23,6 +23,7 @@ from controllers.demo import names
 from controllers.demo.accounts import create_demo_accounts
 from controllers.letters.templates import ensure_default_template
 from controllers.settings import CITY_NAME, set_setting
+from controllers.units.reference import load_reference_units
 from models import (
     AccountabilityPerson,
     AccountabilityProblem,
@@ -568,6 +569,7 @@ def generate_demo(
         raise DemoRefused(
             "数据库中已有业务数据，演示数据只能写入空数据库 / database already has data"
         )
+    load_reference_units(session)  # a new database has no units of its own yet
     b = _DemoBuilder(session, seed, figures, report)
     report(5, "责任单位与乡镇")
     b.units_and_townships()

@@ -1,7 +1,9 @@
-"""default reference data: the 25 units, industry vocabulary, accountability rules
+"""default reference data: industry vocabulary, accountability rules
 
-The units are those of resources/units.csv at the time of this schema; later edits of the
-list are made in the application (units are configuration data, not code).
+Databases created before issue 20 also received one city's 25 units here. A new database no
+longer does: the office sets up its own units and townships (建立本单位数据库, ``units import``)
+or the demo writes the default list from resources/units.csv. Databases that ran this
+revision long ago keep the units it gave them.
 
 Revision ID: 0002
 Revises: 0001
@@ -17,53 +19,6 @@ revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-# (sort, code, name, short name, kind)
-UNITS = [
-    (1, 'changan', '长安区', '长安', 'district'),
-    (2, 'qiaoxi', '桥西区', '桥西', 'district'),
-    (3, 'xinhua', '新华区', '新华', 'district'),
-    (4, 'yuhua', '裕华区', '裕华', 'district'),
-    (5, 'jingxingkuangqu', '井陉矿区', '矿区', 'district'),
-    (6, 'gaocheng', '藁城区', '藁城', 'district'),
-    (7, 'luquan', '鹿泉区', '鹿泉', 'district'),
-    (8, 'luancheng', '栾城区', '栾城', 'district'),
-    (9, 'jingxing', '井陉县', '井陉', 'county'),
-    (10, 'zhengding', '正定县', '正定', 'county'),
-    (11, 'xingtang', '行唐县', '行唐', 'county'),
-    (12, 'lingshou', '灵寿县', '灵寿', 'county'),
-    (13, 'gaoyi', '高邑县', '高邑', 'county'),
-    (14, 'shenze', '深泽县', '深泽', 'county'),
-    (15, 'zanhuang', '赞皇县', '赞皇', 'county'),
-    (16, 'wuji', '无极县', '无极', 'county'),
-    (17, 'pingshan', '平山县', '平山', 'county'),
-    (18, 'yuanshi', '元氏县', '元氏', 'county'),
-    (19, 'zhaoxian', '赵县', '赵县', 'county'),
-    (20, 'xinji', '辛集市', '辛集', 'city'),
-    (21, 'jinzhou', '晋州市', '晋州', 'city'),
-    (22, 'xinle', '新乐市', '新乐', 'city'),
-    (23, 'zhengdingxinqu', '正定新区', '正定新区', 'park'),
-    (24, 'gaoxinqu', '高新区', '高新区', 'park'),
-    (25, 'xunhuanhuagong', '循环化工园区', '循环化工园区', 'park'),
-]
-
-# (unit code, township, sort)
-TOWNSHIPS = [
-    ('lingshou', '灵寿镇', 1),
-    ('lingshou', '青同镇', 2),
-    ('lingshou', '塔上镇', 3),
-    ('lingshou', '陈庄镇', 4),
-    ('lingshou', '慈峪镇', 5),
-    ('lingshou', '岔头镇', 6),
-    ('lingshou', '三圣院乡', 7),
-    ('lingshou', '北洼乡', 8),
-    ('lingshou', '牛城乡', 9),
-    ('lingshou', '狗台乡', 10),
-    ('lingshou', '南寨乡', 11),
-    ('lingshou', '南燕川乡', 12),
-    ('lingshou', '寨头乡', 13),
-    ('lingshou', '北谭庄乡', 14),
-]
 
 # (code, name, focus industry named by the ministry's group)
 INDUSTRIES = [
@@ -110,24 +65,6 @@ WEIGHTS = ["relapse", "not_in_place", "off_list", "concealment", "dereliction"]
 
 
 def upgrade() -> None:
-    units = sa.table(
-        "units",
-        sa.column("id", sa.Integer),
-        sa.column("code", sa.String),
-        sa.column("name", sa.String),
-        sa.column("short_name", sa.String),
-        sa.column("kind", sa.String),
-        sa.column("sort_order", sa.Integer),
-        sa.column("active", sa.Boolean),
-        sa.column("version", sa.Integer),
-    )
-    townships = sa.table(
-        "townships",
-        sa.column("unit_id", sa.Integer),
-        sa.column("name", sa.String),
-        sa.column("sort_order", sa.Integer),
-        sa.column("version", sa.Integer),
-    )
     industries = sa.table(
         "industries",
         sa.column("code", sa.String),
@@ -152,23 +89,6 @@ def upgrade() -> None:
         sa.column("problem_kind", sa.String),
         sa.column("weight", sa.Integer),
         sa.column("version", sa.Integer),
-    )
-    conn = op.get_bind()
-    op.bulk_insert(
-        units,
-        [
-            dict(code=code, name=name, short_name=short, kind=kind, sort_order=sort,
-                 active=True, version=1)
-            for sort, code, name, short, kind in UNITS
-        ],
-    )
-    ids = {code: uid for uid, code in conn.execute(sa.select(units.c.id, units.c.code))}
-    op.bulk_insert(
-        townships,
-        [
-            dict(unit_id=ids[code], name=name, sort_order=sort, version=1)
-            for code, name, sort in TOWNSHIPS
-        ],
     )
     op.bulk_insert(
         industries,

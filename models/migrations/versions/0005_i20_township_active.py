@@ -1,0 +1,32 @@
+"""units owned by the office: a township can be deactivated (never deleted once it has cases)
+
+Existing databases keep their units and townships: this revision only adds the column.
+(0002 no longer writes the default units into a new database; the office sets up its own,
+or the demo writes them.)
+
+Revision ID: 0005_i20
+Revises: 0004_security
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_i20"
+down_revision = "0004_security"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("townships") as batch:
+        batch.add_column(
+            sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("townships") as batch:
+        batch.drop_column("active")
