@@ -262,7 +262,6 @@ def test_decided_record_refused_by_raw_sql(database):
     for statement in RAW_REFUSED:
         with database.engine.connect() as conn, pytest.raises(DBAPIError) as err:
             conn.execute(text(statement), {"id": rid})
-            conn.commit()
         assert "问责" in str(err.value), statement
     with database.engine.begin() as conn:  # 已决定 → 已执行 is the one move allowed
         conn.execute(text("UPDATE accountability_records SET status = 'executed', "
