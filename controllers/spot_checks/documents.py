@@ -21,6 +21,7 @@ from controllers.documents.official import (
 from controllers.documents.xlsx_table import check_target, write_table
 from controllers.permissions import Permission, require
 from controllers.settings import CITY_NAME, get_setting
+from controllers.spot_checks.entry import findings_at
 from controllers.spot_checks.totals import check_totals, narrow
 from models import SpotCheck
 from models.codes import FindingKind, SiteResult
@@ -68,9 +69,9 @@ def export_checks(
     rows = []
     for c in checks:
         people = "、".join(m.name for m in c.members)
-        found = {f.site_id: f for f in c.findings}
         for site in c.sites or [None]:
-            finding = found.get(site.id) if site else None
+            mine = findings_at(c, site) if site else []
+            finding = mine[0] if mine else None
             if site is None:
                 result = ""
             elif finding is not None:
@@ -120,10 +121,9 @@ def circular_paragraphs(
         out.append(f"抽查发现：{'，'.join(parts)}。具体如下：")
         i = 0
         for c in checks:
-            sites = {s.id: s for s in c.sites}
             for f in c.findings:
                 i += 1
-                site = sites.get(f.site_id)
+                site = next((x for x in c.sites if f in findings_at(c, x)), None)
                 where = site.site_name if site else ""
                 desc = f"，{f.description}" if f.description else ""
                 out.append(f"（{_cn(i)}）{c.unit.name}{where}：{FindingKind.label_of(f.kind)}"

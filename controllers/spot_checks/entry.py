@@ -298,11 +298,11 @@ def _sync_sites(
     for row in list(check.sites):
         if _stored_keys(row) & wanted:
             continue
-        if any(f.site_id == row.id and _acted(f) for f in check.findings):
+        if any(_acted(f) for f in findings_at(check, row)):
             raise WorkflowError(
                 f"点位“{row.site_name}”的发现已写入企业清单（新增企业或回头看），不能从抽查记录中删除。"
             )
-        for f in [f for f in check.findings if f.site_id == row.id]:
+        for f in findings_at(check, row):
             check.findings.remove(f)
         check.sites.remove(row)
         changed = True
@@ -329,6 +329,15 @@ def _sync_sites(
     return None if changed else existing
 
 
+def findings_at(check: SpotCheck, row: SpotCheckSite) -> list[SpotCheckFinding]:
+    """The findings recorded at a site (older records link them by case only)."""
+    return [
+        f for f in check.findings
+        if f.site_id == row.id
+        or (f.site_id is None and f.case_id is not None and f.case_id == row.case_id)
+    ]  # fmt: skip
+
+
 def _acted(finding: SpotCheckFinding) -> bool:
     """True when the finding wrote on the register (a new case or a look-back)."""
     return finding.lookback_id is not None or (
@@ -347,7 +356,7 @@ def _apply_findings(
 ) -> None:
     for site in data.sites:
         row = site_rows[_site_key(site)]
-        mine = [f for f in check.findings if f.site_id == row.id]
+        mine = findings_at(check, row)
         if mine and mine[0].kind == site.outcome:
             if mine[0].description != _clean(site.note):
                 mine[0].description = _clean(site.note)
