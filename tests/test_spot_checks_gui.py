@@ -64,7 +64,8 @@ def window(qapp, qtbot, sqlite_db):
 
 def test_daily_entry_by_keyboard(window, qtbot, sqlite_db):
     pane = window.panes["spot_checks"]
-    assert pane.table.rowCount() == 0 and "Ctrl+N" in pane.empty_label.text()
+    assert pane.table.rowCount() == 0
+    assert "Ctrl+N" in pane.empty_label.text()
     assert "执法组 0 个" in pane.totals_label.text()
     qtbot.keyClick(pane, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     dialog: CheckDialog = pane.dialog
@@ -82,7 +83,8 @@ def test_daily_entry_by_keyboard(window, qtbot, sqlite_db):
     dialog.result_combo.setCurrentIndex(dialog.result_combo.findText("死灰复燃"))
     type_text(dialog.note_edit, "原址恢复生产")
     qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Return)
-    assert dialog.focusWidget() is dialog.site_edit and dialog.site_edit.text() == ""
+    assert dialog.focusWidget() is dialog.site_edit
+    assert dialog.site_edit.text() == ""
     # a new unlisted site, typed with its address
     type_text(dialog.site_edit, "无名加工点")
     type_text(dialog.address_edit, "灵寿镇南关村8号")
@@ -107,7 +109,8 @@ def test_daily_entry_by_keyboard(window, qtbot, sqlite_db):
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(CaseLookback)) == 1
         new = s.scalars(select(Case).where(Case.source == Source.SPOT_CHECK)).one()
-        assert new.address == "灵寿镇南关村8号" and new.status == CaseStatus.PENDING
+        assert new.address == "灵寿镇南关村8号"
+        assert new.status == CaseStatus.PENDING
 
     # the next day: copy the previous group, add one site, save
     pane.step_day(1)
@@ -119,7 +122,8 @@ def test_daily_entry_by_keyboard(window, qtbot, sqlite_db):
     )
     copy: CheckDialog = pane.dialog
     qtbot.waitUntil(copy.isVisible)
-    assert copy.leader_edit.text() == "王强" and "赵刚（执法大队）" in copy.members_edit.text()
+    assert copy.leader_edit.text() == "王强"
+    assert "赵刚（执法大队）" in copy.members_edit.text()
     assert copy.date_edit.date() == to_qdate(DAY + dt.timedelta(days=1))
     copy.site_edit.setFocus()
     type_text(copy.site_edit, "某砖厂")
@@ -160,4 +164,5 @@ def test_edit_over_another_clerks_change(window, qtbot, sqlite_db, monkeypatch):
     assert not dialog.isVisible()
     with sqlite_db.session() as s:
         check = s.get(SpotCheck, cid)
-        assert check.leader == "王强强" and len(check.sites) == 2
+        assert check.leader == "王强强"
+        assert len(check.sites) == 2
