@@ -89,3 +89,26 @@ def test_tally_start_decide_amend(pane, sqlite_db, monkeypatch):
         assert len(s.scalars(select(AccountabilityAmendment)).all()) == 1
     pane.apply_named_filter("pending")
     assert pane.records_table.rowCount() == 1
+
+
+def test_a_city_clerk_edits_the_rules_as_a_new_version(pane, sqlite_db, qtbot):
+    from controllers.accountability.rules import current_rules
+    from ui.accountability.rules_dialog import RulesDialog
+
+    dialog = RulesDialog(pane.ctx, pane)
+    qtbot.addWidget(dialog)
+    assert dialog.ladder.rowCount() == 6
+    dialog.ladder.cellWidget(0, 1).setValue(1)  # 交办问题未整改 1 → 分管副县长
+    dialog.ladder.selectRow(5)
+    dialog.ladder.setCurrentCell(5, 3)
+    dialog.remove_button.click()
+    dialog.note.setText("试行")
+    dialog.save()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.saved_version == 2
+    with sqlite_db.session() as s:
+        rules = current_rules(s)
+    assert rules.version_no == 2
+    assert len(rules.ladder) == 5
+    assert rules.ladder[0].threshold == 1
+    qtbot.waitUntil(lambda: pane.tally_table.rowCount() == 25)

@@ -125,12 +125,14 @@ class AccountabilityPane(Pane):
         self.view_combo.addItem("全部", "all")
         self.view_combo.addItem("未办结", "pending")
         self.start_button = QPushButton("启动问责…")
-        self.decide_button = QPushButton("作出决定…（Ctrl+D）")
+        self.decide_button = QPushButton("作出决定…")
         self.execute_button = QPushButton("登记执行…")
-        self.amend_button = QPushButton("追加更正…（Ctrl+M）")
-        self.delete_button = QPushButton("删除拟问责记录")
+        self.amend_button = QPushButton("追加更正…")
+        self.delete_button = QPushButton("删除")
         self.export_button = QPushButton("导出 Excel…")
-        self.notice_button = QPushButton("问责决定书 PDF…")
+        self.notice_button = QPushButton("决定书 PDF…")
+        self.rules_button = QPushButton("规则…")
+        self.rules_button.setEnabled(self.can_edit)
         for b in (self.start_button, self.decide_button, self.execute_button, self.amend_button,
                   self.delete_button):  # fmt: skip
             b.setEnabled(self.can_edit)
@@ -143,15 +145,24 @@ class AccountabilityPane(Pane):
         period.addWidget(QLabel("至"))
         period.addWidget(self.to_edit)
         period.addStretch(1)
+        period.addWidget(self.rules_button)
         period.addWidget(self.start_button)
+        self.decide_button.setToolTip("作出问责决定（Ctrl+D）；决定后只能追加更正")
+        self.amend_button.setToolTip("更正已决定的记录（Ctrl+M）")
+        self.delete_button.setToolTip("删除拟问责记录（Delete）；已决定的记录不能删除")
+        self.rules_button.setToolTip("问责规则：权重、阈值阶梯（保存为新版本）")
         actions = QHBoxLayout()
         actions.addWidget(QLabel("问责记录："))
         actions.addWidget(self.view_combo)
-        for b in (self.decide_button, self.execute_button, self.amend_button, self.delete_button):
-            actions.addWidget(b)
         actions.addStretch(1)
-        actions.addWidget(self.export_button)
-        actions.addWidget(self.notice_button)
+        steps = QHBoxLayout()
+        for b in (self.decide_button, self.execute_button, self.amend_button, self.delete_button):
+            steps.addWidget(b)
+        steps.addStretch(1)
+        docs = QHBoxLayout()
+        docs.addStretch(1)
+        docs.addWidget(self.export_button)
+        docs.addWidget(self.notice_button)
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.records_table)
         lower.addWidget(self.detail)
@@ -162,7 +173,9 @@ class AccountabilityPane(Pane):
         lay.addLayout(period)
         lay.addWidget(self.tally_table, 2)
         lay.addLayout(actions)
+        lay.addLayout(steps)
         lay.addWidget(lower, 3)
+        lay.addLayout(docs)
         self._connect_callbacks()
 
     @staticmethod
@@ -189,12 +202,16 @@ class AccountabilityPane(Pane):
         self.delete_button.clicked.connect(self.delete_selected)
         self.export_button.clicked.connect(self.export)
         self.notice_button.clicked.connect(self.notice)
+        self.rules_button.clicked.connect(self.edit_rules)
         QShortcut(QKeySequence("Ctrl+D"), self, activated=self.decide_selected)
         QShortcut(QKeySequence("Ctrl+M"), self, activated=self.amend_selected)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export)
         QShortcut(QKeySequence.StandardKey.Delete, self.records_table, activated=self.delete_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
         QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
+
+    def current_view(self) -> str:
+        return self.view_combo.currentData()
 
     def apply_named_filter(self, key: object) -> None:
         """The overview's tile asks for the records not yet carried out."""
@@ -313,6 +330,13 @@ class AccountabilityPane(Pane):
             return
         self._run("未启动问责", start_from_tally, t.unit_id, *self.period(),
                   persons=parse_persons(persons.text()), measure=measure.currentData())  # fmt: skip
+
+    def edit_rules(self) -> None:
+        from ui.accountability.rules_dialog import RulesDialog
+
+        dialog = RulesDialog(self.ctx, self)
+        self.rules_dialog = dialog
+        dialog.exec()
 
     def decide_selected(self) -> None:
         r = self.selected()

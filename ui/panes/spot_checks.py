@@ -71,39 +71,53 @@ class SpotChecksPane(Pane):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.empty_label = QLabel()
-        self.new_button = QPushButton("新建检查（Ctrl+N）")
-        self.copy_button = QPushButton("复制上一天的检查组（Ctrl+Shift+N）")
-        self.edit_button = QPushButton("编辑（Enter）")
+        self.empty_label.setWordWrap(True)
+        self.new_button = QPushButton("新建")
+        self.copy_button = QPushButton("复制上一天")
+        self.edit_button = QPushButton("编辑")
         self.delete_button = QPushButton("删除")
         self.export_button = QPushButton("导出 Excel…")
-        self.circular_button = QPushButton("生成通报 PDF…")
-        for b in (self.new_button, self.copy_button, self.edit_button, self.delete_button):
+        self.circular_button = QPushButton("通报 PDF…")
+        for b, tip in (
+            (self.new_button, "新建检查（Ctrl+N）"),
+            (self.copy_button, "复制上一天的检查组：人员和单位（Ctrl+Shift+N）"),
+            (self.edit_button, "编辑所选检查（Enter）"),
+            (self.delete_button, "删除所选检查（Delete）"),
+        ):
             b.setEnabled(self.can_edit)
+            b.setToolTip(tip)
+        self.export_button.setToolTip("导出所选期间的检查（Ctrl+E）")
+        self.circular_button.setToolTip("所选期间的督导抽查情况通报（公文版式）")
         self.row_ids: list[int] = []
 
         day_row = QHBoxLayout()
         day_row.addWidget(QLabel("检查日期："))
         day_row.addWidget(self.day_edit)
-        day_row.addWidget(self.new_button)
-        day_row.addWidget(self.copy_button)
-        day_row.addWidget(self.edit_button)
-        day_row.addWidget(self.delete_button)
         day_row.addStretch(1)
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.copy_button, self.edit_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
         period_row = QHBoxLayout()
         period_row.addWidget(QLabel("统计期间："))
         period_row.addWidget(self.from_edit)
         period_row.addWidget(QLabel("至"))
         period_row.addWidget(self.to_edit)
-        period_row.addWidget(self.totals_label, 1)
-        period_row.addWidget(self.export_button)
-        period_row.addWidget(self.circular_button)
+        period_row.addStretch(1)
+        docs = QHBoxLayout()
+        docs.addStretch(1)
+        docs.addWidget(self.export_button)
+        docs.addWidget(self.circular_button)
         lay = QVBoxLayout(self)
         lay.addWidget(pane_header(self.title, "每日执法检查组的督导抽查：人员、检查点位与发现问题；"
                                               "发现的新增企业和反弹问题直接写入企业清单"))  # fmt: skip
         lay.addLayout(period_row)
+        lay.addWidget(self.totals_label)
         lay.addLayout(day_row)
+        lay.addLayout(buttons)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.empty_label)
+        lay.addLayout(docs)
         self._connect_callbacks()
 
     def _connect_callbacks(self) -> None:
