@@ -13,7 +13,7 @@ from controllers import unit_of_work
 from controllers.actor import Actor
 from controllers.spot_checks.daily import load_check
 from controllers.spot_checks.entry import CheckInput, MemberInput, SiteInput, save_check
-from models import Case, CaseLookback, SpotCheck
+from models import Attachment, Case, CaseLookback, SpotCheck
 from models.codes import CaseStatus, Role, Source
 from tests.factories import make_case, unit
 from ui.app import create_application
@@ -62,7 +62,7 @@ def window(qapp, qtbot, sqlite_db):
     return w
 
 
-def test_daily_entry_by_keyboard(window, qtbot, sqlite_db):
+def test_daily_entry_by_keyboard(window, qtbot, sqlite_db, tmp_path):
     pane = window.panes["spot_checks"]
     assert pane.table.rowCount() == 0
     assert "Ctrl+N" in pane.empty_label.text()
@@ -90,7 +90,10 @@ def test_daily_entry_by_keyboard(window, qtbot, sqlite_db):
     type_text(dialog.address_edit, "灵寿镇南关村8号")
     dialog.result_combo.setCurrentIndex(dialog.result_combo.findText("新增散乱污企业"))
     qtbot.keyClick(dialog.address_edit, Qt.Key.Key_Return)
-    # a normal one
+    # a normal one, with a photo
+    photo = tmp_path / "现场.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"3" * 64)
+    dialog.add_photos([str(photo)])
     type_text(dialog.site_edit, "加油站")
     qtbot.keyClick(dialog.site_edit, Qt.Key.Key_Return)
     assert dialog.table.rowCount() == 3
@@ -108,6 +111,8 @@ def test_daily_entry_by_keyboard(window, qtbot, sqlite_db):
         pane.totals_label.text())  # fmt: skip
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(CaseLookback)) == 1
+        photos = s.scalars(select(Attachment).where(Attachment.spot_check_id.is_not(None))).all()
+        assert [(p.filename, p.note) for p in photos] == [("现场.png", "加油站")]
         new = s.scalars(select(Case).where(Case.source == Source.SPOT_CHECK)).one()
         assert new.address == "灵寿镇南关村8号"
         assert new.status == CaseStatus.PENDING

@@ -9,6 +9,7 @@ cursor returns to the site box. Delete removes the selected site. Ctrl+S saves.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -32,6 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controllers.attachments import MAX_ATTACHMENT_BYTES
+from controllers.cases.case_edit import EvidenceFile
 from controllers.editing import EditConflict
 from controllers.errors import UserError
 from controllers.listings import unit_names_by_id
@@ -124,6 +128,10 @@ class CheckDialog(QDialog):
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("情况说明")
         self.add_button = QPushButton("添加点位（Enter）")
+        self.photo_button = QPushButton("照片…")
+        self.photo_button.setToolTip("为下一个添加的点位选择现场照片（Ctrl+P）")
+        self.photo_button.setAutoDefault(False)
+        self._photos: list[EvidenceFile] = []
         self.picked_label = QLabel("")
         self.picked_label.setObjectName("pickedLabel")
 
@@ -155,6 +163,7 @@ class CheckDialog(QDialog):
         entry.addWidget(self.address_edit, 3)
         entry.addWidget(self.result_combo, 1)
         entry.addWidget(self.note_edit, 2)
+        entry.addWidget(self.photo_button)
         entry.addWidget(self.add_button)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -177,6 +186,8 @@ class CheckDialog(QDialog):
         for edit in (self.site_edit, self.address_edit, self.note_edit):
             edit.returnPressed.connect(self.add_site)
         self.add_button.clicked.connect(self.add_site)
+        self.photo_button.clicked.connect(self.choose_photos)
+        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.choose_photos)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.unit_combo.currentIndexChanged.connect(lambda _i: self._clear_entry())
@@ -219,6 +230,21 @@ class CheckDialog(QDialog):
         self._hits[hit.label] = hit
         self._pick(hit.label)
 
+    def choose_photos(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "选择现场照片", "",
+                                                "图片和 PDF (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)")  # fmt: skip
+        self.add_photos(paths)
+
+    def add_photos(self, paths: list[str]) -> None:
+        """Attach files to the site being entered (read now; stored when the check is saved)."""
+        for path in paths:
+            p = Path(path)
+            if p.stat().st_size > MAX_ATTACHMENT_BYTES:
+                QMessageBox.warning(self, "照片过大", f"“{p.name}”超过附件上限 20 MB，未添加。")
+                continue
+            self._photos.append(EvidenceFile(p.name, p.read_bytes()))
+        self.photo_button.setText(f"照片（{len(self._photos)}）…" if self._photos else "照片…")
+
     def add_site(self) -> None:
         if self.completer.popup().isVisible() and self.focusWidget() is self.site_edit:
             return  # Enter chose a completion; the next Enter adds
@@ -231,6 +257,7 @@ class CheckDialog(QDialog):
             site_name=name, address=address or None, case_id=picked.id if picked else None,
             outcome=kind, note=self.note_edit.text().strip() or None,
             new_site=NewSite() if kind == FindingKind.NEW_CASE else None,
+            photos=tuple(self._photos),
         )  # fmt: skip
         self._append(site, picked.label if picked else "")
         self._clear_entry()
@@ -241,8 +268,11 @@ class CheckDialog(QDialog):
         row = self.table.rowCount()
         self.table.insertRow(row)
         linked = case_label or (f"编号 {site.case_id}" if site.case_id else "（新点位）")
+        note = site.note or ""
+        if site.photos:
+            note = f"{note}（照片 {len(site.photos)} 张）".lstrip()
         values = [site.site_name, site.address or "", linked,
-                  FindingKind.label_of(site.outcome) if site.outcome else "正常", site.note or ""]  # fmt: skip
+                  FindingKind.label_of(site.outcome) if site.outcome else "正常", note]  # fmt: skip
         for col, text in enumerate(values):
             self.table.setItem(row, col, QTableWidgetItem(text))
         self._count()
@@ -257,6 +287,8 @@ class CheckDialog(QDialog):
 
     def _clear_entry(self) -> None:
         self._picked = None
+        self._photos = []
+        self.photo_button.setText("照片…")
         for edit in (self.site_edit, self.address_edit, self.note_edit):
             edit.clear()
         self.result_combo.setCurrentIndex(0)
