@@ -9,7 +9,13 @@ from cli.checks_command import _date, _period
 from cli.context import CommandContext
 from controllers import unit_of_work
 from controllers.accountability.documents import export_records, write_decision
-from controllers.accountability.records import decide, execute
+from controllers.accountability.records import (
+    amend,
+    decide,
+    delete_record,
+    execute,
+    record_version,
+)
 from controllers.accountability.tally import tally_units
 from controllers.letters.batch import units_by_names
 from models.codes import AccountabilityLevel, RuleCounter
@@ -31,6 +37,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     exe.add_argument("id", type=int, metavar="ID")
     exe.add_argument("--date", required=True, type=_date, metavar="DATE", help="执行日期")
     exe.set_defaults(handler=cmd_execute)
+    am = cmds.add_parser("amend", help="追加更正（已决定的记录）/ amend a decided record")
+    am.add_argument("id", type=int, metavar="ID")
+    am.add_argument("--reason", required=True, metavar="TEXT", help="更正原因")
+    am.add_argument("--doc-no", metavar="NO", help="更正后的文号")
+    am.add_argument("--decided-on", type=_date, metavar="DATE", help="更正后的决定日期")
+    am.add_argument("--measure", metavar="MEASURE", help="更正后的问责措施（代码或中文）")
+    am.add_argument("--summary", metavar="TEXT", help="更正后的问题摘要")
+    am.set_defaults(handler=cmd_amend)
+    rm = cmds.add_parser("delete", help="删除拟问责记录 / delete a proposed record")
+    rm.add_argument("id", type=int, metavar="ID")
+    rm.set_defaults(handler=cmd_delete)
     exp = cmds.add_parser("export", help="导出问责记录 Excel / export records to .xlsx")
     exp.add_argument("out", metavar="OUT.xlsx")
     exp.add_argument("--unit", metavar="NAME", help="只导出该单位 / one unit")
@@ -68,6 +85,27 @@ def cmd_execute(ctx: CommandContext) -> int:
     a = ctx.args
     unit_of_work.run(ctx.database(), actor, execute, a.id, a.date)
     print(f"问责记录 {a.id} 已执行 / carried out")
+    return 0
+
+
+def cmd_amend(ctx: CommandContext) -> int:
+    actor = ctx.require_person()
+    a = ctx.args
+    changes = {k: v for k, v in (("doc_no", a.doc_no), ("decided_on", a.decided_on),
+                                 ("measure", a.measure), ("summary", a.summary)) if v is not None}  # fmt: skip
+    unit_of_work.run(ctx.database(), actor, amend, a.id, a.reason, changes)
+    print(f"已为问责记录 {a.id} 追加更正 / amended")
+    return 0
+
+
+def cmd_delete(ctx: CommandContext) -> int:
+    actor = ctx.require_person()
+    a = ctx.args
+    db = ctx.database()
+    with db.session() as session:
+        version = record_version(session, actor, a.id)
+    unit_of_work.run(db, actor, delete_record, a.id, version)
+    print(f"已删除拟问责记录 {a.id} / deleted")
     return 0
 
 

@@ -147,6 +147,17 @@ def test_accountability_tally_and_decide(cli, demo_db, tmp_path):
         assert rec.status == AccountabilityStatus.DECIDED
         assert rec.doc_no == "井陉县〔2026〕1号"
         assert s.get(AccountabilityRecord, decided).doc_no == "新乐市〔2025〕7号"
+    # a decided record: neither deleted nor changed from the command line; amended instead
+    code, _, err = cli("--user", "city", "accountability", "delete", str(decided))
+    assert code == 1
+    assert "追加更正" in err
+    code, _, err = cli("--user", "city", "accountability", "amend", str(decided),
+                       "--reason", "文号有误", "--doc-no", "新乐市〔2025〕8号")  # fmt: skip
+    assert code == 0, err
+    with demo_db.session() as s:
+        rec = s.get(AccountabilityRecord, decided)
+        assert rec.doc_no == "新乐市〔2025〕7号"
+        assert [a.doc_no for a in rec.amendments] == ["新乐市〔2025〕8号"]
     pdf = tmp_path / "决定.pdf"
     code, _, err = cli("--user", "city", "accountability", "notice", str(proposed), str(pdf))
     assert code == 0, err

@@ -393,6 +393,12 @@ def amend(
     return amendment.id
 
 
+def record_version(session: Session, actor: Actor, record_id: int) -> int:
+    rec = _get(session, record_id)
+    require(actor, Permission.VIEW, rec.unit_id)
+    return rec.version
+
+
 def record_view(session: Session, actor: Actor, record_id: int) -> RecordView:
     rec = _get(session, record_id)
     require(actor, Permission.VIEW, rec.unit_id)
