@@ -65,6 +65,9 @@ def test_tally_start_decide_amend(pane, sqlite_db, monkeypatch):
     assert "张某（副县长）" in pane.detail.toPlainText()
     assert "交办问题未整改" in pane.detail.toPlainText()
 
+    _fill(monkeypatch, [["张某（副县长），李某（镇长）", "第八条", None]])
+    pane.edit_selected()
+    assert "李某（镇长）" in pane.detail.toPlainText()
     _fill(monkeypatch, [["灵寿县〔2026〕3号"]])
     pane.decide_selected()
     assert pane.records_table.item(0, 3).text() == "已决定"

@@ -42,6 +42,7 @@ from controllers.accountability.records import (
     amend,
     decide,
     delete_record,
+    edit_record,
     execute,
     record_rows,
     start_from_tally,
@@ -125,6 +126,8 @@ class AccountabilityPane(Pane):
         self.view_combo.addItem("全部", "all")
         self.view_combo.addItem("未办结", "pending")
         self.start_button = QPushButton("启动问责…")
+        self.edit_button = QPushButton("修改…")
+        self.edit_button.setToolTip("修改拟问责的记录：人员、措施、依据、摘要")
         self.decide_button = QPushButton("作出决定…")
         self.execute_button = QPushButton("登记执行…")
         self.amend_button = QPushButton("追加更正…")
@@ -133,8 +136,8 @@ class AccountabilityPane(Pane):
         self.notice_button = QPushButton("决定书 PDF…")
         self.rules_button = QPushButton("规则…")
         self.rules_button.setEnabled(self.can_edit)
-        for b in (self.start_button, self.decide_button, self.execute_button, self.amend_button,
-                  self.delete_button):  # fmt: skip
+        for b in (self.start_button, self.edit_button, self.decide_button, self.execute_button,
+                  self.amend_button, self.delete_button):  # fmt: skip
             b.setEnabled(self.can_edit)
         self.tallies: list = []
         self.records: list[RecordView] = []
@@ -156,7 +159,8 @@ class AccountabilityPane(Pane):
         actions.addWidget(self.view_combo)
         actions.addStretch(1)
         steps = QHBoxLayout()
-        for b in (self.decide_button, self.execute_button, self.amend_button, self.delete_button):
+        for b in (self.edit_button, self.decide_button, self.execute_button, self.amend_button,
+                  self.delete_button):  # fmt: skip
             steps.addWidget(b)
         steps.addStretch(1)
         docs = QHBoxLayout()
@@ -196,6 +200,7 @@ class AccountabilityPane(Pane):
         self.view_combo.currentIndexChanged.connect(lambda _i: self._loaded and self.load_records())
         self.records_table.currentCellChanged.connect(lambda *_a: self.show_detail())
         self.start_button.clicked.connect(self.start_record)
+        self.edit_button.clicked.connect(self.edit_selected)
         self.decide_button.clicked.connect(self.decide_selected)
         self.execute_button.clicked.connect(self.execute_selected)
         self.amend_button.clicked.connect(self.amend_selected)
@@ -337,6 +342,31 @@ class AccountabilityPane(Pane):
         dialog = RulesDialog(self.ctx, self)
         self.rules_dialog = dialog
         dialog.exec()
+
+    def edit_selected(self) -> None:
+        r = self.selected()
+        if r is None or not self.can_edit:
+            return
+        if r.is_frozen:
+            QMessageBox.information(
+                self, "不能修改", "已决定的问责记录不能修改；如有错误请“追加更正”。"
+            )
+            return
+        e = r.effective
+        persons = QLineEdit("，".join(f"{n}（{p}）" if p else n for n, p in e["persons"]))
+        measure = QComboBox()
+        for code, label in Measure.choices():
+            measure.addItem(label, code)
+        measure.setCurrentIndex(max(measure.findData(e["measure"]), 0))
+        clause, summary = QLineEdit(e["clause"] or ""), QLineEdit(e["summary"] or "")
+        dialog = FormDialog("修改拟问责记录", [("被问责人员", persons), ("问责措施", measure),
+                                              ("依据条款", clause), ("问题摘要", summary)], self)  # fmt: skip
+        self.form_dialog = dialog
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._run("未保存", edit_record, r.id, r.version,
+                      {"measure": measure.currentData(), "clause": clause.text(),
+                       "summary": summary.text()},
+                      persons=parse_persons(persons.text()))  # fmt: skip
 
     def decide_selected(self) -> None:
         r = self.selected()
