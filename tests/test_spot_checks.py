@@ -12,6 +12,7 @@ from controllers.cases.case_edit import EvidenceFile
 from controllers.editing import EditConflict
 from controllers.errors import ValidationError, WorkflowError
 from controllers.permissions import PermissionDenied
+from controllers.spot_checks.daily import load_check
 from controllers.spot_checks.entry import (
     CheckInput,
     MemberInput,
@@ -201,6 +202,13 @@ def test_a_site_whose_finding_acted_cannot_be_dropped(database, register):
                          expected_version=res.version)  # fmt: skip
     with pytest.raises(WorkflowError):
         unit_of_work.run(database, CITY, delete_check, res.check_id, res.version)
+    # opened in the form and saved again unchanged: accepted, nothing written
+    with database.session() as s:
+        loaded, version = load_check(s, CITY, res.check_id)
+    again = unit_of_work.run(database, CITY, save_check, loaded, check_id=res.check_id,
+                             expected_version=version).value  # fmt: skip
+    assert not again.changed
+    assert _count(database, Case, Case.source == Source.SPOT_CHECK) == 1
 
 
 def test_totals_against_a_hand_counted_fixture(database, register):

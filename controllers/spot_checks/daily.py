@@ -58,9 +58,11 @@ def load_check(session: Session, actor: Actor, check_id: int) -> tuple[CheckInpu
     sites = []
     for s in c.sites:
         mine = findings_at(c, s)
-        sites.append(SiteInput(site_name=s.site_name, address=s.address, case_id=s.case_id,
-                               outcome=FindingKind(mine[0].kind) if mine else None,
-                               note=s.note))  # fmt: skip
+        kind = FindingKind(mine[0].kind) if mine else None
+        # a new site keeps its typed name and address (its case was made from it)
+        case_id = None if kind == FindingKind.NEW_CASE else s.case_id
+        sites.append(SiteInput(site_name=s.site_name, address=s.address, case_id=case_id,
+                               outcome=kind, note=s.note))  # fmt: skip
     data = CheckInput(
         checked_on=c.checked_on, group_name=c.group_name, unit_id=c.unit_id,
         members=tuple(MemberInput(m.name, m.post, m.is_leader) for m in c.members),
