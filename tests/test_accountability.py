@@ -277,3 +277,20 @@ def test_decided_record_refused_by_raw_sql(database):
         assert s.scalar(select(func.count()).select_from(AccountabilityPerson)) == 1
         amendments = s.scalars(select(AccountabilityAmendment)).all()
         assert [json.loads(a.changes)["summary"][1] for a in amendments] == ["反弹1起（更正）"]
+
+
+def test_county_clerks_see_only_their_unit(database):
+    rid = _proposed(database)
+    with database.session() as s:
+        ls, xl = unit(s).id, unit(s, "新乐市").id
+        own = Actor(None, "ls", Role.COUNTY_CLERK, unit_id=ls)
+        other = Actor(None, "xl", Role.COUNTY_CLERK, unit_id=xl)
+        assert [t.unit for t in tally_units(s, own)] == ["灵寿县"]
+        from controllers.accountability.records import record_rows
+
+        assert [r.id for r in record_rows(s, own)] == [rid]
+        assert record_rows(s, other) == []
+        with pytest.raises(PermissionDenied):
+            record_view(s, other, rid)
+    with pytest.raises(PermissionDenied):
+        unit_of_work.run(database, own, decide, rid, "x", dt.date(2026, 6, 1))
