@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox, QPushButton
 from sqlalchemy import select
 
 from controllers.actor import Actor
@@ -70,6 +70,9 @@ def test_tally_start_decide_amend(pane, sqlite_db, monkeypatch):
     assert "李某（镇长）" in pane.detail.toPlainText()
     _fill(monkeypatch, [["灵寿县〔2026〕3号"]])
     pane.decide_selected()
+    assert pane.records_table.item(0, 3).text() == "拟问责"  # not before the clerk confirms
+    assert "不能再修改或删除" in pane.confirm_box.informativeText()
+    pane.confirm_box.findChild(QPushButton, "confirmYes").click()
     assert pane.records_table.item(0, 3).text() == "已决定"
     assert pane.records_table.item(0, 4).text() == "灵寿县〔2026〕3号"
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QPushButton
 from sqlalchemy import func, select
 
 from controllers import unit_of_work
@@ -136,6 +136,12 @@ def test_daily_entry_by_keyboard(window, qtbot, sqlite_db, tmp_path):
     copy.save()
     qtbot.waitUntil(lambda: pane.table.rowCount() == 1)
     assert "执法组 2 个 · 执法人员 6 人次 · 检查企业（点位）4 个" in pane.totals_label.text()
+    # deleting asks first
+    pane.delete_selected()
+    assert pane.table.rowCount() == 1
+    pane.confirm_box.findChild(QPushButton, "confirmYes").click()
+    qtbot.waitUntil(lambda: pane.table.rowCount() == 0)
+    assert "执法组 1 个" in pane.totals_label.text()
 
 
 def test_edit_over_another_clerks_change(window, qtbot, sqlite_db, monkeypatch):

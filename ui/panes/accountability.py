@@ -53,6 +53,7 @@ from controllers.errors import UserError
 from controllers.permissions import Permission, can
 from models.codes import AccountabilityLevel, AccountabilityStatus, Measure, RuleCounter
 from ui import events
+from ui.confirm import confirm
 from ui.context import AppContext
 from ui.dates import from_qdate, to_qdate
 from ui.dialogs.conflict_dialog import ConflictDialog
@@ -377,9 +378,14 @@ class AccountabilityPane(Pane):
         dialog = FormDialog("作出问责决定", [("文号", doc_no), ("决定日期", day)], self,
                             note="决定后记录不能再修改或删除，只能追加更正。")  # fmt: skip
         self.form_dialog = dialog
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._run("未作出决定", decide, r.id, doc_no.text(), from_qdate(day.date()),
-                      expected_version=r.version)  # fmt: skip
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        no, when = doc_no.text(), from_qdate(day.date())
+        self.confirm_box = confirm(
+            self, "作出问责决定", f"对 {r.unit} 作出问责决定（{no.strip() or '未填文号'}）？",
+            "决定后该记录及其人员、问题不能再修改或删除，只能追加更正。", "作出决定",
+            lambda: self._run("未作出决定", decide, r.id, no, when, expected_version=r.version),
+        )  # fmt: skip
 
     def execute_selected(self) -> None:
         r = self.selected()
@@ -432,9 +438,11 @@ class AccountabilityPane(Pane):
                 self, "不能删除", "已决定的问责记录永久保留，不能删除；如有错误请追加更正。"
             )
             return
-        answer = QMessageBox.question(self, "删除拟问责记录", f"确定删除 {r.unit} 的拟问责记录吗？")
-        if answer == QMessageBox.StandardButton.Yes:
-            self._run("未删除", delete_record, r.id, r.version)
+        self.confirm_box = confirm(
+            self, "删除拟问责记录", f"删除 {r.unit} 的拟问责记录（编号 {r.id}）？",
+            "删除后不能恢复（审计日志中保留删除记录）。", "删除",
+            lambda: self._run("未删除", delete_record, r.id, r.version),
+        )  # fmt: skip
 
     def export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "导出问责记录", "问责记录.xlsx",

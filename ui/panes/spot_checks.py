@@ -34,6 +34,7 @@ from controllers.spot_checks.entry import CheckInput, delete_check
 from controllers.spot_checks.totals import check_totals
 from models.codes import FindingKind
 from ui import events
+from ui.confirm import confirm
 from ui.context import AppContext
 from ui.dates import from_qdate, to_qdate
 from ui.panes.base import Pane, pane_header
@@ -224,15 +225,19 @@ class SpotChecksPane(Pane):
         check_id = self.selected_id()
         if check_id is None or not self.can_edit:
             return
-        answer = QMessageBox.question(self, "删除抽查记录",
-                                      "确定删除所选的抽查记录吗？此操作不能撤销。")  # fmt: skip
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        _data, version = self.ctx.call(load_check, self.ctx.actor, check_id)
-        try:
-            self.ctx.run(delete_check, check_id, version)
-        except UserError as exc:
-            QMessageBox.warning(self, "未删除", str(exc))
+        data, version = self.ctx.call(load_check, self.ctx.actor, check_id)
+
+        def delete() -> None:
+            try:
+                self.ctx.run(delete_check, check_id, version)
+            except UserError as exc:
+                QMessageBox.warning(self, "未删除", str(exc))
+
+        self.confirm_box = confirm(
+            self, "删除抽查记录",
+            f"删除 {data.checked_on:%Y年%m月%d日} {data.group_name} 的抽查记录？",
+            "删除后不能恢复（审计日志中保留删除记录）；已写入企业清单的发现不能删除。", "删除", delete,
+        )  # fmt: skip
 
     def export(self) -> None:
         start, end = self.period()
