@@ -4,8 +4,8 @@ Existing databases keep their units and townships: this revision only adds the c
 (0002 no longer writes the default units into a new database; the office sets up its own,
 or the demo writes them.)
 
-Revision ID: 0005_i20
-Revises: 0004_security
+Revision ID: 0006_i20
+Revises: 0005_i12
 Create Date: 2026-12-01
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_i20"
-down_revision = "0004_security"
+revision = "0006_i20"
+down_revision = "0005_i12"
 branch_labels = None
 depends_on = None
 
