@@ -47,12 +47,9 @@ COMMAND_MODULES = [
     user_command,
     audit_command,
     backup_command,
-<<<<<<< HEAD
-    units_command,
-=======
     checks_command,
     accountability_command,
->>>>>>> main
+    units_command,
 ]
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 
 from controllers.documents.fonts import font_roles_listing
 from controllers.infra.logging_setup import log_dir
-from controllers.listings import units_listing
 from controllers.permissions import Permission, can
 from models.migrate import current_revision
 from ui import events
@@ -23,6 +22,7 @@ from ui.campaigns.campaigns_box import CampaignsBox
 from ui.listing_model import ListingModel
 from ui.panes.backup_box import BackupBox
 from ui.panes.base import Pane, pane_header
+from ui.panes.units_box import UnitsBox
 
 
 class SettingsPane(Pane):
@@ -41,14 +41,9 @@ class SettingsPane(Pane):
         form.addRow("当前数据库：", self.db_label)
         form.addRow("结构版本：", self.schema_label)
         form.addRow("日志文件夹：", self.log_label)
-        units_box = QGroupBox("责任单位")
-        self.units_model = ListingModel(parent=self)
-        self.units_table = QTableView()
-        self.units_table.setModel(self.units_model)
-        self.units_table.verticalHeader().setVisible(False)
-        self.units_table.horizontalHeader().setStretchLastSection(True)
-        ul = QVBoxLayout(units_box)
-        ul.addWidget(self.units_table)
+        self.units_box = UnitsBox(ctx)
+        self.units_model = self.units_box.model
+        self.units_table = self.units_box.table
         fonts_box = QGroupBox("公文字体（承诺书等 PDF，每种用途使用的字体）")
         self.fonts_model = ListingModel(parent=self)
         self.fonts_table = QTableView()
@@ -70,7 +65,7 @@ class SettingsPane(Pane):
         self.tabs.addTab(database_tab, "数据库与备份")
         if self.campaigns_box is not None:
             self.tabs.addTab(self.campaigns_box, "专项行动")
-        self.tabs.addTab(units_box, "责任单位")
+        self.tabs.addTab(self.units_box, "责任单位")
         self.tabs.addTab(fonts_box, "公文字体")
         lay = QVBoxLayout(self)
         lay.addWidget(pane_header("系统设置"))
@@ -80,11 +75,10 @@ class SettingsPane(Pane):
         db = self.ctx.database
         self.db_label.setText(db.info.display)
         self.schema_label.setText(current_revision(db.engine) or "（空）")
-        self.units_model.set_listing(self.ctx.call(units_listing))
+        self.units_box.load()
         if self.campaigns_box is not None:
             self.campaigns_box.load()
         if self.backup_box is not None:
             self.backup_box.load()
-        self.units_table.resizeColumnsToContents()
         self.fonts_model.set_listing(font_roles_listing())
         self.fonts_table.resizeColumnsToContents()

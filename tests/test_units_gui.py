@@ -1,0 +1,154 @@
+"""系统设置 → 责任单位 with real widgets: edit, townships, merge, conflict, import, read only."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from controllers import unit_of_work
+from controllers.actor import Actor
+from controllers.units.records import UnitInput, update_unit
+from models import Case, Township, Unit
+from models.codes import Role, UnitKind
+from tests.factories import make_case, unit
+from ui.app import create_application
+from ui.context import AppContext
+from ui.dialogs.conflict_dialog import MINE, ConflictDialog
+from ui.panes.units_box import UnitsBox
+
+pytestmark = pytest.mark.gui
+CITY = Actor(None, "city", Role.CITY_CLERK, display_name="市级业务员")
+OTHER = Actor(None, "li", Role.CITY_CLERK)
+
+
+def _box(qtbot, db, actor=CITY) -> UnitsBox:
+    create_application()
+    box = UnitsBox(AppContext(db, actor))
+    qtbot.addWidget(box)
+    box.resize(1200, 700)
+    box.show()
+    box.load()
+    return box
+
+
+def _select(box: UnitsBox, name: str) -> None:
+    row = next(i for i, u in enumerate(box.rows) if u.name == name)
+    box.table.selectRow(row)
+    assert box.current.name == name
+
+
+def test_edit_a_unit_and_add_rename_deactivate_a_township(qtbot, sqlite_db):
+    box = _box(qtbot, sqlite_db)
+    assert box.model.rowCount() == 25
+    _select(box, "新乐市")
+    box.head_edit.setText("张三")
+    box.activateWindow()
+    qtbot.waitUntil(box.isActiveWindow)
+    box.head_edit.setFocus()
+    qtbot.keyClick(box.head_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert box.last_message == "已保存“新乐市”。"
+    box.town_edit.setText("承安镇")
+    box.add_town_button.click()
+    assert [t.name for t in box.current.townships] == ["承安镇"]
+    box.towns.setCurrentRow(0)
+    box.town_edit.setText("承安镇东")
+    box.rename_town_button.click()
+    box.towns.setCurrentRow(0)
+    box.toggle_town_button.click()
+    assert "已停用" in box.towns.item(0).text()
+    with sqlite_db.session() as s:
+        u = unit(s, "新乐市")
+        assert u.head_name == "张三"
+        assert [(t.name, t.active) for t in u.townships] == [("承安镇东", False)]
+
+
+def test_a_new_unit_and_a_refused_one(qtbot, sqlite_db):
+    box = _box(qtbot, sqlite_db)
+    box.new_button.click()
+    box.name_edit.setText("灵寿县")
+    box.save()
+    assert "已被另一个责任单位使用" in box.last_message
+    box.start_new()
+    box.name_edit.setText("滨河新区")
+    box.kind_combo.setCurrentIndex(box.kind_combo.findData(UnitKind.PARK))
+    box.save()
+    assert box.current.name == "滨河新区"
+    assert box.model.rowCount() == 26
+
+
+def test_merge_two_townships_after_confirmation(qtbot, sqlite_db):
+    with sqlite_db.session() as s:
+        ling = unit(s)
+        make_case(s, township_id=ling.townships[1].id)
+        s.commit()
+        source_id, target_id = ling.townships[1].id, ling.townships[0].id
+    box = _box(qtbot, sqlite_db)
+    _select(box, "灵寿县")
+    box.towns.setCurrentRow(1)
+    box.merge_target.setCurrentIndex(box.merge_target.findData(target_id))
+    dialog = box.ask_merge()
+    assert "1 家企业" in dialog.informativeText()
+    yes = next(b for b in dialog.buttons() if b.text() == "合并")
+    yes.click()
+    qtbot.waitUntil(lambda: box.last_message.startswith("已合并"))
+    with sqlite_db.session() as s:
+        assert s.get(Township, source_id) is None
+        assert s.scalar(select(Case.township_id)) == target_id
+    assert len(box.current.townships) == 13
+
+
+def test_a_concurrent_edit_opens_the_conflict_dialog(qtbot, sqlite_db):
+    box = _box(qtbot, sqlite_db)
+    _select(box, "无极县")
+    with sqlite_db.session() as s:
+        u = unit(s, "无极县")
+        theirs = UnitInput(u.name, u.short_name, u.code, u.kind, "他人填写", u.sort_order)
+    unit_of_work.run(sqlite_db, OTHER, update_unit, u.id, u.version, theirs)
+    box.head_edit.setText("我填写")
+    box.save()
+    dialog = box.findChild(ConflictDialog)
+    assert dialog is not None
+    assert dialog.isVisible()
+    dialog.choose("head_name", MINE)
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: box.last_message == "已按所选保存。")
+    with sqlite_db.session() as s:
+        assert unit(s, "无极县").head_name == "我填写"
+
+
+def test_import_a_list_and_show_errors(qtbot, sqlite_db, tmp_path):
+    box = _box(qtbot, sqlite_db)
+    bad, good = tmp_path / "bad.xlsx", tmp_path / "good.xlsx"
+    for path, kind in ((bad, "街区"), (good, "区")):
+        wb = openpyxl.Workbook()
+        wb.active.append(["单位", "简称", "代码", "类型", "乡镇"])
+        wb.active.append(["东城区", "东城", "dongcheng", kind, "东街道、西街道"])
+        wb.save(path)
+    assert not box.import_file(bad)
+    assert "第 2 行“类型”列" in box.last_message
+    assert box.import_file(good)
+    assert box.model.rowCount() == 26
+    with sqlite_db.session() as s:
+        assert [t.name for t in unit(s, "东城区").townships] == ["东街道", "西街道"]
+
+
+@pytest.mark.parametrize("role", [Role.COUNTY_CLERK, Role.LEADER])
+def test_county_clerks_and_leaders_read_only(qtbot, sqlite_db, role):
+    box = _box(qtbot, sqlite_db, Actor(None, "x", role, unit_id=12))
+    assert box.model.rowCount() == 25
+    assert box.name_edit.isReadOnly()
+    assert not box.save_button.isVisible()
+    assert not box.merge_button.isVisible()
+    assert "只能查看" in box.message.text()
+
+
+def test_an_empty_database_says_how_to_start(qtbot, sqlite_db):
+    with sqlite_db.session() as s:
+        for u in s.scalars(select(Unit)):
+            s.delete(u)
+        s.commit()
+    box = _box(qtbot, sqlite_db)
+    assert box.empty_label.isVisible()
+    assert "从 Excel 导入名单" in box.empty_label.text()

@@ -1,0 +1,409 @@
+"""系统设置 → 责任单位: the office's units and their townships.
+
+City clerks and administrators edit (a unit's fields, add / rename / merge / deactivate
+townships, import a list from Excel); county clerks, leaders and auditors read only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from controllers.editing import EditConflict
+from controllers.errors import UserError
+from controllers.listings import Listing
+from controllers.permissions import Permission, can
+from controllers.returns.reader import UnreadableFile
+from controllers.units.list_file import read_unit_list
+from controllers.units.list_import import import_units
+from controllers.units.records import (
+    UNIT_FIELDS,
+    UnitInput,
+    UnitRow,
+    add_township,
+    create_unit,
+    list_units,
+    merge_townships,
+    rename_township,
+    set_township_active,
+    update_unit,
+)
+from models.codes import UnitKind
+from ui.confirm import confirm
+from ui.dialogs.conflict_dialog import ConflictDialog
+from ui.listing_model import ListingModel
+from ui.operations import show_error
+
+HEADERS = ["序号", "单位名称", "简称", "代码", "类型", "主要负责同志", "状态", "企业", "乡镇"]
+TOWNSHIP_ID = Qt.ItemDataRole.UserRole
+
+
+class UnitsBox(QWidget):
+    """The units table, the selected unit's form and its townships."""
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("unitsBox")
+        self.ctx = ctx
+        self.editable = can(ctx.actor, Permission.MANAGE_UNITS)
+        self.rows: list[UnitRow] = []
+        self.current: UnitRow | None = None  # None: a new unit being typed
+        self.last_message = ""
+
+        self.model = ListingModel(parent=self)
+        self.table = QTableView()
+        self.table.setObjectName("unitsTable")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.empty_label = QLabel(
+            "还没有责任单位。点“新建单位”逐个添加，或“从 Excel 导入名单…”"
+            "（列：单位、简称、代码、类型、乡镇）。"
+        )
+        self.empty_label.setWordWrap(True)
+
+        self.name_edit = QLineEdit()
+        self.short_edit = QLineEdit()
+        self.code_edit = QLineEdit()
+        self.kind_combo = QComboBox()
+        for kind in UnitKind:
+            self.kind_combo.addItem(kind.label, kind)
+        self.head_edit = QLineEdit()
+        self.order_spin = QSpinBox()
+        self.order_spin.setRange(0, 9999)
+        self.active_check = QCheckBox(
+            "启用（停用的单位保留全部数据，不再出现在新的承诺书和上报中）"
+        )
+        form_box = QGroupBox("单位信息")
+        form = QFormLayout(form_box)
+        form.addRow("单位名称：", self.name_edit)
+        form.addRow("简称：", self.short_edit)
+        form.addRow("代码：", self.code_edit)
+        form.addRow("类型：", self.kind_combo)
+        form.addRow("主要负责同志：", self.head_edit)
+        form.addRow("排序：", self.order_spin)
+        form.addRow("", self.active_check)
+        self.save_button = QPushButton("保存单位 (Ctrl+S)")
+        self.save_button.setObjectName("saveUnit")
+        self.new_button = QPushButton("新建单位 (Ctrl+N)")
+        self.import_button = QPushButton("从 Excel 导入名单…")
+        self.message = QLabel()
+        self.message.setObjectName("unitsMessage")
+        self.message.setWordWrap(True)
+
+        self.towns = QListWidget()
+        self.towns.setObjectName("townships")
+        self.town_edit = QLineEdit()
+        self.town_edit.setPlaceholderText("乡镇（街道）名称")
+        self.add_town_button = QPushButton("添加乡镇")
+        self.rename_town_button = QPushButton("改名")
+        self.toggle_town_button = QPushButton("停用/启用")
+        self.merge_target = QComboBox()
+        self.merge_button = QPushButton("合并到 →")
+        towns_box = QGroupBox("乡镇（街道）")
+        tl = QVBoxLayout(towns_box)
+        tl.addWidget(self.towns, 1)
+        row1 = QHBoxLayout()
+        row1.addWidget(self.town_edit, 1)
+        row1.addWidget(self.add_town_button)
+        row1.addWidget(self.rename_town_button)
+        row1.addWidget(self.toggle_town_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("把选中的乡镇"))
+        row2.addWidget(self.merge_button)
+        row2.addWidget(self.merge_target, 1)
+        tl.addLayout(row1)
+        tl.addLayout(row2)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.import_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        right = QVBoxLayout()
+        right.addWidget(form_box)
+        right.addWidget(towns_box, 1)
+        top = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.empty_label)
+        left.addWidget(self.table, 1)
+        top.addLayout(left, 3)
+        top.addLayout(right, 2)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top, 1)
+        lay.addWidget(self.message)
+        lay.addLayout(buttons)
+        if not self.editable:
+            for w in (self.save_button, self.new_button, self.import_button, self.town_edit,
+                      self.add_town_button, self.rename_town_button, self.toggle_town_button,
+                      self.merge_target, self.merge_button):  # fmt: skip
+                w.setVisible(False)
+            for w in (self.name_edit, self.short_edit, self.code_edit, self.head_edit):
+                w.setReadOnly(True)
+            for w in (self.kind_combo, self.order_spin, self.active_check):
+                w.setEnabled(False)
+            self.message.setText(
+                "您的角色只能查看责任单位；如需修改，请联系市级业务员或系统管理员。"
+            )
+        self._connect_callbacks()
+
+    def _connect_callbacks(self) -> None:
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda cur, _p: self.show_row(cur.row())
+        )
+        self.save_button.clicked.connect(self.save)
+        self.new_button.clicked.connect(self.start_new)
+        self.import_button.clicked.connect(self.choose_import_file)
+        self.add_town_button.clicked.connect(self.add_town)
+        self.rename_town_button.clicked.connect(self.rename_town)
+        self.toggle_town_button.clicked.connect(self.toggle_town)
+        self.merge_button.clicked.connect(self.ask_merge)
+        self.towns.currentItemChanged.connect(self._town_selected)
+        if self.editable:
+            QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+            QShortcut(QKeySequence.StandardKey.New, self, activated=self.start_new)
+
+    # -- loading ------------------------------------------------------------------------
+    def load(self, select_id: int | None = None) -> None:
+        keep = select_id if select_id is not None else (self.current.id if self.current else None)
+        self.rows = self.ctx.call(list_units, self.ctx.actor)
+        self.model.set_listing(Listing(HEADERS, [
+            (u.sort_order, u.name, u.short_name, u.code, u.kind.label, u.head_name,
+             "启用" if u.active else "已停用", u.cases, len(u.townships))
+            for u in self.rows
+        ]))  # fmt: skip
+        self.table.resizeColumnsToContents()
+        self.empty_label.setVisible(not self.rows)
+        index = next((i for i, u in enumerate(self.rows) if u.id == keep), 0 if self.rows else -1)
+        if index >= 0:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(index, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.show_row(index)
+        else:
+            self.start_new()
+
+    def show_row(self, index: int) -> None:
+        if not 0 <= index < len(self.rows):
+            return
+        u = self.rows[index]
+        self.current = u
+        self.name_edit.setText(u.name)
+        self.short_edit.setText(u.short_name)
+        self.code_edit.setText(u.code)
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(u.kind))
+        self.head_edit.setText(u.head_name)
+        self.order_spin.setValue(u.sort_order)
+        self.active_check.setChecked(u.active)
+        self.towns.clear()
+        for t in u.townships:
+            text = (
+                t.name
+                + ("（已停用）" if not t.active else "")
+                + (f"  企业 {t.cases} 家" if t.cases else "")
+            )
+            item = QListWidgetItem(text)
+            item.setData(TOWNSHIP_ID, t.id)
+            self.towns.addItem(item)
+        self._fill_merge_targets()
+        self._set_towns_enabled(True)
+
+    def start_new(self) -> None:
+        self.current = None
+        self.table.clearSelection()
+        for w in (self.name_edit, self.short_edit, self.code_edit, self.head_edit):
+            w.clear()
+        self.kind_combo.setCurrentIndex(0)
+        self.order_spin.setValue(0)
+        self.active_check.setChecked(True)
+        self.towns.clear()
+        self.merge_target.clear()
+        self._set_towns_enabled(False)
+        self.name_edit.setFocus()
+
+    def _set_towns_enabled(self, on: bool) -> None:
+        for w in (self.add_town_button, self.rename_town_button, self.toggle_town_button,
+                  self.merge_button, self.merge_target):  # fmt: skip
+            w.setEnabled(on and self.editable)
+
+    def _fill_merge_targets(self) -> None:
+        self.merge_target.clear()
+        if self.current is None:
+            return
+        chosen = self.selected_town()
+        for t in self.current.townships:
+            if chosen is None or t.id != chosen.id:
+                self.merge_target.addItem(t.name, t.id)
+
+    def _town_selected(self, *_args) -> None:
+        town = self.selected_town()
+        if town is not None:
+            self.town_edit.setText(town.name)
+        self._fill_merge_targets()
+
+    def selected_town(self):
+        item = self.towns.currentItem()
+        if item is None or self.current is None:
+            return None
+        tid = item.data(TOWNSHIP_ID)
+        return next((t for t in self.current.townships if t.id == tid), None)
+
+    # -- writing ------------------------------------------------------------------------
+    def form_value(self) -> UnitInput:
+        return UnitInput(
+            name=self.name_edit.text(),
+            short_name=self.short_edit.text(),
+            code=self.code_edit.text(),
+            kind=self.kind_combo.currentData(),
+            head_name=self.head_edit.text(),
+            sort_order=self.order_spin.value(),
+            active=self.active_check.isChecked(),
+        )
+
+    def _say(self, text: str) -> None:
+        self.last_message = text
+        self.message.setText(text)
+
+    def _attempt(self, title: str, fn, *args) -> object | None:
+        try:
+            return self.ctx.run(fn, *args)
+        except EditConflict as conflict:
+            self._resolve_conflict(conflict)
+        except UserError as exc:
+            self._say(str(exc))
+            show_error(self, title, exc)
+        return None
+
+    def save(self) -> None:
+        if not self.editable:
+            return
+        value = self.form_value()
+        if self.current is None:
+            new_id = self._attempt("未保存", create_unit, value)
+            if new_id is not None:
+                self._say(f"已新建责任单位“{value.name.strip()}”。")
+                self.load(select_id=int(new_id))
+            return
+        uid = self.current.id
+        if self._attempt("未保存", update_unit, uid, self.current.version, value) is not None:
+            self._say(f"已保存“{value.name.strip()}”。")
+            self.load(select_id=uid)
+
+    def _resolve_conflict(self, conflict: EditConflict) -> None:
+        self._say("保存冲突：其他用户已修改了这个单位，请选择保留哪一份。")
+        if conflict.model != "Unit":
+            self.load()
+            return
+        base = {k: getattr(self.current, k) for k in UNIT_FIELDS} if self.current else None
+        dialog = ConflictDialog(conflict, self, labels=UNIT_FIELDS, base=base)
+        self.conflict_dialog = dialog
+        dialog.accepted.connect(lambda: self._save_resolution(dialog))
+        dialog.open()
+
+    def _save_resolution(self, dialog: ConflictDialog) -> None:
+        value = self.form_value()
+        for key, chosen in dialog.resolution().items():
+            setattr(value, key, chosen)
+        uid = dialog.conflict.object_id
+        if self._attempt("未保存", update_unit, uid, dialog.current_version, value) is not None:
+            self._say("已按所选保存。")
+            self.load(select_id=int(uid))
+
+    def add_town(self) -> None:
+        if self.current is None:
+            return
+        name = self.town_edit.text().strip()
+        if self._attempt("未添加", add_township, self.current.id, name) is not None:
+            self._say(f"已添加乡镇“{name}”。")
+            self.town_edit.clear()
+            self.load()
+
+    def rename_town(self) -> None:
+        town = self.selected_town()
+        if town is None:
+            self._say("请先在乡镇列表中选中要改名的乡镇。")
+            return
+        name = self.town_edit.text().strip()
+        self._attempt("未改名", rename_township, town.id, town.version, name)
+        self._say(f"已把“{town.name}”改名为“{name}”。" if name else self.last_message)
+        self.load()
+
+    def toggle_town(self) -> None:
+        town = self.selected_town()
+        if town is None:
+            self._say("请先在乡镇列表中选中乡镇。")
+            return
+        self._attempt("未保存", set_township_active, town.id, town.version, not town.active)
+        self._say(f"已{'停用' if town.active else '启用'}乡镇“{town.name}”。")
+        self.load()
+
+    def ask_merge(self) -> QMessageBox | None:
+        town = self.selected_town()
+        target_id = self.merge_target.currentData()
+        if town is None or target_id is None:
+            self._say("请先选中要并入别处的乡镇，再选择并入哪个乡镇。")
+            return None
+        target = self.merge_target.currentText()
+        return confirm(
+            self, "合并乡镇", f"把“{town.name}”并入“{target}”？",
+            f"“{town.name}”的 {town.cases} 家企业将改属“{target}”，“{town.name}”随后删除。此操作不能撤销。",
+            "合并", lambda: self.merge(town.id, int(target_id)),
+        )  # fmt: skip
+
+    def merge(self, source_id: int, target_id: int) -> None:
+        moved = self._attempt("未合并", merge_townships, source_id, target_id)
+        if moved is not None:
+            self._say(f"已合并，{moved} 家企业改属新的乡镇。")
+        self.load()
+
+    # -- importing ----------------------------------------------------------------------
+    def choose_import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "导入单位名单", "", "表格 (*.xlsx *.xlsm *.xls *.ods *.csv)"
+        )
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path, replace_unused: bool = False) -> bool:
+        """Check the list, then load it (all or nothing); errors are shown, nothing written."""
+        try:
+            parsed = read_unit_list(path)
+        except UnreadableFile as exc:
+            self._say(str(exc))
+            show_error(self, "无法读取", exc)
+            return False
+        if not parsed.valid:
+            lines = [e.text() if e.row else f"{e.column}：{e.message}" for e in parsed.errors[:20]]
+            self._say(f"单位名单有 {len(parsed.errors)} 处错误，未导入：\n" + "\n".join(lines))
+            return False
+        result = self._attempt("未导入", import_units, parsed.units, replace_unused)
+        if result is None:
+            return False
+        self._say(result.summary())
+        self.load()
+        return True
