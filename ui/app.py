@@ -90,6 +90,9 @@ def run_gui(args: argparse.Namespace) -> int:
         if signed is None:
             return 0
         ctx = AppContext(signed.database, signed.actor)
+        from ui.first_start_dialog import offer_first_start
+
+        offer_first_start(ctx)  # a new database: this office's units, or the demo
         window = MainWindow(ctx)
         session = ClerkSession(window, ctx).start()
         window.show()

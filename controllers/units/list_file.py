@@ -92,6 +92,26 @@ def read_unit_list(path: str | Path, filename: str | None = None) -> UnitList:
     return result
 
 
+def read_pasted_units(text: str) -> UnitList:
+    """A unit list pasted from Excel (tab-separated) or typed one unit a line.
+
+    With a header row (a cell 单位) the columns are placed by it; without one the columns
+    are taken as 单位, 简称, 代码, 类型, 乡镇.
+    """
+    result = UnitList("粘贴的名单")
+    rows: list[list[Any]] = [line.split("\t") for line in text.splitlines()]
+    header = _find_header(rows)
+    if header is None:
+        rows = [["单位", "简称", "代码", "类型", "乡镇"], *rows]
+        header = (0, {"name": 0, "short_name": 1, "code": 2, "kind": 3, "townships": 4})
+        first = -1  # the added header row is not one of the clerk's lines
+    else:
+        first = 0
+    _read_sheet(result, {}, {}, "粘贴", first, rows, header)
+    _check_codes(result)
+    return result
+
+
 def _read_sheet(
     result: UnitList,
     by_name: dict[str, UnitInput],
