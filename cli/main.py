@@ -18,6 +18,7 @@ from cli import (
     db_commands,
     demo_command,
     export_command,
+    import_register_command,
     import_return_command,
     letters_command,
     report_command,
@@ -50,6 +51,7 @@ COMMAND_MODULES = [
     checks_command,
     accountability_command,
     units_command,
+    import_register_command,
 ]
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk

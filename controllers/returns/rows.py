@@ -117,6 +117,9 @@ class Vocabulary:
     default_year: int | None  # for "5月25日"
     new_townships: dict[str, str] = field(default_factory=dict)  # key → name, found in the file
     new_batches: dict[str, str] = field(default_factory=dict)
+    #: a master workbook of every unit: the unit column names each row's unit (kept in the
+    #: row's values) and townships are resolved later, per unit
+    multi_unit: bool = False
 
 
 Converter = Callable[[Any], Any]
@@ -159,10 +162,14 @@ def _converter(f: ReturnField, header: str, vocab: Vocabulary) -> Converter:
             name = to_text(value)
             key = search_key(name)
             if not key:
-                return
+                return None
             found = resolve_unit(key, vocab.units)
+            if vocab.multi_unit:
+                if found is None:
+                    raise CellError(f"无法识别的县（市、区）“{name}”（不是本市的责任单位）")
+                return found
             if found == vocab.unit_name:
-                return
+                return None
             if found is not None:
                 raise CellError(f"该行属于“{found}”，不属于本次上报的“{vocab.unit_name}”")
             raise CellError(f"无法识别的县（市、区）“{name}”，本次上报单位为“{vocab.unit_name}”")
@@ -172,8 +179,8 @@ def _converter(f: ReturnField, header: str, vocab: Vocabulary) -> Converter:
 
         def township(value: Any) -> str | None:
             name = text(value)
-            if name is None:
-                return None
+            if name is None or vocab.multi_unit:
+                return name
             key = search_key(name)
             known = vocab.townships.get(key)
             if known is not None:

@@ -1,0 +1,276 @@
+"""Load the office's existing registers: master workbooks with a unit column (县（市、区）),
+several files, or per-unit files (the unit named by the file or sheet).
+
+:func:`check_register` reads every file with the county-return reader (header synonyms,
+normalisation, row errors) and writes nothing: rows per unit and status, errors, warnings,
+townships to create, duplicates within and across files. :func:`load_register` then writes
+every row in one transaction (all or nothing). Statuses and dates are kept as the workbook
+says; a case's history starts with "imported from FILE, row N".
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from controllers.actor import Actor
+from controllers.audit.catalog import AuditAction, AuditObject
+from controllers.audit.trail import record
+from controllers.cases.validation import validate_case
+from controllers.errors import ValidationError
+from controllers.permissions import Permission, require
+from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY
+from controllers.returns.headers import find_header
+from controllers.returns.lookup import load_vocabulary
+from controllers.returns.normalise import is_blank
+from controllers.returns.reader import DEFAULT_LIMITS, ReadLimits, open_return_file, too_many_rows
+from controllers.returns.review import (
+    _new_case_row,
+    _resolve_batches,
+    _resolve_townships,
+    fast_insert,
+    insert_cases,
+)
+from controllers.returns.rows import ReturnRow, RowError, Vocabulary, read_rows, resolve_unit
+from models import CaseChange, Township, Unit
+from models.base import now
+from models.codes import CaseStatus
+from models.textnorm import search_key
+
+logger = logging.getLogger(__name__)
+
+HEADER_SCAN_ROWS = 30
+I_UNIT, I_TOWNSHIP, I_BATCH = FIELD_INDEX["unit"], FIELD_INDEX["township"], FIELD_INDEX["batch"]
+I_STATUS = FIELD_INDEX["status"]
+#: the fields whose combination with the status is checked (a closed case keeps its dates)
+STATUS_KEYS = ("status", "completed_on", "township_checked_on", "accepted_on", "closed_on",
+               "approved_by", "deadline")  # fmt: skip
+Progress = Callable[[int, str], None]
+
+
+@dataclass
+class RegisterRow:
+    file: str
+    unit: str
+    batch: str
+    row: ReturnRow
+
+
+@dataclass
+class RegisterCheck:
+    """What the files hold and what is wrong with them; nothing is written."""
+
+    files: list[str] = field(default_factory=list)
+    rows: list[RegisterRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    new_townships: dict[str, list[str]] = field(default_factory=dict)  # unit → names
+    error_files: list[str] = field(default_factory=list)  # the file of each error
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    @property
+    def status(self) -> str:
+        return "valid" if self.valid else "invalid"
+
+    def by_unit(self) -> dict[str, int]:
+        return dict(Counter(r.unit for r in self.rows))
+
+    def by_status(self) -> dict[str, int]:
+        counts = Counter((r.row.values[I_STATUS] or CaseStatus.PENDING).label for r in self.rows)
+        return dict(counts)
+
+    def by_batch(self) -> dict[str, int]:
+        return dict(Counter(r.batch for r in self.rows))
+
+    def as_dict(self, loaded: int = 0) -> dict[str, Any]:
+        return {
+            "status": "loaded" if loaded else self.status,
+            "rows_valid": len(self.rows) if self.valid else 0,
+            "by_unit": self.by_unit(),
+            "by_status": self.by_status(),
+            "errors": [{"file": f, **e.as_dict()} for f, e in zip(self.error_files, self.errors,
+                                                                 strict=True)],
+            "warnings": self.warnings,
+            "new_townships": self.new_townships,
+            "loaded": loaded,
+        }  # fmt: skip
+
+
+def _multi_vocabulary(session: Session, default_year: int | None) -> Vocabulary:
+    any_unit = session.scalars(select(Unit).order_by(Unit.sort_order)).first()
+    if any_unit is None:
+        raise ValidationError(
+            "数据库中还没有责任单位：请先建立本单位的责任单位和乡镇，再导入清单。"
+        )
+    vocab = load_vocabulary(session, any_unit, default_year)
+    vocab.multi_unit = True
+    for u in session.scalars(select(Unit)):  # a unit is also named by its code
+        vocab.units.setdefault(search_key(u.code), u.name)
+    vocab.unit_id, vocab.unit_name, vocab.townships = 0, "", {}
+    return vocab
+
+
+def _unit_from_name(text: str, units: dict[str, str]) -> str | None:
+    key = search_key(text)
+    found = resolve_unit(key, units) if key else None
+    if found is None:  # "新乐市2024年清单": a unit name inside the file or sheet name
+        hits = [u for k, u in units.items() if len(k) >= 2 and k in key]
+        found = max(hits, key=len) if hits else None
+    return found
+
+
+def _batch_from_name(text: str) -> str | None:
+    import re
+
+    m = re.search(r"(20\d\d)\s*年?", text)
+    return f"{m[1]}年清单" if m else None
+
+
+def check_register(
+    session: Session,
+    actor: Actor,
+    paths: Sequence[str | Path],
+    batch: str | None = None,
+    *,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
+) -> RegisterCheck:
+    """Read and check the files; raises UnreadableFile for a file that is not a spreadsheet."""
+    require(actor, Permission.MANAGE_UNITS)
+    report = progress or (lambda _pct, _msg: None)
+    vocab = _multi_vocabulary(session, None)
+    check = RegisterCheck()
+    seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+    files = [Path(p) for p in paths]
+    for fi, path in enumerate(files):
+        name = path.name
+        check.files.append(name)
+        report(int(80 * fi / len(files)), f"正在读取“{name}”…")
+        book = open_return_file(path, name, limits)
+        try:
+            sheets = list(book.sheets())
+            total = sum(s.height for s in sheets)
+            if total > limits.max_rows:
+                raise too_many_rows(name, total, limits)
+            read_any = False
+            for index, sheet in enumerate(sheets):
+                head = list(itertools.islice(sheet.rows, HEADER_SCAN_ROWS))
+                header = find_header(head, {})
+                if header is None:
+                    if not all(is_blank(r) for r in head):
+                        check.warnings.append(f"“{name}”的工作表“{sheet.name}”没有清单表头，已跳过")
+                    continue
+                read_any = True
+                has_unit_column = "unit" in header.columns.values()
+                fallback_unit = None if has_unit_column else (
+                    _unit_from_name(sheet.name, vocab.units) or _unit_from_name(path.stem, vocab.units)
+                )  # fmt: skip
+                sheet_batch = batch or _batch_from_name(sheet.name) or _batch_from_name(path.stem)
+                errors: list[RowError] = []
+                data = itertools.chain(head[header.data_start :], sheet.rows)
+                for row in read_rows(index, sheet.name, data, header, sheet.first_row,
+                                     sheet.first_col, vocab, errors, seen):  # fmt: skip
+                    unit = row.values[I_UNIT] or fallback_unit
+                    if unit is None:
+                        unit_header = header.header_of("unit") or FIELDS_BY_KEY["unit"].header
+                        if not any(
+                            e.row == row.row and e.column == unit_header for e in errors[-5:]
+                        ):
+                            errors.append(RowError(sheet.name, row.row, unit_header,
+                                                   "没有县（市、区）：请填写，或按单位命名文件/工作表"))  # fmt: skip
+                        continue
+                    values = {k: row.values[FIELD_INDEX[k]] for k in STATUS_KEYS}
+                    problems = validate_case({**values, "unit_id": 1, "classification": "shutdown",
+                                              "source": "self_check", "name": "x"})  # fmt: skip
+                    for key, message in problems.items():
+                        if key in STATUS_KEYS:
+                            errors.append(RowError(sheet.name, row.row, FIELDS_BY_KEY[key].header,
+                                                   message))  # fmt: skip
+                    row_batch = row.values[I_BATCH] or sheet_batch or path.stem
+                    check.rows.append(RegisterRow(name, unit, row_batch, row))
+                errors.sort(key=lambda e: e.row)
+                check.errors.extend(errors)
+                check.error_files.extend([name] * len(errors))
+                sheets[index] = None
+            if not read_any:
+                check.warnings.append(f"“{name}”中没有找到清单表头（应有“企业名称”“地址”等列）")
+        finally:
+            book.close()
+    _find_new_townships(session, check)
+    report(100, "核对完成")
+    return check
+
+
+def _find_new_townships(session: Session, check: RegisterCheck) -> None:
+    known: dict[str, set[str]] = {}
+    for unit_name, town in session.execute(select(Unit.name, Township.name).join(Township)):
+        known.setdefault(unit_name, set()).add(search_key(town))
+    proposed: dict[str, dict[str, str]] = {}
+    for r in check.rows:
+        town = r.row.values[I_TOWNSHIP]
+        if town and search_key(town) not in known.get(r.unit, set()):
+            proposed.setdefault(r.unit, {}).setdefault(search_key(town), town)
+    check.new_townships = {u: sorted(t.values()) for u, t in proposed.items()}
+
+
+def load_register(session: Session, actor: Actor, check: RegisterCheck,
+                  progress: Progress | None = None) -> int:  # fmt: skip
+    """Write every row of a valid check as a new case (all or nothing); returns the count."""
+    require(actor, Permission.MANAGE_UNITS)
+    require(actor, Permission.EDIT_CASES)
+    if not check.valid:
+        raise ValidationError(f"清单有 {len(check.errors)} 处错误，未导入任何内容。")
+    report = progress or (lambda _pct, _msg: None)
+    units = {u.name: u.id for u in session.scalars(select(Unit))}
+    batches, batches_created = _resolve_batches(session, {r.batch for r in check.rows})
+    batch_ids = {r.batch: batches[search_key(r.batch)] for r in check.rows}
+    towns_by_unit: dict[str, set[str]] = {}
+    for r in check.rows:
+        town = r.row.values[I_TOWNSHIP]
+        if town:
+            towns_by_unit.setdefault(r.unit, set()).add(town)
+    town_ids: dict[str, dict[str, int]] = {}
+    towns_created: dict[str, list[str]] = {}
+    for unit, names in towns_by_unit.items():
+        ids, created = _resolve_townships(session, units[unit], names)
+        town_ids[unit] = {n: ids[search_key(n)] for n in names}
+        if created:
+            towns_created[unit] = created
+    at = now()
+    total = 0
+    chunk = 20_000
+    for start in range(0, len(check.rows), chunk):
+        part = check.rows[start : start + chunk]
+        rows = []
+        for r in part:
+            values = list(r.row.values)
+            values[I_BATCH] = r.batch
+            rows.append(_new_case_row(tuple(values), units[r.unit], actor, at,
+                                      town_ids.get(r.unit, {}), batch_ids))  # fmt: skip
+        ids = insert_cases(session, rows)
+        history = [
+            {"case_id": case_id, "changed_at": at, "user_id": actor.user_id,
+             "username": actor.username, "field": "status", "old_value": None,
+             "new_value": getattr(row["status"], "value", row["status"]),
+             "note": f"imported from {r.file}, row {r.row.row}（导入自 {r.file} 第 {r.row.row} 行）"[:255]}
+            for case_id, row, r in zip(ids, rows, part, strict=True)
+        ]  # fmt: skip
+        fast_insert(session.connection(), CaseChange.__table__, history)
+        total += len(ids)
+        report(int(100 * total / len(check.rows)), f"已写入 {total:,} 家")
+    record(session, actor, AuditAction.IMPORT, AuditObject.CASE, None,
+           detail={"files": check.files, "cases": total, "by_unit": check.by_unit(),
+                   "batches_created": batches_created, "townships_created": towns_created})  # fmt: skip
+    logger.info("register import: %d cases from %s", total, check.files)
+    return total
