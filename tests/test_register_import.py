@@ -128,3 +128,21 @@ def test_import_register_on_the_command_line(sqlite_url, tmp_path, capsys, monke
     assert json.loads(capsys.readouterr().out)["errors"][0]["file"] == "bad.xlsx"
     (tmp_path / "x.xlsx").write_bytes(b"junk")
     assert cli_main(["--db", sqlite_url, "import-register", str(tmp_path / "x.xlsx")]) == 2
+
+
+@pytest.mark.slow
+def test_a_large_register_over_three_files(sqlite_db, tmp_path):
+    """The shape of bench/onboarding.py (200,000 rows there), at a size the suite can afford."""
+    from bench.onboarding import write_files
+
+    paths = write_files(tmp_path, 30_000)
+    with sqlite_db.session() as s:
+        check = check_register(s, CITY, paths)
+    assert check.valid, [e.text() for e in check.errors[:3]]
+    assert sum(check.by_unit().values()) == 30_000
+    assert len(check.by_unit()) == 25
+    assert {r.batch for r in check.rows} == {"2023年清单", "2024年清单", "2025年清单"}
+    assert unit_of_work.run(sqlite_db, CITY, load_register, check).value == 30_000
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 30_000
+        assert s.scalar(select(func.count()).select_from(CaseChange)) == 30_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from controllers import unit_of_work
 from controllers.actor import Actor
@@ -152,3 +152,23 @@ def test_an_empty_database_says_how_to_start(qtbot, sqlite_db):
     box = _box(qtbot, sqlite_db)
     assert box.empty_label.isVisible()
     assert "从 Excel 导入名单" in box.empty_label.text()
+
+
+def test_existing_register_checked_then_loaded_after_confirmation(qtbot, sqlite_db, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
+    wb.active.append(["灵寿县", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
+    wb.active.append(["新乐市", "乙厂", "乙地址", "李四", "提升改造", "整治中"])
+    path = tmp_path / "2024年清单.xlsx"
+    wb.save(path)
+    box = _box(qtbot, sqlite_db)
+    box.check_register_files([path])
+    qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
+    assert box.last_message.startswith("核对通过：2 行")
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+    yes = next(b for b in box.register_confirm.buttons() if b.text() == "导入")
+    yes.click()
+    qtbot.waitUntil(lambda: box.last_message == "已导入 2 家企业。", timeout=20000)
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 2

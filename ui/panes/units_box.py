@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from controllers.editing import EditConflict
 from controllers.errors import UserError
 from controllers.listings import Listing
+from controllers.onboarding.register_import import RegisterCheck, check_register, load_register
 from controllers.permissions import Permission, can
 from controllers.returns.reader import UnreadableFile
 from controllers.units.list_file import read_unit_list
@@ -53,7 +54,7 @@ from models.codes import UnitKind
 from ui.confirm import confirm
 from ui.dialogs.conflict_dialog import ConflictDialog
 from ui.listing_model import ListingModel
-from ui.operations import show_error
+from ui.operations import error_text, run_operation, show_error
 
 HEADERS = ["序号", "单位名称", "简称", "代码", "类型", "主要负责同志", "状态", "企业", "乡镇"]
 TOWNSHIP_ID = Qt.ItemDataRole.UserRole
@@ -110,6 +111,11 @@ class UnitsBox(QWidget):
         self.save_button.setObjectName("saveUnit")
         self.new_button = QPushButton("新建单位 (Ctrl+N)")
         self.import_button = QPushButton("从 Excel 导入名单…")
+        self.register_button = QPushButton("导入已有清单…")
+        self.register_button.setObjectName("importRegister")
+        self.register_button.setToolTip(
+            "导入本单位已有的整治清单（总表或分单位文件）：先核对，确认后一次性写入"
+        )
         self.message = QLabel()
         self.message.setObjectName("unitsMessage")
         self.message.setWordWrap(True)
@@ -141,6 +147,7 @@ class UnitsBox(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.import_button)
+        buttons.addWidget(self.register_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         right = QVBoxLayout()
@@ -157,7 +164,8 @@ class UnitsBox(QWidget):
         lay.addWidget(self.message)
         lay.addLayout(buttons)
         if not self.editable:
-            for w in (self.save_button, self.new_button, self.import_button, self.town_edit,
+            for w in (self.save_button, self.new_button, self.import_button, self.register_button,
+                      self.town_edit,
                       self.add_town_button, self.rename_town_button, self.toggle_town_button,
                       self.merge_target, self.merge_button):  # fmt: skip
                 w.setVisible(False)
@@ -177,6 +185,7 @@ class UnitsBox(QWidget):
         self.save_button.clicked.connect(self.save)
         self.new_button.clicked.connect(self.start_new)
         self.import_button.clicked.connect(self.choose_import_file)
+        self.register_button.clicked.connect(self.choose_register_files)
         self.add_town_button.clicked.connect(self.add_town)
         self.rename_town_button.clicked.connect(self.rename_town)
         self.toggle_town_button.clicked.connect(self.toggle_town)
@@ -407,3 +416,58 @@ class UnitsBox(QWidget):
         self._say(result.summary())
         self.load()
         return True
+
+    # -- existing registers -------------------------------------------------------------
+    def choose_register_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "导入已有清单", "", "表格 (*.xlsx *.xlsm *.xls *.ods *.csv)"
+        )
+        if paths:
+            self.check_register_files([Path(p) for p in paths])
+
+    def check_register_files(self, paths: list[Path]):
+        """Check in the background (nothing written); then ask before the all-or-nothing load."""
+        actor = self.ctx.actor
+
+        def work(session, progress):
+            return check_register(session, actor, paths, progress=progress)
+
+        return run_operation(self, self.ctx, "正在核对清单", work, on_done=self._checked,
+                             on_error=self._register_error)  # fmt: skip
+
+    def _register_error(self, exc: Exception) -> bool:
+        self._say(error_text(exc))
+        return False
+
+    def _checked(self, check: RegisterCheck) -> None:
+        self.register_check = check
+        by_unit = "、".join(f"{u} {n:,}" for u, n in check.by_unit().items())
+        by_status = "、".join(f"{s} {n:,}" for s, n in check.by_status().items())
+        towns = sum(len(t) for t in check.new_townships.values())
+        summary = (f"{len(check.rows):,} 行（{by_unit}）；按状态：{by_status}；"
+                   f"需新建乡镇 {towns} 个；警告 {len(check.warnings)} 条。")  # fmt: skip
+        if not check.valid:
+            lines = [f"{f}：{e.text()}" for f, e in
+                     list(zip(check.error_files, check.errors, strict=True))[:20]]  # fmt: skip
+            self._say(
+                f"清单有 {len(check.errors):,} 处错误，未导入。{summary}\n" + "\n".join(lines)
+            )
+            return
+        self._say("核对通过：" + summary)
+        self.register_confirm = confirm(
+            self, "导入已有清单", f"把 {len(check.rows):,} 家企业一次性写入台账？", summary,
+            "导入", lambda: self.load_register_check(check),
+        )  # fmt: skip
+
+    def load_register_check(self, check: RegisterCheck):
+        actor = self.ctx.actor
+
+        def work(session, progress):
+            return load_register(session, actor, check, progress)
+
+        def done(count: int) -> None:
+            self._say(f"已导入 {count:,} 家企业。")
+            self.load()
+
+        return run_operation(self, self.ctx, "正在写入清单", work, on_done=done,
+                             on_error=self._register_error)  # fmt: skip
