@@ -148,7 +148,8 @@ def _same(key: str, old: Any, new: Any) -> bool:
     if isinstance(new, str) and isinstance(old, str):
         if FIELDS_BY_KEY[key].kind == ColumnKind.TOWNSHIP or key == "batch":
             return search_key(old) == search_key(new)
-        return fold(old) == new
+        # width and punctuation do not make a change ("，" and "," read the same)
+        return old == new or fold(old) == fold(new)
     if isinstance(old, CodedEnum) or isinstance(new, CodedEnum):
         return str(old) == str(new)
     return old == new

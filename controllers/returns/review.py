@@ -255,6 +255,16 @@ def _new_case_row(values: tuple[Any, ...], unit_id: int, actor: Actor, at: dt.da
     return row
 
 
+def number_new_cases(session: Session, unit_id: int, rows: list[dict[str, Any]]) -> None:
+    """The register numbers its cases: new ones follow the unit's last 序号, in the return's
+    order (a county's 序号 is only a label of its row, and would collide)."""
+    last = session.scalar(
+        select(func.coalesce(func.max(Case.serial_no), 0)).where(Case.unit_id == unit_id)
+    )
+    for n, row in enumerate(rows, start=int(last or 0) + 1):
+        row["serial_no"] = n
+
+
 def _expected_counts(check: ReturnCheck, decisions: dict[int, int | None]) -> tuple[int, int, int]:
     """(new, matched, missing) once the clerk's decisions settle every uncertain match."""
     diff = check.diff
@@ -354,6 +364,7 @@ def accept_return(
     town_ids = {n: townships[search_key(n)] for n in townships_needed if n}
     batch_ids = {n: batches[search_key(n)] for n in batches_needed if n}
     rows = [_new_case_row(r.values, ret.unit_id, actor, at, town_ids, batch_ids) for r in new_rows]
+    number_new_cases(session, ret.unit_id, rows)
     new_ids = insert_cases(session, rows)
     report(60, "正在记录企业历史…")
     history = [

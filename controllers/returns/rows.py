@@ -6,7 +6,6 @@ column header as the sheet shows it and a Chinese message a county clerk underst
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,11 +14,13 @@ from controllers.cases.columns import ColumnKind
 from controllers.returns.fields import FIELD_INDEX, FIELD_KEYS, FIELDS_BY_KEY, ReturnField
 from controllers.returns.headers import HeaderMatch
 from controllers.returns.normalise import (
+    _WIDE_ALNUM,
     CellError,
     digits,
     is_blank,
     is_footer_row,
     is_total_row,
+    split_status_prefix,
     to_code,
     to_codes,
     to_date,
@@ -29,11 +30,11 @@ from controllers.returns.normalise import (
 from models.textnorm import search_key
 
 N_FIELDS = len(FIELD_KEYS)
-_nfkc = unicodedata.normalize
 I_NAME, I_ADDRESS, I_OWNER, I_PHONE = (
     FIELD_INDEX[k] for k in ("name", "address", "owner", "phone")
 )
 I_DEADLINE, I_DISCOVERED = FIELD_INDEX["deadline"], FIELD_INDEX["discovered_on"]
+I_PROGRESS, I_STATUS = FIELD_INDEX["progress_note"], FIELD_INDEX["status"]
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,10 @@ class RowError:
 
 
 def _key(text: str | None) -> str:
-    """Matching key of an already cleaned text (see :func:`models.textnorm.search_key`)."""
-    return text.replace(" ", "").lower() if text else ""
+    """Matching key of a cleaned text (the same as :func:`models.textnorm.search_key`)."""
+    if not text:
+        return ""
+    return text.replace(" ", "").lower() if text.isascii() else search_key(text)
 
 
 class ReturnRow:
@@ -250,9 +253,10 @@ def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
 
 
 def _clean_column(values: list[Any]) -> list[Any]:
-    """Plain text cells to clean text (width folded, spaces trimmed and folded), column-wise."""
+    """Plain text cells to clean text (full-width digits and letters folded, spaces trimmed and
+    folded, Chinese punctuation kept as written), column-wise."""
     return [
-        (" ".join((v if v.isascii() else _nfkc("NFKC", v)).split()) or None)
+        (" ".join((v if v.isascii() else v.translate(_WIDE_ALNUM)).split()) or None)
         if v.__class__ is str
         else (None if v is None else to_text(v))
         for v in values
@@ -334,14 +338,18 @@ def read_rows(
                                 RowError(sheet_name, kept[j][0], text, str(r), first_col + pos)
                             )
             columns[index] = out
+        if columns[I_PROGRESS] is not none_column:
+            _split_progress(columns)
         for j, values in enumerate(zip(*columns, strict=True)):
             excel_row, raw = kept[j]
             row_errors = cell_errors.get(j, [])
             nobody = (
                 values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
             )
-            if (_may_be_total(raw) and is_total_row(raw)) or (
-                nobody and (is_footer_row(raw) or (not row_errors and _only_serial(values)))
+            if (
+                (_may_be_total(raw) and is_total_row(raw))
+                or is_footer_row(raw)
+                or (nobody and not row_errors and _only_serial(values))
             ):
                 continue
             if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
@@ -377,6 +385,29 @@ def read_rows(
             if row_errors:
                 errors.extend(row_errors)
             yield row
+
+
+def _split_progress(columns: list[list[Any]]) -> None:
+    """A status written before the progress note (as the register's export writes it) is the
+    row's status when it has no 状态 column value; the note keeps only its own text."""
+    notes = columns[I_PROGRESS]
+    statuses = columns[I_STATUS]
+    new_notes = list(notes)
+    new_statuses = list(statuses)
+    changed = False
+    for j, note in enumerate(notes):
+        if not note:
+            continue
+        status, rest = split_status_prefix(note)
+        if status is None:
+            continue
+        changed = True
+        new_notes[j] = rest
+        if new_statuses[j] is None:
+            new_statuses[j] = status
+    if changed:
+        columns[I_PROGRESS] = new_notes
+        columns[I_STATUS] = new_statuses
 
 
 def _only_serial(values: tuple[Any, ...]) -> bool:
