@@ -168,6 +168,8 @@ def field_changes(
         old = case.values.get(f.key)
         if _same(f.key, old, new):
             continue
+        if f.key == "industry" and row.guessed_industry and old is not None:
+            continue  # a guessed industry never overwrites the register's
         out.append(
             FieldChange(f.key, old, new, display_value(f.key, old, industry_names),
                         display_value(f.key, new, industry_names))

@@ -364,6 +364,10 @@ def accept_return(
     town_ids = {n: townships[search_key(n)] for n in townships_needed if n}
     batch_ids = {n: batches[search_key(n)] for n in batches_needed if n}
     rows = [_new_case_row(r.values, ret.unit_id, actor, at, town_ids, batch_ids) for r in new_rows]
+    for r, row in zip(new_rows, rows, strict=True):
+        if r.guessed_industry:  # keep the county's own word beside the industry it was filed under
+            word = f"上报行业：{r.guessed_industry}"
+            row["remark"] = f"{row['remark']}；{word}" if row["remark"] else word
     number_new_cases(session, ret.unit_id, rows)
     new_ids = insert_cases(session, rows)
     report(60, "正在记录企业历史…")

@@ -13,6 +13,7 @@ from typing import Any
 from controllers.cases.columns import ColumnKind
 from controllers.returns.fields import FIELD_INDEX, FIELD_KEYS, FIELDS_BY_KEY, ReturnField
 from controllers.returns.headers import HeaderMatch
+from controllers.returns.industries import IndustryGuess, IndustryMatcher
 from controllers.returns.normalise import (
     _WIDE_ALNUM,
     CellError,
@@ -46,14 +47,19 @@ class RowError:
     column: str  # the header as the sheet shows it ('' for the whole row)
     message: str
     col: int | None = None  # 0-based sheet column, when the problem is one cell
+    #: what a warning is about, for resolving it (the county's industry word)
+    subject: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "sheet": self.sheet,
             "row": self.row,
             "column": self.column,
             "message": self.message,
         }
+        if self.subject:
+            out["word"] = self.subject
+        return out
 
     def text(self) -> str:
         where = f"工作表“{self.sheet}”第 {self.row} 行"
@@ -72,12 +78,14 @@ def _key(text: str | None) -> str:
 class ReturnRow:
     """A data row read from the return: where it was and its register values (by field index)."""
 
-    __slots__ = ("keys", "row", "sheet", "values")
+    __slots__ = ("guessed_industry", "keys", "row", "sheet", "values")
 
     def __init__(self, sheet: int, row: int, values: tuple[Any, ...]) -> None:
         self.sheet = sheet  # index into ReturnCheck.sheet_names
         self.row = row  # Excel row number
         self.values = values
+        #: the county's industry word when the industry was guessed (a warning), else ''
+        self.guessed_industry = ""
         #: matching keys of name, address, owner and phone digits
         self.keys = (
             _key(values[I_NAME]),
@@ -114,7 +122,7 @@ class Vocabulary:
     unit_name: str
     units: dict[str, str]  # search key of every unit's name and short name → unit name
     townships: dict[str, str]  # search key → township name of this unit
-    industries: dict[str, int]  # search key of name or code → industry id
+    industries: IndustryMatcher
     industry_names: dict[int, str]
     batches: dict[str, str]  # search key → batch name
     default_year: int | None  # for "5月25日"
@@ -186,21 +194,11 @@ def _converter(f: ReturnField, header: str, vocab: Vocabulary) -> Converter:
         return township
     if kind == ColumnKind.INDUSTRY:
 
-        def industry(value: Any) -> int | None:
+        def industry(value: Any) -> int | IndustryGuess | None:
             name = to_text(value)
             if name is None:
                 return None
-            key = search_key(name)
-            found = vocab.industries.get(key)
-            if found is None:  # "蛭石加工" → 蛭石: one vocabulary name inside the text
-                inside = {i for k, i in vocab.industries.items() if len(k) >= 2 and k in key}
-                if len(inside) == 1:
-                    found = inside.pop()
-            if found is None:
-                raise CellError(
-                    f"行业“{name}”不在行业目录中，请从模板的下拉列表中选择（如蛭石、油毡、铸造、其他）"
-                )
-            return found
+            return vocab.industries.resolve(name)  # a guess is a warning, not an error
 
         return industry
     if kind == ColumnKind.BATCH:
@@ -282,6 +280,7 @@ def read_rows(
     errors: list[RowError],
     seen: dict[tuple[str, str, str], tuple[str, int]],
     on_rows: Callable[[int], None] | None = None,
+    warnings: list[RowError] | None = None,
 ) -> Iterator[ReturnRow]:
     """Yield the sheet's data rows (blank, 合计 and signature lines skipped); append problems.
 
@@ -306,6 +305,8 @@ def read_rows(
         none_column = [None] * len(raws)
         columns: list[list[Any]] = [none_column] * N_FIELDS
         cell_errors: dict[int, list[RowError]] = {}
+        cell_warnings: dict[int, list[RowError]] = {}
+        guessed: dict[int, str] = {}
         for pos, index, convert, limit, text in plan:
             values = [raw[pos] if pos < len(raw) else None for raw in raws]
             if convert is None:
@@ -330,6 +331,15 @@ def read_rows(
                     except CellError as exc:
                         results[v] = exc
                 out = [results[v] for v in values]
+                if any(isinstance(r, IndustryGuess) for r in results.values()):
+                    for j, r in enumerate(out):
+                        if isinstance(r, IndustryGuess):
+                            out[j] = r.industry_id
+                            guessed[j] = r.word
+                            cell_warnings.setdefault(j, []).append(
+                                RowError(sheet_name, kept[j][0], text,
+                                         r.message(vocab.industry_names), first_col + pos, r.word)
+                            )  # fmt: skip
                 if any(isinstance(r, CellError) for r in results.values()):
                     for j, r in enumerate(out):
                         if isinstance(r, CellError):
@@ -366,6 +376,10 @@ def read_rows(
                              None if deadline_col is None else first_col + deadline_col)
                 )  # fmt: skip
             row = ReturnRow(sheet_index, excel_row, values)
+            if j in guessed:
+                row.guessed_industry = guessed[j]
+                if warnings is not None:
+                    warnings.extend(cell_warnings[j])
             key = row.identity_key()
             if key is not None:
                 first = seen.get(key)
