@@ -29,8 +29,9 @@ from controllers.permissions import Permission, require
 from controllers.returns.check import ReturnCheck, compare, missing_classification
 from controllers.returns.fields import FIELD_INDEX
 from controllers.returns.matching import COMPARED, RowMatch
+from controllers.returns.merge_record import merge_items
 from controllers.returns.records import get_return, mark_reviewed, return_file_attachment
-from models import Batch, Case, CaseChange, CountyReturn, Township
+from models import Batch, Case, CaseChange, CountyReturn, ReturnMergeItem, Township
 from models.base import Code, now
 from models.codes import BatchKind, CaseStatus, ReturnStatus, Source
 from models.textnorm import search_key
@@ -379,6 +380,9 @@ def accept_return(
     fast_insert(session.connection(), CaseChange.__table__, history)
     report(75, f"正在更新变更企业 {len(matched):,} 家…")
     _apply_changes(session, actor, matched, townships, batches, note)
+    report(90, "正在记录本次并入的内容…")
+    fast_insert(session.connection(), ReturnMergeItem.__table__,
+                merge_items(check, ret.id, new_ids))  # fmt: skip
     ret.rows_total = len(check.rows)
     ret.rows_new = len(new_ids)
     ret.rows_changed = len(matched)
