@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import func, select
 
 from controllers.returns.check import check_return
@@ -156,9 +157,15 @@ def test_import_check_map_confirm_and_accept(qtbot, world, pane, tmp_path):
     announced = []
     world["ctx"].events.changed.connect(announced.append)
     qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    box = dialog.confirm_box  # accepting cannot be undone: the clerk confirms what will happen
+    assert box.isVisible()
+    assert "新增 1 家、变更 1 家（" in box.text()
+    assert dialog.return_id is None
+    qtbot.mouseClick(box.findChild(QPushButton, "confirmYes"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.return_id is not None, timeout=20_000)
     assert "新增企业 1 家，更新 1 家" in dialog.summary.text()
-    assert announced == [frozenset({"returns", "cases"})]
+    assert len(announced) == 1
+    assert {"returns", "cases"} <= announced[0]  # (the stored file's attachment entry adds more)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 2
         existing = s.get(Case, world["existing"])
@@ -173,6 +180,17 @@ def test_import_check_map_confirm_and_accept(qtbot, world, pane, tmp_path):
     opened = next(d for d in pane.dialogs if isinstance(d, ReturnDialog))
     assert opened.return_id == dialog.return_id
     assert "审核状态：已通过" in opened.status_label.text()
+    # what the accept merged is kept with the return, with links to the cases
+    assert opened.merged_box.isVisibleTo(opened)
+    kinds = {opened.merged_model.row_values(r)[0] for r in range(opened.merged_model.rowCount())}
+    assert kinds == {"新增", "变更", "确认同一企业"}
+    changed_row = next(r for r in range(opened.merged_model.rowCount())
+                       if opened.merged_model.row_values(r)[4] == "地址")  # fmt: skip
+    assert opened.merged_model.row_values(changed_row)[5:] == ("灵寿镇东关村老1号",
+                                                                "灵寿镇东关村1号")  # fmt: skip
+    case_dialog = opened.open_case(opened.merged_model.row_values(changed_row)[1])
+    assert case_dialog.case_id == world["existing"]
+    case_dialog.close()
     assert not opened.accept_button.isEnabled()
     assert not opened.return_button.isEnabled()
     dialog.close()

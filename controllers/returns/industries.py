@@ -199,3 +199,17 @@ def _add_industry(session: Session, actor: Actor, name: str) -> Industry:
     session.flush()
     record(session, actor, "create", "industry", industry.id, detail={"name": name, "code": code})
     return industry
+
+
+def file_industry_words(
+    session: Session, actor: Actor, choices: dict[str, int | None]
+) -> dict[str, int]:
+    """File several words at once: ``{word: industry id}``, or None to add the word itself to
+    the catalog as a new industry. Returns the industry id of each word."""
+    out = {}
+    for word, industry_id in choices.items():
+        if industry_id is None:
+            out[word] = file_industry_word(session, actor, word, new_industry=word)
+        else:
+            out[word] = file_industry_word(session, actor, word, industry_id)
+    return out

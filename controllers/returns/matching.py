@@ -97,6 +97,9 @@ class RowMatch:
     sure: bool
     reason: str = ""
     changes: list[FieldChange] = field(default_factory=list)
+    #: the register's own name, address, owner and phone (for an uncertain match, shown beside
+    #: the reported ones)
+    register: tuple[str, str, str, str] | None = None
 
 
 @dataclass
@@ -275,7 +278,10 @@ def compare_rows(
             new.append(i)
             continue
         claimed.add(candidate[0])
-        uncertain.append(matched(i, candidate[0], False, candidate[1]))
+        m = matched(i, candidate[0], False, candidate[1])
+        v = index.cases[candidate[0]].values
+        m.register = tuple(v.get(k) or "" for k in ("name", "address", "owner", "phone"))
+        uncertain.append(m)
     missing = [
         MissingCase(c.id, c.label(), c.values.get("address") or "", c.values.get("owner") or "",
                     CaseStatus.label_of(str(c.values.get("status") or "")))
