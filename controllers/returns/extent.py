@@ -69,9 +69,14 @@ def column_number(letters: bytes | str) -> int:
 
 _REF = re.compile(r"([A-Za-z]{1,3})(\d{1,7})")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]+)\"")
-_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d{1,9})\"")
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
-_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Za-z]{1,4})\d")
+# literal prefixes, so that the scan runs at the speed of a byte search (≈ 20 MB of XML for
+# 20,000 rows); a cell reference is the only ' r="' value starting with letters
+_ROW_NUMBER = re.compile(rb"<row\b[^>]*? r=\"(\d{1,9})\"")
+_PREFIXED_ROW_NUMBER = re.compile(rb"<\w{1,10}:row\b[^>]*? r=\"(\d{1,9})\"")
+#: cell references beyond column ``n`` (A = 1 … Z = 26; two and more letters always)
+_BEYOND = {
+    n: re.compile(rb' r="([A-Za-z]{2,4}|[' + bytes([65 + n]) + rb"-Z])[0-9]") for n in range(26)
+} | {26: re.compile(rb' r="([A-Za-z]{2,4})[0-9]')}
 
 
 def _ref_extent(ref: str) -> tuple[int, int]:
@@ -91,7 +96,7 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
             continue
         declared = (0, 0)
-        max_row = rows_counted = max_col = 0
+        max_row = rows_counted = max_col = narrow = 0
         columns: set[bytes] = set()
         tail = b""
         with zf.open(info) as fh:
@@ -113,12 +118,19 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                         declared = _ref_extent(m[1].decode("ascii", "replace"))
                     first = False
                 numbers = _ROW_NUMBER.findall(buf)
+                if b":row" in buf:
+                    numbers += _PREFIXED_ROW_NUMBER.findall(buf)
                 if numbers:
                     max_row = max(max_row, max(map(int, numbers)))
-                rows_counted += len(_ROW_TAG.findall(buf))
-                columns.update(_CELL_COLUMN.findall(buf))
-        if columns:
-            max_col = max(column_number(c) for c in columns)
+                else:  # rows without numbers: count them
+                    rows_counted += buf.count(b"<row") + buf.count(b":row ")
+                # only references beyond the widest one-letter column seen so far are collected
+                for letters in set(_BEYOND[narrow].findall(buf)):
+                    if len(letters) == 1:
+                        narrow = max(narrow, letters.upper()[0] - 64)
+                    else:
+                        columns.add(letters)
+        max_col = max((column_number(c) for c in columns), default=narrow)
         out.append(SheetExtent(name, declared[0], declared[1], max(max_row, rows_counted),
                                max_col))  # fmt: skip
     return out

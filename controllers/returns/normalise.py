@@ -44,11 +44,15 @@ _WIDE_ALNUM = (
 )
 
 
+#: a full-width digit or Latin letter (most text has none: translate only then)
+WIDE_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
 def fold_text(text: str) -> str:
     """A free-text cell as the register keeps it: full-width digits and letters half-width,
     every run of spaces (ideographic ones too) one space, Chinese punctuation kept
     (“两断三清”，依法取缔 stays as written)."""
-    if not text.isascii():
+    if not text.isascii() and WIDE_ALNUM.search(text):
         text = text.translate(_WIDE_ALNUM)
     return " ".join(text.split())
 
@@ -248,9 +252,10 @@ def is_footer_row(row: list[Any]) -> bool:
     """A signature or note line under the table (填表人：李某 | 审核人：张某 | 联系电话：…, 注：…),
     wherever its items sit: its first filled cell is a footer label, and every other filled
     cell is a footer label, a "label：value" item, or a date or phone number."""
+    first = next((v for v in row if v is not None and v != ""), None)
+    if not isinstance(first, str) or not fold(first).replace(" ", "").startswith(_FOOTER_WORDS):
+        return False  # (a data row starts with its 序号 or its unit: decided without more work)
     texts = _first_texts(row, len(row))
-    if not texts or not texts[0].startswith(_FOOTER_WORDS):
-        return False
     if texts[0].startswith(("注", "说明", "备注")):
         return True
     for text in texts[1:]:

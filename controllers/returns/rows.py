@@ -16,6 +16,7 @@ from controllers.returns.headers import HeaderMatch
 from controllers.returns.industries import IndustryGuess, IndustryMatcher
 from controllers.returns.normalise import (
     _WIDE_ALNUM,
+    WIDE_ALNUM,
     CellError,
     digits,
     is_blank,
@@ -253,8 +254,9 @@ def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
 def _clean_column(values: list[Any]) -> list[Any]:
     """Plain text cells to clean text (full-width digits and letters folded, spaces trimmed and
     folded, Chinese punctuation kept as written), column-wise."""
+    wide = WIDE_ALNUM.search
     return [
-        (" ".join((v if v.isascii() else v.translate(_WIDE_ALNUM)).split()) or None)
+        (" ".join((v.translate(_WIDE_ALNUM) if not v.isascii() and wide(v) else v).split()) or None)
         if v.__class__ is str
         else (None if v is None else to_text(v))
         for v in values
