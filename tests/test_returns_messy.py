@@ -204,3 +204,61 @@ def test_the_registers_own_export_reads_back_as_no_change(demo_db, tmp_path):
     with demo_db.session() as s:
         status = s.scalar(select(Case.status).where(Case.unit_id == unit_id).limit(1))
     assert isinstance(status, CaseStatus)
+
+
+def test_an_ods_with_content_far_away_is_refused_and_padding_is_not(tmp_path):
+    from tests.returns_corpus import Return, write_ods
+
+    padded = write_ods(tmp_path / "padded.ods", Return("p", [["企业名称", "地址"], ["甲", "乙"]]))
+    (sheet,) = list(open_return_file(padded).sheets())  # a million empty padding rows: fine
+    assert [list(r) for r in sheet.rows] == [["企业名称", "地址"], ["甲", "乙"]]
+    far = tmp_path / "far.ods"
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="清单">'
+        '<table:table-row><table:table-cell office:value-type="float" office:value="1">'
+        "<text:p>1</text:p></table:table-cell></table:table-row>"
+        '<table:table-row table:number-rows-repeated="900000"><table:table-cell/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-columns-repeated="900"/>'
+        '<table:table-cell office:value-type="float" office:value="2"><text:p>2</text:p>'
+        "</table:table-cell></table:table-row>"
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(far, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml", "<manifest/>")
+    with pytest.raises(UnreadableFile, match="900,002 行 × 901 列"):
+        open_return_file(far)
+
+
+def test_the_error_workbook_is_set_up_for_printing_on_a4(lingshou, tmp_path):
+    import openpyxl
+
+    from controllers.returns.error_report import LIST_SHEET, WARNING_SHEET, build_error_report
+
+    path = write_xlsx(tmp_path / "bad.xlsx", [standard_row(1, 整治类型="拆除", 行业="家具喷漆"),
+                                              standard_row(2, 行业="废旧物资回收")])  # fmt: skip
+    with lingshou["db"].session() as s:
+        check = check_return(s, lingshou["city"], path, lingshou["unit"])
+    out = tmp_path / "report.xlsx"
+    out.write_bytes(build_error_report(path, check))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [LIST_SHEET, WARNING_SHEET, "清单"]
+    for name in (LIST_SHEET, WARNING_SHEET):
+        ws = wb[name]
+        assert int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0
+        assert ws.print_title_rows == "$1:$2"
+        assert "A1:E1" in {str(r) for r in ws.merged_cells.ranges}
+        assert ws["A1"].alignment.wrap_text
+        assert ws["E3"].alignment.wrap_text
+    assert wb[WARNING_SHEET]["E3"].value.startswith("行业“家具喷漆”")
+    assert wb[WARNING_SHEET]["E4"].value.startswith("行业“废旧物资回收”")
+    assert wb["清单"]["I5"].comment.text.startswith("• 行业“废旧物资回收”")
+    assert wb["清单"]["I5"].fill.fgColor.rgb.endswith("FFEB9C")
