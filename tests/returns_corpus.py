@@ -207,7 +207,7 @@ def corpus() -> list[Return]:
                       names=["甲蛭石厂", "乙铸造厂"]))  # fmt: skip
 
     # 2. merged 乡镇 over three rows, 村 over two — in every format
-    g = _head() + [row(1, "合村石材厂1", 乡镇="x"), row(2, "合村石材厂2"), row(3, "合村石材厂3"),
+    g = [*_head(), row(1, "合村石材厂1", 乡镇="x"), row(2, "合村石材厂2"), row(3, "合村石材厂3"),
                    row(4, "合村石材厂4"), row(5, "合村石材厂5")]  # fmt: skip
     for i in range(3, 8):
         g[i][COL["乡镇（街道）"]] = "青同镇" if i < 6 else "塔上镇"
@@ -247,18 +247,18 @@ def corpus() -> list[Return]:
     out.append(Return("column_numbers", g, TITLE_MERGES, names=["编号行下的厂"]))
 
     # 6. subtotal rows per township and a 合计 at the bottom
-    g = _head() + [row(1, "小计前厂1"), row(2, "小计前厂2"), ["小计", None, None, None, 2] + [None] * 9,
+    g = [*_head(), row(1, "小计前厂1"), row(2, "小计前厂2"), ["小计", None, None, None, 2] + [None] * 9,
                    row(3, "小计后厂3", 乡镇="青同镇"), ["合　计", None, None, None, "3家"] + [None] * 9]  # fmt: skip
     out.append(Return("subtotals", g, TITLE_MERGES, names=["小计前厂1", "小计前厂2", "小计后厂3"]))
 
     # 7. free-text industries: warnings, not errors
-    g = _head() + [row(1, "家具厂", 行业="家具喷漆"), row(2, "回收站", 行业="废旧物资回收"),
+    g = [*_head(), row(1, "家具厂", 行业="家具喷漆"), row(2, "回收站", 行业="废旧物资回收"),
                    row(3, "蛭石加工点", 行业="蛭石加工")]  # fmt: skip
     out.append(Return("free_text_industries", g, TITLE_MERGES, names=["家具厂", "回收站", "蛭石加工点"],
                       warnings=[(4, "家具喷漆"), (5, "废旧物资回收")]))  # fmt: skip
 
     # 8. county 序号 with gaps, full-width digits and spaces
-    g = _head() + [row(1, "钱　多多废品站", 联系电话="１３９１１１１２２２２"),
+    g = [*_head(), row(1, "钱　多多废品站", 联系电话="１３９１１１１２２２２"),
                    row(3, "ＡＢ　石材厂"), row(7, "第三家")]  # fmt: skip
     g[4][0] = "３"
     out.append(Return("serials_fullwidth", g, TITLE_MERGES, names=["钱 多多废品站", "AB 石材厂", "第三家"],
@@ -271,8 +271,8 @@ def corpus() -> list[Return]:
              ("20260525", dt.date(2026, 5, 25)), ("5月25日", dt.date(2026, 5, 25)),
              ("2026-05-25 00:00:00", dt.date(2026, 5, 25)), ("２０２６年５月２５日", dt.date(2026, 5, 25)),
              (dt.date(2026, 5, 25), dt.date(2026, 5, 25))]  # fmt: skip
-    g = _head() + [row(i, f"日期厂{i}", 发现日期=f, 完成时限=dt.date(2026, 12, 31))
-                   for i, (f, _d) in enumerate(forms, start=1)]  # fmt: skip
+    g = [*_head(), *(row(i, f"日期厂{i}", 发现日期=f, 完成时限=dt.date(2026, 12, 31))
+                     for i, (f, _d) in enumerate(forms, start=1))]  # fmt: skip
     out.append(Return("dates", g, TITLE_MERGES, names=[f"日期厂{i}" for i in range(1, 10)],
                       values={f"日期厂{i}": {"discovered_on": d}
                               for i, (_f, d) in enumerate(forms, start=1)}))  # fmt: skip
@@ -297,7 +297,7 @@ def corpus() -> list[Return]:
 
     # 13. the errors a row really has (and only those): no name and no address, an impossible
     # date, another unit's row
-    g = _head() + [row(1, None, 地址=None, 业主="孙某"), row(2, "日期错的厂", 发现日期="2026年2月30日"),
+    g = [*_head(), row(1, None, 地址=None, 业主="孙某"), row(2, "日期错的厂", 发现日期="2026年2月30日"),
                    row(3, "新乐的厂", **{"县（市、区）": "新乐市"}), row(4, "正常的厂")]  # fmt: skip
     g[3][COL["企业名称"]] = None
     g[3][COL["地址"]] = None
@@ -307,13 +307,13 @@ def corpus() -> list[Return]:
                               (6, "县（市、区）", "属于“新乐市”")]))  # fmt: skip
 
     # 14. blank rows between blocks and trailing spaces everywhere
-    g = _head() + [row(1, "  空行前的厂 "), [None] * len(HEADER), ["  "] * len(HEADER),
+    g = [*_head(), row(1, "  空行前的厂 "), [None] * len(HEADER), ["  "] * len(HEADER),
                    row(2, "空行后的厂\u3000")]  # fmt: skip
     out.append(Return("blank_rows", g, TITLE_MERGES, formats=("xlsx", "ods"),
                       names=["空行前的厂", "空行后的厂"]))  # fmt: skip
 
     # 15. the progress note as the register's export writes it: status, then the note
-    g = _head() + [row(1, "已销号的厂", 整治完成情况="已销号：已完成“两断三清”，依法取缔"),
+    g = [*_head(), row(1, "已销号的厂", 整治完成情况="已销号：已完成“两断三清”，依法取缔"),
                    row(2, "整治中的厂", 整治完成情况="整治中")]  # fmt: skip
     out.append(Return("status_prefix", g, TITLE_MERGES, names=["已销号的厂", "整治中的厂"],
                       values={"已销号的厂": {"progress_note": "已完成“两断三清”，依法取缔",
