@@ -22,7 +22,7 @@ from ui.app import create_application, local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.panes.returns import ReturnsPane
-from ui.returns.diff_view import TAB_ERRORS, TAB_UNCERTAIN
+from ui.returns.diff_view import TAB_ERRORS, TAB_UNCERTAIN, TAB_WARNINGS
 from ui.returns.import_dialog import ImportDialog
 from ui.returns.overview_view import COL_OPEN, COL_STATUS
 from ui.returns.return_dialog import ReturnDialog
@@ -260,3 +260,55 @@ def test_main_window_shows_the_demo_returns(app, qtbot, demo_db, tmp_path):
     assert "已上报 25" in pane.summary.text()
     assert pane.list_model.rowCount() == 25
     window.grab().save(str(tmp_path / "returns-pane.png"))
+
+
+def test_log_and_send_back_a_return_with_errors_then_file_its_industries(qtbot, world, pane,
+                                                                         tmp_path):  # fmt: skip
+    db = world["db"]
+    dialog = ImportDialog(world["ctx"], pane, unit_id=world["unit"], stage_id=world["stage"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bad = write_xlsx(tmp_path / "灵寿县清单.xlsx",
+                     [standard_row(2, 行业="家具喷漆"), standard_row(3, 整治类型="拆除")])  # fmt: skip
+    dialog.path_edit.setText(str(bad))
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.check is not None, timeout=20_000)
+    wait_idle(qtbot, dialog)
+    assert "1 处警告" in dialog.summary.text()
+    assert dialog.diff.warnings_model.rowCount() == 1
+    assert dialog.diff.tabText(TAB_WARNINGS) == "警告 (1)"
+    assert not dialog.submit_button.isEnabled()
+    assert dialog.send_back_button.isEnabled()
+    assert dialog.industry_button.isEnabled()
+    # 行业对应: 家具喷漆 filed under 喷涂 once; the check runs again without the warning
+    industries = dialog.open_industries()
+    assert industries.combos["家具喷漆"].currentText() == "家具制造"  # the guess, preselected
+    combo = industries.combos["家具喷漆"]
+    industries.choose("家具喷漆", combo.itemData(combo.findText("喷涂")))
+    assert combo.currentText() == "喷涂"
+    industries.accept()
+    qtbot.waitUntil(lambda: dialog.check is not None and not dialog.check.warnings, timeout=20_000)
+    wait_idle(qtbot, dialog)
+    # 登记并退回: recorded as 退回 with the error workbook, which is saved to send to the unit
+    target = tmp_path / "发回.xlsx"
+    dialog.send_back(target)
+    qtbot.waitUntil(lambda: dialog.return_id is not None, timeout=20_000)
+    assert "已登记并退回" in dialog.summary.text()
+    assert openpyxl.load_workbook(target)["错误清单"]["C3"].value == "整治类型"
+    assert not dialog.send_back_button.isEnabled()
+    with db.session() as s:
+        ret = s.get(CountyReturn, dialog.return_id)
+        assert ret.status == ReturnStatus.RETURNED
+        assert "第 5 行“整治类型”列" in ret.review_reasons
+    dialog.grab().save(str(tmp_path / "import-sent-back.png"))
+    # the return shows its version and keeps the error workbook
+    opened = pane.open_return_of_unit(world["unit"])
+    qtbot.waitExposed(opened)
+    assert opened.versions_label.text() == "第 1 版（共 1 版）"
+    assert opened.report_button.isEnabled()
+    saved = tmp_path / "再次导出.xlsx"
+    opened.export_report(saved)
+    assert saved.read_bytes() == target.read_bytes()
+    assert not opened.merged_box.isVisibleTo(opened)
+    opened.close()
+    dialog.close()
