@@ -312,3 +312,36 @@ def test_log_and_send_back_a_return_with_errors_then_file_its_industries(qtbot, 
     assert not opened.merged_box.isVisibleTo(opened)
     opened.close()
     dialog.close()
+
+
+def test_accepting_an_opened_return_asks_first_and_keeps_what_it_merged(qtbot, world, pane,
+                                                                         tmp_path):  # fmt: skip
+    db = world["db"]
+    path = write_xlsx(tmp_path / "灵寿县.xlsx", [standard_row(7), standard_row(8)])
+    with db.session() as s:
+        check = check_return(s, world["city"], path, world["unit"], world["stage"])
+        ret_id = submit_return(s, world["city"], check, path).id
+        s.commit()
+    dialog = pane.open_return_of_unit(world["unit"])
+    qtbot.waitExposed(dialog)
+    assert not dialog.merged_box.isVisibleTo(dialog)
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.check is not None and dialog.operation is None, timeout=20_000)
+    qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    box = dialog.confirm_box
+    assert box.text().startswith("将把灵寿县的上报并入台账：新增 2 家、变更 0 家（0 个字段）。")
+    qtbot.mouseClick(box.findChild(QPushButton, "confirmYes"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.detail.status == ReturnStatus.APPROVED, timeout=20_000)
+    assert dialog.merged_box.isVisibleTo(dialog)
+    assert dialog.merged_summary.text() == "本次上报并入台账：新增 2 家、变更 0 家（0 个字段）"
+    rows = [dialog.merged_model.row_values(r) for r in range(dialog.merged_model.rowCount())]
+    assert [(r[0], r[2], r[3]) for r in rows] == [("新增", "灵寿县东关村蛭石加工厂7", 4),
+                                                  ("新增", "灵寿县东关村蛭石加工厂8", 5)]  # fmt: skip
+    index = dialog.merged_model.index(1, 2)
+    dialog.merged_view.doubleClicked.emit(index)
+    (case_dialog,) = dialog.case_dialogs
+    with db.session() as s:
+        assert s.get(Case, case_dialog.case_id).name == "灵寿县东关村蛭石加工厂8"
+        assert s.get(CountyReturn, ret_id).status == ReturnStatus.APPROVED
+    case_dialog.close()
+    dialog.close()
