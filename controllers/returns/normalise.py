@@ -37,7 +37,7 @@ def fold(text: str) -> str:
 
 
 #: full-width digits and Latin letters to half-width; punctuation is left as written
-_WIDE_ALNUM = (
+WIDE_ALNUM_TABLE = (
     {0xFF10 + i: 0x30 + i for i in range(10)}
     | {0xFF21 + i: 0x41 + i for i in range(26)}
     | {0xFF41 + i: 0x61 + i for i in range(26)}
@@ -53,7 +53,7 @@ def fold_text(text: str) -> str:
     every run of spaces (ideographic ones too) one space, Chinese punctuation kept
     (“两断三清”，依法取缔 stays as written)."""
     if not text.isascii() and WIDE_ALNUM.search(text):
-        text = text.translate(_WIDE_ALNUM)
+        text = text.translate(WIDE_ALNUM_TABLE)
     return " ".join(text.split())
 
 

@@ -15,10 +15,9 @@ from controllers.returns.fields import FIELD_INDEX, FIELD_KEYS, FIELDS_BY_KEY, R
 from controllers.returns.headers import HeaderMatch
 from controllers.returns.industries import IndustryGuess, IndustryMatcher
 from controllers.returns.normalise import (
-    _WIDE_ALNUM,
-    WIDE_ALNUM,
     CellError,
     digits,
+    fold_text,
     is_blank,
     is_footer_row,
     is_total_row,
@@ -252,13 +251,10 @@ def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
 
 
 def _clean_column(values: list[Any]) -> list[Any]:
-    """Plain text cells to clean text (full-width digits and letters folded, spaces trimmed and
-    folded, Chinese punctuation kept as written), column-wise."""
-    wide = WIDE_ALNUM.search
+    """Plain text cells to clean text (see :func:`fold_text`: Chinese punctuation kept),
+    column-wise."""
     return [
-        (" ".join((v.translate(_WIDE_ALNUM) if not v.isascii() and wide(v) else v).split()) or None)
-        if v.__class__ is str
-        else (None if v is None else to_text(v))
+        (fold_text(v) or None) if v.__class__ is str else (None if v is None else to_text(v))
         for v in values
     ]
 
