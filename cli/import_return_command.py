@@ -20,6 +20,7 @@ from controllers.errors import UserError
 from controllers.returns.check import ReturnCheck, check_return
 from controllers.returns.error_report import build_error_report
 from controllers.returns.lookup import find_stage, find_unit
+from controllers.returns.merge_record import accept_preview
 from controllers.returns.reader import UnreadableFile
 from controllers.returns.records import submit_return
 from controllers.returns.review import accept_return
@@ -165,6 +166,8 @@ def cmd_import_return(ctx: CommandContext) -> int:
             return EXIT_INVALID
         for m in uncertain:
             decisions[m.row] = m.case_id if args.uncertain == "match" else None
+        payload["merge"] = accept_preview(check, decisions).summary()
+        lines.append(f"将并入台账：{payload['merge']}")
         try:
             person = ctx.require_person()
             ret = submit_return(session, person, check, path)
