@@ -149,6 +149,12 @@ def test_import_check_map_confirm_and_accept(qtbot, world, pane, tmp_path):
     model = dialog.diff.uncertain_model
     assert model.rowCount() == 1
     assert model.index(0, 0).data() == "待确认"
+    # the register's own name, address, owner and phone beside the reported ones
+    assert model.index(0, 2).data() == "灵寿县东关村蛭石加工厂1 · 灵寿镇东关村1号"
+    assert model.index(0, 4).data() == (
+        f"#{world['existing']} 灵寿县东关村蛭石加工厂1 · 灵寿镇东关村老1号"
+    )
+    assert model.index(0, 5).data() == "王建国 13800000000"
     assert dialog.submit_button.isEnabled()
     assert not dialog.accept_button.isEnabled()
     model.setData(model.index(0, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)

@@ -30,6 +30,9 @@ CHECKED, UNCHECKED, UNDECIDED = (
 )
 Index = QModelIndex | QPersistentModelIndex
 
+MAX_COLUMN_WIDTH = 220
+MIN_COLUMN_WIDTH = 90
+LAST_COLUMN_ROOM = 140
 TAB_ERRORS, TAB_NEW, TAB_CHANGED, TAB_UNCERTAIN, TAB_MISSING, TAB_SHEETS, TAB_WARNINGS = range(7)
 
 
@@ -87,11 +90,16 @@ def sheets_listing(check: ReturnCheck) -> Listing:
     return Listing(["工作表", "处理", "数据行", "说明"], rows)
 
 
+def _joined(a: str | None, b: str | None, sep: str = " ") -> str:
+    return sep.join(p for p in (a, b) if p)
+
+
 class UncertainModel(QAbstractTableModel):
     """Matches to confirm: the clerk ticks 同一企业 or clears it for a new case."""
 
-    HEADERS = ("同一企业？", "工作表", "行号", "上报的企业", "上报地址", "台账中的企业", "依据",
-               "上报业主", "上报电话", "台账名称", "台账地址", "台账业主", "台账电话")  # fmt: skip
+    #: the reported enterprise beside the register's own (name · address, owner and phone)
+    HEADERS = ("同一企业？", "位置", "上报的企业", "上报业主、电话", "台账中的企业", "台账业主、电话",
+               "依据")  # fmt: skip
     decisions_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -106,9 +114,13 @@ class UncertainModel(QAbstractTableModel):
             r = check.rows[m.row]
             address = r.get("address") or ""
             register = m.register or ("", "", "", "")
-            self._rows.append((m, ("", check.sheet_of(r), r.row, r.label(), address,
-                                   f"#{m.case_id} {m.case_label}", m.reason,
-                                   r.get("owner") or "", r.get("phone") or "", *register)))  # fmt: skip
+            reg_name, reg_address, reg_owner, reg_phone = register
+            self._rows.append((m, ("", f"{check.sheet_of(r)} 第 {r.row} 行",
+                                   _joined(r.label(), address, " · "),
+                                   _joined(r.get("owner"), r.get("phone")),
+                                   _joined(f"#{m.case_id} {reg_name or m.case_label}", reg_address,
+                                           " · "),
+                                   _joined(reg_owner, reg_phone), m.reason)))  # fmt: skip
         self._state = [UNDECIDED] * len(self._rows)
         self.endResetModel()
         self.decisions_changed.emit()
@@ -131,6 +143,8 @@ class UncertainModel(QAbstractTableModel):
                 return {CHECKED: "是同一企业", UNCHECKED: "作为新企业", UNDECIDED: "待确认"}[state]
             return None
         if role == DISPLAY_ROLE:
+            return str(self._rows[row][1][col])
+        if role == TOOLTIP_ROLE and col in (2, 4):  # a narrowed column: the whole text
             return str(self._rows[row][1][col])
         if role == TOOLTIP_ROLE and col == 6:
             return "勾选：上报行就是台账中的这家企业（按上报更新）；不勾选：作为新企业写入台账"
@@ -241,7 +255,7 @@ class DiffView(QTabWidget):
         self.sheets_model.set_listing(sheets_listing(check))
         self.warnings_model.set_listing(warnings_listing(check))
         for view in self.views:
-            self._size_columns(view)
+            self._size_columns(view, self.width() - 30)
         self._retitle()
         if check.errors:
             self.setCurrentIndex(TAB_ERRORS)
@@ -269,9 +283,27 @@ class DiffView(QTabWidget):
             self.setTabText(i, t)
 
     @staticmethod
-    def _size_columns(view: QTableView) -> None:
+    def _size_columns(view: QTableView, available: int) -> None:
+        """Columns sized to their contents, then the widest narrowed until the last one (上报新值)
+        is in view; a cut cell shows its whole text in its tooltip."""
         header = view.horizontalHeader()
         model = view.model()
-        for col in range(model.columnCount()):
+        count = model.columnCount()
+        widths = []
+        for col in range(count):
             width = max(header.sectionSizeHint(col), view.sizeHintForColumn(col))
-            header.resizeSection(col, min(max(width + 16, 60), 360))
+            widths.append(min(max(width + 16, 60), MAX_COLUMN_WIDTH))
+        if isinstance(model, UncertainModel):  # room for the longest answer and its box
+            widths[0] = max(widths[0], view.fontMetrics().horizontalAdvance("是同一企业") + 48)
+        room = available - LAST_COLUMN_ROOM
+        while count > 1 and sum(widths[:-1]) > room:
+            widest = max(range(count - 1), key=widths.__getitem__)
+            excess = sum(widths[:-1]) - room
+            narrower = max(widths[widest] - excess, MIN_COLUMN_WIDTH)
+            if narrower == widths[widest]:
+                break  # nothing left to give
+            widths[widest] = narrower
+        if count > 1:  # the last column stretches over what is left, no wider
+            widths[-1] = max(min(widths[-1], available - sum(widths[:-1])), MIN_COLUMN_WIDTH)
+        for col, width in enumerate(widths):
+            header.resizeSection(col, width)
