@@ -6,7 +6,7 @@
   (old → new) and each uncertain match the clerk confirmed, for showing it on reopening.
 
 Revision ID: 0005_i13
-Revises: 0004_security
+Revises: 0005_i12
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_i13"
-down_revision = "0004_security"
+down_revision = "0005_i12"  # re-chained after issue 12's migration
 branch_labels = None
 depends_on = None
 
