@@ -146,3 +146,19 @@ def test_a_large_register_over_three_files(sqlite_db, tmp_path):
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 30_000
         assert s.scalar(select(func.count()).select_from(CaseChange)) == 30_000
+
+
+def test_an_unknown_industry_is_a_warning_not_an_error(sqlite_db, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "行业"])
+    wb.active.append(["灵寿县", "甲厂", "甲地址", "张三", "关停取缔", "造纸"])
+    wb.active.append(["灵寿县", "乙厂", "乙地址", "李四", "关停取缔", "蛭石"])
+    path = tmp_path / "总表.xlsx"
+    wb.save(path)
+    with sqlite_db.session() as s:
+        check = check_register(s, CITY, [path])
+    assert check.valid
+    assert len(check.warnings) == 1
+    assert check.warnings[0].startswith(
+        "总表.xlsx：工作表“Sheet”第 2 行“行业”列：行业“造纸”不在行业目录中"
+    )

@@ -212,9 +212,11 @@ def check_register(
                 )  # fmt: skip
                 sheet_batch = batch or _batch_from_name(sheet.name) or _batch_from_name(path.stem)
                 errors: list[RowError] = []
+                row_warnings: list[RowError] = []
                 data = itertools.chain(head[header.data_start :], sheet.rows)
                 for row in read_rows(index, sheet.name, data, header, sheet.first_row,
-                                     sheet.first_col, vocab, errors, seen):  # fmt: skip
+                                     sheet.first_col, vocab, errors, seen, None,
+                                     row_warnings):  # fmt: skip
                     unit = row.values[I_UNIT] or fallback_unit
                     if unit is None:
                         unit_header = header.header_of("unit") or FIELDS_BY_KEY["unit"].header
@@ -230,6 +232,7 @@ def check_register(
                     row_batch = row.values[I_BATCH] or sheet_batch or path.stem
                     check.rows.append(RegisterRow(name, unit, row_batch, row))
                 errors.sort(key=lambda e: e.row)
+                check.warnings.extend(f"{name}：{w.text()}" for w in row_warnings)
                 check.errors.extend(errors)
                 check.error_files.extend([name] * len(errors))
                 sheets[index] = None
