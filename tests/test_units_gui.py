@@ -172,3 +172,9 @@ def test_existing_register_checked_then_loaded_after_confirmation(qtbot, sqlite_
     qtbot.waitUntil(lambda: box.last_message == "已导入 2 家企业。", timeout=20000)
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_administrators_edit_units_but_load_no_cases(qtbot, sqlite_db):
+    box = _box(qtbot, sqlite_db, Actor(None, "chief", Role.ADMIN))
+    assert box.save_button.isVisible()
+    assert not box.register_button.isVisible()

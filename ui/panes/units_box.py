@@ -176,6 +176,9 @@ class UnitsBox(QWidget):
             self.message.setText(
                 "您的角色只能查看责任单位；如需修改，请联系市级业务员或系统管理员。"
             )
+        # loading existing registers writes cases: city clerks only (administrators manage
+        # units and accounts, not cases)
+        self.register_button.setVisible(self.editable and can(ctx.actor, Permission.EDIT_CASES))
         self._connect_callbacks()
 
     def _connect_callbacks(self) -> None:
