@@ -9,18 +9,29 @@ from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.audit.archive import archive_old_entries, retention_months, set_retention_months
 from controllers.audit.query import AuditFilter, export_audit
+from controllers.audit.seal import create_key, key_path, seal_head
 from controllers.audit.verify import verify_chain
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="审计日志 / audit trail (verify, archive, export)")
     au = p.add_subparsers(
-        dest="audit_command", metavar="{verify,archive,export,retention}", required=True
+        dest="audit_command",
+        metavar="{verify,seal,seal-key,archive,export,retention}",
+        required=True,
     )
     v = au.add_parser(
         "verify", help="校验哈希链：完整退出 0，被篡改退出 1 / exit 0 intact, 1 tampered"
     )
     v.set_defaults(handler=cmd_verify)
+    s = au.add_parser(
+        "seal", help="用审计密钥封存当前链头（审计管理员）/ seal the chain head with the audit key"
+    )
+    s.set_defaults(handler=cmd_seal)
+    k = au.add_parser(
+        "seal-key", help="在这台电脑上建立审计密钥（数据库之外）/ create the audit key file"
+    )
+    k.set_defaults(handler=cmd_seal_key)
     a = au.add_parser(
         "archive", help="归档保存期（至少 6 个月）以前的条目 / archive entries past retention"
     )
@@ -55,6 +66,24 @@ def cmd_verify(ctx: CommandContext) -> int:
         print(report.message())
         return 0
     raise CliError(report.message(), 1)
+
+
+def cmd_seal(ctx: CommandContext) -> int:
+    from controllers import unit_of_work
+    from controllers.permissions import Permission, require
+
+    actor = ctx.require_person()
+    require(actor, Permission.MANAGE_AUDIT)
+    seal = unit_of_work.run(ctx.database(), actor, seal_head).value
+    print(f"已封存审计日志至第 {seal.last_id} 条 / sealed up to entry {seal.last_id}")
+    return 0
+
+
+def cmd_seal_key(ctx: CommandContext) -> int:
+    path = create_key()
+    print(f"已建立审计密钥：{path} / audit key created")
+    print(f"请妥善保管（可设环境变量 RECTIFY_AUDIT_KEY 指向它）；默认位置 {key_path()}")
+    return 0
 
 
 def cmd_archive(ctx: CommandContext) -> int:

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 AUDITOR = Actor(None, "auditor", Role.AUDITOR)
 CLERK = Actor(None, "zhang", Role.CITY_CLERK)
 
-TRIGGERS = ("audit_log_no_update", "audit_log_delete_archived_only", "audit_log_continues_chain")
+TRIGGERS = ("audit_log_no_update", "audit_log_delete_archived_only", "audit_log_continues_chain",
+            "audit_log_no_replace", "audit_head_forward_only")  # fmt: skip
 
 
 def _fill(db, n=6):
