@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QThreadPool
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
+from controllers.audit.seal import seal_if_due
 from controllers.audit.trail import record_now
 from controllers.infra.backup import auto_backup
 from ui.change_listener import ChangeListener
@@ -71,6 +72,10 @@ class ClerkSession(QObject):
 
     def start(self) -> ClerkSession:
         self.listener.start()
+        # The daily seal of the audit chain, where this machine holds the audit key.
+        run_operation(self.window, self.ctx, "封存审计日志",
+                      lambda session, _progress: seal_if_due(session, self.ctx.actor),
+                      show_progress=False)  # fmt: skip
         if self.ctx.database.info.backend == "sqlite":
             run_operation(self.window, self.ctx, "每日自动备份",
                           lambda _session, _progress: auto_backup(self.ctx.database),
