@@ -157,4 +157,8 @@ def cmd_db_roles(ctx: CommandContext) -> int:
         print("业务员电脑上的数据库地址（RECTIFY_DB_URL）/ the clerks' database URL:")
         print(f"  {url.set(drivername='postgresql').render_as_string(hide_password=False)}")
     print("已有账户在下次修改或重置密码后即可用自己的密码连接数据库。")
+    from controllers.infra.server_checks import TRUST_WARNING, server_accepts_wrong_password
+
+    if server_accepts_wrong_password(db, result.gate_role):
+        print(TRUST_WARNING)
     return 0
