@@ -5,13 +5,14 @@ import datetime as dt
 import openpyxl
 import pytest
 from PySide6.QtCore import QDate, QSettings
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from controllers.audit.trail import record
 from controllers.auth import sign_in
 from controllers.demo.accounts import DEMO_PASSWORD
 from models import AuditEntry
+from ui import file_dialogs
 from ui.app import create_application
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -70,7 +71,7 @@ def test_export_writes_the_filtered_entries_and_is_audited(window, qtbot, tmp_pa
     pane.user_box.setCurrentIndex(pane.user_box.findData("city"))
     pane.refresh()
     target = tmp_path / "审计.xlsx"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(target), ""))
     pane.export()
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "auditDone") is not None, timeout=15_000)
     ws = openpyxl.load_workbook(target).active

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from controllers.actor import SYSTEM, Actor
 from controllers.letters.batch import prepare_letters, units_by_names
 from controllers.letters.workflow import issue_letters
-from models import Letter, LetterTemplate
+from models import Letter, LetterTemplate, Unit
 from models.codes import LetterStatus, Role
 from ui.app import create_application, local_actor
 from ui.context import AppContext
@@ -291,3 +291,22 @@ def test_the_letters_pane_in_the_main_window(app, qtbot, demo_db):
     with demo_db.session() as s:
         letter = s.scalars(select(Letter)).first()
         assert letter.status == LetterStatus.SIGNED
+
+
+def test_a_county_clerks_template_preview_shows_only_their_unit(app, qtbot, demo_db):
+    from controllers.letters.render import default_preview_content, preview_pdf
+    from controllers.permissions import PermissionDenied
+
+    with demo_db.session() as s:
+        lingshou = s.scalar(select(Unit.id).where(Unit.name == "灵寿县"))
+        xinle = s.scalar(select(Unit.id).where(Unit.name == "新乐市"))
+        clerk = Actor(user_id=None, username="ls", role=Role.COUNTY_CLERK, unit_id=lingshou)
+        content = default_preview_content(s)
+        with pytest.raises(PermissionDenied):
+            preview_pdf(s, content, xinle, actor=clerk)
+        assert preview_pdf(s, content, None, actor=clerk)[:5] == b"%PDF-"
+    editor = TemplateEditor(AppContext(demo_db, clerk))
+    qtbot.addWidget(editor)
+    editor.show()
+    names = [editor.preview_unit.itemText(i) for i in range(editor.preview_unit.count())]
+    assert names == ["灵寿县"]

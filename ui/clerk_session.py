@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QMessageBox
 from controllers.audit.seal import seal_if_due
 from controllers.audit.trail import record_now
 from controllers.infra.backup import auto_backup
+from models.database import Database, sqlite_path
+from ui import file_dialogs
 from ui.change_listener import ChangeListener
 from ui.connection_banner import ConnectionBanner, ConnectionMonitor
 from ui.context import AppContext
@@ -72,6 +74,7 @@ class ClerkSession(QObject):
 
     def start(self) -> ClerkSession:
         self.listener.start()
+        file_dialogs.avoid_folder(database_folder(self.ctx.database))
         # The daily seal of the audit chain, where this machine holds the audit key.
         run_operation(self.window, self.ctx, "封存审计日志",
                       lambda session, _progress: seal_if_due(session, self.ctx.actor),
@@ -93,3 +96,9 @@ class ClerkSession(QObject):
         self.listener.stop()
         QThreadPool.globalInstance().waitForDone(60_000)  # e.g. the daily backup finishes
         record_now(self.ctx.database, self.ctx.actor, "logout", "session", self.ctx.actor.user_id)
+
+
+def database_folder(db: Database):
+    """The SQLite database's folder (None for a server database)."""
+    path = sqlite_path(db.engine.url)
+    return None if path is None else path.parent

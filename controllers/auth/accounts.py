@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
@@ -338,13 +338,31 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str) -> N
     if new == old:
         raise ValidationError("新密码不能与原密码相同。", field="password")
     check_password_rules(new, user.username)
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    user.password_changed_at = now()
+    if _own_role_on_postgresql(session, user):
+        # the account's own role may write its password only through the database function
+        session.execute(text("SELECT rectify_set_own_password(:h)"), {"h": hash_password(new)})
+        session.expire(user)
+    else:
+        user.password_hash = hash_password(new)
+        user.must_change_password = False
+        user.password_changed_at = now()
     session.flush()
     revoke_tokens(session, user.id)
     _sync_database_role(session, user, new)
     record(session, actor, "password_change", "user", user.id)
+
+
+def _own_role_on_postgresql(session: Session, user: User) -> bool:
+    if session.connection().dialect.name != "postgresql":
+        return False
+    from controllers.infra import db_roles as pg_security
+
+    return (
+        pg_security.connected_account(session) == user.username
+        and session.execute(
+            text("SELECT to_regprocedure('rectify_set_own_password(text)') IS NOT NULL")
+        ).scalar()
+    )
 
 
 def revoke_tokens(session: Session, user_id: int) -> int:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from controllers.auth.login import LOCK_MINUTES, MAX_FAILED_ATTEMPTS
 from controllers.errors import UserError
+from controllers.infra import pg_guards
 from models import User
 from models.codes import Role
 
@@ -326,10 +327,13 @@ def _classify(conn: Connection) -> dict[str, tuple[str, str | None]]:
             c, p = required[0]
             out[table] = ("child", f"{c} IN (SELECT id FROM {q(p)})")
         elif parents:
-            expr = " OR ".join(
-                f"({c} IS NOT NULL AND {c} IN (SELECT id FROM {q(p)}))" for c, p in parents
+            # every parent named must be visible (an own case_id does not carry another
+            # unit's letter_id), and at least one parent is named
+            expr = " AND ".join(
+                f"({c} IS NULL OR {c} IN (SELECT id FROM {q(p)}))" for c, p in parents
             )
-            out[table] = ("child", expr)
+            named = " OR ".join(f"{c} IS NOT NULL" for c, _p in parents)
+            out[table] = ("child", f"({expr}) AND ({named})")
         else:
             out[table] = ("reference", None)
     return out
@@ -429,6 +433,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
             sql += _policy_sql(table, "rd_all_units", sees_all, "true")
             sql += _policy_sql(table, "rd_own_unit", [g["county"]], county_expr or "false")
     sql += _special_tables(g, everyone, readers, writers)
+    sql += pg_guards.statements(g, schema, set(_classify(conn)))
     sql.append(
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO "
         f"{', '.join(map(q, [*writers, g['admin']]))}"

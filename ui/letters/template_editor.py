@@ -47,7 +47,7 @@ from controllers.letters.templates import (
     template_versions,
     validate_content,
 )
-from controllers.permissions import Permission, can
+from controllers.permissions import Permission, can, scope_to_unit
 from models import Unit
 from ui import events
 from ui.context import AppContext
@@ -69,11 +69,12 @@ DEFAULT_LABELS = {
 }
 
 
-def _load_editor_state(session):
-    """(newest version content, its number, version list, units) for the editor."""
+def _load_editor_state(session, actor):
+    """(newest version content, its number, version list, units the actor may read)."""
     tpl = ensure_default_template(session)
     session.commit()
-    units = session.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order)).all()
+    stmt = scope_to_unit(select(Unit.id, Unit.name).order_by(Unit.sort_order), actor, Unit.id)
+    units = session.execute(stmt).all()
     return template_content(tpl), tpl.version_no, template_versions(session), units
 
 
@@ -83,10 +84,10 @@ def _save(session, actor, content, based_on):
     return tpl.version_no
 
 
-def _render_preview(session, content, unit_id):
+def _render_preview(session, actor, content, unit_id):
     from controllers.letters.render import preview_pdf
 
-    return preview_pdf(session, content, unit_id)
+    return preview_pdf(session, content, unit_id, actor=actor)
 
 
 class TemplateEditor(QDialog):
@@ -323,7 +324,7 @@ class TemplateEditor(QDialog):
     # -- database --------------------------------------------------------------------------
     def reload(self) -> None:
         """Load the newest version, the version list and the units."""
-        content, version_no, versions, units = self.ctx.call(_load_editor_state)
+        content, version_no, versions, units = self.ctx.call(_load_editor_state, self.ctx.actor)
         self.based_on = version_no
         self._versions = versions
         self.versions.blockSignals(True)
@@ -365,7 +366,7 @@ class TemplateEditor(QDialog):
         self.timer.stop()
         unit_id = self.preview_unit.currentData()
         try:
-            data = self.ctx.call(_render_preview, self.content(), unit_id)
+            data = self.ctx.call(_render_preview, self.ctx.actor, self.content(), unit_id)
         except Exception as exc:
             if not isinstance(exc, UserError):
                 logger.exception("preview failed")

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -33,7 +32,7 @@ from controllers.audit.query import (
 )
 from controllers.audit.verify import verify_chain
 from controllers.permissions import Permission, can
-from ui import events
+from ui import events, file_dialogs
 from ui.listing_model import ListingModel
 from ui.operations import run_operation
 from ui.panes.base import Pane, pane_header
@@ -191,7 +190,7 @@ class AuditPane(Pane):
     # -- actions --------------------------------------------------------------------------
     def export(self) -> None:
         default = f"审计日志-{dt.date.today():%Y%m%d}.xlsx"
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = file_dialogs.get_save_file_name(
             self, "导出审计日志", default, "Excel 工作簿 (*.xlsx)"
         )
         if not path:

@@ -9,7 +9,6 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from controllers.infra.restore import (
     checked_sqlite_backup,
     restore_database,
 )
+from ui import file_dialogs
 from ui.context import AppContext
 from ui.operations import run_operation
 
@@ -99,7 +99,7 @@ class BackupBox(QGroupBox):
     def backup_now(self) -> None:
         suffix = ".db" if self.ctx.database.info.backend == "sqlite" else ".dump"
         default = f"散乱污整治管理台备份-{dt.datetime.now():%Y%m%d-%H%M}{suffix}"
-        path, _ = QFileDialog.getSaveFileName(self, "备份数据库", default)
+        path, _ = file_dialogs.get_save_file_name(self, "备份数据库", default)
         if not path:
             return
         run_operation(self, self.ctx, "备份数据库",
@@ -117,7 +117,7 @@ class BackupBox(QGroupBox):
     # -- restoring (SQLite) ------------------------------------------------------------
     def choose_backup_to_restore(self) -> None:
         start = backup_folder(self.ctx.database)
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self,
             "选择备份文件",
             str(start or ""),

@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QInputDialog,
@@ -41,7 +40,7 @@ from controllers.cases.register_view import describe_filter
 from controllers.cases.saved_views import delete_view, list_views, save_view
 from controllers.errors import UserError
 from controllers.permissions import Permission, can
-from ui import events
+from ui import events, file_dialogs
 from ui.context import AppContext
 from ui.operations import run_operation, show_error
 from ui.panes.base import Pane, pane_header
@@ -434,7 +433,7 @@ class RegisterPane(Pane):
         return dialog
 
     def _ask_path(self, title: str, stem: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / f"{stem}.xlsx"),
+        path, _ = file_dialogs.get_save_file_name(self, title, str(Path.home() / f"{stem}.xlsx"),
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if not path:
             return None

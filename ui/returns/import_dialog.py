@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,7 +31,7 @@ from controllers.returns.lookup import stage_choices, submit_units
 from controllers.returns.mappings import save_mappings
 from controllers.returns.records import submit_return
 from controllers.returns.review import accept_return
-from ui import events
+from ui import events, file_dialogs
 from ui.context import AppContext
 from ui.dates import to_qdate
 from ui.operations import run_operation
@@ -176,7 +175,7 @@ class ImportDialog(QDialog):
         )  # fmt: skip
 
     def browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "选择县区上报文件", "", FILE_FILTER)
+        name, _ = file_dialogs.get_open_file_name(self, "选择县区上报文件", "", FILE_FILTER)
         if name:
             self.path_edit.setText(name)
 
@@ -239,7 +238,7 @@ class ImportDialog(QDialog):
             return None
         if target is None:
             default = Path(self.check.filename).stem + "（错误报告）.xlsx"
-            name, _ = QFileDialog.getSaveFileName(
+            name, _ = file_dialogs.get_save_file_name(
                 self, "导出错误报告", default, "Excel 工作簿 (*.xlsx)"
             )
             if not name:

@@ -12,7 +12,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -38,7 +37,7 @@ from controllers.returns.records import (
 )
 from controllers.returns.review import accept_return, send_back
 from models.codes import ReturnStatus
-from ui import events
+from ui import events, file_dialogs
 from ui.context import AppContext
 from ui.formatting import display
 from ui.operations import run_operation, show_error
@@ -285,7 +284,7 @@ class ReturnDialog(QDialog):
 
     def add_signature_page(self, path: str | Path | None = None) -> None:
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(
+            name, _ = file_dialogs.get_open_file_name(
                 self,
                 "选择签字页扫描件",
                 "",
@@ -314,7 +313,7 @@ class ReturnDialog(QDialog):
         if d is None or d.file_attachment_id is None:
             return
         if target is None:
-            name, _ = QFileDialog.getSaveFileName(self, "导出上报原文件", d.file_name)
+            name, _ = file_dialogs.get_save_file_name(self, "导出上报原文件", d.file_name)
             if not name:
                 return
             target = name
@@ -397,7 +396,7 @@ class ReturnDialog(QDialog):
             return
         if target is None:
             default = Path(check.filename).stem + "（错误报告）.xlsx"
-            name, _ = QFileDialog.getSaveFileName(
+            name, _ = file_dialogs.get_save_file_name(
                 self, "导出错误报告", default, "Excel 工作簿 (*.xlsx)"
             )
             if not name:
