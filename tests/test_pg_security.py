@@ -55,8 +55,7 @@ def server():
         srv.destroy()
 
 
-@pytest.fixture
-def secured(server):
+def _secure_database(server):
     """A migrated database with cases in two units, security installed, one account per role."""
     name = f"sec_{uuid.uuid4().hex[:10]}"
     url = server.create_database(name)
@@ -87,7 +86,7 @@ def secured(server):
         record(s, SYSTEM, "create", "case", ids["lingshou"])
         s.commit()
         units = {"lingshou": lingshou.id, "xinle": xinle.id}
-    yield {
+    return {
         "server": server,
         "name": name,
         "owner": owner,
@@ -96,7 +95,13 @@ def secured(server):
         "units": units,
         "url": url,
     }
-    owner.dispose()
+
+
+@pytest.fixture
+def secured(server):
+    env = _secure_database(server)
+    yield env
+    env["owner"].dispose()
 
 
 def connect_as(env, username, password=None):
@@ -363,8 +368,10 @@ def test_county_clerk_attaches_a_file_another_unit_already_stored(secured):
 # ------------------------------------------------------------------------------------------
 # The matrix: every action the controllers refuse, as raw SQL with each role's own account,
 # is refused by the database itself.
-@pytest.fixture
-def matrix(secured):
+@pytest.fixture(scope="module")
+def matrix(server):
+    """One database for the whole matrix: every forbidden statement is rolled back."""
+    secured = _secure_database(server)
     from models import Attachment, AttachmentBlob, CaseChange, CountyReturn, Letter, LetterTemplate
 
     own, other = secured["cases"]["lingshou"], secured["cases"]["xinle"]
@@ -399,7 +406,8 @@ def matrix(secured):
         open_case = make_case(s, unit=unit(s, "灵寿县")).id
         s.commit()
     ids["open"] = open_case
-    return {**secured, "ids": ids}
+    yield {**secured, "ids": ids}
+    secured["owner"].dispose()
 
 
 ALL = ("admin", "auditor", "city", "lingshou", "leader")
@@ -469,7 +477,8 @@ def test_the_database_refuses_what_the_controllers_refuse(matrix, what, role, sq
 
 
 def test_the_city_clerk_still_does_the_allowed_steps_in_sql(matrix):
-    """The guards refuse the forbidden, not the work: a city clerk closes a case properly."""
+    """The guards refuse the forbidden, not the work: a city clerk closes a case properly
+    (rolled back, so the matrix database stays as it was)."""
     ids = matrix["ids"]
     with connect_as(matrix, "city") as conn:
         conn.execute("BEGIN")
@@ -483,4 +492,4 @@ def test_the_city_clerk_still_does_the_allowed_steps_in_sql(matrix):
                      "INSERT INTO case_changes (case_id, changed_at, username, field, old_value, new_value) "
                      "VALUES ({open}, now(), 'city', 'status', 'accepted', 'closed')"):  # fmt: skip
             assert conn.execute(step.format(**ids)).rowcount == 1
-        conn.execute("COMMIT")
+        conn.execute("ROLLBACK")
