@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -18,7 +18,14 @@ MIN_KINDS = 3
 
 #: argon2id with the library's RFC 9106 "low memory" profile (64 MiB, 3 passes)
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not-a-real-password-Aa1!")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the account does not exist (same cost as a wrong
+    password). Made on first use: hashing costs ~100 ms and 64 MiB, never at import time."""
+    return _hasher.hash("not-a-real-password-Aa1!")
+
 
 KIND_LABELS = ("大写字母", "小写字母", "数字", "符号")
 
@@ -36,7 +43,7 @@ _LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a
 _ENDS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 
 
-@cache
+@functools.cache
 def common_passwords() -> frozenset[str]:
     """The common passwords and stems, lower case."""
     lines = resource_path("security", "common-passwords.txt").read_text(encoding="utf-8")
@@ -95,7 +102,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; a missing hash costs the same time as a wrong one."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
