@@ -62,7 +62,7 @@ _PG_0004 = ("audit_log_guard", "audit_log_no_truncate", "audit_log_moves_head",
             "audit_head_no_truncate")  # fmt: skip
 _SQLITE_0005 = ("audit_log_no_replace", "audit_head_forward_only", "audit_head_single_row")
 _MYSQL_0005 = ("audit_head_forward_only", "audit_head_single_row")
-_AFTER_0004 = ("0004_security", "0005_i14")
+_AFTER_0004 = ("0004_security", "0005_i12", "0005_i14")
 
 
 def expected_triggers(dialect: str, revision: str | None) -> set[str]:
@@ -295,7 +295,7 @@ def _migration(name: str) -> Any:
 
     from models.migrate import MIGRATIONS_DIR
 
-    path = next((MIGRATIONS_DIR / "versions").glob(f"{name}_*.py"))
+    path = MIGRATIONS_DIR / "versions" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"rectify_migration_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
@@ -317,7 +317,7 @@ def reinstate_triggers(engine: Engine) -> list[str]:
             conn.exec_driver_sql("ALTER TABLE audit_head ENABLE TRIGGER USER")
             missing -= present_triggers(conn)
         attr = {"sqlite": "SQLITE", "postgresql": "PG"}.get(dialect, "MYSQL")
-        for name in ("0004", "0005"):
+        for name in ("0004_security_audit_chain", "0005_i14_audit_guards"):
             for statement in getattr(_migration(name), attr, []):
                 m = re.search(r"CREATE TRIGGER (\w+)", statement)
                 if m and m.group(1) in missing:

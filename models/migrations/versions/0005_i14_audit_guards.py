@@ -7,7 +7,7 @@
   appended (its hash, continuing the old head); it cannot be inserted twice or rewound.
 
 Revision ID: 0005_i14
-Revises: 0004_security
+Revises: 0005_i12
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0005_i14"
-down_revision = "0004_security"
+down_revision = "0005_i12"  # re-chained when merged after issue 12
 branch_labels = None
 depends_on = None
 
