@@ -62,7 +62,7 @@ _PG_0004 = ("audit_log_guard", "audit_log_no_truncate", "audit_log_moves_head",
             "audit_head_no_truncate")  # fmt: skip
 _SQLITE_0005 = ("audit_log_no_replace", "audit_head_forward_only", "audit_head_single_row")
 _MYSQL_0005 = ("audit_head_forward_only", "audit_head_single_row")
-_AFTER_0004 = ("0004_security", "0005_i12", "0005_i14")
+_AFTER_0004 = ("0004_security", "0005_i12", "0005_i13", "0005_i14")
 
 
 def expected_triggers(dialect: str, revision: str | None) -> set[str]:

@@ -7,7 +7,7 @@
   appended (its hash, continuing the old head); it cannot be inserted twice or rewound.
 
 Revision ID: 0005_i14
-Revises: 0005_i12
+Revises: 0005_i13
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0005_i14"
-down_revision = "0005_i12"  # re-chained when merged after issue 12
+down_revision = "0005_i13"  # re-chained when merged after issues 12 and 13
 branch_labels = None
 depends_on = None
 
