@@ -110,3 +110,13 @@ def get_existing_directory(parent: QWidget | None, caption: str = "",
     dialog.setFileMode(QFileDialog.FileMode.Directory)
     dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
     return _run(dialog)[0]
+
+
+def get_open_file_names(parent: QWidget | None, caption: str = "", start: str | Path = "",
+                        name_filter: str = "") -> tuple[list[str], str]:  # fmt: skip
+    dialog = make_dialog(parent, caption, start, name_filter)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    if dialog.exec() != QFileDialog.DialogCode.Accepted:
+        return [], ""
+    return dialog.selectedFiles(), dialog.selectedNameFilter()

@@ -330,7 +330,7 @@ class ImportDialog(QDialog):
         if sent is None:
             return None
         if target is None:
-            name, _ = QFileDialog.getSaveFileName(self, "保存错误报告（发回报送单位）",
+            name, _ = file_dialogs.get_save_file_name(self, "保存错误报告（发回报送单位）",
                                                   sent.report_name, "Excel 工作簿 (*.xlsx)")  # fmt: skip
             if not name:
                 return None
