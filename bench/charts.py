@@ -78,6 +78,7 @@ def build_database(path: Path) -> str:
     """A 200,000-case SQLite file (kept for later runs)."""
     from controllers.demo import DemoFigures, generate_demo
     from controllers.infra.database_setup import open_database
+    from controllers.unit_of_work import call
 
     url = f"sqlite:///{path}"
     if path.exists():
@@ -86,8 +87,7 @@ def build_database(path: Path) -> str:
     part.unlink(missing_ok=True)
     print(f"building {CASES:,} cases in {path} (once)…", flush=True)
     db = open_database(f"sqlite:///{part}").database
-    with db.session() as s:
-        generate_demo(s, figures=DemoFigures(list_sizes=((2024, 180_000), (2025, 19_996))))
+    call(db, generate_demo, figures=DemoFigures(list_sizes=((2024, 180_000), (2025, 19_996))))
     db.dispose()
     part.rename(path)
     return url

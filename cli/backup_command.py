@@ -6,7 +6,7 @@ import argparse
 
 from cli.context import CommandContext
 from controllers.infra.backup import backup_database, restore_database
-from models.database import DatabaseError
+from controllers.infra.database_setup import DatabaseError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,7 +11,8 @@ command line and the tests run use cases through :func:`run`::
 A use case is a plain function ``use_case(session, actor, *args, **kwargs)``: it reads and
 writes through the session and records audit entries, and never commits — the runner does,
 once, after it returns. An exception rolls everything back; a refused permission is audited
-in a transaction of its own; a lost connection is reported through ``on_lost`` (the window's
+in a transaction of its own; an exception with a true ``commit_on_raise`` attribute (a
+refused sign-in, whose failed attempt must count) is raised after the commit; a lost connection is reported through ``on_lost`` (the window's
 connection banner) and re-raised.
 """
 
@@ -83,7 +84,12 @@ def execute(
     try:
         with database.session() as session:
             session.info[TRANSACTION_ENTRIES] = []
-            value = work(session)
+            try:
+                value = work(session)
+            except Exception as exc:
+                if getattr(exc, "commit_on_raise", False) and session.in_transaction():
+                    session.commit()  # a refusal that keeps its bookkeeping (failed sign-in)
+                raise
             if session.in_transaction():
                 session.commit()
             entries = session.info.pop(TRANSACTION_ENTRIES, [])

@@ -145,10 +145,13 @@ def test_close_out_refused_without_evidence_then_done(app, qtbot, ctx, case_id, 
     with ctx.database.session() as s:
         v = s.get(Case, case_id).version
         v = move_case(s, CLERK, case_id, v, "in_progress", today=TODAY)
+        s.commit()
         v = move_case(s, CLERK, case_id, v, "completed", today=TODAY,
                       changes={"completed_on": dt.date(2026, 6, 10)})  # fmt: skip
+        s.commit()
         move_case(s, CLERK, case_id, v, "accepted", today=TODAY,
                   changes={"accepted_on": dt.date(2026, 6, 20)})  # fmt: skip
+        s.commit()
     dialog = _dialog(qtbot, ctx, case_id)
     assert dialog.status_label.text() == "已验收"
     dialog.form.widgets["approved_by"].setText("刘局长")
@@ -191,6 +194,7 @@ def test_close_out_refused_without_evidence_then_done(app, qtbot, ctx, case_id, 
 def test_step_back_asks_for_a_reason(app, qtbot, ctx, case_id):
     with ctx.database.session() as s:
         move_case(s, CLERK, case_id, s.get(Case, case_id).version, "in_progress", today=TODAY)
+        s.commit()
     dialog = _dialog(qtbot, ctx, case_id)
     dialog.move_buttons[CaseStatus.PENDING].click()
     reason = dialog.reason_dialog

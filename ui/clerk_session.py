@@ -78,7 +78,7 @@ class ClerkSession(QObject):
         return self
 
     def _refresh_everything(self) -> None:
-        from ui.change_listener import ALL_TOPICS
+        from ui.events import ALL_TOPICS
 
         self.ctx.events.announce(*sorted(ALL_TOPICS))
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from controllers.actor import Actor
+from controllers.infra.database_setup import Database
 from controllers.unit_of_work import Outcome, call, run
-from models.database import Database
 from ui.events import DataEvents
 
 T = TypeVar("T")
@@ -47,7 +47,7 @@ class AppContext:
         while len(self._announced_order) > _ANNOUNCED_KEPT:
             self.announced.discard(self._announced_order.popleft())
         if outcome.audit_ids:
-            self.events.announce(*sorted(outcome.topics))
+            self.events.announce(*sorted(outcome.topics), entries=outcome.entries)
         return outcome.value
 
     def _lost(self, reason: str) -> None:

@@ -35,6 +35,7 @@ from controllers.audit.verify import verify_chain
 from controllers.errors import UserError
 from controllers.permissions import Permission, require
 from controllers.settings import get_setting, set_setting
+from controllers.unit_of_work import execute
 from models import AuditEntry
 from models.base import now
 from models.database import Database, sqlite_path
@@ -243,10 +244,10 @@ def backup_database(db: Database, out: str | Path, actor: Actor = SYSTEM,
         )
     digest = _write_sidecar(target)
     size = target.stat().st_size
-    with db.session() as session:
-        record(session, actor, "backup", "database", None,
-               detail={"file": str(target), "size": size, "sha256": digest, **(detail or {})})  # fmt: skip
-        session.commit()
+    execute(db, lambda session: record(
+        session, actor, "backup", "database", None,
+        detail={"file": str(target), "size": size, "sha256": digest, **(detail or {})},
+    ))  # fmt: skip
     logger.info("backup written to %s (%d bytes)", target, size)
     return BackupResult(target, size, digest)
 
@@ -380,11 +381,11 @@ def restore_database(db: Database, source: str | Path, actor: Actor = SYSTEM) ->
     if current_revision(db.engine) != head_revision():
         upgrade(db.engine, backup=False)
     carried, orphan = _carry_over(db, saved, path)
-    with db.session() as session:
-        record(session, actor, "restore", "database", None,
-               detail={"file": str(path), "carried_audit_entries": carried,
-                       "safety_copy": str(safety) if safety else None})  # fmt: skip
-        session.commit()
+    execute(db, lambda session: record(
+        session, actor, "restore", "database", None,
+        detail={"file": str(path), "carried_audit_entries": carried,
+                "safety_copy": str(safety) if safety else None},
+    ))  # fmt: skip
     return RestoreResult(check, safety, carried, orphan)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.errors import NotFoundError, ValidationError
+from controllers.listings import unit_names_by_id
 from controllers.permissions import Permission, require
 from models import Letter, LetterTemplate, User
 from resources import resource_path
@@ -174,6 +175,20 @@ def ensure_default_template(session: Session) -> LetterTemplate:
     session.add(tpl)
     session.flush()
     return tpl
+
+
+def editor_state(
+    session: Session,
+) -> tuple[TemplateContent, int, list[TemplateVersion], list[tuple[int, str]]]:
+    """(newest version's content, its number, every version, units as (id, name)) for the
+    template editor; version 1 is created from the bundled default if there is none yet."""
+    tpl = ensure_default_template(session)
+    return (
+        template_content(tpl),
+        tpl.version_no,
+        template_versions(session),
+        unit_names_by_id(session),
+    )
 
 
 def template_versions(session: Session, key: str = DEFAULT_KEY) -> list[TemplateVersion]:
