@@ -228,8 +228,8 @@ class RegisterPane(Pane):
         return self._loading is not None
 
     def on_data_changed(self, topics: frozenset[str]) -> None:
-        ids = _single_case_ids(self.ctx.events.entries)
-        if ids and self._loaded:
+        ids = _named_case_ids(self.ctx.events.entries)
+        if ids is not None and self._loaded:
             self.refresh_cases(ids)  # this window changed named cases: just those rows
             return
         super().on_data_changed(topics)
@@ -466,11 +466,16 @@ class RegisterPane(Pane):
         return run_operation(self, self.ctx, "导出 Excel", work, on_done=done)
 
 
-def _single_case_ids(entries) -> list[int]:
-    """The cases a unit of work of this window named, if every entry names one (else [])."""
-    ids: list[int] = []
+def _named_case_ids(entries) -> list[int] | None:
+    """The cases a unit of work of this window named, when its entries name only cases (and
+    saved views, which change no row); None when the whole register may have changed."""
+    if not entries:
+        return None
+    ids: set[int] = set()
     for _action, object_type, object_id in entries:
+        if object_type == "saved_view":
+            continue
         if object_type != "case" or object_id is None or not str(object_id).isdigit():
-            return []
-        ids.append(int(object_id))
-    return sorted(set(ids))
+            return None
+        ids.add(int(object_id))
+    return sorted(ids)
