@@ -135,6 +135,7 @@ def main() -> int:
     from controllers.actor import SYSTEM
     from controllers.infra.database_setup import open_database
     from controllers.report.generate import generate_report
+    from controllers.unit_of_work import call
     from models import Case
 
     db = open_database(url).database
@@ -178,8 +179,7 @@ def main() -> int:
             times = []
             for i in range(args.runs):
                 t0 = time.perf_counter()
-                with db.session() as s:
-                    generate_report(s, SYSTEM, Path(tmp) / f"report{i}{suffix}")
+                call(db, generate_report, SYSTEM, Path(tmp) / f"report{i}{suffix}")
                 times.append(time.perf_counter() - t0)
             print(
                 f"  {suffix[1:]:<5} first {times[0]:.2f} s, median {statistics.median(times):.2f} s, "

@@ -318,6 +318,7 @@ def child_export(url: str, out: Path) -> dict:
     from controllers.cases.export import export_cases
     from controllers.cases.register_data import load_register
     from controllers.infra.database_setup import open_database
+    from controllers.unit_of_work import call
 
     db = open_database(url).database
     with db.session() as session:
@@ -328,8 +329,7 @@ def child_export(url: str, out: Path) -> dict:
         plain.append(total)
         write_only.append(alone)
         t = time.perf_counter()
-        with db.session() as session:
-            rows = export_cases(session, SYSTEM, out, case_ids=ids, description="全部企业")
+        rows = call(db, export_cases, SYSTEM, out, case_ids=ids, description="全部企业").value
         ours.append(time.perf_counter() - t)
     db.dispose()
     return {"ours": ours, "plain": plain, "write_only": write_only, "rows": rows}
