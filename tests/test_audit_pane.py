@@ -11,7 +11,7 @@ from sqlalchemy import select
 from controllers.audit.trail import record
 from controllers.auth import sign_in
 from controllers.demo.accounts import DEMO_PASSWORD
-from controllers.unit_of_work import run
+from controllers.unit_of_work import call, run
 from models import AuditEntry
 from ui.app import create_application
 from ui.context import AppContext
@@ -103,8 +103,7 @@ def _accept_entry(session, actor) -> None:
 
 
 def test_the_pane_and_the_export_show_the_catalog_labels(window, qtbot, tmp_path, monkeypatch):
-    with window.ctx.database.session() as s:
-        city = sign_in(s, "city", DEMO_PASSWORD).actor
+    city = call(window.ctx.database, sign_in, "city", DEMO_PASSWORD).value.actor
     run(window.ctx.database, city, _accept_entry)
     pane = window.show_pane("audit")
     pane.refresh()

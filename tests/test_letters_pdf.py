@@ -193,6 +193,7 @@ def test_generation_is_audited_and_drafts_missing_letters(database, tmp_path):
         result = generate_letters(
             s, SYSTEM, tmp_path, letter_date=dt.date(2026, 5, 17), fonts=FONTS
         )
+        s.commit()
         assert result.created == 25
         assert s.query(Letter).filter(Letter.status == LetterStatus.DRAFT).count() == 25
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "letters_generate")).one()

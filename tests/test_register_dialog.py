@@ -121,6 +121,7 @@ def test_conflict_shows_both_versions_and_the_clerk_chooses(app, qtbot, ctx, cas
         save_case(
             s, CLERK, case_id, opened, {"owner": "他人改的", "remark": "他人的备注"}, today=TODAY
         )
+        s.commit()
     dialog.form.widgets["owner"].setText("我改的")
     dialog.form.widgets["phone"].setText("13900001111")
     assert not dialog.save()
