@@ -535,14 +535,18 @@ class RegisterPane(Pane):
         return run_operation(self, self.ctx, "导出 Excel", work, on_done=done)
 
 
+_BULK_ACTIONS = frozenset({"bulk_status", "bulk_update"})
+
+
 def _named_case_ids(entries) -> list[int] | None:
     """The cases a unit of work of this window named, when its entries name only cases (and
-    saved views, which change no row); None when the whole register may have changed."""
+    saved views, which change no row; bulk changes, started here, whose rows the bulk dialog
+    refreshes); None when the whole register may have changed."""
     if not entries:
         return None
     ids: set[int] = set()
-    for _action, object_type, object_id in entries:
-        if object_type == "saved_view":
+    for action, object_type, object_id in entries:
+        if object_type == "saved_view" or action in _BULK_ACTIONS:
             continue
         if object_type != "case" or object_id is None or not str(object_id).isdigit():
             return None
