@@ -343,8 +343,10 @@ def test_accepting_asks_for_confirmation_with_the_name_and_cancel_does_nothing(a
     with ctx.database.session() as s:
         v = s.get(Case, case_id).version
         v = move_case(s, CLERK, case_id, v, "in_progress", today=TODAY)
+        s.commit()
         move_case(s, CLERK, case_id, v, "completed", today=TODAY,
                   changes={"completed_on": dt.date(2026, 6, 10)})  # fmt: skip
+        s.commit()
     dialog = _dialog(qtbot, ctx, case_id)
     dialog.form.widgets["accepted_on"].edit.setText("2026-06-20")
     dialog.move_buttons[CaseStatus.ACCEPTED].click()

@@ -144,7 +144,9 @@ def test_export_page_setup_prints_on_landscape_paper_with_titles_and_filter(data
     with database.session() as s:
         export_cases(s, SYSTEM, tmp_path / "a3.xlsx", today=TODAY,
                      case_filter=CaseFilter(overdue=True, search="A&B"))  # fmt: skip
+        s.commit()
         export_cases(s, SYSTEM, tmp_path / "a4.xlsx", today=TODAY, paper="A4")
+        s.commit()
         with pytest.raises(UserError, match="纸张"):
             export_cases(s, SYSTEM, tmp_path / "b5.xlsx", paper="B5")
     _, ws = _sheet(tmp_path / "a3.xlsx")
