@@ -6,8 +6,8 @@ import argparse
 
 from cli.context import CommandContext
 from controllers.infra.backup import backup_database
+from controllers.infra.database_setup import DatabaseError
 from controllers.infra.restore import restore_database
-from models.database import DatabaseError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from controllers.actor import SYSTEM, Actor
-from controllers.letters.batch import prepare_letters, units_by_names
+from controllers.letters.batch import prepare_letters
 from controllers.letters.workflow import issue_letters
+from controllers.units import unit_ids_by_names
 from models import Letter, LetterTemplate, Unit
 from models.codes import LetterStatus, Role
 from ui.app import create_application, local_actor
@@ -90,7 +91,7 @@ def test_overview_of_the_25_demo_letters(app, qtbot, demo_db, qtmodeltester):
 
 def test_late_letters_stand_out_and_can_be_filtered(app, qtbot, sqlite_db):
     with sqlite_db.session() as s:
-        letters, _ = prepare_letters(s, SYSTEM, units_by_names(s, ["灵寿县", "无极县"]))
+        letters, _ = prepare_letters(s, SYSTEM, unit_ids_by_names(s, ["灵寿县", "无极县"]))
         issue_letters(s, SYSTEM, {letters[0].id: letters[0].version}, dt.date(2026, 5, 17),
                       dt.date(2026, 5, 24))  # fmt: skip
         s.commit()
@@ -131,7 +132,7 @@ def test_batch_generation_with_progress(app, qtbot, demo_db, tmp_path):
 
 def test_the_whole_life_of_a_letter_through_the_dialogs(app, qtbot, sqlite_db, tmp_path):
     with sqlite_db.session() as s:
-        prepare_letters(s, SYSTEM, units_by_names(s, ["灵寿县"]), dt.date(2026, 5, 17))
+        prepare_letters(s, SYSTEM, unit_ids_by_names(s, ["灵寿县"]), dt.date(2026, 5, 17))
         s.commit()
     pane = make_pane(qtbot, sqlite_db)
     pane.select_units(["灵寿县"])
@@ -251,7 +252,7 @@ def test_template_editor_live_preview_and_new_version(app, qtbot, demo_db):
 
 def test_a_county_clerk_sees_only_their_unit_and_changes_nothing(app, qtbot, demo_db):
     with demo_db.session() as s:
-        (unit_id,) = units_by_names(s, ["灵寿县"])
+        (unit_id,) = unit_ids_by_names(s, ["灵寿县"])
     clerk = Actor(user_id=None, username="ls", role=Role.COUNTY_CLERK, unit_id=unit_id)
     pane = make_pane(qtbot, demo_db, clerk)
     assert [pane.model.row_at(r).unit_name for r in range(pane.model.rowCount())] == ["灵寿县"]

@@ -24,6 +24,7 @@ from controllers.auth import (
 from controllers.auth.database_login import sign_in_database
 from controllers.infra import db_roles as pg_security
 from controllers.summary import summary
+from controllers.unit_of_work import call
 from models import AuditEntry, Case
 from models.database import Database, make_engine
 from models.migrate import upgrade
@@ -238,10 +239,9 @@ def test_the_application_signs_in_as_the_clerks_own_role(secured):
             s.commit()
             assert s.get(Case, secured["cases"]["xinle"]) is None
         # unlocking the idle-locked window checks the password on the clerk's own connection
-        with account_db.session() as s:
-            check_password(s, result.actor, PASSWORDS["lingshou"])
-            with pytest.raises(LoginFailed, match="再输错 4 次"):
-                check_password(s, result.actor, "Wrong-Pass-1")
+        call(account_db, check_password, result.actor, PASSWORDS["lingshou"])
+        with pytest.raises(LoginFailed, match="再输错 4 次"):
+            call(account_db, check_password, result.actor, "Wrong-Pass-1")
     finally:
         account_db.dispose()
     with secured["owner"].session() as s:

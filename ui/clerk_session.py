@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox
 from controllers.audit.seal import seal_if_due
 from controllers.audit.trail import record_now
 from controllers.infra.backup import auto_backup
-from models.database import Database, sqlite_path
+from controllers.infra.database_setup import Database, sqlite_path
 from ui import file_dialogs
 from ui.change_listener import ChangeListener
 from ui.connection_banner import ConnectionBanner, ConnectionMonitor
@@ -86,7 +86,7 @@ class ClerkSession(QObject):
         return self
 
     def _refresh_everything(self) -> None:
-        from ui.change_listener import ALL_TOPICS
+        from ui.events import ALL_TOPICS
 
         self.ctx.events.announce(*sorted(ALL_TOPICS))
 

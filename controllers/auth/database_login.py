@@ -23,6 +23,7 @@ from controllers.auth.login import (
 )
 from controllers.auth.passwords import verify_password
 from controllers.infra import db_roles as pg_security
+from controllers.unit_of_work import call, execute
 from models.base import now
 from models.database import Database, DatabaseError, describe_connect_error, make_engine
 
@@ -38,8 +39,7 @@ def sign_in_database(db: Database, username: str, password: str) -> tuple[Databa
         gate = pg_security.is_gate(session)
         prefix = pg_security.installed_prefix(session) if gate else None
     if not gate:
-        with db.session() as session:
-            return db, sign_in(session, username, password)
+        return db, call(db, sign_in, username, password).value
     name = (username or "").strip().lower()
     with db.session() as session:
         status = session.execute(
@@ -67,15 +67,15 @@ def sign_in_database(db: Database, username: str, password: str) -> tuple[Databa
     account_db = Database.from_engine(engine)
     # The server let the role in; the application checks the argon2 hash as well, since a
     # server that trusts its clients (pg_hba.conf "trust") accepts any password.
-    with account_db.session() as session:
-        genuine = verify_password(pg_security.own_password_hash(session), password)
+    genuine = call(
+        account_db,
+        lambda session: verify_password(pg_security.own_password_hash(session), password),
+    ).value
     if not genuine:
         engine.dispose()
         logger.warning("the server accepted a wrong password for %s (pg_hba.conf trust?)", name)
         _refuse_wrong(db, name, "server_accepted_wrong_password")
-    with account_db.session() as session:
-        result = complete_sign_in(session, name)
-    return account_db, result
+    return account_db, call(account_db, complete_sign_in, name).value
 
 
 def _refuse_wrong(db: Database, name: str, reason: str) -> None:
@@ -87,10 +87,11 @@ def _refuse_wrong(db: Database, name: str, reason: str) -> None:
 
 def _gate_failed(db: Database, name: str, reason: str):
     """Count (and audit) a failed sign-in through the gate role's one function."""
-    with db.session() as session:
-        row = session.execute(
+    row = execute(
+        db,
+        lambda session: session.execute(
             text("SELECT failures, is_locked_until FROM rectify_login_failed(:u, :r)"),
             {"u": name, "r": reason},
-        ).one()
-        session.commit()
+        ).one(),
+    ).value
     return row.failures, row.is_locked_until

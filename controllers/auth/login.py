@@ -1,7 +1,8 @@
 """Signing in: password check, 5 failures lock the account for 5 minutes, every try audited.
 
-Sign-in commits its own transaction: a failed attempt is counted and audited even though the
-clerk gets no further.
+A failed attempt is counted and audited even though the clerk gets no further: a
+:class:`LoginFailed` keeps its unit of work (``commit_on_raise``): the runner commits what the
+attempt wrote before it raises the refusal.
 """
 
 from __future__ import annotations
@@ -15,19 +16,21 @@ from sqlalchemy.orm import Session
 from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.auth.accounts import actor_for, stored_password_hash, user_by_name
+from controllers.auth.lockout import LOCK_MINUTES, MAX_FAILED_ATTEMPTS
 from controllers.auth.passwords import hash_password, needs_rehash, verify_password
 from controllers.errors import UserError
 from models import AuditEntry, User
 from models.base import now
 from models.codes import AuditResult, Role
 
-MAX_FAILED_ATTEMPTS = 5
-LOCK_MINUTES = 5
 WRONG = "用户名或密码不正确。"
 
 
 class LoginFailed(UserError):
     """Sign-in refused; the message never tells whether the username exists."""
+
+    #: the runner commits the attempt's bookkeeping and audit entries, then raises this
+    commit_on_raise = True
 
 
 class AccountLocked(LoginFailed):
@@ -101,7 +104,6 @@ def _fail(
         result=AuditResult.FAILED,
         detail={"reason": reason},
     )
-    session.commit()
 
 
 def sign_in(
@@ -114,7 +116,7 @@ def sign_in(
 ) -> SignIn:
     """Check a username and password; returns who signed in, or raises :class:`LoginFailed`.
 
-    Commits (the attempt is counted and audited either way).
+    The attempt is counted and audited either way (a refusal keeps its unit of work).
     """
     moment = moment or now()
     user = user_by_name(session, username)
@@ -190,14 +192,13 @@ def _signed_in(session: Session, user: User, actor: Actor, values: dict, method:
     must_change = bool(user.must_change_password)
     _set(session, user.id, **values)
     record(session, actor, "login", "session", user.id, detail={"method": method})
-    session.commit()
     return SignIn(actor, must_change)
 
 
 def check_password(session: Session, actor: Actor, password: str) -> None:
     """Confirm the signed-in clerk's password (unlocking the idle-locked window).
 
-    Wrong passwords count towards the lock like at sign-in. Commits.
+    Wrong passwords count towards the lock like at sign-in.
     """
     result = sign_in(session, actor.username, password, method="unlock")
     if result.actor.user_id != actor.user_id:  # pragma: no cover (same username)

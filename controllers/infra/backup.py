@@ -35,6 +35,7 @@ from controllers.audit.trail import record
 from controllers.errors import UserError
 from controllers.permissions import Permission, require
 from controllers.settings import get_setting, set_setting
+from controllers.unit_of_work import execute
 from models.base import now
 from models.database import Database, sqlite_path
 
@@ -229,10 +230,7 @@ def _seal_before_backup(db: Database, actor: Actor) -> Seal | None:
     try:
         if load_key() is None:
             return None
-        with db.session() as session:
-            seal = seal_head(session, actor, reason="backup")
-            session.commit()
-        return seal
+        return execute(db, lambda session: seal_head(session, actor, reason="backup")).value
     except SealError:
         logger.exception("the audit chain could not be sealed before the backup")
         return None
@@ -266,10 +264,10 @@ def backup_database(db: Database, out: str | Path, actor: Actor = SYSTEM,
             "last_hash": seal.last_hash, "mac": seal.mac, "at": f"{seal.at:%Y-%m-%d %H:%M:%S}"}),
             encoding="utf-8")  # fmt: skip
     size = target.stat().st_size
-    with db.session() as session:
-        record(session, actor, "backup", "database", None,
-               detail={"file": str(target), "size": size, "sha256": digest, **(detail or {})})  # fmt: skip
-        session.commit()
+    execute(db, lambda session: record(
+        session, actor, "backup", "database", None,
+        detail={"file": str(target), "size": size, "sha256": digest, **(detail or {})},
+    ))  # fmt: skip
     logger.info("backup written to %s (%d bytes)", target, size)
     return BackupResult(target, size, digest)
 

@@ -33,7 +33,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from controllers.auth.login import LOCK_MINUTES, MAX_FAILED_ATTEMPTS
+from controllers.auth.lockout import LOCK_MINUTES, MAX_FAILED_ATTEMPTS
 from controllers.errors import UserError
 from controllers.infra import pg_guards
 from models import User

@@ -46,6 +46,7 @@ from controllers.infra.backup import (
     sqlite_integrity,
 )
 from controllers.permissions import Permission, require
+from controllers.unit_of_work import execute
 from models import AuditEntry
 from models.base import now
 from models.database import Database, make_engine, sqlite_path
@@ -332,13 +333,12 @@ def _complete(engine: Engine, saved: list[dict[str, Any]], path: Path, actor: Ac
         upgrade(engine, backup=False)
     reinstate_triggers(engine)
     carried, orphan = _carry_over(engine, saved, path)
-    db = Database.from_engine(engine)
-    with db.session() as session:
-        record(session, actor, "restore_forced" if force and check.problems else "restore",
-               "database", None,
-               detail={"file": str(path), "carried_audit_entries": carried,
-                       "safety_copy": safety, "problems": list(check.problems) or None})  # fmt: skip
-        session.commit()
+    execute(Database.from_engine(engine), lambda session: record(
+        session, actor, "restore_forced" if force and check.problems else "restore",
+        "database", None,
+        detail={"file": str(path), "carried_audit_entries": carried,
+                "safety_copy": safety, "problems": list(check.problems) or None},
+    ))  # fmt: skip
     return carried, orphan
 
 

@@ -92,7 +92,6 @@ class BackupBox(QGroupBox):
 
         def work(session, _progress):
             set_backup_keep(session, self.ctx.actor, keep)
-            session.commit()
 
         run_operation(self, self.ctx, "保存备份设置", work)
 

@@ -254,13 +254,8 @@ class ReturnsPane(Pane):
                 return None
             target = name
 
-        def write(session) -> Path:
-            out = export_template(session, self.ctx.actor, target, unit_id, self.stage_id())
-            session.commit()
-            return out
-
         try:
-            out = self.ctx.call(write)
+            out = self.ctx.run(export_template, target, unit_id, self.stage_id())
         except Exception as exc:  # noqa: BLE001 (shown in Chinese)
             show_error(self, "下载空白模板", exc)
             return None

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.documents.fonts import font_roles_listing
+from controllers.infra.database_setup import schema_revision
 from controllers.infra.logging_setup import log_dir
 from controllers.infra.server_checks import enforcement_notes
 from controllers.listings import units_listing
 from controllers.permissions import Permission, can
-from models.migrate import current_revision
 from ui import events
 from ui.campaigns.campaigns_box import CampaignsBox
 from ui.listing_model import ListingModel
@@ -104,7 +104,7 @@ class SettingsPane(Pane):
     def load(self) -> None:
         db = self.ctx.database
         self.db_label.setText(db.info.display)
-        self.schema_label.setText(current_revision(db.engine) or "（空）")
+        self.schema_label.setText(schema_revision(db) or "（空）")
         self._load_security_notes()
         self.units_model.set_listing(self.ctx.call(units_listing))
         if self.campaigns_box is not None:

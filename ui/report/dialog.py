@@ -262,7 +262,9 @@ class ReportDialog(QDialog):
             self.ctx, lambda session, _progress: prepare_report(session, actor, as_of, texts)
         )
         PENDING_PREVIEWS.add(op)
-        op.finished.connect(lambda report, op=op: self._preview_done(op, serial, report, None))
+        op.finished.connect(  # an Outcome: its value is the report
+            lambda outcome, op=op: self._preview_done(op, serial, self.ctx.publish(outcome), None)
+        )
         op.failed.connect(lambda exc, op=op: self._preview_done(op, serial, None, exc))
         self._preview_op = op.start()
 
