@@ -126,8 +126,7 @@ def test_another_city_end_to_end(new_db, tmp_path):
 def test_the_demo_writes_its_own_25_units_into_a_new_database(new_db):
     from controllers.demo import generate_demo
 
-    with new_db.session() as s:
-        generate_demo(s)
+    unit_of_work.call(new_db, generate_demo)
     with new_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Unit)) == 25
         assert len(unit(s, "灵寿县").townships) == 14
