@@ -13,6 +13,7 @@ from models.audit import AuditArchive, AuditEntry, AuditHead
 from models.base import Base
 from models.campaigns import Campaign, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
+from models.leads import CaseLink, Lead, PowerImport, PowerRecord
 from models.letters import Letter, LetterTemplate
 from models.returns import CountyReturn, ReturnColumnMapping
 from models.spot_checks import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
@@ -38,12 +39,16 @@ __all__ = [
     "CampaignStage",
     "Case",
     "CaseChange",
+    "CaseLink",
     "CaseCheck",
     "CaseLookback",
     "CountyReturn",
     "Industry",
+    "Lead",
     "Letter",
     "LetterTemplate",
+    "PowerImport",
+    "PowerRecord",
     "ProblemWeight",
     "ReturnColumnMapping",
     "SavedView",
