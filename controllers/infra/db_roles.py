@@ -408,6 +408,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
             sql += _policy_sql(table, "rd_all_units", sees_all, "true")
             sql += _policy_sql(table, "rd_own_unit", [g["county"]], county_expr or "false")
     sql += _special_tables(g, everyone, readers, writers)
+    sql += _lead_policies(g)
     sql.append(
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO "
         f"{', '.join(map(q, [*writers, g['admin']]))}"
@@ -481,6 +482,14 @@ def _special_tables(
         f"GRANT SELECT ON alembic_version TO {', '.join(map(q, [*everyone, g['gate']]))}",
     ]
     return sql
+
+
+def _lead_policies(g: dict[str, str]) -> list[str]:
+    """线索 pair two cases, often of two units: a county clerk sees those touching its unit."""
+    mine = "(SELECT rectify_unit_of(rectify_account_name()))"
+    return _policy_sql(
+        "leads", "rd_own_unit", [g["county"]], f"unit_id = {mine} OR other_unit_id = {mine}"
+    )
 
 
 def drop_roles(conn: Connection) -> list[str]:
