@@ -49,7 +49,7 @@ def test_addresses_are_normalised_once_with_the_township_list():
 def story(database):
     """An old closed case in 灵寿县 and the cases that look like it later."""
     with database.session() as s:
-        lingshou, xinle = unit(s, "灵寿县"), unit(s, "新乐市")
+        _lingshou, xinle = unit(s, "灵寿县"), unit(s, "新乐市")
         closed = dict(status=CaseStatus.CLOSED, discovered_on=dt.date(2025, 3, 1),
                       completed_on=dt.date(2025, 6, 1), accepted_on=dt.date(2025, 6, 20),
                       closed_on=dt.date(2025, 6, 30))  # fmt: skip
@@ -92,7 +92,8 @@ def test_scan_finds_each_kind_with_its_evidence_and_stores_it(database, story):
     assert moved.kind == "relocation"
     fields = {e["field"]: e for e in moved.evidence}
     assert {"phone", "owner"} <= set(fields)
-    assert fields["phone"]["this"] == "139 1111 2222" and fields["phone"]["other"] == "13911112222"
+    assert fields["phone"]["this"] == "139 1111 2222"
+    assert fields["phone"]["other"] == "13911112222"
     restart = found[(story["restart"], story["old"])]
     assert restart.kind == "relapse"
     assert {e["field"]: e["how"] for e in restart.evidence}["address"] == "同村相距 2 个门牌号"
@@ -121,7 +122,8 @@ def test_a_dismissed_pair_stays_dismissed_until_new_evidence(database, story):
     assert story["restart"] not in {c.case_id for c in _open(database)}
     with database.session() as s:
         lead = s.get(Lead, lead_id)
-        assert lead.status == LeadStatus.DISMISSED and lead.reason.startswith("已现场核实")
+        assert lead.status == LeadStatus.DISMISSED
+        assert lead.reason.startswith("已现场核实")
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "dismiss", AuditEntry.object_type == "lead")) == 1  # fmt: skip
         # new evidence: the newer case turns out to use the old owner's phone
@@ -147,7 +149,9 @@ def test_confirming_writes_the_look_back_links_the_cases_or_flags_quasi(database
     assert {"leads", "cases"} <= outcome.topics
     with database.session() as s:
         old = s.get(Case, story["old"])
-        assert old.status == CaseStatus.IN_PROGRESS and old.is_relapsed and old.relapse_count == 1
+        assert old.status == CaseStatus.IN_PROGRESS
+        assert old.is_relapsed
+        assert old.relapse_count == 1
         lookback = s.scalars(select(CaseLookback).where(CaseLookback.case_id == old.id)).one()
         assert lookback.result == LookbackResult.RELOCATED
         assert "经现场核实为同一业主" in lookback.note
