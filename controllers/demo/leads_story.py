@@ -48,6 +48,14 @@ class Truth:
     power_accounts: set[str] = field(default_factory=set)
 
 
+def _business_name(key: str, village: str, product: str | None) -> str:
+    """Unique among the planted cases: each planted village holds one old and one newer site."""
+    suffix = {"旧": "加工厂", "新": "加工点"}.get(key[-1], "作坊")
+    if key.startswith("戊") and key.endswith("新"):
+        suffix = "制品有限公司"
+    return f"{village.removesuffix('村')}{product or '五金'}{suffix}"
+
+
 def _phone(n: int) -> str:
     return f"1990311{n:04d}"
 
@@ -117,7 +125,7 @@ class _Story:
         """Rewrite one register row as a planted case."""
         values = dict(
             village=village, owner=owner, phone=phone,
-            name=f"{village.removesuffix('村')}{key}{product or ''}加工点",
+            name=_business_name(key, village, product),
             address=self.address((row[0], row[1], township_id or row[2]), village, number),
         )  # fmt: skip
         if township_id is not None:
