@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from controllers.actor import Actor
@@ -133,3 +134,32 @@ def test_power_import_in_the_background(app, qtbot, demo_db, tmp_path):
     qtbot.waitUntil(lambda: pane.model.rowCount() == 4)
     assert pane.count_label.text() == "共 4 条"
     assert all(pane.model.row_at(r).power_record_id for r in range(4))
+
+
+def test_the_administrator_sets_the_power_columns_and_threshold(app, qtbot, sqlite_db):
+    from controllers.leads.power import power_settings
+    from ui.panes.settings import SettingsPane
+
+    admin = Actor(user_id=None, username="admin_t", role=Role.ADMIN)
+    pane = SettingsPane(AppContext(sqlite_db, admin))
+    qtbot.addWidget(pane)
+    pane.show()
+    pane.activate()
+    box = pane.power_box
+    assert box is not None
+    assert box.threshold.value() == 100
+    box.edits["holder"].setText("户名、客户称谓")
+    box.threshold.setValue(250)
+    box.save()
+    assert box.status.text() == "已保存。"
+    with sqlite_db.session() as s:
+        columns, threshold = power_settings(s)
+    assert columns["holder"] == ["户名", "客户称谓"]
+    assert threshold == 250
+    box.edits["address"].setText("")
+    box.save()  # every field needs a header: refused, shown, nothing saved
+    qtbot.waitUntil(lambda: pane.findChild(QMessageBox, "operationError") is not None)
+    assert "用电地址" in pane.findChild(QMessageBox, "operationError").text()
+    clerk = SettingsPane(AppContext(sqlite_db, local_actor()))
+    qtbot.addWidget(clerk)
+    assert clerk.power_box is None

@@ -53,6 +53,10 @@ def chinese_number(text: str) -> int | None:
 
 def phone_key(phone: str | None) -> str:
     """Digits of a phone; a mobile number (also with +86 or a second number) by its 11 digits."""
+    if not phone:
+        return ""
+    if len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1":
+        return phone  # the usual case, without the regular expressions
     digits = re.sub(r"\D", "", fold(phone))
     mobile = re.search(r"1[3-9]\d{9}", digits)
     if mobile:
@@ -60,6 +64,7 @@ def phone_key(phone: str | None) -> str:
     return digits if len(digits) >= 7 else ""
 
 
+@lru_cache(maxsize=262144)
 def name_key(name: str | None) -> str:
     """A person's or business's name for comparison (widths folded, spaces and dots dropped)."""
     return fold(name).replace("·", "").replace(".", "").lower()

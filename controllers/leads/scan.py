@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
@@ -89,7 +90,7 @@ def load_sites(session: Session, actor: Actor, parser: AddressParser | None = No
                 phone=phone_key(phone),
                 name=name_key(name),
                 industry_id=industry_id,
-                products=fold(products),
+                products=_products(products),
                 classification=classification,
                 status=status,
                 seen_on=_date(discovered) or _date(created),
@@ -103,6 +104,11 @@ def load_sites(session: Session, actor: Actor, parser: AddressParser | None = No
             )
         )
     return sites
+
+
+@lru_cache(maxsize=65536)
+def _products(text: str | None) -> str:
+    return fold(text)
 
 
 def _blocks(sites: Iterable[Site], key: Callable[[Site], object]) -> dict[object, list[Site]]:
