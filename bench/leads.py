@@ -33,6 +33,14 @@ TARGET_SECONDS, TARGET_MB = 10.0, 500
 
 
 def peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM; ru_maxrss would count the parent's)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
