@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _VILLAGE = re.compile(r"(.+?)(?:村民委员会|村委会|村委|社区居委会|社区|居委会|村)")
 _GROUP = re.compile(r"([0-9零〇一二两三四五六七八九十]+)(?:组|队)")
@@ -82,8 +82,7 @@ def village_stem(name: str | None) -> str:
     return _VILLAGE_SUFFIX.sub("", text) or text
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(NamedTuple):
     township: str  # the township's stem ("" when unknown)
     village: str  # the village's stem ("" when unknown)
     group: int | None
