@@ -88,7 +88,6 @@ class LeadsTableModel(QAbstractTableModel):
                 COL_OTHER: other_label(row),
                 COL_UNITS: units_label(row),
                 COL_EVIDENCE: evidence_label(row),
-                COL_STATUS: row.status.label,
             }[col]
         if role == SORT_ROLE:
             return row.score if col == COL_SCORE else self.data(index, DISPLAY_ROLE)

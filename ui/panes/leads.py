@@ -32,13 +32,21 @@ from models.leads import LeadStatus
 from ui.context import AppContext
 from ui.leads.comparison import comparison_html
 from ui.leads.dialogs import ConfirmLeadDialog, DismissLeadDialog
-from ui.leads.table_model import SORT_ROLE, LeadsTableModel
+from ui.leads.table_model import (
+    COL_OTHER,
+    COL_THIS,
+    HEADERS,
+    SORT_ROLE,
+    LeadsTableModel,
+)
 from ui.operations import run_operation, show_error
 from ui.panes.base import Pane, pane_header
 
 logger = logging.getLogger(__name__)
 
 POWER_FILTER = "用电数据 (*.xlsx *.xlsm *.xls *.ods *.csv);;所有文件 (*)"
+#: columns that hold names and addresses start wider than their titles
+MIN_WIDTHS = {COL_THIS: 120, COL_OTHER: 120}
 EMPTY_HINT = (
     "<p>暂无线索。</p><p>点击“重新研判”（F5）比对企业清单，或“导入电力数据”（Ctrl+I）"
     "比对供电公司的用电清单。</p>"
@@ -67,6 +75,7 @@ class LeadsPane(Pane):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self._fit_header()
         self.detail = QTextBrowser()
         self.detail.setObjectName("leadComparison")
         self.status_combo = QComboBox()
@@ -91,6 +100,14 @@ class LeadsPane(Pane):
         self._connect_callbacks()
         self._update_buttons()
 
+    def _fit_header(self) -> None:
+        """Each column at least as wide as its title (and the sort arrow)."""
+        header = self.table.horizontalHeader()
+        metrics = header.fontMetrics()
+        for col, title in enumerate(HEADERS):
+            wanted = metrics.horizontalAdvance(title) + metrics.height() * 3 // 2
+            header.resizeSection(col, max(header.sectionSize(col), wanted, MIN_WIDTHS.get(col, 0)))
+
     def _layout(self) -> None:
         subtitle = (
             "已关停取缔、整合搬迁企业的业主、电话、地址在别处再次出现（异地转移、死灰复燃），"
@@ -112,11 +129,11 @@ class LeadsPane(Pane):
         right_lay.setContentsMargins(0, 0, 0, 0)
         right_lay.addWidget(self.detail, 1)
         right_lay.addLayout(actions)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = QSplitter(Qt.Orientation.Vertical)  # the list above, both cases side by side below
         split.addWidget(self.table)
         split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(split, 1)
