@@ -14,15 +14,14 @@ SORT_ROLE = Qt.ItemDataRole.UserRole
 TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
 ALIGN_ROLE = Qt.ItemDataRole.TextAlignmentRole
 
-COL_SCORE, COL_KIND, COL_THIS, COL_OTHER, COL_UNITS, COL_EVIDENCE, COL_STATUS = range(7)
+COL_SCORE, COL_KIND, COL_THIS, COL_OTHER, COL_UNITS, COL_EVIDENCE = range(6)
 HEADERS = [
     "评分",
-    "线索类型",
-    "新发现企业 / 电力用户",
+    "类型",
+    "新发现企业/电力用户",
     "原企业（已销号）",
     "单位",
     "相符之处",
-    "状态",
 ]
 
 

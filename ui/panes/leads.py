@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 POWER_FILTER = "用电数据 (*.xlsx *.xlsm *.xls *.ods *.csv);;所有文件 (*)"
 #: columns that hold names and addresses start wider than their titles
-MIN_WIDTHS = {COL_THIS: 120, COL_OTHER: 120}
+MIN_WIDTHS = {COL_THIS: 110, COL_OTHER: 110}
 EMPTY_HINT = (
     "<p>暂无线索。</p><p>点击“重新研判”（F5）比对企业清单，或“导入电力数据”（Ctrl+I）"
     "比对供电公司的用电清单。</p>"
