@@ -6,6 +6,7 @@ from models.accountability import (
     AccountabilityProblem,
     AccountabilityRecord,
     AccountabilityRule,
+    AccountabilityRuleSet,
     ProblemWeight,
 )
 from models.attachments import Attachment, AttachmentBlob
@@ -15,7 +16,7 @@ from models.campaigns import Campaign, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
 from models.leads import CaseLink, Lead, PowerImport, PowerRecord
 from models.letters import Letter, LetterTemplate
-from models.returns import CountyReturn, ReturnColumnMapping
+from models.returns import CountyReturn, IndustryAlias, ReturnColumnMapping, ReturnMergeItem
 from models.spot_checks import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
 from models.units import Batch, Industry, Township, Unit
 from models.users import AppSetting, AuthToken, SavedView, User
@@ -26,6 +27,7 @@ __all__ = [
     "AccountabilityProblem",
     "AccountabilityRecord",
     "AccountabilityRule",
+    "AccountabilityRuleSet",
     "AppSetting",
     "Attachment",
     "AttachmentBlob",
@@ -44,6 +46,7 @@ __all__ = [
     "CaseLookback",
     "CountyReturn",
     "Industry",
+    "IndustryAlias",
     "Lead",
     "Letter",
     "LetterTemplate",
@@ -51,6 +54,7 @@ __all__ = [
     "PowerRecord",
     "ProblemWeight",
     "ReturnColumnMapping",
+    "ReturnMergeItem",
     "SavedView",
     "SpotCheck",
     "SpotCheckFinding",

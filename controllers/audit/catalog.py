@@ -111,6 +111,7 @@ class AuditObject(StrEnum):
     DATABASE = "database"
     AUDIT_LOG = "audit_log"
     POWER_LIST = "power_list"
+    INDUSTRY_ALIAS = "industry_alias"
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ OBJECTS: dict[AuditObject, ObjectInfo] = {
     Ob.DATABASE: ObjectInfo("数据库", tuple(Topic)),
     Ob.AUDIT_LOG: ObjectInfo("审计日志"),
     Ob.POWER_LIST: ObjectInfo("电力数据", (T.LEADS,)),
+    Ob.INDUSTRY_ALIAS: ObjectInfo("行业对应", (T.RETURNS, T.SETTINGS)),
 }
 
 del A, Ob, T
