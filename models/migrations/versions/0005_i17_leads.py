@@ -6,7 +6,7 @@
 - ``power_imports`` / ``power_records``: the power company's premises and monthly consumption.
 
 Revision ID: 0005_i17
-Revises: 0005_i13
+Revises: 0005_i14
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_i17"
-down_revision = "0005_i13"  # re-chained after issues 12 and 13
+down_revision = "0005_i14"  # re-chained after issues 12, 13 and 14
 branch_labels = None
 depends_on = None
 
