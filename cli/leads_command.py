@@ -10,8 +10,8 @@ from cli.errors import CliError
 from controllers import unit_of_work
 from controllers.leads.scanning import import_power, scan_leads
 from controllers.leads.scoring import Candidate
+from controllers.leads.store import LeadKind
 from controllers.letters.batch import units_by_names
-from models.leads import LeadKind
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,8 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controllers.leads.store import LeadRow
-from models.leads import LeadKind
+from controllers.leads.store import LeadKind, LeadRow
 
 DISMISS_REASONS = [
     "同名同姓，不是同一业主",

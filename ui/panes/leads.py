@@ -26,9 +26,8 @@ from PySide6.QtWidgets import (
 from controllers.errors import UserError
 from controllers.leads.decisions import confirm_lead, dismiss_lead
 from controllers.leads.scanning import import_power, scan_leads
-from controllers.leads.store import LeadRow, list_leads
+from controllers.leads.store import LeadRow, LeadStatus, list_leads
 from controllers.permissions import Permission, can
-from models.leads import LeadStatus
 from ui.context import AppContext
 from ui.leads.comparison import comparison_html
 from ui.leads.dialogs import ConfirmLeadDialog, DismissLeadDialog
