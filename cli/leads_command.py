@@ -11,7 +11,7 @@ from controllers import unit_of_work
 from controllers.leads.scanning import import_power, scan_leads
 from controllers.leads.scoring import Candidate
 from controllers.leads.store import LeadKind
-from controllers.letters.batch import units_by_names
+from controllers.units import unit_ids_by_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +57,7 @@ def cmd_scan(ctx: CommandContext) -> int:
     unit_id = None
     if ctx.args.unit:
         with db.session() as session:
-            unit_id = units_by_names(session, [ctx.args.unit])[0]
+            unit_id = unit_ids_by_names(session, [ctx.args.unit])[0]
     result = unit_of_work.run(db, ctx.actor, scan_leads).value
     shown = [c for c in result.open if unit_id is None or unit_id in (c.unit_id, c.other_unit_id)]
     _print(shown, ctx.args.json)
