@@ -17,6 +17,7 @@ from cli import (
     demo_command,
     export_command,
     import_return_command,
+    leads_command,
     letters_command,
     report_command,
     summary_command,
@@ -44,6 +45,7 @@ COMMAND_MODULES = [
     user_command,
     audit_command,
     backup_command,
+    leads_command,
     checks_command,
     accountability_command,
 ]

@@ -14,6 +14,7 @@ from models.audit import AuditArchive, AuditEntry, AuditHead
 from models.base import Base
 from models.campaigns import Campaign, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
+from models.leads import CaseLink, Lead, PowerImport, PowerRecord
 from models.letters import Letter, LetterTemplate
 from models.returns import CountyReturn, IndustryAlias, ReturnColumnMapping, ReturnMergeItem
 from models.spot_checks import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
@@ -41,12 +42,16 @@ __all__ = [
     "Case",
     "CaseChange",
     "CaseCheck",
+    "CaseLink",
     "CaseLookback",
     "CountyReturn",
     "Industry",
     "IndustryAlias",
+    "Lead",
     "Letter",
     "LetterTemplate",
+    "PowerImport",
+    "PowerRecord",
     "ProblemWeight",
     "ReturnColumnMapping",
     "ReturnMergeItem",

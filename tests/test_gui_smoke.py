@@ -37,13 +37,13 @@ def window(app, qtbot, demo_db):
 
 def test_every_pane_opens_and_shows_its_data(window, qtbot):
     assert [s.title for s in PANES] == [
-        "概览", "企业清单", "县区上报", "承诺书", "督导抽查", "问责", "统计图表", "审计日志",
+        "概览", "企业清单", "县区上报", "承诺书", "督导抽查", "问责", "线索", "统计图表", "审计日志",
         "用户管理", "系统设置",
     ]  # fmt: skip
     # a city clerk sees neither the auditor's nor the administrator's pane
     assert [s.key for s in window.specs] == [
-        "overview", "register", "returns", "letters", "spot_checks", "accountability", "charts",
-        "settings",
+        "overview", "register", "returns", "letters", "spot_checks", "accountability", "leads",
+        "charts", "settings",
     ]  # fmt: skip
     expected_rows = {"register": 20_427, "returns": 25, "letters": 25, "spot_checks": 33,
                      "accountability": 3, "charts": 25}  # fmt: skip

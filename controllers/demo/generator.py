@@ -21,6 +21,7 @@ from controllers.actor import SYSTEM, Actor
 from controllers.audit.trail import record
 from controllers.demo import names
 from controllers.demo.accounts import create_demo_accounts
+from controllers.demo.leads_story import plant_leads_story
 from controllers.letters.templates import ensure_default_template
 from controllers.settings import CITY_NAME, set_setting
 from models import (
@@ -594,6 +595,7 @@ def generate_demo(
     b.letters(campaign)
     b.returns(stages[StageKind.SELF_INSPECTION])
     b.accountability()
+    plant_leads_story(session, figures.campaign_year)  # 线索: the planted truth (leads_story)
     counts = {"cases": len(cases) + figures.new_found, "units": len(b.units)}
     counts["accounts"] = len(create_demo_accounts(session))
     record(session, actor, "demo", "database", None, detail={"seed": seed, **counts})
