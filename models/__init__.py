@@ -11,7 +11,7 @@ from models.accountability import (
 from models.attachments import Attachment, AttachmentBlob
 from models.audit import AuditArchive, AuditEntry, AuditHead
 from models.base import Base
-from models.campaigns import Campaign, CampaignStage
+from models.campaigns import Campaign, CampaignEvent, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
 from models.letters import Letter, LetterTemplate
 from models.returns import CountyReturn, ReturnColumnMapping
@@ -35,6 +35,7 @@ __all__ = [
     "Base",
     "Batch",
     "Campaign",
+    "CampaignEvent",
     "CampaignStage",
     "Case",
     "CaseChange",
