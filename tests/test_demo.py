@@ -9,10 +9,10 @@ from cli.main import run as cli_main
 from controllers.actor import SYSTEM
 from controllers.demo import DemoRefused, generate_demo
 from controllers.overview import overview_tiles
-from controllers.report.generate import prepare_report
 from controllers.report.figures import report_figures
+from controllers.report.generate import prepare_report
 from controllers.summary import summary
-from models import Batch, Case, CampaignEvent, CaseLookback, Industry, Letter, Township, Unit
+from models import Batch, CampaignEvent, Case, CaseLookback, Industry, Letter, Township, Unit
 from models.codes import FINISHED_STATUSES, CaseStatus, Classification, LookbackResult, Source
 from models.database import Database, make_engine
 from tests.conftest import DEMO_AS_OF
@@ -120,7 +120,8 @@ def test_the_campaign_goes_on_after_the_report(demo_db):
         sources = set(s.scalars(select(Case.source).where(Case.discovered_on > REPORT_DAY)))
         assert {Source.GRID_PATROL, Source.COMPLAINT, Source.SPOT_CHECK} <= sources
         statuses = dict(s.execute(select(Case.status, func.count()).group_by(Case.status)).all())
-        assert statuses[CaseStatus.PENDING] > 0 and statuses[CaseStatus.IN_PROGRESS] > 10
+        assert statuses[CaseStatus.PENDING] > 0
+        assert statuses[CaseStatus.IN_PROGRESS] > 10
         open_share = (statuses[CaseStatus.PENDING] + statuses[CaseStatus.IN_PROGRESS]) / sum(
             statuses.values()
         )
@@ -133,7 +134,8 @@ def test_the_campaign_goes_on_after_the_report(demo_db):
                 .group_by(CaseLookback.result)
             ).all()
         )
-        assert relapses.get(LookbackResult.RELAPSE) and relapses.get(LookbackResult.RELOCATED)
+        assert relapses.get(LookbackResult.RELAPSE)
+        assert relapses.get(LookbackResult.RELOCATED)
         relapsed = s.scalar(select(func.count()).where(Case.is_relapsed.is_(True)))
         assert relapsed == sum(relapses.values())
         # 提升改造 cases stuck for months past their deadline
@@ -152,7 +154,10 @@ def test_the_campaign_goes_on_after_the_report(demo_db):
             assert tiles[key] > 0, key
         f = report_figures(s, SYSTEM, DEMO_AS_OF)
         p = f.problems
-        assert p.overdue and p.stalled_upgrades and p.quasi and p.relapsed
+        assert p.overdue
+        assert p.stalled_upgrades
+        assert p.quasi
+        assert p.relapsed
         assert f.new_cases.counts.open > 0
         assert len(f.events) >= 4
         # every month after the report has new cases and finished ones in the chart
@@ -198,7 +203,8 @@ def test_demo_figures_on_servers(database):
 def test_living_demo_on_a_server(database):
     with database.session() as s:
         counts = generate_demo(s, as_of=DEMO_AS_OF)
-    assert counts["relapses"] > 0 and counts["new_sites"] > 100
+    assert counts["relapses"] > 0
+    assert counts["new_sites"] > 100
     with database.session() as s:
         assert (
             s.scalar(select(func.count()).where(Case.is_relapsed.is_(True))) == counts["relapses"]

@@ -161,7 +161,7 @@ def test_signature_block_measured_on_every_units_letter(demo_batch):
         # every line of a column starts at the same x, the same on every letter
         xs_left = {round(cs[0]["x0"] / MM, 1) for _, cs in left}
         xs_right = {round(cs[0]["x0"] / MM, 1) for _, cs in right}
-        assert len(xs_left) == 1 and len(xs_right) == 1, (name, xs_left, xs_right)
+        assert (len(xs_left), len(xs_right)) == (1, 1), (name, xs_left, xs_right)
         starts.add((xs_left.pop(), xs_right.pop()))
         # the columns stay in their halves of the type area
         beyond = [

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QWidget
 
 from controllers.stats.monthly import RATE_LABEL, SERIES, MonthlySeries
 from controllers.stats.palette import RATE_COLOR, SERIES_COLORS
-from controllers.stats.rates import rate_text
 from controllers.stats.periods import month_label
+from controllers.stats.rates import rate_text
 from ui.charts.base import BarRef, ChartView
 
 BAR_WIDTH = 0.2
