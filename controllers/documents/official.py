@@ -278,6 +278,8 @@ class _Row:
     keep_with_next: bool = False
     page_break: bool = False
     text: str = ""
+    floating: bool = False  # its group may move below what follows to fill the page first
+    repeat: list[_Row] | None = None  # rows drawn before it when it opens a page (a header)
 
 
 def _text_row(ctx: LayoutContext, lines: Sequence[_Line]) -> Callable[[Canvas, float, float], None]:
@@ -689,6 +691,54 @@ class FlowableBlock(Block):
         return rows
 
 
+def _flowable_rows(flowable: Flowable, ctx: LayoutContext, group: int) -> list[_Row]:
+    """A flowable no taller than a page as whole grid lines of one group."""
+    geo = ctx.geometry
+    _w, h = flowable.wrap(geo.text_width, geo.text_height)
+    n = max(1, math.ceil((h - EPS) / geo.line_pitch))
+
+    def draw(canvas: Canvas, x0: float, top: float) -> None:
+        flowable.drawOn(canvas, x0, top - h)
+
+    return [_Row(draw, group=group)] + [_Row(group=group) for _ in range(n - 1)]
+
+
+class FloatBlock(FlowableBlock):
+    """A figure (e.g. a chart with its caption) kept whole, that may move below the text
+    after it when it does not fit on the current page, so no page is left half empty."""
+
+    def rows(self, ctx: LayoutContext) -> list[_Row]:
+        rows = _flowable_rows(self.flowable, ctx, next(_group_ids))
+        rows[0].floating = True
+        return rows
+
+
+@dataclass
+class TableBlock(Block):
+    """A table that flows across pages: ``head`` (title and column header, kept with the first
+    band) and ``bands`` (pieces of a whole number of grid lines each, e.g. two rows of a
+    half-line row height); on a continued page the ``header`` is drawn again first."""
+
+    head: Flowable
+    header: Flowable
+    bands: Sequence[Flowable]
+    text: str = ""
+
+    def plain_text(self) -> str:
+        return self.text
+
+    def rows(self, ctx: LayoutContext) -> list[_Row]:
+        repeat = _flowable_rows(self.header, ctx, next(_group_ids))
+        head = _flowable_rows(self.head, ctx, next(_group_ids))
+        head[-1].keep_with_next = True
+        rows = head
+        for band in self.bands:
+            band_rows = _flowable_rows(band, ctx, next(_group_ids))
+            band_rows[0].repeat = repeat
+            rows += band_rows
+        return rows
+
+
 def paragraphs(texts: Iterable[str]) -> list[Paragraph]:
     """Body paragraphs and headings from plain texts (kind from each text's numbering)."""
     return [Paragraph(t) for t in texts if t.strip()]
@@ -790,41 +840,70 @@ class OfficialDocument:
         return FlowableBlock(block).rows(self.ctx)
 
     def _paginate(self, canvas: Canvas, rows: list[_Row]) -> int:
-        """Draw rows onto pages; returns the number of pages of this part."""
+        """Draw rows onto pages; returns the number of pages of this part.
+
+        A floating group that does not fit waits for the next page while the rows after it
+        fill this one; a row with ``repeat`` rows that opens a page has them drawn first."""
         geo = self.geometry
         per_page = geo.lines_per_page
-        page, line = 1, 0
+        state = {"page": 1, "line": 0, "fresh": True}
+        deferred: list[list[_Row]] = []
+
+        def put(row: _Row) -> None:
+            if row.draw is not None:
+                row.draw(canvas, geo.left, geo.text_top - state["line"] * geo.line_pitch)
+            state["line"] += 1
+
+        def new_page() -> None:
+            self._end_page(canvas, state["page"])
+            state["page"] += 1
+            state["line"] = 0
+            state["fresh"] = True
+            while deferred and state["line"] + len(deferred[0]) <= per_page:
+                for r in deferred.pop(0):
+                    put(r)
+
         i = 0
         while i < len(rows):
             row = rows[i]
+            line = state["line"]
             if row.page_break:
-                if line:
-                    self._end_page(canvas, page)
-                    page, line = page + 1, 0
+                if line or deferred:
+                    new_page()
                 i += 1
                 continue
             if line and not row.draw and not row.group and line >= per_page:
                 i += 1  # blank lines at a page end vanish
                 continue
             need = self._span(rows, i)
+            repeat = len(row.repeat) if row.repeat else 0
             if line and line + need > per_page:
-                self._end_page(canvas, page)
-                page, line = page + 1, 0
-                if not row.draw and not row.group:
+                if row.floating and need <= per_page:
+                    deferred.append(rows[i : i + need])
+                    i += need
+                    continue
+                new_page()
+                if not row.draw and not row.group and state["line"] == 0:
                     i += 1  # no blank line at the top of a page
                     continue
+            if row.repeat and state["fresh"] and state["line"] + repeat + need <= per_page:
+                for r in row.repeat:
+                    put(r)
             end = i + need
             while i < end:
-                if line >= per_page:  # a group taller than a page: continue on the next
-                    self._end_page(canvas, page)
-                    page, line = page + 1, 0
-                current = rows[i]
-                if current.draw is not None:
-                    current.draw(canvas, geo.left, geo.text_top - line * geo.line_pitch)
-                line += 1
+                if state["line"] >= per_page:  # a group taller than a page: continue
+                    new_page()
+                put(rows[i])
+                state["fresh"] = False
                 i += 1
-        self._end_page(canvas, page)
-        return page
+        while deferred:
+            if state["line"] + len(deferred[0]) > per_page:
+                new_page()
+                continue
+            for r in deferred.pop(0):
+                put(r)
+        self._end_page(canvas, state["page"])
+        return state["page"]
 
     @staticmethod
     def _span(rows: list[_Row], i: int) -> int:
