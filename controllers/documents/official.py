@@ -279,6 +279,7 @@ class _Row:
     page_break: bool = False
     text: str = ""
     floating: bool = False  # its group may move below what follows to fill the page first
+    keep_with_previous: bool = False  # the row before goes to its page (no 署名 page alone)
     repeat: list[_Row] | None = None  # rows drawn before it when it opens a page (a header)
 
 
@@ -554,6 +555,8 @@ class Signatures(Block):
         group = next(_group_ids)
         rows = [_Row(group=group) for _ in range(self.seal_room_lines)]
         blocks = list(self.blocks)
+        if rows:  # GB/T 9704 §7.3.5.4: the text's last line goes with the 署名
+            rows[0].keep_with_previous = True
         per_row = max(1, self.columns)
         for start in range(0, len(blocks), per_row):
             chunk = blocks[start : start + per_row]
@@ -913,7 +916,11 @@ class OfficialDocument:
         if group:
             while j + 1 < len(rows) and rows[j + 1].group == group:
                 j += 1
-        while rows[j].keep_with_next and j + 1 < len(rows) and not rows[j + 1].page_break:
+        while (
+            j + 1 < len(rows)
+            and (rows[j].keep_with_next or rows[j + 1].keep_with_previous)
+            and not rows[j + 1].page_break
+        ):
             j += 1
             group = rows[j].group
             if group:
