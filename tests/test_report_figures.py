@@ -40,7 +40,7 @@ def test_wording_helpers():
     ]
     assert cn_number(2, liang=True) == "两"
     assert numbered(["甲", "乙。"]) == "一是甲；二是乙。"
-    assert percent(0.98765) == "98.8%"
+    assert percent(0.98765) == "98.7%"  # floored: one rounding rule
     assert percent(None) == "—"
     assert short_date(D(2026, 5, 25), D(2026, 11, 1)) == "5月25日"
     assert short_date(D(2025, 5, 25), D(2026, 11, 1)) == "2025年5月25日"
