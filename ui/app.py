@@ -50,6 +50,7 @@ def create_application(argv: list[str] | None = None):
     """The QApplication with names, Chinese translations and a CJK font."""
     from PySide6.QtWidgets import QApplication
 
+    from ui import dialog_habits
     from ui.fonts import apply_ui_font
     from ui.translations import install_translations
 
@@ -59,6 +60,7 @@ def create_application(argv: list[str] | None = None):
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     install_translations(app)
     apply_ui_font(app)
+    dialog_habits.install(app)  # dialogs fit the screen; Esc closes unchanged ones
     return app
 
 
