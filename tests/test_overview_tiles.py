@@ -115,9 +115,11 @@ def test_demo_tiles_match_the_register_filters(demo_db):
             tiles["status_closed"].value
             + tiles["status_accepted"].value
             + tiles["status_completed"].value
-            == 20_427
+            + tiles["status_pending"].value
+            + tiles["status_in_progress"].value
+            == listed
         )
-        assert tiles["overdue"].value == 0
+        assert tiles["overdue"].value > 0  # the campaign goes on after the report
         assert tiles["returns_missing"].value == 0  # all 25 returned on time
         assert tiles["letters_out"].value == 0  # all 25 signed
         assert tiles["accountability_pending"].value == 2  # proposed + decided
