@@ -123,4 +123,4 @@ def test_demo_tiles_match_the_register_filters(demo_db):
         assert tiles["returns_missing"].value == 0  # all 25 returned on time
         assert tiles["letters_out"].value == 0  # all 25 signed
         assert tiles["accountability_pending"].value == 2  # proposed + decided
-        assert tiles["stage"].text == "还有 32 天"
+        assert tiles["stage"].text == "还有 31 天"
