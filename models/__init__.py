@@ -6,6 +6,7 @@ from models.accountability import (
     AccountabilityProblem,
     AccountabilityRecord,
     AccountabilityRule,
+    AccountabilityRuleSet,
     ProblemWeight,
 )
 from models.attachments import Attachment, AttachmentBlob
@@ -25,6 +26,7 @@ __all__ = [
     "AccountabilityProblem",
     "AccountabilityRecord",
     "AccountabilityRule",
+    "AccountabilityRuleSet",
     "AppSetting",
     "Attachment",
     "AttachmentBlob",

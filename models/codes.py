@@ -178,9 +178,12 @@ class LetterStatus(CodedEnum):
 class FindingKind(CodedEnum):
     """What a spot check found at a site."""
 
-    NEW_CASE = "new_case", "新增散乱污企业"
-    RELAPSE = "relapse", "反弹"
-    SUBSTANDARD = "substandard", "整治不到位"
+    NEW_CASE = "new_case", "新增散乱污企业", "新增", "未列入清单"
+    RELAPSE = "relapse", "死灰复燃", "反弹"
+    SUBSTANDARD = "substandard", "整治不到位", "整改不到位"
+    RELOCATED = "relocated", "异地转移"
+    FAKE = "fake", "虚假整改"
+    OTHER = "other", "其他问题", "其他"
 
 
 class SiteResult(CodedEnum):
@@ -196,6 +199,7 @@ class ProblemKind(CodedEnum):
     OFF_LIST = "off_list", "未纳入整治清单"
     CONCEALMENT = "concealment", "瞒报漏报"
     DERELICTION = "dereliction", "履职不到位"
+    REFERRED_UNFIXED = "referred_unfixed", "交办问题未整改"
 
 
 class RuleCounter(CodedEnum):
