@@ -248,3 +248,34 @@ def test_pages_hold_twenty_two_lines(tmp_path, fonts):
         for page in pdf.pages:
             assert len(lines_of(page)) == 22 + 1  # 22 lines and the page number
     assert GBT9704.line_pitch * 22 == pytest.approx(225 * MM)
+
+
+@pytest.mark.parametrize(
+    ("org", "name_lines"),
+    [
+        ("石家庄市生态环境局循环化工园区分局", 2),
+        ("石家庄市生态环境局高新技术产业开发区管理委员会分局", 3),
+    ],
+)
+def test_signature_columns_with_two_and_three_line_names(tmp_path, fonts, org, name_lines):
+    sig = Signatures(
+        [
+            SignatureBlock("石家庄市生态环境局", "负责人（签字）：", dt.date(2026, 5, 17), "甲方"),
+            SignatureBlock(org, "主要负责同志（签字）：", None, "乙方"),
+        ]
+    )
+    out, _ = build(tmp_path, [Paragraph("正文。"), sig], fonts)
+    with pdfplumber.open(out) as pdf:
+        lines = lines_of(pdf.pages[0])[:-1]
+    middle = (28 + 78) * MM
+    start = next(i for i, ln in enumerate(lines) if text(ln).startswith("甲方"))
+    right = [[c for c in ln if c["x0"] >= middle] for ln in lines[start:]]
+    left = [[c for c in ln if c["x0"] < middle] for ln in lines[start:]]
+    names = [text(r) for r in right[:name_lines]]
+    assert "".join(names) == f"乙方：{org}"
+    assert all("盖章" not in n for n in names)
+    assert text(right[name_lines]) == text(left[name_lines]) == "（盖章）"  # same row
+    assert text(right[name_lines + 1]) == "主要负责同志（签字）："
+    assert text(left[name_lines + 1]) == "负责人（签字）："
+    assert {round(r[0]["x0"] / MM, 1) for r in right if r} == {round(28 + 16 * 156 / 28, 1)}
+    assert all(c["x1"] <= (28 + 156 + 0.5) * MM for r in right for c in r)
