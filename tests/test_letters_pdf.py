@@ -35,10 +35,12 @@ FONTS = bundled_font_set()
 
 
 def lines_of(page) -> list[list[dict]]:
+    """Characters by baseline (a line may mix the serif face and the fallback face, whose
+    boxes differ), top to bottom, left to right."""
     rows: dict[float, list[dict]] = defaultdict(list)
     for c in page.chars:
-        rows[round(c["top"], 1)].append(c)
-    return [sorted(rows[k], key=lambda c: c["x0"]) for k in sorted(rows)]
+        rows[round(c["matrix"][5], 1)].append(c)
+    return [sorted(rows[k], key=lambda c: c["x0"]) for k in sorted(rows, reverse=True)]
 
 
 def pdf_text(path_or_file) -> str:
