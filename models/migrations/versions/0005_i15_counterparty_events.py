@@ -6,7 +6,7 @@
 - ``campaign_events``: a campaign's dated steps (调度会, 转发通知 …) with the report's sentence.
 
 Revision ID: 0005_i15
-Revises: 0005_i12
+Revises: 0005_i13
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_i15"
-down_revision = "0005_i12"  # chained after issue 12's migration, merged first
+down_revision = "0005_i13"  # chained after issues 12 and 13, merged first
 branch_labels = None
 depends_on = None
 
