@@ -51,13 +51,13 @@ def build(path: Path, cases: int) -> None:
     from controllers.demo import generate_demo
     from controllers.demo.generator import DemoFigures
     from controllers.infra.database_setup import open_database
+    from controllers.unit_of_work import call
 
     first = round((cases - 4) * 0.9)
     figures = DemoFigures(list_sizes=((2024, first), (2025, cases - 4 - first)))
     db = open_database(f"sqlite:///{path}").database
     start = time.perf_counter()
-    with db.session() as session:
-        generate_demo(session, figures=figures)
+    call(db, generate_demo, figures=figures)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()

@@ -12,7 +12,7 @@ from models.accountability import (
 from models.attachments import Attachment, AttachmentBlob
 from models.audit import AuditArchive, AuditEntry, AuditHead
 from models.base import Base
-from models.campaigns import Campaign, CampaignStage
+from models.campaigns import Campaign, CampaignEvent, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
 from models.leads import CaseLink, Lead, PowerImport, PowerRecord
 from models.letters import Letter, LetterTemplate
@@ -38,6 +38,7 @@ __all__ = [
     "Base",
     "Batch",
     "Campaign",
+    "CampaignEvent",
     "CampaignStage",
     "Case",
     "CaseChange",
