@@ -44,6 +44,7 @@ def test_edit_a_unit_and_add_rename_deactivate_a_township(qtbot, sqlite_db):
     assert box.model.rowCount() == 25
     _select(box, "新乐市")
     box.head_edit.setText("张三")
+    box.counterparty_edit.setText("市生态环境局新乐市分局")
     box.activateWindow()
     qtbot.waitUntil(box.isActiveWindow)
     box.head_edit.setFocus()
@@ -61,6 +62,7 @@ def test_edit_a_unit_and_add_rename_deactivate_a_township(qtbot, sqlite_db):
     with sqlite_db.session() as s:
         u = unit(s, "新乐市")
         assert u.head_name == "张三"
+        assert u.counterparty == "市生态环境局新乐市分局"
         assert [(t.name, t.active) for t in u.townships] == [("承安镇东", False)]
 
 

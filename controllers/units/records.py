@@ -38,6 +38,7 @@ UNIT_FIELDS = {
     "code": "代码",
     "kind": "类型",
     "head_name": "主要负责同志",
+    "counterparty": "承诺书乙方",
     "sort_order": "排序",
     "active": "启用",
 }
@@ -55,6 +56,7 @@ class UnitInput:
     sort_order: int = 0
     active: bool = True
     townships: list[str] = field(default_factory=list)
+    counterparty: str | None = None  # the letters' 乙方 (blank: the unit's own bureau)
 
     def values(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "townships"}
@@ -80,6 +82,7 @@ class UnitRow:
     head_name: str
     active: bool
     cases: int
+    counterparty: str
     version: int
     townships: tuple[TownshipRow, ...]
 
@@ -97,8 +100,12 @@ def _clean(value: UnitInput) -> UnitInput:
     if len(name) > 60 or len(short) > 30 or len(code) > 40:
         raise ValidationError("单位名称最多 60 字，简称最多 30 字，代码最多 40 字。")
     head = (value.head_name or "").strip() or None
+    counterparty = (value.counterparty or "").strip() or None
+    if counterparty and len(counterparty) > 80:
+        raise ValidationError("承诺书乙方最多 80 字。")
     return UnitInput(name, short, code, UnitKind(value.kind), head, int(value.sort_order or 0),
-                     bool(value.active), [t.strip() for t in value.townships if t.strip()])  # fmt: skip
+                     bool(value.active), [t.strip() for t in value.townships if t.strip()],
+                     counterparty)  # fmt: skip
 
 
 def _check_unique(session: Session, value: UnitInput, unit_id: int | None) -> None:
@@ -135,7 +142,7 @@ def list_units(session: Session, actor: Actor) -> list[UnitRow]:
         )
         rows.append(UnitRow(u.id, u.sort_order, u.name, u.short_name, u.code, u.kind,
                             u.head_name or "", bool(u.active), unit_counts.get(u.id, 0),
-                            u.version, towns))  # fmt: skip
+                            u.counterparty or "", u.version, towns))  # fmt: skip
     return rows
 
 

@@ -17,7 +17,7 @@ from resources import resource_path
 
 
 def reference_units() -> list[UnitInput]:
-    """The 25 units of resources/units.csv with their townships."""
+    """The 25 units of resources/units.csv with their townships and letters' 乙方."""
     with resource_path("units.csv").open(encoding="utf-8") as fh:
         return [
             UnitInput(
@@ -27,6 +27,7 @@ def reference_units() -> list[UnitInput]:
                 kind=UnitKind.parse(row["kind"]) or UnitKind.COUNTY,
                 sort_order=int(row["sort"]),
                 townships=[t for t in (row.get("townships") or "").split(";") if t],
+                counterparty=(row.get("counterparty") or "").strip() or None,
             )
             for row in csv.DictReader(fh)
         ]

@@ -93,6 +93,8 @@ class UnitsBox(QWidget):
         for kind in UnitKind:
             self.kind_combo.addItem(kind.label, kind)
         self.head_edit = QLineEdit()
+        self.counterparty_edit = QLineEdit()
+        self.counterparty_edit.setPlaceholderText("如：市生态环境局某某县分局（空：用单位名称）")
         self.order_spin = QSpinBox()
         self.order_spin.setRange(0, 9999)
         self.active_check = QCheckBox(
@@ -105,6 +107,7 @@ class UnitsBox(QWidget):
         form.addRow("代码：", self.code_edit)
         form.addRow("类型：", self.kind_combo)
         form.addRow("主要负责同志：", self.head_edit)
+        form.addRow("承诺书乙方：", self.counterparty_edit)
         form.addRow("排序：", self.order_spin)
         form.addRow("", self.active_check)
         self.save_button = QPushButton("保存单位 (Ctrl+S)")
@@ -169,7 +172,8 @@ class UnitsBox(QWidget):
                       self.add_town_button, self.rename_town_button, self.toggle_town_button,
                       self.merge_target, self.merge_button):  # fmt: skip
                 w.setVisible(False)
-            for w in (self.name_edit, self.short_edit, self.code_edit, self.head_edit):
+            for w in (self.name_edit, self.short_edit, self.code_edit, self.head_edit,
+                      self.counterparty_edit):  # fmt: skip
                 w.setReadOnly(True)
             for w in (self.kind_combo, self.order_spin, self.active_check):
                 w.setEnabled(False)
@@ -230,6 +234,7 @@ class UnitsBox(QWidget):
         self.code_edit.setText(u.code)
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(u.kind))
         self.head_edit.setText(u.head_name)
+        self.counterparty_edit.setText(u.counterparty)
         self.order_spin.setValue(u.sort_order)
         self.active_check.setChecked(u.active)
         self.towns.clear()
@@ -248,7 +253,8 @@ class UnitsBox(QWidget):
     def start_new(self) -> None:
         self.current = None
         self.table.clearSelection()
-        for w in (self.name_edit, self.short_edit, self.code_edit, self.head_edit):
+        for w in (self.name_edit, self.short_edit, self.code_edit, self.head_edit,
+                  self.counterparty_edit):  # fmt: skip
             w.clear()
         self.kind_combo.setCurrentIndex(0)
         self.order_spin.setValue(0)
@@ -295,6 +301,7 @@ class UnitsBox(QWidget):
             head_name=self.head_edit.text(),
             sort_order=self.order_spin.value(),
             active=self.active_check.isChecked(),
+            counterparty=self.counterparty_edit.text(),
         )
 
     def _say(self, text: str) -> None:

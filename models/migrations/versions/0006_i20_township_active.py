@@ -5,7 +5,7 @@ Existing databases keep their units and townships: this revision only adds the c
 or the demo writes them.)
 
 Revision ID: 0006_i20
-Revises: 0005_i14
+Revises: 0005_i15
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_i20"
-down_revision = "0005_i14"  # re-chained after issues 12, 13 and 14
+down_revision = "0005_i15"  # re-chained after issues 12, 13, 14, 17 and 15
 branch_labels = None
 depends_on = None
 
