@@ -1,6 +1,7 @@
 """Where the database lives and how to connect to it.
 
-Precedence: ``--db URL`` > ``RECTIFY_DB_URL`` > an SQLite file in the per-user data folder.
+Precedence: ``--db URL`` > ``RECTIFY_DB_URL`` > the choice made at the first start
+(``models.connection_choice``) > an SQLite file in the per-user data folder.
 """
 
 from __future__ import annotations
@@ -41,12 +42,18 @@ def default_sqlite_path() -> Path:
 
 
 def resolve_url(cli_url: str | None = None, environ: dict[str, str] | None = None) -> str:
-    """The database URL in force: the command line, then the environment, then the default."""
+    """The database URL in force: the command line, the environment, the clerk's choice at
+    the first start, then the default."""
+    from models.connection_choice import load_choice
+
     env = os.environ if environ is None else environ
     if cli_url:
         return cli_url
     if env.get(ENV_DB_URL):
         return env[ENV_DB_URL]
+    choice = load_choice()
+    if choice is not None:
+        return choice.url()
     return f"sqlite:///{default_sqlite_path().as_posix()}"
 
 

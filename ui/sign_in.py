@@ -53,9 +53,13 @@ def _exec(dialog: QDialog) -> int:
 
 def sign_in_interactively(
     database: Database, parent: QWidget | None = None, *, exec_dialog: ExecDialog = _exec,
-    store: TokenStore | None = None,
+    store: TokenStore | None = None, switching: bool = False,
 ) -> SignedIn | None:  # fmt: skip
-    """The sign-in of the desktop application; None when the clerk gave up."""
+    """The sign-in of the desktop application; None when the clerk gave up.
+
+    ``switching`` (文件 → 注销 / 切换用户): the stay-signed-in token of this computer is dropped
+    and the dialog starts with an empty user name.
+    """
     with database.session() as session:
         accounts = has_accounts(session)
         remember_ok = remember_allowed(session)
@@ -64,7 +68,9 @@ def sign_in_interactively(
         return _first_administrator(database, parent, exec_dialog)
     store = store or TokenStore()
     key = database_key(database)
-    if remember_ok:
+    if switching:
+        store.remove(key)
+    elif remember_ok:
         token = store.get(key)
         if token:
             with database.session() as session:
@@ -78,7 +84,8 @@ def sign_in_interactively(
 
     settings = QSettings()
     dialog = LoginDialog(attempt, database_label=database.info.display, allow_remember=remember_ok,
-                         username=str(settings.value("Login/username", "")), hint=hint,
+                         username="" if switching else str(settings.value("Login/username", "")),
+                         hint=hint,
                          parent=parent)  # fmt: skip
     if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
         return None
