@@ -17,7 +17,7 @@ $(VENV)/.run-stamp: pyproject.toml
 	touch $@
 
 $(VENV)/.test-stamp: pyproject.toml $(VENV)/.run-stamp
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,build]'
 	touch $@
 
 run: $(VENV)/.run-stamp

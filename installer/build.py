@@ -47,7 +47,7 @@ def largest(folder: Path, count: int = 12) -> list[tuple[int, str]]:
 def build_bundle(dist: Path, work: Path) -> Path:
     """Run the spec; returns the bundle folder."""
     cmd = [
-        sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm", "--clean",
+        sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm",
         "--distpath", str(dist), "--workpath", str(work), "--log-level", "WARN",
     ]  # fmt: skip
     subprocess.run(cmd, check=True, cwd=ROOT)
