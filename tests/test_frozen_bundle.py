@@ -73,8 +73,8 @@ def program(bundle: Path) -> Path:
     return exe
 
 
-def frozen(bundle: Path, *args: str, home: Path, timeout: float = 900):
-    """Run the frozen program as a clerk's computer would (own user folders, no Python)."""
+def frozen_env(home: Path) -> dict[str, str]:
+    """A clerk's computer: own user folders, no Python settings, offscreen Qt."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -90,6 +90,12 @@ def frozen(bundle: Path, *args: str, home: Path, timeout: float = 900):
         "XDG_STATE_HOME": str(home / "state"),
         "XDG_CACHE_HOME": str(home / "cache"),
     })  # fmt: skip
+    return env
+
+
+def frozen(bundle: Path, *args: str, home: Path, timeout: float = 900):
+    """Run the frozen program with its own user folders."""
+    env = frozen_env(home)
     return subprocess.run(
         [str(program(bundle)), *args], capture_output=True, text=True, encoding="utf-8",
         env=env, timeout=timeout, cwd=home,
@@ -144,6 +150,29 @@ def test_frozen_help(bundle, tmp_path):
     assert "散乱污整治管理台" in proc.stdout
     for command in ("demo", "summary", "letters", "report", "db"):
         assert command in proc.stdout
+
+
+def test_frozen_window_starts_with_chinese_qt_translations(bundle, demo_database, tmp_path):
+    """The windowed program itself: Qt's platform plugin and qtbase_zh_CN load from the
+    bundle, and the login box waits (the process is then ended)."""
+    url, _home = demo_database
+    env = frozen_env(tmp_path)
+    proc = subprocess.Popen([str(bundle / "RectifyDesk"), "--db", url], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    log = tmp_path / "state" / "RectifyDesk" / "log" / "rectify.log"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            if log.exists() and "qtbase_zh_CN loaded" in log.read_text(encoding="utf-8"):
+                break
+            time.sleep(0.2)  # polling a condition (the log line), not a fixed wait
+        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+        text = log.read_text(encoding="utf-8")
+        assert "Qt translation qtbase_zh_CN loaded from" in text
+        assert "_internal" in text.split("qtbase_zh_CN loaded from", 1)[1].splitlines()[0]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 def test_frozen_demo_and_summary_json(bundle, demo_database):

@@ -90,7 +90,7 @@ def test_sign_out_returns_to_the_login_and_another_clerk_signs_in(app, qtbot, de
                 modal.password.setText(DEMO_PASSWORD)
                 modal.remember.setChecked(True)
                 modal.submit()
-            elif seen[-1][0] == "window":
+            elif seen[-1][0] == "token":  # after signing out
                 seen.append(("login", modal.username.text(), modal.switch_user.isVisible()))
                 modal.username.setText("city")
                 modal.password.setText(DEMO_PASSWORD)
