@@ -134,3 +134,9 @@ def test_sign_out_returns_to_the_login_and_another_clerk_signs_in(app, qtbot, de
     assert actions[-4:] == [
         ("login", "lingshou"), ("logout", "lingshou"), ("login", "city"), ("logout", "city"),
     ]  # fmt: skip
+
+
+def test_the_application_has_its_icon(app):
+    icon = app.windowIcon()
+    assert not icon.isNull()
+    assert icon.pixmap(32, 32).width() == 32
