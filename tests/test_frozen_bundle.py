@@ -139,7 +139,7 @@ def test_bundle_is_one_folder_under_the_limit_with_what_the_program_needs(bundle
         r"|Bluetooth|Sensors|SerialPort|Positioning|Graphs|Test)",
         re.IGNORECASE,
     )
-    assert not [n for n in names if unused.search(n.rsplit("/", 1)[1])]
+    assert not [n for n in names if unused.search(n.rsplit("/", 1)[-1])]
     assert not [n for n in names if "/qml/" in n.lower()]
     assert not [n for n in names if n.startswith(internal + "pandas/")]
 
