@@ -139,9 +139,27 @@ def test_bundle_is_one_folder_under_the_limit_with_what_the_program_needs(bundle
         r"|Bluetooth|Sensors|SerialPort|Positioning|Graphs|Test)",
         re.IGNORECASE,
     )
-    assert not [n for n in names if unused.search(n.rsplit("/", 1)[-1])]
+    libraries = [n.rsplit("/", 1)[-1] for n in names if re.search(r"\.(so[.\d]*|dll|pyd)$", n)]
+    assert not [n for n in libraries if unused.search(n)]
     assert not [n for n in names if "/qml/" in n.lower()]
     assert not [n for n in names if n.startswith(internal + "pandas/")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldd is Linux's")
+def test_every_qt_library_finds_the_qt_libraries_it_links(bundle):
+    """Leaving Qt modules out must not cut a library that a kept one links (Qt6DBus…)."""
+    internal = bundle / "_internal"
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = f"{internal}:{internal / 'PySide6' / 'Qt' / 'lib'}"
+    missing = set()
+    for lib in (internal / "PySide6").rglob("*.so*"):
+        out = subprocess.run(["ldd", str(lib)], capture_output=True, text=True, env=env).stdout
+        missing.update(
+            f"{lib.name}: {line.split()[0]}"
+            for line in out.splitlines()
+            if "not found" in line and "Qt6" in line
+        )
+    assert not missing, sorted(missing)
 
 
 def test_frozen_help(bundle, tmp_path):
@@ -157,8 +175,10 @@ def test_frozen_window_starts_with_chinese_qt_translations(bundle, demo_database
     bundle, and the login box waits (the process is then ended)."""
     url, _home = demo_database
     env = frozen_env(tmp_path)
-    proc = subprocess.Popen([str(bundle / "RectifyDesk"), "--db", url], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    output = tmp_path / "output.txt"
+    with output.open("wb") as out:
+        proc = subprocess.Popen([str(bundle / "RectifyDesk"), "--db", url], env=env,
+                                cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     log = tmp_path / "state" / "RectifyDesk" / "log" / "rectify.log"
     try:
         deadline = time.monotonic() + 300
@@ -166,10 +186,11 @@ def test_frozen_window_starts_with_chinese_qt_translations(bundle, demo_database
             if log.exists() and "qtbase_zh_CN loaded" in log.read_text(encoding="utf-8"):
                 break
             time.sleep(0.2)  # polling a condition (the log line), not a fixed wait
-        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+        assert proc.poll() is None, output.read_text(errors="replace")
         text = log.read_text(encoding="utf-8")
         assert "Qt translation qtbase_zh_CN loaded from" in text
         assert "_internal" in text.split("qtbase_zh_CN loaded from", 1)[1].splitlines()[0]
+    assert "Traceback" not in output.read_text(errors="replace")
     finally:
         proc.terminate()
         proc.wait(timeout=60)
