@@ -190,7 +190,7 @@ def test_frozen_window_starts_with_chinese_qt_translations(bundle, demo_database
         text = log.read_text(encoding="utf-8")
         assert "Qt translation qtbase_zh_CN loaded from" in text
         assert "_internal" in text.split("qtbase_zh_CN loaded from", 1)[1].splitlines()[0]
-    assert "Traceback" not in output.read_text(errors="replace")
+        assert "Traceback" not in output.read_text(errors="replace")
     finally:
         proc.terminate()
         proc.wait(timeout=60)
