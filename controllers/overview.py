@@ -348,3 +348,12 @@ def overview_tiles(session: Session, actor: Actor, today: dt.date | None = None)
         )
     )
     return tiles
+
+
+def scope_title(session: Session, actor: Actor) -> str:
+    """Whose figures the overview shows: 全市, or the county clerk's unit (灵寿县)."""
+    require(actor, Permission.VIEW)
+    unit_id = unit_scope(actor)
+    if unit_id is None:
+        return "全市"
+    return session.scalar(select(Unit.name).where(Unit.id == unit_id)) or "本单位"

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.audit.catalog import topics_for
-from controllers.audit.trail import TRANSACTION_ENTRIES, record_refusal
+from controllers.audit.trail import TRANSACTION_ENTRIES, flush_audit, record_refusal
 from controllers.infra.connectivity import is_disconnect
 from controllers.permissions import PermissionDenied
 from models.database import Database
@@ -37,6 +37,9 @@ T = TypeVar("T")
 
 #: ``on_lost(reason)``: the connection to the database server went away during the work
 LostHandler = Callable[[str], None]
+#: ``claim(audit_ids)``: called just before COMMIT with the ids of the entries about to be
+#: committed, so that a change feed running in another thread never reports them as foreign
+ClaimHandler = Callable[[tuple[int, ...]], None]
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,12 @@ def run(
     use_case: Callable[..., T],
     *args: Any,
     on_lost: LostHandler | None = None,
+    claim: ClaimHandler | None = None,
     **kwargs: Any,
 ) -> Outcome[T]:
     """Run ``use_case(session, actor, *args, **kwargs)`` in one transaction and commit it."""
     return execute(database, lambda session: use_case(session, actor, *args, **kwargs),
-                   on_lost=on_lost)  # fmt: skip
+                   on_lost=on_lost, claim=claim)  # fmt: skip
 
 
 def call(
@@ -68,16 +72,21 @@ def call(
     function: Callable[..., T],
     *args: Any,
     on_lost: LostHandler | None = None,
+    claim: ClaimHandler | None = None,
     **kwargs: Any,
 ) -> Outcome[T]:
     """Run ``function(session, *args, **kwargs)`` (a read, or a use case that takes its actor
     among ``args``) in one transaction and commit it."""
     return execute(database, lambda session: function(session, *args, **kwargs),
-                   on_lost=on_lost)  # fmt: skip
+                   on_lost=on_lost, claim=claim)  # fmt: skip
 
 
 def execute(
-    database: Database, work: Callable[[Session], T], *, on_lost: LostHandler | None = None
+    database: Database,
+    work: Callable[[Session], T],
+    *,
+    on_lost: LostHandler | None = None,
+    claim: ClaimHandler | None = None,
 ) -> Outcome[T]:
     """Run ``work(session)`` in a fresh session, commit, and return what it changed."""
     try:
@@ -85,7 +94,10 @@ def execute(
             session.info[TRANSACTION_ENTRIES] = []
             value = work(session)
             if session.in_transaction():
-                session.commit()
+                flush_audit(session)  # the entries get their ids before COMMIT…
+                if claim is not None:
+                    claim(tuple(int(e[0]) for e in session.info[TRANSACTION_ENTRIES]))
+                session.commit()  # …so no change feed can see them before they are claimed
             entries = session.info.pop(TRANSACTION_ENTRIES, [])
     except PermissionDenied as exc:
         record_refusal(database, exc)

@@ -80,7 +80,7 @@ def test_export_writes_the_filtered_entries_and_is_audited(window, qtbot, tmp_pa
     assert {row[2] for row in body} == {"city"}
     assert len(body) == 5  # the login, three changes and the export
     assert isinstance(body[0][1], dt.datetime)
-    with window.ctx.session() as s:
+    with window.ctx.database.session() as s:
         last = s.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
         assert (last.action, last.username) == ("audit_export", "auditor")
         assert '"rows": 5' in last.detail

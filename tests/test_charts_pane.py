@@ -249,3 +249,73 @@ def test_the_chart_library_is_preloaded_once_the_window_is_idle():
     assert proc.returncode == 0, proc.stderr
     assert "AT_START False" in proc.stdout
     assert "LATER True" in proc.stdout
+
+
+def test_percent_axis_is_fixed_with_room_for_its_title_and_no_si_prefix(pane, qtbot):
+    chart = pane.chart("monthly")
+    right = chart.getPlotItem().getAxis("right")
+    assert [t for _v, t in right._tickLevels[0]] == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    assert chart.rate_box.viewRange()[1] == pytest.approx([0, 105])
+    # the title turned on its side and the widest tick both fit in the axis
+    assert right.width() >= chart.text_width("100%") + chart.label_height() + 10
+    for view in (chart, pane.chart("unit")):
+        for name in ("left", "bottom", "right"):
+            axis = view.getPlotItem().getAxis(name)
+            assert not axis.autoSIPrefix, name  # never "完成率 (x0.001)"
+            assert "(x" not in axis.labelString()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support .*")
+def test_hover_shows_a_tooltip_by_the_bar(pane, qtbot):
+    from PySide6.QtWidgets import QToolTip
+
+    chart = pane.chart("monthly")
+    bar = max(chart.bars, key=lambda b: b.value)
+    qtbot.mouseMove(chart.viewport(), chart.view_point(bar).toPoint())
+    qtbot.waitUntil(QToolTip.isVisible)
+    assert QToolTip.text() == chart.month_text(bar.index)
+    qtbot.mouseMove(chart.viewport(), chart.viewport().rect().topLeft())  # off the bars
+    qtbot.waitUntil(lambda: not QToolTip.isVisible())
+
+
+def test_monthly_chart_ends_at_the_as_of_month(pane, qtbot):
+    pane.set_filter(StatsFilter(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)))
+    qtbot.waitUntil(lambda: "monthly" in pane._drawn)
+    chart = pane.chart("monthly")
+    assert chart.series.months[-1] == dt.date(TODAY.year, TODAY.month, 1)
+    assert "2026年11月）" in chart.title  # the title says where it ends
+    assert pane.to_edit.maximumDate().toPython() == dt.date(2026, 11, 1)
+
+
+def test_tiny_bars_have_their_values_written(pane):
+    chart = pane.chart("monthly")
+    top = max(b.value for b in chart.bars)
+    written = {(round(lbl.pos().x(), 3), lbl.toPlainText()) for lbl in chart.value_labels}
+    may_2026 = [b for b in chart.bars if b.key == dt.date(2026, 5, 1) and b.value]
+    assert [b.value for b in may_2026] == [4, 4, 4]  # the 4 new sites of the report
+    tiny = [b for b in chart.bars if 0 < b.value < top * 0.03]
+    assert set(may_2026) <= set(tiny)
+    for bar in tiny:
+        assert (round((bar.x0 + bar.x1) / 2, 3), f"{bar.value:,}") in written
+    big = max(chart.bars, key=lambda b: b.value)
+    assert (round((big.x0 + big.x1) / 2, 3), f"{big.value:,}") not in written
+    assert len(written) == len(tiny)
+
+
+def test_axis_text_prints_at_least_9_pt_at_a4_width(pane, tmp_path):
+    from ui.charts.export import LOGICAL_DPI, MM_PER_INCH, PRINT_WIDTH_MM, print_layout
+
+    pane.resize(1300, 700)  # a wide window: the export must not shrink the text
+    for key in ("monthly", "unit"):
+        chart = pane.chart(key)
+        before = chart.size()
+        with print_layout(chart):
+            printed_mm = chart.width() / LOGICAL_DPI * MM_PER_INCH
+            assert printed_mm == pytest.approx(PRINT_WIDTH_MM, abs=0.5)
+            for name in ("left", "bottom", "right"):
+                font = chart.getPlotItem().getAxis(name).style["tickFont"]
+                assert font.pointSizeF() * PRINT_WIDTH_MM / printed_mm >= 9.0
+        assert chart.size() == before  # the window's own layout is back
+    out = pane.export_png(tmp_path / "a4.png")
+    image = QImage(str(out))
+    assert image.width() == round(PRINT_WIDTH_MM / MM_PER_INCH * 300)

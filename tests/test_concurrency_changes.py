@@ -51,10 +51,22 @@ def test_another_clerks_commit_reaches_the_events(qapp, qtbot, database):
             record(s, other, "create", "case", case.id)
             s.commit()
         assert "cases" in blocker.args[0]
-        # a clerk's own commits were announced when made: the watcher stays quiet about them
-        with qtbot.assertNotEmitted(ctx.events.changed, wait=1500), database.session() as s:
+        # the same clerk's change made elsewhere (the command line, a second workstation)
+        # refreshes this window too: only this window's own units of work are skipped
+        with (
+            qtbot.waitSignal(ctx.events.changed, timeout=10_000) as blocker,
+            database.session() as s,
+        ):
             record(s, me, "update", "case", case.id)
             s.commit()
+        assert "cases" in blocker.args[0]
+        # this window's own write is announced once, when it commits, not again by the watcher
+        seen: list[frozenset[str]] = []
+        ctx.events.changed.connect(seen.append)
+        ctx.run(lambda s, actor: record(s, actor, "update", "case", case.id))
+        assert seen == [frozenset({"cases", "audit"})]
+        with qtbot.assertNotEmitted(ctx.events.changed, wait=1500):
+            pass
     finally:
         listener.stop()
 

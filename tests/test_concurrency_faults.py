@@ -141,7 +141,7 @@ def test_postgresql_restarted_during_a_session(qapp, qtbot, private_pg):
             record(s, me, "update", "case", case_id, detail={"owner": [diffs["owner"][0], typed]})
             s.commit()
 
-        run_operation(window, ctx, "保存企业信息", save, show_progress=False, topics=("cases",))
+        run_operation(window, ctx, "保存企业信息", save, show_progress=False)
         qtbot.waitUntil(lambda: session.monitor.waiting == 1, timeout=20_000)
         assert session.banner.isVisible()
         text = session.banner.text.text()

@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox, QWidget
 from sqlalchemy import func, select
 
+from controllers.audit.trail import record
 from controllers.errors import UserError
 from models import Unit
 from ui.app import local_actor
@@ -26,13 +27,14 @@ def test_operation_runs_off_the_ui_thread_and_announces_changes(qtbot, ctx):
 
     def work(session, progress):
         progress(50, "半程")
+        record(session, ctx.actor, "update", "unit", 1)  # what it changed, as the audit says
         return session.scalar(select(func.count()).select_from(Unit))
 
-    op = run_operation(parent, ctx, "统计", work, on_done=results.append, topics=("units",))
+    op = run_operation(parent, ctx, "统计", work, on_done=results.append)
     op.progress.connect(lambda pct, msg: seen_progress.append((pct, msg)))
     qtbot.waitUntil(lambda: bool(results), timeout=10_000)
     assert results == [25]
-    assert topics == [frozenset({"units"})]
+    assert topics == [frozenset({"units", "audit"})]  # derived from the audit entry written
 
 
 def test_operation_failure_shows_the_chinese_message(qtbot, ctx):

@@ -7,7 +7,7 @@ import io
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from sqlalchemy import select
 
 from controllers.actor import Actor
@@ -155,6 +155,10 @@ def test_close_out_refused_without_evidence_then_done(app, qtbot, ctx, case_id, 
     close = dialog.move_buttons[CaseStatus.CLOSED]
     assert close.text() == "销号"
     close.click()
+    box = dialog.confirm_box  # 销号 cannot be taken back: confirmed with the case's name
+    assert dialog.record.display_name in box.text()
+    assert "不能退回" in box.informativeText()
+    box.findChild(QPushButton, "confirmYes").click()
     text = dialog.message_label.text()
     assert "缺少佐证材料" in text
     assert "两断三清未全部完成" in text
@@ -173,8 +177,9 @@ def test_close_out_refused_without_evidence_then_done(app, qtbot, ctx, case_id, 
     )
     assert dialog.attachments.add_file(_png(tmp_path / "现场.png", "blue")) is not None
     assert dialog.form.widgets["approved_by"].text() == "刘局长"  # pending edits kept on reload
+    dialog.move_buttons[CaseStatus.CLOSED].click()
     with qtbot.waitSignal(dialog.saved):
-        dialog.move_buttons[CaseStatus.CLOSED].click()
+        dialog.confirm_box.findChild(QPushButton, "confirmYes").click()
     assert dialog.status_label.text() == "已销号"
     with ctx.database.session() as s:
         case = s.get(Case, case_id)
@@ -303,8 +308,10 @@ def test_unsaved_changes_are_confirmed_on_close(app, qtbot, ctx, case_id):
 def test_read_only_for_a_leader(app, qtbot, sqlite_db, case_id):
     dialog = _dialog(qtbot, AppContext(sqlite_db, Actor(None, "boss", Role.LEADER)), case_id)
     assert dialog.form.widgets["name"].isReadOnly()
-    assert not dialog.save_button.isEnabled()
-    assert not dialog.move_buttons[CaseStatus.IN_PROGRESS].isEnabled()
+    assert dialog.save_button.isHidden()  # nothing to save in a read-only view
+    assert not dialog.move_buttons  # moves the role cannot make are not offered
+    assert dialog.windowTitle().endswith("（只读）")
+    assert "readOnly" in dialog.styleSheet()  # fields look like text, not input boxes
 
 
 def test_conflict_dialog_is_generic(app, qtbot):
@@ -324,3 +331,62 @@ def test_conflict_dialog_is_generic(app, qtbot):
     dialog.choose("signed_on", THEIRS)
     assert dialog.resolution() == {"signer_name": "张三", "signed_on": None}
     assert dialog.current_version == 5
+
+
+def test_accepting_asks_for_confirmation_with_the_name_and_cancel_does_nothing(app, qtbot, ctx,
+                                                                               case_id):  # fmt: skip
+    with ctx.database.session() as s:
+        v = s.get(Case, case_id).version
+        v = move_case(s, CLERK, case_id, v, "in_progress", today=TODAY)
+        move_case(s, CLERK, case_id, v, "completed", today=TODAY,
+                  changes={"completed_on": dt.date(2026, 6, 10)})  # fmt: skip
+    dialog = _dialog(qtbot, ctx, case_id)
+    dialog.form.widgets["accepted_on"].edit.setText("2026-06-20")
+    dialog.move_buttons[CaseStatus.ACCEPTED].click()
+    box = dialog.confirm_box
+    assert f"“{dialog.record.display_name}”" in box.text()
+    assert "验收通过" in box.text()
+    assert box.defaultButton().text() == "取消"  # the safe answer is the default
+    box.defaultButton().click()
+    with ctx.database.session() as s:
+        assert s.get(Case, case_id).status == CaseStatus.COMPLETED
+    dialog.move_buttons[CaseStatus.ACCEPTED].click()
+    with qtbot.waitSignal(dialog.saved):
+        dialog.confirm_box.findChild(QPushButton, "confirmYes").click()
+    with ctx.database.session() as s:
+        assert s.get(Case, case_id).status == CaseStatus.ACCEPTED
+    # a step forward that can be taken back is not asked about
+    dialog.move_buttons[CaseStatus.COMPLETED].click()  # back: asks for the reason instead
+    assert dialog.reason_dialog.isVisible()
+
+
+def test_typed_date_is_normalised_when_the_field_loses_focus(app, qtbot, ctx, case_id):
+    dialog = _dialog(qtbot, ctx, case_id)
+    field = dialog.form.widgets["deadline"]
+    field.edit.setFocus()
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "2026.5.25")
+    assert field.edit.text() == "2026.5.25"  # not rewritten while typing
+    dialog.form.widgets["village"].setFocus()
+    qtbot.waitUntil(lambda: field.edit.text() == "2026-05-25")
+    field.edit.setText("2026.13.45")  # not a date: left as typed, the message beside it
+    field.normalise()
+    assert field.edit.text() == "2026.13.45"
+
+
+def test_history_shows_display_names(app, qtbot, sqlite_db, case_id):
+    from models import User
+
+    with sqlite_db.session() as s:
+        user = User(username="city", display_name="张市级", role=Role.CITY_CLERK,
+                    must_change_password=False)  # fmt: skip
+        s.add(user)
+        s.flush()
+        clerk = Actor(user.id, "city", Role.CITY_CLERK, display_name="张市级")
+        save_case(s, clerk, case_id, s.get(Case, case_id).version, {"village": "东村"}, [],
+                  today=TODAY)  # fmt: skip
+        s.commit()
+    dialog = _dialog(qtbot, AppContext(sqlite_db, local_actor()), case_id)
+    lines = dialog.history.lines()
+    assert any("张市级" in line for line in lines)
+    assert not any("　city" in line for line in lines)

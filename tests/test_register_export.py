@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from controllers.actor import SYSTEM, Actor
 from controllers.cases.columns import REGISTER_COLUMNS
-from controllers.cases.export import export_cases
+from controllers.cases.export import EXPORT_COLUMNS, export_cases
+from controllers.cases.export_name import export_file_name
 from controllers.cases.filters import CaseFilter
+from controllers.cases.register_data import load_lookups
 from controllers.errors import UserError
 from controllers.permissions import PermissionDenied
 from models import AuditEntry, Case
@@ -34,7 +36,8 @@ def cases(database):
             make_case(s, name="普通企业", deadline=None, status=CaseStatus.CLOSED,
                       completed_on=dt.date(2026, 5, 1), accepted_on=dt.date(2026, 5, 20),
                       closed_on=dt.date(2026, 5, 25), approved_by="刘", progress_note="已取缔").id,
-            make_case(s, unit=xinle, name="新乐油毡厂", phone="0311-8888\x016666").id,
+            make_case(s, unit=xinle, name="新乐油毡厂", phone="0311-8888\x016666",
+                      is_relapsed=True).id,
         ]  # fmt: skip
         s.commit()
     return ids
@@ -52,18 +55,27 @@ def test_export_reads_back_with_layout_values_and_dates(database, cases, tmp_pat
     assert n == 3
     _wb, ws = _sheet(out)
     headers = [c.value for c in ws[3]]
-    assert headers == [c.header for c in REGISTER_COLUMNS]  # published order
+    published = [c.header for c in REGISTER_COLUMNS]
+    assert headers[: len(published)] == published  # the published order first, the rest after
+    assert headers[len(published) :] == ["状态", "完成日期", "乡镇初验日期", "销号审批人",
+                                         "清单批次", "类散乱污", "反弹"]  # fmt: skip
     assert "“散乱污”企业动态整治清单" in ws["A1"].value
-    assert "A1:X1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:AE1" in {str(r) for r in ws.merged_cells.ranges}
     assert "共 3 家" in ws["A2"].value
     assert "全部企业" in ws["A2"].value
     assert all(c.font.b for c in ws[3])  # bold header
     assert ws.freeze_panes == "A4"
-    assert ws.auto_filter.ref == "A3:X6"
+    assert ws.auto_filter.ref == "A3:AE6"
     assert ws.column_dimensions["E"].width > 25  # 企业名称 is wide
     rows = {r[4].value: r for r in ws.iter_rows(min_row=4)}
     closed = rows["普通企业"]
-    col = {c.header: i for i, c in enumerate(REGISTER_COLUMNS)}
+    col = {c.header: i for i, c in enumerate(EXPORT_COLUMNS)}
+    assert closed[col["状态"]].value == "已销号"  # a column of its own, to filter on
+    assert closed[col["完成日期"]].value == dt.datetime(2026, 5, 1)
+    assert closed[col["销号审批人"]].value == "刘"
+    assert closed[col["清单批次"]].value
+    assert closed[col["类散乱污"]].value is None
+    assert rows["新乐油毡厂"][col["反弹"]].value == "是"
     assert closed[col["序号"]].value in (1, 2, 3)
     assert closed[col["销号日期"]].value == dt.datetime(2026, 5, 25)  # a real date
     assert closed[col["销号日期"]].is_date
@@ -121,6 +133,44 @@ def test_export_filter_narrows(database, cases, tmp_path):
     assert n == 1
     _, ws = _sheet(tmp_path / "closed.xlsx")
     assert "状态：已销号" in ws["A2"].value
+
+
+def test_export_page_setup_prints_on_landscape_paper_with_titles_and_filter(database, cases,
+                                                                          tmp_path):  # fmt: skip
+    with database.session() as s:
+        export_cases(s, SYSTEM, tmp_path / "a3.xlsx", today=TODAY,
+                     case_filter=CaseFilter(overdue=True, search="A&B"))  # fmt: skip
+        export_cases(s, SYSTEM, tmp_path / "a4.xlsx", today=TODAY, paper="A4")
+        with pytest.raises(UserError, match="纸张"):
+            export_cases(s, SYSTEM, tmp_path / "b5.xlsx", paper="B5")
+    _, ws = _sheet(tmp_path / "a3.xlsx")
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 8  # A3
+    assert ws.print_title_rows == "$1:$3"  # title, information and header rows on every page
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth in (None, 1, "1")  # one page wide (1 is the default)
+    assert int(ws.page_setup.fitToHeight) == 0
+    header = ws.oddHeader.left.text
+    assert "逾期未完成" in header
+    assert "搜索“A&&B”" in header
+    assert "&P" in ws.oddFooter.center.text
+    _, ws = _sheet(tmp_path / "a4.xlsx")
+    assert int(ws.page_setup.paperSize) == 9
+    assert "全部企业" in ws.oddHeader.left.text
+
+
+def test_default_file_name_is_built_from_the_filter(database, cases):
+    today = dt.date(2026, 12, 1)
+    with database.session() as s:
+        lookups = load_lookups(s, SYSTEM)
+        lingshou = unit(s).id
+    name = export_file_name(CaseFilter(unit_ids=frozenset({lingshou}), overdue=True), lookups,
+                            today)  # fmt: skip
+    assert name == "灵寿县_逾期未完成_2026-12-01.xlsx"
+    assert export_file_name(CaseFilter(), lookups, today) == "企业清单_2026-12-01.xlsx"
+    odd = export_file_name(CaseFilter(search='a/b:c*"d"'), lookups, today)
+    assert not any(ch in odd for ch in '\\/:*?"<>|')
+    assert odd.endswith("_2026-12-01.xlsx")
 
 
 def _cli(*args, env_db):

@@ -52,6 +52,7 @@ def create_application(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
     from resources import resource_path
+    from ui import dialog_habits
     from ui.fonts import apply_ui_font
     from ui.translations import install_translations
 
@@ -62,6 +63,7 @@ def create_application(argv: list[str] | None = None):
     app.setWindowIcon(QIcon(str(resource_path("icons", "app.png"))))
     install_translations(app)
     apply_ui_font(app)
+    dialog_habits.install(app)  # dialogs fit the screen; Esc closes unchanged ones
     return app
 
 

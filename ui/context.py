@@ -31,21 +31,35 @@ class AppContext:
 
     def call(self, controller: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``controller(session, *args)`` as one unit of work and announce what changed."""
-        return self.publish(call(self.database, controller, *args, on_lost=self._lost, **kwargs))
+        return self.publish(
+            call(self.database, controller, *args, on_lost=self._lost, claim=self.claim, **kwargs)
+        )
 
     def run(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``use_case(session, actor, *args)`` for the signed-in clerk (one unit of work)."""
         return self.publish(
-            run(self.database, self.actor, use_case, *args, on_lost=self._lost, **kwargs)
+            run(
+                self.database,
+                self.actor,
+                use_case,
+                *args,
+                on_lost=self._lost,
+                claim=self.claim,
+                **kwargs,
+            )
         )
 
-    def publish(self, outcome: Outcome[T]) -> T:
-        """Announce a committed unit of work's topics; remember its entries as announced."""
-        for entry_id in outcome.audit_ids:
+    def claim(self, audit_ids: tuple[int, ...]) -> None:
+        """Mark entries as this window's own just before they commit (any thread): the change
+        feed skips them, since :meth:`publish` announces them."""
+        for entry_id in audit_ids:
             self.announced.add(entry_id)
             self._announced_order.append(entry_id)
         while len(self._announced_order) > _ANNOUNCED_KEPT:
             self.announced.discard(self._announced_order.popleft())
+
+    def publish(self, outcome: Outcome[T]) -> T:
+        """Announce a committed unit of work's topics (on the UI thread)."""
         if outcome.audit_ids:
             self.events.announce(*sorted(outcome.topics))
         return outcome.value

@@ -12,11 +12,20 @@ from ui.formatting import display
 
 DISPLAY_ROLE = Qt.ItemDataRole.DisplayRole
 ALIGN_ROLE = Qt.ItemDataRole.TextAlignmentRole
+TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
 SORT_ROLE = Qt.ItemDataRole.UserRole
 HORIZONTAL = Qt.Orientation.Horizontal
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+#: headers of columns that hold identifiers or positions (shown without thousands separators)
+IDENTIFIER_SUFFIXES = ("编号", "序号", "行号", "ID", "id")
+
+
+def is_identifier(header: str) -> bool:
+    return str(header).endswith(IDENTIFIER_SUFFIXES)
 
 
 class ListingModel(QAbstractTableModel):
@@ -49,9 +58,13 @@ class ListingModel(QAbstractTableModel):
             return None
         value = self._rows[index.row()][index.column()]
         if role == DISPLAY_ROLE:
+            if isinstance(value, int) and is_identifier(self._headers[index.column()]):
+                return str(value)  # an id or a row number, not a quantity: no "19,629"
             return display(value)
         if role == SORT_ROLE:
             return value
+        if role == TOOLTIP_ROLE and isinstance(value, str) and len(value) > 12:
+            return value  # the whole text of a cell that may be cut
         if role == ALIGN_ROLE and isinstance(value, int | float) and not isinstance(value, bool):
             return RIGHT
         return None

@@ -85,6 +85,16 @@ class _FormDialog(QDialog):
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.show()
+        self.grow_to_fit()
+
+    def grow_to_fit(self) -> None:
+        """Make room for wrapped lines that appeared (a message under the demo hint): a
+        shown dialog does not grow by itself, and its labels would be cut."""
+        layout = self.layout()
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def submit(self) -> None:  # pragma: no cover (overridden)
         self.accept()

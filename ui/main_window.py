@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QScreen
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controllers.permissions import Permission, can
 from ui.about_dialog import AboutDialog
 from ui.busy import wait_cursor
 from ui.charts.preload import schedule_preload
@@ -28,6 +29,29 @@ from ui.restart import request_restart
 logger = logging.getLogger(__name__)
 
 SETTINGS_GROUP = "MainWindow"
+#: the window's size on a screen it has not been shown on yet (it is then fitted to the screen)
+DEFAULT_SIZE = QSize(1280, 800)
+#: permissions that change business data: a role with none of them only reads
+WRITE_PERMISSIONS = frozenset({
+    Permission.EDIT_CASES, Permission.CLOSE_CASES, Permission.SUBMIT_RETURNS,
+    Permission.REVIEW_RETURNS, Permission.MANAGE_LETTERS, Permission.MANAGE_CAMPAIGNS,
+    Permission.EDIT_SPOT_CHECKS, Permission.EDIT_ACCOUNTABILITY, Permission.MANAGE_USERS,
+    Permission.MANAGE_SETTINGS, Permission.BACKUP,
+})  # fmt: skip
+
+
+def is_read_only(actor) -> bool:
+    """True for a role that may change nothing (a leader, an auditor)."""
+    return not any(can(actor, p) for p in WRITE_PERMISSIONS)
+
+
+def screen_key(screen: QScreen | None) -> str:
+    """Names a screen by its name and size: the layout is remembered per screen."""
+    if screen is None:
+        return "none"
+    size = screen.size()
+    name = "".join(ch if ch.isalnum() else "_" for ch in screen.name()) or "screen"
+    return f"{name}_{size.width()}x{size.height()}"
 
 
 class MainWindow(QMainWindow):
@@ -39,7 +63,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("MainWindow")
-        self.setWindowTitle("散乱污整治管理台")
+        self.read_only = is_read_only(ctx.actor)
+        self.setWindowTitle("散乱污整治管理台" + ("（只读）" if self.read_only else ""))
         self.specs: list[PaneSpec] = [s for s in PANES if s.visible_to(ctx.actor)]
         self.panes: dict[str, Pane] = {}
         self._placeholders: dict[str, QWidget] = {}
@@ -47,7 +72,7 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setMinimumWidth(140)
+        self.nav.setMinimumWidth(112)  # the longest title and its icon: fits 150 % on 1366 px
         self.nav.setMaximumWidth(220)
         self.stack = QStackedWidget()
         style = self.style()
@@ -73,7 +98,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.db_label = QLabel(f"数据库：{ctx.database.info.display}")
-        self.user_label = QLabel(f"用户：{ctx.actor.label}（{ctx.actor.role.label}）")
+        mark = "，只读" if self.read_only else ""
+        self.user_label = QLabel(f"用户：{ctx.actor.label}（{ctx.actor.role.label}{mark}）")
         self.statusBar().addPermanentWidget(self.db_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self._build_menus()
@@ -98,7 +124,7 @@ class MainWindow(QMainWindow):
         self.refresh_action = QAction("刷新当前页(&R)", self, shortcut=QKeySequence("F5"))
         view_menu.addAction(self.refresh_action)
         help_menu = bar.addMenu("帮助(&H)")
-        self.about_action = QAction("关于(&A)", self)
+        self.about_action = QAction("关于(&A)", self, shortcut=QKeySequence("F1"))
         help_menu.addAction(self.about_action)
 
     def _connect_callbacks(self) -> None:
@@ -184,11 +210,12 @@ class MainWindow(QMainWindow):
     def restore_layout(self) -> None:
         s = QSettings()
         s.beginGroup(SETTINGS_GROUP)
-        geometry = s.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        # the screen it was last closed on, if still connected (a laptop docked or not)
+        screens = {screen_key(sc): sc for sc in QGuiApplication.screens()}
+        screen = screens.get(s.value("screen", "")) or QGuiApplication.primaryScreen()
+        geometry = s.value(f"geometry/{screen_key(screen)}")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.fit_to_screen(screen)
         state = s.value("state")
         if state is not None:
             self.restoreState(state)
@@ -203,12 +230,24 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         s = QSettings()
         s.beginGroup(SETTINGS_GROUP)
-        s.setValue("geometry", self.saveGeometry())
+        s.setValue(f"geometry/{screen_key(self.screen())}", self.saveGeometry())
+        s.setValue("screen", screen_key(self.screen()))
         s.setValue("state", self.saveState())
         s.setValue("splitter", self.splitter.saveState())
         s.setValue("pane", self.current_key())
         s.endGroup()
         s.sync()
+
+    def fit_to_screen(self, screen: QScreen | None) -> None:
+        """The default size, made smaller to fit the screen's free area, centred on it."""
+        if screen is None:
+            self.resize(DEFAULT_SIZE)
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders
+        size = DEFAULT_SIZE.boundedTo(area.size() - frame)
+        self.resize(size)
+        self.move(area.center() - QPoint(size.width() // 2, size.height() // 2))
 
     def restart_application(self) -> None:
         """Close the window; the application then starts again (after a restore)."""

@@ -42,7 +42,11 @@ class _Runner(QRunnable):
             self.signals.progress.emit(pct, msg)
 
         try:
-            outcome = execute(self.ctx.database, lambda session: self.work(session, progress))
+            outcome = execute(
+                self.ctx.database,
+                lambda session: self.work(session, progress),
+                claim=self.ctx.claim,
+            )
         except Exception as exc:
             if not isinstance(exc, UserError | PermissionDenied):
                 logger.exception("operation failed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -13,7 +15,14 @@ MIN_KINDS = 3
 
 #: argon2id with the library's RFC 9106 "low memory" profile (64 MiB, 3 passes)
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not-a-real-password-Aa1!")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the account does not exist (same cost as a wrong
+    password). Made on first use: hashing costs ~100 ms and 64 MiB, never at import time."""
+    return _hasher.hash("not-a-real-password-Aa1!")
+
 
 KIND_LABELS = ("大写字母", "小写字母", "数字", "符号")
 
@@ -54,7 +63,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; a missing hash costs the same time as a wrong one."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -13,7 +13,16 @@ from controllers.actor import Actor
 from controllers.cases.case_edit import case_values, get_case
 from controllers.cases.validation import FIELD_LABELS
 from controllers.permissions import Permission, require, scope_to_unit
-from models import Attachment, Batch, CaseChange, CaseLookback, Industry, Township, Unit
+from models import (
+    Attachment,
+    Batch,
+    CaseChange,
+    CaseLookback,
+    Industry,
+    Township,
+    Unit,
+    User,
+)
 from models.codes import (
     AttachmentKind,
     CaseStatus,
@@ -67,6 +76,8 @@ class HistoryEntry:
     old: str
     new: str
     note: str | None
+    #: the person's display name (张市级); the login name when it cannot be read
+    person: str = ""
 
 
 @dataclass
@@ -207,8 +218,9 @@ def value_text(field_name: str, stored: str) -> str:
 def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
     """Every change of a case, newest first, with labels and names."""
     names = _Names(session)
-    rows = session.scalars(
-        select(CaseChange)
+    rows = session.execute(
+        select(CaseChange, User.display_name)
+        .outerjoin(User, User.id == CaseChange.user_id)
         .where(CaseChange.case_id == case_id)
         .order_by(CaseChange.changed_at.desc(), CaseChange.id.desc())
     )
@@ -221,6 +233,7 @@ def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
             old=names.text(r.field, r.old_value),
             new=names.text(r.field, r.new_value),
             note=r.note,
+            person=person or r.username or "（系统）",
         )
-        for r in rows
+        for r, person in rows
     ]

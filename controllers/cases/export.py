@@ -4,7 +4,9 @@ that looks like a formula kept as text. Written by xlsxwriter in constant-memory
 
 Decisions: 序号 is the running number of the exported row (what a printed list shows);
 整治完成情况 holds the case's status, followed by its progress note when there is one
-(e.g. "已销号：已完成“两断三清”，依法取缔").
+(e.g. "已销号：已完成“两断三清”，依法取缔"). After the published columns come 状态 (to filter
+on), the close-out dates and approver, 清单批次, 类散乱污 and 反弹 (是 or blank). The sheet prints
+on landscape A3 (or A4), one page wide, the title rows on every page, the filter in the header.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.types import String
 
 from controllers.actor import Actor
 from controllers.audit.trail import record
-from controllers.cases.columns import REGISTER_COLUMNS, ColumnKind, RegisterColumn
+from controllers.cases.columns import COLUMNS_BY_KEY, REGISTER_COLUMNS, ColumnKind, RegisterColumn
 from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.cases.register_data import load_lookups
 from controllers.cases.register_view import describe_filter
@@ -48,7 +50,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LAST = 2**30
 CHUNK = 2000
 #: what a column of the sheet holds (see _write_sheet)
-_DATE, _TEXT, _PROGRESS, _CODES, _ROW_NO, _LOOKUP, _CODE = range(7)
+_DATE, _TEXT, _PROGRESS, _CODES, _ROW_NO, _LOOKUP, _CODE, _FLAG = range(8)
+#: yes/no columns, written as 是 or left blank (so a filter on 是 finds them)
+FLAG_KEYS = ("is_quasi", "is_relapsed")
+#: the published columns, then those a clerk filters or checks a close-out on
+EXPORT_COLUMNS: tuple[RegisterColumn, ...] = REGISTER_COLUMNS + tuple(
+    COLUMNS_BY_KEY[key]
+    for key in ("status", "completed_on", "township_checked_on", "approved_by", "batch",
+                "is_quasi", "is_relapsed")
+)  # fmt: skip
+#: paper sizes of Excel's page setup
+PAPER_SIZES = {"A4": 9, "A3": 8}
+#: the fetched row's positions of the columns read by id or code (see _text_exprs)
+_POS_STATUS, _POS_CLASSIFICATION, _POS_SOURCE = 5, 6, 7
 
 
 def _text_exprs() -> list:
@@ -63,8 +77,10 @@ def _text_exprs() -> list:
         type_coerce(Case.classification, String()),
         type_coerce(Case.source, String()),
     ]
-    for col in REGISTER_COLUMNS:
-        if col.kind == ColumnKind.DATE:
+    for col in EXPORT_COLUMNS:
+        if col.key in FLAG_KEYS:
+            exprs.append(getattr(Case, col.key))
+        elif col.kind == ColumnKind.DATE:
             exprs.append(func.coalesce(day_number(getattr(Case, col.key)), NULL_INT))
         elif col.kind in (ColumnKind.TEXT, ColumnKind.CODES):
             exprs.append(getattr(Case, col.key))
@@ -124,7 +140,7 @@ class _Writer:
         self.status_labels = CaseStatus.labels()
         self.code_labels = {
             col.key: getattr(codes_module, col.enum).labels()
-            for col in REGISTER_COLUMNS
+            for col in EXPORT_COLUMNS
             if col.kind == ColumnKind.CODE
         }
         self._codes_cache: dict[tuple[str, str], str] = {}
@@ -155,12 +171,15 @@ def export_cases(
     description: str | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    paper: str = "A3",
 ) -> int:
     """Write the cases (the listed ids in their order, or the filter's cases in register
     order) to ``path``; the file appears whole or not at all. Audited. Returns the row count."""
     import xlsxwriter
 
     require(actor, Permission.EXPORT)
+    if paper not in PAPER_SIZES:
+        raise UserError(f"纸张须为 {' 或 '.join(PAPER_SIZES)}：{paper}")
     today = today or dt.date.today()
     report = progress or (lambda _pct, _msg: None)
     dest = Path(path)
@@ -192,6 +211,7 @@ def export_cases(
         wb = xlsxwriter.Workbook(tmp_name, {"constant_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False})  # fmt: skip
         written = _write_sheet(wb, writer, rows, total, title, description, today, report)
+        _page_setup(wb.worksheets()[0], description, paper)
         wb.close()
         os.replace(tmp_name, dest)
     except BaseException:
@@ -211,7 +231,7 @@ def export_cases(
 def _write_sheet(wb, writer: _Writer, rows, total: int, title: str, description: str,
                  today: dt.date, report: Progress) -> int:  # fmt: skip
     ws = wb.add_worksheet("动态整治清单")
-    ncols = len(REGISTER_COLUMNS)
+    ncols = len(EXPORT_COLUMNS)
     title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center",
                                "valign": "vcenter", "font_name": "宋体"})  # fmt: skip
     info_fmt = wb.add_format({"font_size": 10, "align": "left", "valign": "vcenter",
@@ -220,14 +240,14 @@ def _write_sheet(wb, writer: _Writer, rows, total: int, title: str, description:
                                 "text_wrap": True, "border": 1, "bg_color": "#DDEBF7"})  # fmt: skip
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
     text_fmt = wb.add_format({"quote_prefix": True})  # shown and re-edited as text
-    for i, col in enumerate(REGISTER_COLUMNS):
+    for i, col in enumerate(EXPORT_COLUMNS):
         ws.set_column(i, i, _col_widths(col))
     ws.set_row(0, 30)
     ws.merge_range(0, 0, 0, ncols - 1, title, title_fmt)
     ws.merge_range(1, 0, 1, ncols - 1,
                    f"导出日期：{today.isoformat()}　筛选：{description}　共 {total:,} 家", info_fmt)  # fmt: skip
     ws.set_row(HEADER_ROW, 32)
-    for i, col in enumerate(REGISTER_COLUMNS):
+    for i, col in enumerate(EXPORT_COLUMNS):
         ws.write_string(HEADER_ROW, i, col.header, header_fmt)
     ws.freeze_panes(FIRST_DATA_ROW, 0)
 
@@ -244,8 +264,13 @@ def _write_sheet(wb, writer: _Writer, rows, total: int, title: str, description:
     # (column index, what it holds, position in the fetched row, lookup table or column)
     plan: list[tuple[int, int, int, object]] = []
     pos = 8
-    for i, col in enumerate(REGISTER_COLUMNS):
-        if col.kind == ColumnKind.DATE:
+    code_pos = {"status": _POS_STATUS, "classification": _POS_CLASSIFICATION,
+                "source": _POS_SOURCE}  # fmt: skip
+    for i, col in enumerate(EXPORT_COLUMNS):
+        if col.key in FLAG_KEYS:
+            plan.append((i, _FLAG, pos, None))
+            pos += 1
+        elif col.kind == ColumnKind.DATE:
             plan.append((i, _DATE, pos, None))
         elif col.kind == ColumnKind.TEXT:
             plan.append((i, _PROGRESS if col.key == "progress_note" else _TEXT, pos, None))
@@ -254,11 +279,12 @@ def _write_sheet(wb, writer: _Writer, rows, total: int, title: str, description:
         elif col.kind == ColumnKind.INT:
             plan.append((i, _ROW_NO, -1, None))
         elif col.kind == ColumnKind.CODE:
-            plan.append((i, _CODE, 6 if col.key == "classification" else 7, code_labels[col.key]))
+            plan.append((i, _CODE, code_pos[col.key], code_labels[col.key]))
         else:
             table, at = vocab[col.kind]
             plan.append((i, _LOOKUP, at, table))
-        if col.kind in (ColumnKind.DATE, ColumnKind.TEXT, ColumnKind.CODES):
+        if col.key not in FLAG_KEYS and col.kind in (ColumnKind.DATE, ColumnKind.TEXT,
+                                                     ColumnKind.CODES):  # fmt: skip
             pos += 1
     r = FIRST_DATA_ROW
     step = max(total // 50, 1000)
@@ -271,6 +297,8 @@ def _write_sheet(wb, writer: _Writer, rows, total: int, title: str, description:
                 continue
             if what == _TEXT:
                 text = row[at]
+            elif what == _FLAG:
+                text = "是" if row[at] else None
             elif what == _LOOKUP:
                 text = extra.get(row[at])
             elif what == _CODE:
@@ -298,3 +326,21 @@ def _write_sheet(wb, writer: _Writer, rows, total: int, title: str, description:
     written = r - FIRST_DATA_ROW
     ws.autofilter(HEADER_ROW, 0, max(HEADER_ROW, r - 1), ncols - 1)
     return written
+
+
+def _header_text(text: str) -> str:
+    """Text for an Excel page header: "&" doubled, cut to fit the 255-character limit."""
+    text = text.replace("&", "&&")
+    return text if len(text) <= 180 else text[:179] + "…"
+
+
+def _page_setup(ws, description: str, paper: str) -> None:
+    """Print on landscape A3 (or A4), fit to the page width, the title and header rows
+    on every page, the filter at the top of the page and the page number at the bottom."""
+    ws.set_landscape()
+    ws.set_paper(PAPER_SIZES[paper])
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    ws.repeat_rows(0, HEADER_ROW)
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    ws.set_header(f"&L&9筛选：{_header_text(description)}", {"margin": 0.3})
+    ws.set_footer("&C&9第 &P 页，共 &N 页", {"margin": 0.3})

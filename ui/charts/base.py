@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from controllers.stats.palette import GRID_COLOR, TEXT_COLOR
 from ui.fonts import ensure_cjk_family, font_families
@@ -67,6 +67,8 @@ class ChartView(pg.PlotWidget):
             axis.setPen(pg.mkPen(TEXT_COLOR))
             axis.setTextPen(pg.mkPen(TEXT_COLOR))
             axis.label.setFont(self.font_small)
+            # never "(x0.001)" or "(x1000)" after a label: the ticks say what they are
+            axis.enableAutoSIPrefix(False)
         item.titleLabel.item.setFont(self.font_title)
         self.grid_pen = pg.mkPen(GRID_COLOR)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -114,6 +116,10 @@ class ChartView(pg.PlotWidget):
     def text_width(self, text: str) -> int:
         return QFontMetrics(self.font_small).horizontalAdvance(text)
 
+    def label_height(self) -> int:
+        """The height of a line of axis text (an axis title turned on its side)."""
+        return QFontMetrics(self.font_small).height()
+
     # -- hover and click ----------------------------------------------------------------
     def bar_at(self, scene_pos: QPointF) -> BarRef | None:
         """The bar under a scene position, if any."""
@@ -144,18 +150,24 @@ class ChartView(pg.PlotWidget):
         super().mouseMoveEvent(ev)
         # every move, not pyqtgraph's rate-limited scene signal: the text must match where
         # the pointer came to rest
-        self._on_mouse_moved(self.mapToScene(ev.position().toPoint()))
+        pos = ev.position().toPoint()
+        self._on_mouse_moved(self.mapToScene(pos), pos)
 
     def leaveEvent(self, ev: QEvent) -> None:
         super().leaveEvent(ev)
-        self._on_mouse_moved(QPointF(-1e9, -1e9))
+        self._on_mouse_moved(QPointF(-1e9, -1e9), None)
 
-    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+    def _on_mouse_moved(self, scene_pos: QPointF, pos: QPoint | None) -> None:
         text = self.hover_text(scene_pos)
+        if text and pos is not None:
+            # the exact value beside the pointer, at once (not only in the status line)
+            QToolTip.showText(self.viewport().mapToGlobal(pos) + QPoint(14, 18), text,
+                              self.viewport())  # fmt: skip
+        elif not text:
+            QToolTip.hideText()
         if text == self._last_hover:
             return
         self._last_hover = text
-        # Qt shows the tooltip while the pointer rests on the bar (and follows the text)
         self.viewport().setToolTip(text)
         self.hovered.emit(text)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
@@ -13,6 +15,7 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QGraphicsView
 
@@ -25,6 +28,39 @@ PRINT_WIDTH_MM = 156.0
 MM_PER_INCH = 25.4
 #: the logical DPI pyqtgraph's recorded axis pictures assume
 LOGICAL_DPI = 96
+
+
+#: an exported chart is laid out no flatter than this (height / width)
+MIN_PRINT_ASPECT = 0.55
+
+
+@contextmanager
+def print_layout(view: QGraphicsView, width_mm: float = PRINT_WIDTH_MM) -> Iterator[None]:
+    """Lay the chart out at its printed width (in logical pixels at 96 dpi) while it is
+    exported, so that 9 pt text is printed at 9 pt, whatever the window's width on screen."""
+    old = view.size()
+    width = int(width_mm / MM_PER_INCH * LOGICAL_DPI)  # rounded down: text never smaller
+    height = round(width * max(old.height() / max(old.width(), 1), MIN_PRINT_ASPECT))
+    view.resize(width, height)
+    _lay_out(view)
+    try:
+        yield
+    finally:
+        view.resize(old)
+        _lay_out(view)
+
+
+def _lay_out(view: QGraphicsView) -> None:
+    """Apply a new size to pyqtgraph's layout at once (its own resize handling is deferred)."""
+    resize = getattr(view, "resizeEvent", None)
+    if resize is not None:
+        resize(QResizeEvent(view.size(), view.size()))
+    central = getattr(view, "centralWidget", None)
+    layout = getattr(central, "layout", None)  # pyqtgraph's PlotItem: an attribute
+    if callable(layout):
+        layout = layout()
+    if layout is not None:
+        layout.activate()
 
 
 def _render(view: QGraphicsView, painter: QPainter, target: QRectF) -> None:
@@ -67,7 +103,12 @@ def print_size_px(
 def render_image(
     view: QGraphicsView, dpi: int = PRINT_DPI, width_mm: float = PRINT_WIDTH_MM
 ) -> QImage:
-    """The chart as drawn on screen, re-rendered (not scaled up) at print resolution."""
+    """The chart laid out at its printed width and rendered at print resolution."""
+    with print_layout(view, width_mm):
+        return _render_image(view, dpi, width_mm)
+
+
+def _render_image(view: QGraphicsView, dpi: int, width_mm: float) -> QImage:
     width, height = print_size_px(view, dpi, width_mm)
     image = QImage(width, height, QImage.Format.Format_ARGB32)
     image.fill(Qt.GlobalColor.white)
@@ -99,6 +140,12 @@ def save_pdf(view: QGraphicsView, path: str | Path, width_mm: float = PRINT_WIDT
             pass
     except OSError as exc:
         raise UserError(f"无法写入 PDF 文件：{path}（{exc.strerror}）。") from None
+    with print_layout(view, width_mm):
+        _write_pdf(view, path, width_mm)
+    return path
+
+
+def _write_pdf(view: QGraphicsView, path: Path, width_mm: float) -> None:
     w, h = max(view.width(), 1), max(view.height(), 1)
     size = QSizeF(width_mm, width_mm * h / w)
     writer = QPdfWriter(str(path))
@@ -119,7 +166,6 @@ def save_pdf(view: QGraphicsView, path: str | Path, width_mm: float = PRINT_WIDT
         raise UserError(f"无法写入 PDF 文件：{path}。")
     _render(view, painter, QRectF(0, 0, writer.width(), writer.height()))
     painter.end()
-    return path
 
 
 def copy_to_clipboard(view: QGraphicsView, dpi: int = 200) -> QImage:

@@ -15,6 +15,8 @@ from controllers.stats.periods import month_label
 from ui.charts.base import BarRef, ChartView
 
 BAR_WIDTH = 0.2
+#: a bar shorter than this share of the tallest one has its value written above it
+SMALL_BAR_SHARE = 0.03
 RATE_PEN_WIDTH = 2
 
 
@@ -37,9 +39,13 @@ class MonthlyChart(ChartView):
         item.getViewBox().sigResized.connect(self._sync_rate_box)
         self.set_axis_label("left", "企业数（家）")
         self.set_axis_label("right", f"{RATE_LABEL}（%）")
+        # a fixed 0–100% axis with room for its ticks and its title
+        right.setWidth(self.text_width("100%") + self.label_height() + 22)
         self.legend = self.make_legend(5)
         self.rate_curve: pg.PlotDataItem | None = None
         self._bar_items: list[pg.BarGraphItem] = []
+        #: the values written on bars too small to read beside the others
+        self.value_labels: list[pg.TextItem] = []
 
     def prepare_export(self, scale: float) -> None:
         if self.rate_curve is not None:
@@ -65,6 +71,9 @@ class MonthlyChart(ChartView):
             self.rate_box.removeItem(self.rate_curve)
             self.rate_curve = None
         self.legend.clear()
+        for label in self.value_labels:
+            item.removeItem(label)
+        self.value_labels.clear()
         self.bars = []
         self.set_title(title)
         n = len(series.months)
@@ -103,7 +112,8 @@ class MonthlyChart(ChartView):
         self.rate_box.addItem(self.rate_curve)
         self.legend.addItem(self.rate_curve, RATE_LABEL)
         self.style_legend(self.legend)
-        item.setYRange(0, max(top, 1) * 1.05, padding=0)
+        self._label_small_bars(max(top, 1))
+        item.setYRange(0, max(top, 1) * 1.08, padding=0)
         item.setXRange(-0.9, max(n - 0.1, 0.9), padding=0)
         self.rate_box.setYRange(0, 105, padding=0)
         step = max(1, math.ceil(n / 12))
@@ -116,6 +126,23 @@ class MonthlyChart(ChartView):
         bottom.setStyle(hideOverlappingLabels=False)  # keep the first month's label
         item.getAxis("right").setTicks([[(v, f"{v}%") for v in range(0, 101, 20)], []])
         self._sync_rate_box()
+
+    def _label_small_bars(self, top: int) -> None:
+        """Write the value above every bar too short to read beside the others (a few new
+        sites or relapses next to thousands closed out)."""
+        item = self.getPlotItem()
+        stacked: dict[int, int] = {}  # labels already written in a month: the next goes higher
+        for bar in self.bars:
+            if not 0 < bar.value < top * SMALL_BAR_SHARE:
+                continue
+            level = stacked.get(bar.index, 0)
+            stacked[bar.index] = level + 1
+            label = pg.TextItem(f"{bar.value:,}", color=SERIES_COLORS[bar.series],
+                                anchor=(0.5, 1.0 + level))  # fmt: skip
+            label.setFont(self.font_small)
+            label.setPos((bar.x0 + bar.x1) / 2, bar.y1)
+            item.addItem(label)
+            self.value_labels.append(label)
 
     def month_at(self, x: float) -> int | None:
         """The month index whose column holds view x."""

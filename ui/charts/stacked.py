@@ -79,7 +79,7 @@ class StackedBarChart(ChartView):
         ]
         right = item.getAxis("right")
         right.setTicks([rates, []])
-        right.setWidth(self.text_width("100.0%") + 30)
+        right.setWidth(self.text_width("100.0%") + self.label_height() + 22)
         item.setXRange(0, max(widest, 1) * 1.04, padding=0)
         item.setYRange(-0.6, max(n, 1) - 0.4, padding=0)
 

@@ -269,7 +269,15 @@ class ChartsPane(Pane):
             self.charts[key] = chart
         return self.charts[key]
 
+    def as_of(self) -> dt.date:
+        """The day the figures are counted to (today, or the day fixed by tests)."""
+        return self.today or dt.date.today()
+
     def load(self) -> None:
+        # a period cannot run past the as-of month: the monthly chart ends there
+        last = QDate(self.as_of().year, self.as_of().month, 1)
+        for edit in (self.from_edit, self.to_edit):
+            edit.setMaximumDate(last)
         self._fill_units()
         self._drawn.clear()
         self.draw_current()
@@ -300,8 +308,9 @@ class ChartsPane(Pane):
     def _title(self, base: str, flt: StatsFilter) -> str:
         parts = []
         if flt.start or flt.end:
+            end = min(flt.end, self.as_of()) if flt.end else None
             a = f"{flt.start.year}年{flt.start.month}月" if flt.start else ""
-            b = f"{flt.end.year}年{flt.end.month}月" if flt.end else ""
+            b = f"{end.year}年{end.month}月" if end else ""
             parts.append(f"{a}—{b}")
         if flt.unit_ids:
             parts.append(self.units_button.text())

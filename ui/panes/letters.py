@@ -100,6 +100,7 @@ class LettersPane(Pane):
         self.legend = QLabel("红底：签署件逾期未返回")
         self.legend.setStyleSheet("color: #b71c1c;")
         self.filter_box = QComboBox()
+        self.table.setProperty("scrollsSideways", True)  # 11 columns: the unit's name first
         for label, key in FILTERS:
             self.filter_box.addItem(label, key)
         self.generate_button = QPushButton("生成承诺书…")
@@ -122,16 +123,19 @@ class LettersPane(Pane):
         }
         for button, tip in tips.items():
             button.setToolTip(tip)
+        # the workflow's steps in the bar, the template and refresh beside the title: one row
+        # of buttons fits a 1366×768 screen at 150 %
         bar = QHBoxLayout()
         for w in (self.generate_button, self.preview_button, self.issue_button, self.sign_button,
-                  self.archive_button, self.scan_button, self.back_button, self.template_button):  # fmt: skip
+                  self.archive_button, self.scan_button, self.back_button):  # fmt: skip
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(QLabel("显示："))
         bar.addWidget(self.filter_box)
-        bar.addWidget(self.refresh_button)
         top = QHBoxLayout()
         top.addWidget(pane_header(self.title, self.subtitle), 1)
+        for w in (self.template_button, self.refresh_button):
+            top.addWidget(w, 0, Qt.AlignmentFlag.AlignBottom)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.summary_label)
@@ -195,9 +199,9 @@ class LettersPane(Pane):
         header = self.table.horizontalHeader()
         for col in range(self.model.columnCount()):
             width = max(header.sectionSizeHint(col), self.table.sizeHintForColumn(col))
-            header.resizeSection(col, min(max(width + 12, 56), 320))
+            header.resizeSection(col, min(max(width + 12, 56), 240))
         header.resizeSection(COL_UNIT, max(header.sectionSize(COL_UNIT), 110))
-        header.resizeSection(COL_MISSING, 320)
+        header.resizeSection(COL_MISSING, 200)  # the last column: stretched to the edge
 
     def hideEvent(self, event) -> None:
         QSettings().setValue(f"{SETTINGS_GROUP}/header", self.table.horizontalHeader().saveState())
@@ -223,6 +227,9 @@ class LettersPane(Pane):
         one = rows[0] if len(rows) == 1 else None
         status = one.status if one else None
         m = self.may_manage
+        for button in (self.generate_button, self.issue_button, self.sign_button,
+                       self.archive_button, self.back_button):  # fmt: skip
+            button.setVisible(m)  # a read-only role is not offered the workflow's steps
         self.generate_button.setEnabled(m)
         self.template_button.setEnabled(True)
         self.preview_button.setEnabled(len(rows) >= 1 and all(r.letter_id for r in rows))

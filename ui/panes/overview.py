@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controllers.overview import SECTIONS, Tile, overview_tiles
+from controllers.overview import SECTIONS, Tile, overview_tiles, scope_title
 from ui import events
 from ui.panes.base import Pane, pane_header
 
@@ -100,7 +100,8 @@ class OverviewPane(Pane):
         self.refresh_button = QPushButton("刷新")
         self.refresh_button.setToolTip("重新统计（F5）")
         top = QHBoxLayout()
-        top.addWidget(pane_header("概览", "全市“散乱污”企业整治工作现状：点击数字查看明细"), 1)
+        self.header = pane_header("概览", self._subtitle("全市"))
+        top.addWidget(self.header, 1)
         for w in (self.stamp_label, self.charts_button, self.report_button, self.refresh_button):
             top.addWidget(w, 0, Qt.AlignmentFlag.AlignBottom)
         self.body = QWidget()
@@ -134,7 +135,13 @@ class OverviewPane(Pane):
         self.report_button.clicked.connect(self.open_report_dialog)
         QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
+    @staticmethod
+    def _subtitle(scope: str) -> str:
+        return f"{scope}“散乱污”企业整治工作现状：点击数字查看明细"
+
     def load(self) -> None:
+        scope = self.ctx.call(scope_title, self.ctx.actor)
+        self.header.findChild(QLabel, "paneSubtitle").setText(self._subtitle(scope))
         for w in self.tiles.values():
             w.setParent(None)
             w.deleteLater()

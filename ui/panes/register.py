@@ -6,6 +6,7 @@ column arrays in the background; from then on filters, search and sorts run in m
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.cases.export import export_cases
+from controllers.cases.export_name import export_file_name
 from controllers.cases.filters import CaseFilter
 from controllers.cases.register_data import (
     RegisterData,
@@ -39,17 +41,21 @@ from controllers.cases.register_data import (
 )
 from controllers.cases.register_view import describe_filter
 from controllers.cases.saved_views import delete_view, list_views, save_view
+from controllers.cases.workflow import FORWARD_LABELS
 from controllers.errors import UserError
 from controllers.permissions import Permission, can
 from ui import events
+from ui.confirm import confirm
 from ui.context import AppContext
+from ui.empty_state import EmptyStack
 from ui.operations import run_operation, show_error
 from ui.panes.base import Pane, pane_header
 from ui.register.bulk_dialogs import BulkResponsibleDialog, BulkStatusDialog, run_bulk_move
-from ui.register.case_dialog import CaseDialog
+from ui.register.case_dialog import IRREVERSIBLE_MOVES, CaseDialog
 from ui.register.fields import NO_MENU_ARROW
 from ui.register.filter_bar import FilterBar
 from ui.register.table_model import (
+    COLUMN_INDEX,
     OVERDUE_COLOR,
     RELAPSED_COLOR,
     RELAPSED_TEXT_COLOR,
@@ -57,6 +63,7 @@ from ui.register.table_model import (
     RegisterTableModel,
 )
 from ui.register.table_view import RegisterTableView
+from ui.saved_file import show_saved_file
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +103,14 @@ class RegisterPane(Pane):
             parent=self,
         )
         self.table = RegisterTableView(self.model)
+        self.table.setProperty("scrollsSideways", True)  # 31 columns: scrolled sideways
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.filter_bar = FilterBar()
         self.description_label = QLabel()
         self.description_label.setObjectName("filterDescription")
-        # one line, cut at the pane's edge (the whole text in the tooltip): a wrapping label
-        # would re-lay out the pane on every keystroke
+        # takes the width left beside the legend and wraps there: never cut, never pushing
+        # the legend or the count out of the pane
+        self.description_label.setWordWrap(True)
         self.description_label.setSizePolicy(
             QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
         )
@@ -113,8 +122,11 @@ class RegisterPane(Pane):
         self.bulk_button.setText("批量操作 ▾")
         self.bulk_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.bulk_button.setStyleSheet(NO_MENU_ARROW)
+        self.bulk_button.setToolTip(
+            "对表格中选中的企业变更状态、设置责任人、导出或复制（右键表格亦可）"
+        )
         self.export_button = QPushButton("导出 Excel…")
-        self.export_button.setToolTip("按动态整治清单格式导出当前显示的全部企业")
+        self.export_button.setToolTip("按动态整治清单格式导出当前显示的全部企业（Ctrl+E）")
         self.refresh_button = QPushButton("刷新")
         self.refresh_button.setToolTip("重新读取数据库（F5）")
         self._build_bulk_menu()
@@ -133,7 +145,8 @@ class RegisterPane(Pane):
         lay.addLayout(top)
         lay.addWidget(self.filter_bar)
         lay.addLayout(info)
-        lay.addWidget(self.table, 1)
+        self.table_stack = EmptyStack(self.table)
+        lay.addWidget(self.table_stack, 1)
 
         self._generation = 0
         self._loading = None
@@ -158,9 +171,12 @@ class RegisterPane(Pane):
     def _apply_permissions(self) -> None:
         actor = self.ctx.actor
         can_edit = can(actor, Permission.EDIT_CASES)
+        # what the role cannot use is not offered (a read-only view looks read-only)
         self.new_button.setEnabled(can_edit)
-        self.bulk_status_action.setEnabled(can_edit)
-        self.bulk_responsible_action.setEnabled(can_edit)
+        self.new_button.setVisible(can_edit)
+        for action in (self.bulk_status_action, self.bulk_responsible_action):
+            action.setEnabled(can_edit)
+            action.setVisible(can_edit)
         can_export = can(actor, Permission.EXPORT)
         self.export_button.setEnabled(can_export)
         self.export_selection_action.setEnabled(can_export)
@@ -177,11 +193,13 @@ class RegisterPane(Pane):
         self.bulk_responsible_action.triggered.connect(self.bulk_responsible)
         self.export_selection_action.triggered.connect(self.export_selection)
         self.copy_action.triggered.connect(lambda: self.table.copy_selection(with_header=True))
+        self.table_stack.empty.action.connect(self._empty_action)
         self.filter_bar.views.activated.connect(self._on_view_chosen)
         self.filter_bar.save_view_button.clicked.connect(self.save_current_view)
         self.filter_bar.delete_view_button.clicked.connect(self.delete_current_view)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_case)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self._export_shortcut)
 
     # -- loading ------------------------------------------------------------------------
     def load(self) -> None:
@@ -277,6 +295,27 @@ class RegisterPane(Pane):
             )
         else:
             self.count_label.setText(f"显示 {model.rowCount():,} 家 / 共 {model.total:,} 家")
+        self._update_empty_state()
+
+    def _update_empty_state(self) -> None:
+        model = self.model
+        if model.data_set is None or model.rowCount() > 0 or not model.is_complete:
+            self.table_stack.show_empty(None)
+        elif model.total == 0:
+            can_edit = can(self.ctx.actor, Permission.EDIT_CASES)
+            self.table_stack.show_empty(
+                "清单中还没有企业。" + ("点“新建企业…”（Ctrl+N）登记，或在“县区上报”中导入单位上报的清单。"
+                                       if can_edit else ""),
+                "新建企业…" if can_edit else None,
+            )  # fmt: skip
+        else:
+            self.table_stack.show_empty("没有符合条件的企业", "清除筛选")
+
+    def _empty_action(self) -> None:
+        if self.model.total == 0:
+            self.new_case()
+        else:
+            self.filter_bar.clear()
 
     # -- saved views --------------------------------------------------------------------
     def _reload_views(self) -> None:
@@ -418,11 +457,29 @@ class RegisterPane(Pane):
         ids = self._need_selection("变更状态")
         if ids is None:
             return None
+        rows = self.table.selected_rows()
         dialog = BulkStatusDialog(len(ids), self)
-        dialog.accepted.connect(lambda: run_bulk_move(self, self.ctx, ids, dialog.target(),
-                                                      dialog.reason(), self.refresh_cases))  # fmt: skip
+        dialog.accepted.connect(lambda: self._confirm_bulk_move(ids, rows, dialog.target(),
+                                                                dialog.reason()))  # fmt: skip
         dialog.open()
         return dialog
+
+    def _confirm_bulk_move(self, ids: list[int], rows: list[int], target, reason: str) -> None:
+        """A move the clerk cannot take back is confirmed with the cases' names first."""
+
+        def run() -> None:
+            run_bulk_move(self, self.ctx, ids, target, reason, self.refresh_cases)
+
+        detail = IRREVERSIBLE_MOVES.get(target)
+        if detail is None:
+            run()
+            return
+        col = COLUMN_INDEX["name"]
+        names = [self.model.data(self.model.index(r, col)) or "（无名称）" for r in rows[:3]]
+        more = f" 等 {len(ids):,} 家" if len(ids) > len(names) else ""
+        label = FORWARD_LABELS.get(target, target.label)
+        self.confirm_box = confirm(self, label, f"确定对“{'、'.join(names)}”{more}执行“{label}”？",
+                                   detail, label, run)  # fmt: skip
 
     def bulk_responsible(self) -> BulkResponsibleDialog | None:
         ids = self._need_selection("设置责任人")
@@ -433,19 +490,28 @@ class RegisterPane(Pane):
         dialog.open()
         return dialog
 
-    def _ask_path(self, title: str, stem: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / f"{stem}.xlsx"),
+    def suggested_name(self) -> str:
+        """The export's file name, from the filter in force (灵寿县_逾期未完成_2026-12-01.xlsx)."""
+        return export_file_name(self.model.case_filter, self.model.data_set.lookups,
+                                dt.date.today())  # fmt: skip
+
+    def _ask_path(self, title: str, name: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name),
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if not path:
             return None
         return Path(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+
+    def _export_shortcut(self) -> None:
+        if self.export_button.isEnabled():
+            self.export_view()
 
     def export_view(self, path: Path | None = None):
         """Export every row shown, in the order shown."""
         if not self.model.is_complete:
             self._inform("导出 Excel", "企业清单仍在载入，请稍候片刻再导出。")
             return None
-        path = path or self._ask_path("导出企业清单", "企业清单")
+        path = path or self._ask_path("导出企业清单", self.suggested_name())
         if path is None:
             return None
         description = describe_filter(self.model.case_filter, self.model.data_set.lookups)
@@ -455,7 +521,9 @@ class RegisterPane(Pane):
         ids = self._need_selection("导出所选企业")
         if ids is None:
             return None
-        path = path or self._ask_path("导出所选企业", "所选企业")
+        path = path or self._ask_path(
+            "导出所选企业", f"所选企业_{dt.date.today().isoformat()}.xlsx"
+        )
         if path is None:
             return None
         return self._export(path, ids, f"所选 {len(ids):,} 家")
@@ -469,6 +537,7 @@ class RegisterPane(Pane):
 
         def done(count: int) -> None:
             self.last_export = (path, count)
-            self._inform("导出 Excel", f"已导出 {count:,} 家企业到：\n{path}")
+            self.export_done_box = show_saved_file(self, "导出 Excel",
+                                                   f"已导出 {count:,} 家企业到：", path)  # fmt: skip
 
         return run_operation(self, self.ctx, "导出 Excel", work, on_done=done)

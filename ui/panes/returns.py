@@ -77,10 +77,15 @@ class ReturnsPane(Pane):
         self.summary = QLabel()
         self.summary.setObjectName("summaryLabel")
         self.summary.setWordWrap(True)
-        self.overview_model = OverviewModel(self)
+        self.overview_model = OverviewModel(
+            self, may_import=lambda unit_id: can(ctx.actor, Permission.SUBMIT_RETURNS, unit_id)
+        )
         self.overview_view = _table("overviewTable")
         self.overview_view.setModel(self.overview_model)
         self.overview_view.setMouseTracking(True)
+        # the link next to the unit's name, always in view; the other columns scroll sideways
+        self.overview_view.horizontalHeader().moveSection(COL_OPEN, 1)
+        self.overview_view.setProperty("scrollsSideways", True)
         self.list_model = ListingModel(parent=self)
         self.list_view = _table("returnsTable")
         self.list_view.setModel(self.list_model)
@@ -92,6 +97,7 @@ class ReturnsPane(Pane):
             ctx.actor, Permission.REVIEW_RETURNS
         )
         self.import_button.setEnabled(can_import)
+        self.import_button.setVisible(can_import)  # not offered to a read-only role
         bar = QHBoxLayout()
         bar.addWidget(QLabel("阶段："))
         bar.addWidget(self.stage_combo)

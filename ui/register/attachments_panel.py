@@ -30,6 +30,7 @@ from controllers.cases.case_files import attach_to_case, read_case_attachment, s
 from controllers.errors import UserError, ValidationError
 from models.codes import AttachmentKind
 from ui.context import AppContext
+from ui.empty_state import EmptyStack
 from ui.operations import show_error
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,11 @@ class AttachmentsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):  # type, size and time shown whole
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.stack = EmptyStack(self.table)
         self.kind = QComboBox()
         for kind in CASE_KINDS:
             self.kind.addItem(kind.label, kind.value)
@@ -162,7 +167,7 @@ class AttachmentsPanel(QWidget):
         row.addWidget(self.preview_button)
         row.addWidget(self.save_button)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.table, 1)
+        lay.addWidget(self.stack, 1)
         lay.addLayout(row)
         self.add_button.clicked.connect(self._choose_file)
         self.preview_button.clicked.connect(lambda: self._with_selected(self.preview))
@@ -180,7 +185,20 @@ class AttachmentsPanel(QWidget):
                 item.setData(ID_ROLE, att.id)
                 self.table.setItem(r, c, item)
         self.add_button.setEnabled(can_edit and case_id is not None)
+        for w in (self.kind, self.add_button):
+            w.setVisible(can_edit)
         has_rows = bool(rows)
+        if has_rows:
+            self.stack.show_empty(None)
+        elif can_edit:
+            self.stack.show_empty(
+                "还没有附件。\n在下方选择类型（现场照片、佐证材料、断电记录…），"
+                f"再点“添加附件…”上传照片或扫描的 PDF（单个不超过 {MAX_ATTACHMENT_BYTES // 1048576} MB）。"
+            )
+        else:
+            self.stack.show_empty("还没有附件。")
+        for w in (self.preview_button, self.save_button):
+            w.setVisible(has_rows)
         self.preview_button.setEnabled(has_rows)
         self.save_button.setEnabled(has_rows)
 

@@ -30,6 +30,7 @@ from controllers.editing import EditConflict
 from controllers.errors import UserError, ValidationError
 from controllers.permissions import Permission, can
 from models.codes import CaseStatus, Classification
+from ui.confirm import confirm
 from ui.context import AppContext
 from ui.dialogs.conflict_dialog import ConflictDialog
 from ui.formatting import display
@@ -39,6 +40,18 @@ from ui.register.case_form import CaseForm
 from ui.register.checklist_widget import ChecklistWidget
 from ui.register.history_view import HistoryView
 from ui.register.lookback_panel import LookbackDialog, LookbackPanel
+
+#: forward moves the same clerk cannot simply take back: what the confirmation says
+IRREVERSIBLE_MOVES = {
+    CaseStatus.ACCEPTED: "验收通过后，退回须填写原因并记入变更记录；验收日期将作为验收结论上报。",
+    CaseStatus.CLOSED: "销号后不能退回；只有回头看发现问题时才会重新打开。销号记录永久保存。",
+}
+READ_ONLY_MARK = "（只读）"
+#: a field that cannot be changed looks like text on the dialog, not like an input box
+READ_ONLY_STYLE = (
+    'QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"], QTextEdit[readOnly="true"]'
+    " { background: transparent; border: 1px solid transparent; }"
+)
 
 STATUS_COLORS = {
     CaseStatus.PENDING: "#7f8c8d",
@@ -165,14 +178,17 @@ class CaseDialog(QDialog):
                                     closed=record.status == CaseStatus.CLOSED)  # fmt: skip
             self.attachments.set_case(record.id, record.attachments, can_edit=can_edit)
             self.history.set_entries(record.history)
-            self.setWindowTitle(f"企业详情 · {record.display_name}")
+            mark = "" if can_edit else READ_ONLY_MARK
+            self.setWindowTitle(f"企业详情 · {record.display_name}{mark}")
             relapse = f"　反弹 {record.relapse_count} 次" if record.is_relapsed else ""
             self.title_label.setText(record.display_name + relapse)
             for i in (2, 3, 4):
                 self.tabs.setTabEnabled(i, True)
         self.can_edit = can_edit
+        self.save_button.setVisible(can_edit)  # a read-only view offers nothing to save
         self.form.set_read_only(not can_edit)
         self.checklist.set_read_only(not can_edit)
+        self.setStyleSheet("" if can_edit else READ_ONLY_STYLE)  # after the fields' state
         self._show_status()
         self._on_form_changed()
 
@@ -195,15 +211,15 @@ class CaseDialog(QDialog):
         for move in moves_from(status):
             button = QPushButton(move.label + ("…" if move.back else ""))
             button.setObjectName(f"move_{move.target.value}")
-            allowed = can(self.ctx.actor, move.permission, unit_id)
-            button.setEnabled(allowed)
-            if not allowed:
-                button.setToolTip("您的角色无权进行此操作")
+            if not can(self.ctx.actor, move.permission, unit_id):
+                continue  # a move the role may not make is not offered
             button.clicked.connect(lambda _=False, m=move: self.request_move(m))
             self.moves_box.addWidget(button)
             self.move_buttons[move.target] = button
         if not self.move_buttons:
-            self.moves_box.addWidget(QLabel("已销号（回头看发现问题时重新打开）"))
+            text = ("已销号（回头看发现问题时重新打开）" if status == CaseStatus.CLOSED
+                    else "您的角色不能变更状态")  # fmt: skip
+            self.moves_box.addWidget(QLabel(text))
 
     def _on_form_changed(self) -> None:
         errors = {**self.form.validate(), **self.checklist.validate()}
@@ -319,9 +335,16 @@ class CaseDialog(QDialog):
 
     # -- workflow -----------------------------------------------------------------------
     def request_move(self, move: Move) -> None:
-        """A move button: a step back asks for the reason first."""
+        """A move button: a step back asks for the reason first, a step that cannot be taken
+        back asks for confirmation with the case's name."""
         if not move.back:
-            self.do_move(move.target)
+            detail = IRREVERSIBLE_MOVES.get(move.target)
+            if detail is None or self.record is None:
+                self.do_move(move.target)
+                return
+            name = self.record.display_name
+            self.confirm_box = confirm(self, move.label, f"确定对“{name}”执行“{move.label}”？",
+                                       detail, move.label, lambda: self.do_move(move.target))  # fmt: skip
             return
         dialog = QInputDialog(self)
         dialog.setObjectName("reasonDialog")

@@ -39,7 +39,8 @@ class _ItemRow:
         self.choose_button = QPushButton("选择文件…")
         self.view_button = QPushButton("查看")
         self.note = QLineEdit()
-        self.note.setPlaceholderText("备注（如供电公司停电记录编号）")
+        self.note.setPlaceholderText("备注")
+        self.note.setToolTip("备注，如供电公司停电记录编号")
         self.error = ErrorLabel()
         self.row: CheckRow = CheckRow(item)
         self.new_file: EvidenceFile | None = None
@@ -122,6 +123,7 @@ class ChecklistWidget(QWidget):
             row.date.setReadOnly(read_only)
             row.note.setReadOnly(read_only)
             row.choose_button.setEnabled(not read_only)
+            row.choose_button.setVisible(not read_only)  # nothing to choose in a read-only view
 
     def _show_evidence(self, row: _ItemRow) -> None:
         if row.new_file is not None:

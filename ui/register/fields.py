@@ -52,6 +52,7 @@ class DateField(QWidget):
         lay.addWidget(self.button)
         self.setFocusProxy(self.edit)
         self.edit.textChanged.connect(self.changed)
+        self.edit.editingFinished.connect(self.normalise)
         self.calendar.clicked.connect(self._picked)
         menu.aboutToShow.connect(self._sync_calendar)
 
@@ -70,6 +71,16 @@ class DateField(QWidget):
     def value(self) -> dt.date | None:
         return parse_date(self.edit.text())
 
+    def normalise(self) -> None:
+        """Show a date typed as 2026.5.25 or 2026年5月25日 as 2026-05-25 (on leaving the field);
+        text that is not a date stays as typed, with its error beside it."""
+        try:
+            value = self.value()
+        except ValueError:
+            return
+        if value is not None and self.edit.text() != value.isoformat():
+            self.set_value(value)
+
     def set_value(self, value: dt.date | None) -> None:
         self.edit.setText(value.isoformat() if value else "")
 
@@ -78,7 +89,9 @@ class DateField(QWidget):
 
     def setReadOnly(self, read_only: bool) -> None:
         self.edit.setReadOnly(read_only)
+        self.edit.setClearButtonEnabled(not read_only)
         self.button.setEnabled(not read_only)
+        self.button.setVisible(not read_only)  # no calendar on a date that cannot change
 
 
 class ErrorLabel(QLabel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +58,8 @@ class MultiSelectButton(QToolButton):
         self.setMenu(menu)
         self._update_text()
         self.list.itemChanged.connect(self._on_item_changed)
+        self.list.itemClicked.connect(self._toggle)  # a click on the name ticks it, as in Excel
+        self.list.installEventFilter(self)
         self.clear_button.clicked.connect(self.clear)
 
     def set_options(self, options: Sequence[tuple[Hashable, str]]) -> None:
@@ -68,12 +70,24 @@ class MultiSelectButton(QToolButton):
         for key, label in options:
             item = QListWidgetItem(label)
             item.setData(KEY_ROLE, key)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            # not user-checkable: every click on the row (box or name) goes through _toggle
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(CHECKED if key in keep else UNCHECKED)
             self.list.addItem(item)
         self.list.setFixedHeight(min(320, max(60, self.list.sizeHintForRow(0) * len(options) + 8)))
         self.list.blockSignals(False)
         self._update_text()
+
+    def _toggle(self, item: QListWidgetItem) -> None:
+        item.setCheckState(UNCHECKED if item.checkState() == CHECKED else CHECKED)
+
+    def eventFilter(self, watched, event) -> bool:
+        """Space ticks the current choice, as a click does."""
+        if (watched is self.list and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Space and self.list.currentItem() is not None):  # fmt: skip
+            self._toggle(self.list.currentItem())
+            return True
+        return super().eventFilter(watched, event)
 
     def options(self) -> list[Hashable]:
         return [self.list.item(i).data(KEY_ROLE) for i in range(self.list.count())]
@@ -147,6 +161,7 @@ class FilterBar(QWidget):
         self.views = QComboBox()
         self.views.setObjectName("savedViews")
         self.views.setMinimumContentsLength(10)
+        self.views.setMinimumWidth(self.views.fontMetrics().horizontalAdvance("（选择视图）") + 40)
         self.views.setToolTip("已保存的视图（筛选、排序和列）")
         self.save_view_button = QPushButton("保存视图…")
         self.delete_view_button = QPushButton("删除视图")

@@ -23,7 +23,9 @@ class HistoryView(QTreeWidget):
 
     def set_entries(self, entries: list[HistoryEntry]) -> None:
         self.clear()
-        for (when, who), group in groupby(entries, key=lambda e: (e.changed_at, e.username)):
+        for (when, who), group in groupby(
+            entries, key=lambda e: (e.changed_at, e.person or e.username)
+        ):
             items = list(group)
             notes = sorted({e.note for e in items if e.note})
             top = QTreeWidgetItem([f"{when:%Y-%m-%d %H:%M}　{who}", "；".join(notes)])

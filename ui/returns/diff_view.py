@@ -30,6 +30,9 @@ CHECKED, UNCHECKED, UNDECIDED = (
 )
 Index = QModelIndex | QPersistentModelIndex
 
+MAX_COLUMN_WIDTH = 220
+MIN_COLUMN_WIDTH = 90
+LAST_COLUMN_ROOM = 140
 TAB_ERRORS, TAB_NEW, TAB_CHANGED, TAB_UNCERTAIN, TAB_MISSING, TAB_SHEETS = range(6)
 
 
@@ -230,7 +233,7 @@ class DiffView(QTabWidget):
         self.missing_model.set_listing(missing_listing(check))
         self.sheets_model.set_listing(sheets_listing(check))
         for view in self.views:
-            self._size_columns(view)
+            self._size_columns(view, self.width() - 30)
         self._retitle()
         if check.errors:
             self.setCurrentIndex(TAB_ERRORS)
@@ -257,9 +260,27 @@ class DiffView(QTabWidget):
             self.setTabText(i, t)
 
     @staticmethod
-    def _size_columns(view: QTableView) -> None:
+    def _size_columns(view: QTableView, available: int) -> None:
+        """Columns sized to their contents, then the widest narrowed until the last one (上报新值)
+        is in view; a cut cell shows its whole text in its tooltip."""
         header = view.horizontalHeader()
         model = view.model()
-        for col in range(model.columnCount()):
+        count = model.columnCount()
+        widths = []
+        for col in range(count):
             width = max(header.sectionSizeHint(col), view.sizeHintForColumn(col))
-            header.resizeSection(col, min(max(width + 16, 60), 360))
+            widths.append(min(max(width + 16, 60), MAX_COLUMN_WIDTH))
+        if isinstance(model, UncertainModel):  # room for the longest answer and its box
+            widths[0] = max(widths[0], view.fontMetrics().horizontalAdvance("是同一企业") + 48)
+        room = available - LAST_COLUMN_ROOM
+        while count > 1 and sum(widths[:-1]) > room:
+            widest = max(range(count - 1), key=widths.__getitem__)
+            excess = sum(widths[:-1]) - room
+            narrower = max(widths[widest] - excess, MIN_COLUMN_WIDTH)
+            if narrower == widths[widest]:
+                break  # nothing left to give
+            widths[widest] = narrower
+        if count > 1:  # the last column stretches over what is left, no wider
+            widths[-1] = max(min(widths[-1], available - sum(widths[:-1])), MIN_COLUMN_WIDTH)
+        for col, width in enumerate(widths):
+            header.resizeSection(col, width)

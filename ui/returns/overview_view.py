@@ -36,9 +36,11 @@ def _yes(flag: bool) -> str:
 class OverviewModel(QAbstractTableModel):
     """One row per unit of a :class:`StageOverview`."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, *, may_import=None) -> None:
         super().__init__(parent)
         self._rows: list[UnitReturnRow] = []
+        #: may_import(unit_id): whether to offer "导入上报 ›" (no link a role cannot use)
+        self.may_import = may_import or (lambda _unit_id: True)
 
     def set_overview(self, overview: StageOverview | None) -> None:
         self.beginResetModel()
@@ -81,7 +83,9 @@ class OverviewModel(QAbstractTableModel):
             return r.rows_total
         if col == COL_NEW:
             return r.rows_new
-        return "查看上报 ›" if r.returned else "导入上报 ›"
+        if r.returned:
+            return "查看上报 ›"
+        return "导入上报 ›" if self.may_import(r.unit_id) else ""
 
     def data(self, index: Index, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid():
@@ -108,7 +112,13 @@ class OverviewModel(QAbstractTableModel):
         ):
             return CENTER
         if role == TOOLTIP_ROLE and col == COL_OPEN:
-            return "单击打开该单位本阶段的上报" if r.returned else "单击导入该单位的上报文件"
+            if r.returned:
+                return "单击打开该单位本阶段的上报（或选中后按 Enter）"
+            return (
+                "单击导入该单位的上报文件（或选中后按 Enter）"
+                if self.may_import(r.unit_id)
+                else None
+            )
         return None
 
     def headerData(

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -165,12 +168,28 @@ class ReturnDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(self.close_button)
+        # the details scroll on a small screen (1366×768 at 150 %), the diff keeps its room
+        details = QWidget()
+        dlay = QVBoxLayout(details)
+        dlay.setContentsMargins(0, 0, 0, 0)
+        dlay.addWidget(info)
+        dlay.addWidget(review)
+        scroll = QScrollArea()
+        scroll.setObjectName("returnDetails")
+        scroll.setWidget(details)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumHeight(160)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.diff)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(1, 1)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addWidget(info)
-        lay.addWidget(review)
-        lay.addWidget(self.diff, 1)
+        lay.addWidget(splitter, 1)
         lay.addLayout(bottom)
+        splitter.setSizes([details.sizeHint().height(), 400])
 
     def _connect_callbacks(self) -> None:
         self.save_button.clicked.connect(self.save_details)
