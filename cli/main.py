@@ -10,9 +10,11 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from cli import (
+    accountability_command,
     audit_command,
     backup_command,
     chart_command,
+    checks_command,
     db_commands,
     demo_command,
     export_command,
@@ -44,6 +46,8 @@ COMMAND_MODULES = [
     user_command,
     audit_command,
     backup_command,
+    checks_command,
+    accountability_command,
 ]
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk

@@ -25,6 +25,8 @@ from models import (
     Case,
     CountyReturn,
     Letter,
+    SpotCheck,
+    SpotCheckFinding,
     Unit,
 )
 from models.codes import (
@@ -334,6 +336,26 @@ def overview_tiles(session: Session, actor: Actor, today: dt.date | None = None)
             )
         )
         or 0
+    )
+    findings = int(
+        session.scalar(
+            scope_to_unit(
+                select(func.count(SpotCheckFinding.id)).join(SpotCheck),
+                actor,
+                SpotCheck.unit_id,
+            )
+        )
+        or 0
+    )
+    tiles.append(
+        Tile(
+            "spot_check_findings",
+            "督导抽查发现问题",
+            findings,
+            "新增企业、反弹、整治不到位等",
+            SECTION_CAMPAIGN,
+            pane="spot_checks",
+        )
     )
     tiles.append(
         Tile(

@@ -43,6 +43,21 @@ class ProblemWeight(Versioned, Base):
     weight: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class AccountabilityRuleSet(Base):
+    """One version of the province's quantified rules (weights, counters, threshold ladder,
+    measures) as JSON; versions are never edited, a change is a new row."""
+
+    __tablename__ = "accountability_rule_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_no: Mapped[int] = mapped_column(Integer, unique=True)
+    basis: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)  # JSON, see controllers/accountability/rules.py
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 class AccountabilityRecord(Versioned, Timestamped, Base):
     """One accountability case: proposed → decided → carried out. Decided records are never
     edited in place; corrections are :class:`AccountabilityAmendment` rows."""
@@ -62,6 +77,11 @@ class AccountabilityRecord(Versioned, Timestamped, Base):
     executed_on: Mapped[dt.date | None] = mapped_column(Date)
     summary: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the rule set version the record was proposed under
+    rule_set_id: Mapped[int | None] = mapped_column(ForeignKey("accountability_rule_sets.id"))
+    #: the period of the tally it was started from
+    period_from: Mapped[dt.date | None] = mapped_column(Date)
+    period_to: Mapped[dt.date | None] = mapped_column(Date)
 
     unit: Mapped[Unit] = relationship()
     persons: Mapped[list[AccountabilityPerson]] = relationship(
@@ -94,6 +114,8 @@ class AccountabilityProblem(Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("accountability_records.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("spot_check_findings.id"))
+    lookback_id: Mapped[int | None] = mapped_column(ForeignKey("case_lookbacks.id"))
     kind: Mapped[ProblemKind] = mapped_column(Code(ProblemKind))
     found_on: Mapped[dt.date | None] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text)

@@ -170,9 +170,12 @@ class LetterStatus(CodedEnum):
 class FindingKind(CodedEnum):
     """What a spot check found at a site."""
 
-    NEW_CASE = "new_case", "新增散乱污企业"
-    RELAPSE = "relapse", "反弹"
-    SUBSTANDARD = "substandard", "整治不到位"
+    NEW_CASE = "new_case", "新增散乱污企业", "新增", "未列入清单"
+    RELAPSE = "relapse", "死灰复燃", "反弹"
+    SUBSTANDARD = "substandard", "整治不到位", "整改不到位"
+    RELOCATED = "relocated", "异地转移"
+    FAKE = "fake", "虚假整改"
+    OTHER = "other", "其他问题", "其他"
 
 
 class SiteResult(CodedEnum):
@@ -188,6 +191,7 @@ class ProblemKind(CodedEnum):
     OFF_LIST = "off_list", "未纳入整治清单"
     CONCEALMENT = "concealment", "瞒报漏报"
     DERELICTION = "dereliction", "履职不到位"
+    REFERRED_UNFIXED = "referred_unfixed", "交办问题未整改"
 
 
 class RuleCounter(CodedEnum):
@@ -233,6 +237,7 @@ class AttachmentKind(CodedEnum):
     POWER_RECORD = "power_record", "断电记录"
     RETURN_FILE = "return_file", "上报清单"
     SIGNATURE_PAGE = "signature_page", "签字页"
+    ERROR_REPORT = "error_report", "错误报告"
     SIGNED_LETTER = "signed_letter", "签署承诺书扫描件"
     DECISION = "decision", "问责决定书"
     OTHER = "other", "其他"

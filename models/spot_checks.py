@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Code, Timestamped, Versioned
@@ -16,6 +16,10 @@ class SpotCheck(Versioned, Timestamped, Base):
     """One enforcement group (执法检查组) sent into one unit on one day."""
 
     __tablename__ = "spot_checks"
+    # one group's visit to one unit on one day: saving the same check twice finds it again
+    __table_args__ = (
+        Index("ix_spot_checks_day_group_unit", "checked_on", "group_name", "unit_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
@@ -78,5 +82,7 @@ class SpotCheckFinding(Versioned, Base):
     kind: Mapped[FindingKind] = mapped_column(Code(FindingKind), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
+    #: the look-back this finding wrote on an existing case (so the tally counts it once)
+    lookback_id: Mapped[int | None] = mapped_column(ForeignKey("case_lookbacks.id"))
 
     check: Mapped[SpotCheck] = relationship(back_populates="findings")

@@ -30,6 +30,7 @@ from models import (
     User,
 )
 from models.codes import (
+    AccountabilityStatus,
     AttachmentKind,
     CaseStatus,
     CheckItem,
@@ -146,6 +147,8 @@ def test_campaign_returns_letters_spot_checks_accountability(database):
         rec.persons.append(AccountabilityPerson(name="某某", post="副镇长"))
         rec.problems.append(AccountabilityProblem(kind=ProblemKind.RELAPSE, case_id=case.id))
         s.add(rec)
+        s.flush()
+        rec.status, rec.doc_no = AccountabilityStatus.DECIDED, "a"  # amendments: decided only
         s.flush()
         s.add(
             AccountabilityAmendment(

@@ -90,6 +90,6 @@ def test_accountability_tile_shows_the_pending_records(window, qtbot):
     assert window.current_key() == "accountability"
     assert pane.current_view() == "pending"
     assert tile.value == 2
-    assert pane.model.rowCount() == 2
+    assert pane.records_table.rowCount() == 2
     pane.view_combo.setCurrentIndex(pane.view_combo.findData("all"))
-    assert pane.model.rowCount() == 3
+    assert pane.records_table.rowCount() == 3

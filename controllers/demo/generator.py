@@ -528,17 +528,14 @@ class _DemoBuilder:
              ProblemKind.OFF_LIST, "钙镁加工点未纳入整治清单"),
         ]  # fmt: skip
         for code, measure, status, doc_no, decided, kind, text in samples:
+            # proposed with its persons and problems, then decided and carried out: the
+            # database freezes a record (and its persons and problems) once decided
             rec = AccountabilityRecord(
                 unit_id=by_code[code].id,
                 rule_id=rule.id if rule else None,
                 clause=rule.clause if rule else None,
                 measure=measure,
-                status=status,
-                doc_no=doc_no,
-                decided_on=decided,
-                executed_on=decided + dt.timedelta(days=10)
-                if status == AccountabilityStatus.EXECUTED
-                else None,
+                status=AccountabilityStatus.PROPOSED,
                 summary=text,
             )
             rec.persons.append(
@@ -548,6 +545,18 @@ class _DemoBuilder:
                 AccountabilityProblem(kind=kind, description=text, found_on=dt.date(2025, 8, 20))
             )
             self.s.add(rec)
+            self.s.flush()
+            if status != AccountabilityStatus.PROPOSED:
+                rec.status, rec.doc_no, rec.decided_on = (
+                    AccountabilityStatus.DECIDED,
+                    doc_no,
+                    decided,
+                )
+                self.s.flush()
+            if status == AccountabilityStatus.EXECUTED:
+                rec.status = status
+                rec.executed_on = decided + dt.timedelta(days=10)
+                self.s.flush()
 
 
 def generate_demo(

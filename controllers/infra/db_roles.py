@@ -408,6 +408,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
             sql += _policy_sql(table, "rd_all_units", sees_all, "true")
             sql += _policy_sql(table, "rd_own_unit", [g["county"]], county_expr or "false")
     sql += _special_tables(g, everyone, readers, writers)
+    sql += enforcement_privileges(g)
     sql.append(
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO "
         f"{', '.join(map(q, [*writers, g['admin']]))}"
@@ -481,6 +482,35 @@ def _special_tables(
         f"GRANT SELECT ON alembic_version TO {', '.join(map(q, [*everyone, g['gate']]))}",
     ]
     return sql
+
+
+# -- spot checks and accountability (issue 12) ----------------------------------------------
+#: what county clerks only read: the city's spot checks and accountability records
+CITY_RECORDED = (
+    "spot_checks",
+    "spot_check_members",
+    "spot_check_sites",
+    "spot_check_findings",
+    "accountability_records",
+    "accountability_persons",
+    "accountability_problems",
+    "accountability_amendments",
+)
+
+
+def enforcement_privileges(g: dict[str, str]) -> list[str]:
+    """Privileges of the spot-check and accountability tables, on top of the unit policies:
+    county clerks read their unit's and write none; amendments and rule versions are
+    append-only for everyone (the triggers of migration 0005 also freeze decided records)."""
+    every = ", ".join(q(g[n]) for n in GROUPS.values())
+    return [
+        *(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {q(t)} FROM {q(g['county'])}"
+          for t in CITY_RECORDED),
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON accountability_amendments FROM {every}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON accountability_rule_sets FROM {every}",
+        f"REVOKE TRUNCATE ON accountability_records, accountability_persons, "
+        f"accountability_problems FROM {every}",
+    ]  # fmt: skip
 
 
 def drop_roles(conn: Connection) -> list[str]:

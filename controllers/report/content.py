@@ -17,7 +17,7 @@ from controllers.report.wording import (
     short_date,
 )
 from controllers.stats.monthly import MonthlySeries
-from models.codes import Classification
+from models.codes import Classification, FindingKind
 
 TABLE_HEADERS = [
     "序号",
@@ -274,6 +274,17 @@ def _problems(f: ReportFigures) -> list[str]:
         )
     else:
         items.append("“回头看”未发现已整治企业反弹问题")
+    found = [
+        (k, n) for k, n in f.spot_checks.by_kind.items() if n and k != FindingKind.NEW_CASE.value
+    ]
+    if found:
+        items.append(
+            "督导抽查发现"
+            + join_list([f"{FindingKind.label_of(k)}问题{n}处" for k, n in found])
+            + "，已责成属地整改，已销号企业的问题记入“回头看”并重新纳入整治"
+        )
+    elif f.spot_checks.groups:
+        items.append("督导抽查未发现已整治企业反弹和整治不到位问题")
     if p.focus_industries:
         named = join_list([f"{unit}{industry}" for unit, industry, _, _ in p.focus_industries])
         total = sum(n for *_, n, _ in p.focus_industries)

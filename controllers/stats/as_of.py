@@ -325,6 +325,8 @@ class SpotCheckFigures:
     last_day: dt.date | None = None
     min_per_day: int = 0
     max_per_day: int = 0
+    #: findings by FindingKind code (new sites, relapses, substandard work…)
+    by_kind: dict[str, int] = field(default_factory=dict)
 
 
 def spot_checks_as_of(
@@ -362,6 +364,16 @@ def spot_checks_as_of(
         )
         or 0
     )
+    fig.by_kind = {
+        str(getattr(kind, "value", kind)): int(n)
+        for kind, n in session.execute(
+            narrowed(
+                select(SpotCheckFinding.kind, func.count())
+                .join(SpotCheck)
+                .group_by(SpotCheckFinding.kind)
+            )
+        )
+    }
     per_day = narrowed(
         select(SpotCheck.checked_on, func.count().label("n")).group_by(SpotCheck.checked_on)
     ).subquery()

@@ -1,0 +1,1 @@
+"""问责: the quantified rules, the tally per unit, records and their amendments."""

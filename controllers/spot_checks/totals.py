@@ -1,0 +1,82 @@
+"""Totals of the checks for a period and unit, computed from the records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from controllers.actor import Actor
+from controllers.permissions import Permission, require, scope_to_unit
+from models import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
+from models.codes import FindingKind
+
+
+@dataclass
+class CheckTotals:
+    groups: int = 0  # 执法组（checks)
+    person_times: int = 0  # 人次: each person once per check
+    sites: int = 0  # 企业（点位）
+    new_found: int = 0  # 新增“散乱污”企业
+    by_kind: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in FindingKind})
+
+    def as_json(self) -> dict:
+        return {
+            "groups": self.groups,
+            "person_times": self.person_times,
+            "sites": self.sites,
+            "new_found": self.new_found,
+            "by_kind": dict(self.by_kind),
+        }
+
+
+def narrow(
+    stmt: Select,
+    actor: Actor,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    unit_id: int | None,
+) -> Select:
+    """Checks of the period (bounds included) and unit, within the actor's scope."""
+    if date_from is not None:
+        stmt = stmt.where(SpotCheck.checked_on >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(SpotCheck.checked_on <= date_to)
+    if unit_id is not None:
+        stmt = stmt.where(SpotCheck.unit_id == unit_id)
+    return scope_to_unit(stmt, actor, SpotCheck.unit_id)
+
+
+def check_totals(
+    session: Session,
+    actor: Actor,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    unit_id: int | None = None,
+) -> CheckTotals:
+    """Groups, person-times, sites, new sites found and problems by kind."""
+    require(actor, Permission.VIEW)
+
+    def n(stmt: Select) -> int:
+        return int(session.scalar(narrow(stmt, actor, date_from, date_to, unit_id)) or 0)
+
+    out = CheckTotals()
+    out.groups = n(select(func.count(SpotCheck.id)))
+    people = narrow(
+        select(SpotCheckMember.check_id, SpotCheckMember.name).join(SpotCheck).distinct(),
+        actor, date_from, date_to, unit_id,
+    ).subquery()  # fmt: skip
+    out.person_times = int(session.scalar(select(func.count()).select_from(people)) or 0)
+    out.sites = n(select(func.count(SpotCheckSite.id)).join(SpotCheck))
+    rows = session.execute(
+        narrow(
+            select(SpotCheckFinding.kind, func.count()).join(SpotCheck).group_by(SpotCheckFinding.kind),
+            actor, date_from, date_to, unit_id,
+        )
+    )  # fmt: skip
+    for kind, count in rows:
+        out.by_kind[str(getattr(kind, "value", kind))] = int(count)
+    out.new_found = out.by_kind.get(FindingKind.NEW_CASE.value, 0)
+    return out
