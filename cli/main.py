@@ -7,8 +7,6 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from cli import (
     accountability_command,
     audit_command,
@@ -28,8 +26,8 @@ from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.audit.trail import record_refusal
 from controllers.errors import UserError
+from controllers.infra.database_setup import DatabaseError, StorageError
 from controllers.permissions import PermissionDenied
-from models.database import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +141,7 @@ def run(
         return _fail(str(exc), 1)
     except (DatabaseError, UserError) as exc:
         return _fail(str(exc), 1)
-    except SQLAlchemyError as exc:
+    except StorageError as exc:
         logger.exception("database failure in %s", args.command)
         return _fail(f"数据库操作失败 / database failure: {getattr(exc, 'orig', None) or exc}", 1)
     except KeyboardInterrupt:

@@ -18,9 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.errors import UserError
+from controllers.infra.connection_choice import (
+    ConnectionChoice,
+    ConnectionMode,
+    DatabaseError,
+    default_sqlite_path,
+)
 from controllers.infra.database_setup import probe_server
-from models.connection_choice import ConnectionChoice, ConnectionMode
-from models.database import DatabaseError, default_sqlite_path
 from ui.busy import wait_cursor
 from ui.login_dialog import title_label
 

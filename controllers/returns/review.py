@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any
 
@@ -23,7 +23,7 @@ from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.cases.columns import ColumnKind
 from controllers.cases.history import as_text, record_changes
-from controllers.editing import EditConflict
+from controllers.editing import EditConflict, set_changed
 from controllers.errors import UserError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require
 from controllers.returns.check import ReturnCheck, compare, missing_classification
@@ -60,6 +60,9 @@ class AcceptResult:
     new_case_ids: list[int] = field(default_factory=list)
     townships_created: list[str] = field(default_factory=list)
     batches_created: list[str] = field(default_factory=list)
+    #: the comparison with the register as it was written (a new value: the clerk's check
+    #: is never changed, it may be shown on another thread)
+    check: ReturnCheck | None = field(default=None, repr=False, compare=False)
 
     def message(self) -> str:
         extra = ""
@@ -299,13 +302,14 @@ def accept_return(
     decisions: dict[int, int | None] | None = None,
     progress: Progress | None = None,
 ) -> AcceptResult:
-    """通过: write the return into the register and mark it 已通过. Flushes; the caller commits
+    """通过: write the return into the register and mark it 已通过. The runner commits
     (or rolls back on any error, so that nothing of it lands).
 
     ``check`` is the check of this return's stored file the clerk looked at; ``decisions``
     settles its uncertain matches (row index → case id, or None for a new case).
     """
     report = progress or (lambda _pct, _msg: None)
+    check = replace(check, errors=list(check.errors))  # compared again below: a copy
     ret = _pending(session, actor, return_id, expected_version)
     stored = return_file_attachment(session, ret.id)
     if check.unit_id != ret.unit_id or (stored is not None and stored.sha256 != check.sha256):
@@ -389,7 +393,7 @@ def accept_return(
     ret.rows_missing = len(diff.missing)
     session.flush()
     result = AcceptResult(ret.id, len(new_ids), len(matched), len(diff.unchanged), len(diff.missing),
-                          new_ids, towns_created, batches_created)  # fmt: skip
+                          new_ids, towns_created, batches_created, check)  # fmt: skip
     record(session, actor, "accept", "county_return", ret.id,
            detail={"unit": ret.unit.name, "file": check.filename, "created": result.created,
                    "updated": result.updated, "unchanged": result.unchanged,
@@ -418,18 +422,15 @@ def _apply_changes(
             m = by_id[case.id]
             if case.version != m.case_version:
                 raise _stale(case.display_name)
-            diffs: dict[str, tuple[Any, Any]] = {}
+            wanted: dict[str, Any] = {}
             for change in m.changes:
-                attr = ATTRIBUTE[change.key]
                 new = change.new
                 if change.key == "township":
                     new = townships[search_key(new)]
                 elif change.key == "batch":
                     new = batches[search_key(new)]
-                old = getattr(case, attr)
-                if old != new:
-                    setattr(case, attr, new)
-                    diffs[attr] = (old, new)
+                wanted[ATTRIBUTE[change.key]] = new
+            diffs = set_changed(case, wanted)
             if diffs:
                 case.updated_by_id = actor.user_id
                 record_changes(session, case, actor, diffs, note=note)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from models.connection_choice import (
+from controllers.infra.connection_choice import (
     ConnectionChoice,
     ConnectionMode,
     load_choice,
