@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from models.database import ENV_DB_URL, default_data_dir, default_sqlite_path
+from models.database import CHOICE_FILE, ENV_DB_URL, default_data_dir, default_sqlite_path
 
 logger = logging.getLogger(__name__)
-
-CHOICE_FILE = "connection.json"
 
 
 class ConnectionMode(StrEnum):
