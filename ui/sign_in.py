@@ -61,15 +61,21 @@ def _exec(dialog: QDialog) -> int:
 
 def sign_in_interactively(
     database: Database, parent: QWidget | None = None, *, exec_dialog: ExecDialog = _exec,
-    store: TokenStore | None = None,
+    store: TokenStore | None = None, switching: bool = False,
 ) -> SignedIn | None:  # fmt: skip
-    """The sign-in of the desktop application; None when the clerk gave up."""
+    """The sign-in of the desktop application; None when the clerk gave up.
+
+    ``switching`` (文件 → 注销 / 切换用户): the stay-signed-in token of this computer is dropped
+    and the dialog starts with an empty user name.
+    """
     accounts, remember_ok, hint = call(database, _sign_in_facts).value
     if not accounts:
         return _first_administrator(database, parent, exec_dialog)
     store = store or TokenStore()
     key = database_key(database)
-    if remember_ok:
+    if switching:
+        store.remove(key)
+    elif remember_ok:
         token = store.get(key)
         if token:
             remembered = call(database, sign_in_with_token, token).value
@@ -82,7 +88,8 @@ def sign_in_interactively(
 
     settings = QSettings()
     dialog = LoginDialog(attempt, database_label=database.info.display, allow_remember=remember_ok,
-                         username=str(settings.value("Login/username", "")), hint=hint,
+                         username="" if switching else str(settings.value("Login/username", "")),
+                         hint=hint,
                          parent=parent)  # fmt: skip
     if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
         return None
