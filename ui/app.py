@@ -7,9 +7,10 @@ import getpass
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from controllers.actor import Actor
-from models.codes import Role
+if TYPE_CHECKING:
+    from controllers.actor import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ def has_display(environ: dict[str, str] | None = None, platform: str | None = No
 
 def local_actor() -> Actor:
     """A city clerk named after the machine's user (tests and tools that skip sign-in)."""
+    from controllers.actor import Actor
+    from models.codes import Role
+
     try:
         name = getpass.getuser()
     except (OSError, KeyError):

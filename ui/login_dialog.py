@@ -21,14 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controllers.auth.passwords import MIN_KINDS, MIN_LENGTH
 from controllers.errors import UserError
-from ui.operations import error_text
+from controllers.password_policy import MIN_KINDS, MIN_LENGTH
 
 RULE_TEXT = (
     f"密码至少 {MIN_LENGTH} 位，包含大写字母、小写字母、数字、符号中的至少 {MIN_KINDS} 种，"
     "且不能包含用户名。"
 )
+
+
+def error_text(exc: BaseException) -> str:
+    """``ui.operations.error_text``, imported on first use (it loads SQLAlchemy)."""
+    from ui.operations import error_text as text
+
+    return text(exc)
 
 
 def _title(text: str) -> QLabel:

@@ -6,11 +6,11 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from models.database import APP_AUTHOR, APP_NAME
-
 
 def log_dir() -> Path:
     from platformdirs import user_log_dir
+
+    from models.database import APP_AUTHOR, APP_NAME  # not at import: SQLAlchemy is heavy
 
     return Path(user_log_dir(APP_NAME, APP_AUTHOR))
 
