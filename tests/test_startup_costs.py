@@ -72,6 +72,18 @@ def test_login_dialog_and_gui_start_load_no_database_code() -> None:
         "import main, cli.main, ui.app, ui.login_dialog\n"
         "parser = cli.main.build_parser([])\n"
         "assert parser.parse_args([]).command is None\n"
+        "from controllers.infra.logging_setup import log_dir\n"
+        "log_dir()\n"
     )
     assert "PySide6" in mods
     assert not mods & set(HEAVY) - {"PySide6"}
+
+
+def test_the_log_folder_is_named_as_the_data_folder() -> None:
+    from controllers.infra import logging_setup
+    from models import database
+
+    assert (logging_setup.APP_NAME, logging_setup.APP_AUTHOR) == (
+        database.APP_NAME,
+        database.APP_AUTHOR,
+    )

@@ -68,12 +68,27 @@ def create_application(argv: list[str] | None = None):
     return app
 
 
+def show_login_dialog_early(app):
+    """Paint the login dialog before SQLAlchemy, the models and the database are loaded: the
+    clerk sees it (and types) while they load; ``sign_in_interactively`` takes it over."""
+    from PySide6.QtCore import QSettings
+
+    from ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog.opening(str(QSettings().value("Login/username", "")))
+    dialog.show()
+    dialog.repaint()
+    app.processEvents()
+    return dialog
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Run the application until its window closes; returns the exit status."""
     if not has_display():
         sys.stderr.write(NO_DISPLAY_MESSAGE)
         return 1
     app = create_application()
+    opening = show_login_dialog_early(app)
 
     from PySide6.QtWidgets import QMessageBox
 
@@ -86,11 +101,12 @@ def run_gui(args: argparse.Namespace) -> int:
 
     database = open_database_with_feedback(args.db, demo_if_empty=args.demo_if_empty)
     if database is None:
+        opening.close()
         return 1
     signed = None
     try:
         # Sign in before the main window exists: nothing is shown to nobody.
-        signed = sign_in_interactively(database)
+        signed = sign_in_interactively(database, opening=opening)
         if signed is None:
             return 0
         ctx = AppContext(signed.database, signed.actor)

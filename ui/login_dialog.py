@@ -71,8 +71,9 @@ class _FormDialog(QDialog):
         )
         lay = QVBoxLayout(self)
         lay.addWidget(_title(heading))
+        self.note: QLabel | None = None
         if note:
-            sub = QLabel(note)
+            self.note = sub = QLabel(note)
             sub.setWordWrap(True)
             sub.setObjectName("loginNote")
             lay.addWidget(sub)
@@ -117,7 +118,7 @@ class _FormDialog(QDialog):
 class LoginDialog(_FormDialog):
     """Username, password and, on the single-machine SQLite default, "stay signed in"."""
 
-    def __init__(self, sign_in: Callable[[str, str, bool], Any], *, database_label: str,
+    def __init__(self, sign_in: Callable[[str, str, bool], Any] | None, *, database_label: str,
                  allow_remember: bool, username: str = "", hint: str | None = None,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__("登录 — 散乱污整治管理台", "散乱污整治管理台",
@@ -144,7 +145,30 @@ class LoginDialog(_FormDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
         (self.password if username else self.username).setFocus()
 
+    @classmethod
+    def opening(cls, username: str = "") -> LoginDialog:
+        """The dialog shown at start while the database opens (SQLAlchemy not yet imported):
+        the clerk sees it at once and can type; 登录 waits for ``attach``."""
+        dialog = cls(None, database_label="正在打开……", allow_remember=False, username=username)
+        dialog.ok_button().setEnabled(False)
+        return dialog
+
+    def attach(self, sign_in: Callable[[str, str, bool], Any], *, database_label: str,
+               allow_remember: bool, hint: str | None = None) -> None:  # fmt: skip
+        """The database is open: sign-in works from now on."""
+        self._sign_in = sign_in
+        if self.note is not None:
+            self.note.setText(f"数据库：{database_label}")
+        self.remember.setVisible(allow_remember)
+        self.hint.setText(hint or "")
+        self.hint.setVisible(bool(hint))
+        self.ok_button().setEnabled(True)
+        if self.isVisible():
+            self.grow_to_fit()
+
     def submit(self) -> None:
+        if self._sign_in is None:  # the database is still opening
+            return
         name, password = self.username.text().strip(), self.password.text()
         if not name or not password:
             self.show_message("请输入用户名和密码。")

@@ -6,11 +6,13 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+#: as ``models.database.APP_NAME`` / ``APP_AUTHOR`` (not imported: that loads SQLAlchemy and
+#: every model class before the login dialog is painted; a test keeps them equal)
+APP_NAME = APP_AUTHOR = "RectifyDesk"
+
 
 def log_dir() -> Path:
     from platformdirs import user_log_dir
-
-    from models.database import APP_AUTHOR, APP_NAME  # not at import: SQLAlchemy is heavy
 
     return Path(user_log_dir(APP_NAME, APP_AUTHOR))
 
