@@ -1,8 +1,10 @@
-"""``import-return FILE --unit NAME [--stage STAGE] [--accept] [--json] [--errors-out X.xlsx]``.
+"""``import-return FILE --unit NAME [--stage STAGE] [--accept] [--send-back] [--json]
+[--errors-out X.xlsx]``.
 
 Exit 0 when the file is valid (and accepted, if asked), 1 when it has row-level errors (or
 cannot be accepted), 2 when it cannot be read. Nothing is written to the database unless it
-exits 0 with ``--accept``.
+exits 0 with ``--accept``, or the file has errors and ``--send-back`` logs it as 退回 (with the
+error workbook attached; still exit 1). ``--json`` lists ``warnings`` beside ``errors``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from controllers.errors import UserError
 from controllers.returns.check import ReturnCheck, check_return
 from controllers.returns.error_report import build_error_report
 from controllers.returns.lookup import find_stage, find_unit
+from controllers.returns.merge_record import accept_preview
 from controllers.returns.reader import UnreadableFile
 from controllers.returns.records import submit_return
 from controllers.returns.review import accept_return
+from controllers.returns.send_back import log_and_send_back
+from controllers.unit_of_work import run
 from models.codes import CaseStatus
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -45,6 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象 / print one JSON object")
     p.add_argument("--errors-out", metavar="ANNOTATED.xlsx", help="有错误时写出标注错误的工作簿")
+    p.add_argument(
+        "--send-back",
+        action="store_true",
+        help="有错误时登记并退回：保存上报文件和错误报告，状态为“退回” / log as sent back",
+    )
     p.set_defaults(handler=cmd_import_return)
 
 
@@ -91,6 +101,7 @@ def cmd_import_return(ctx: CommandContext) -> int:
         raise CliError(f"找不到文件 / file not found: {path}", EXIT_UNREADABLE)
     db = ctx.database()
     payload: dict[str, Any] = {"status": "unreadable", "message": "", "rows_valid": 0, "errors": [],
+                               "warnings": [],
                                "diff": {"new": [], "changed": [], "missing": [], "uncertain": []},
                                "accepted": False}  # fmt: skip
     with db.session() as session:
@@ -110,19 +121,32 @@ def cmd_import_return(ctx: CommandContext) -> int:
         payload.update(
             status=check.status, message=check.message(), rows_valid=check.rows_valid,
             errors=[e.as_dict() for e in check.errors], diff=_diff_json(check),
+            warnings=[w.as_dict() for w in check.warnings],
             skipped_sheets=[{"sheet": s.name, "reason": s.reason} for s in check.skipped_sheets],
             unplaced_columns=[{"sheet": u.sheet, "header": u.header} for u in check.unplaced],
             new_townships=check.new_townships, unit=unit.name,
         )  # fmt: skip
         lines = [f"{unit.name}：{check.filename}", check.message()]
         lines += [e.text() for e in check.errors[:200]]
+        lines += [f"警告：{w.text()}" for w in check.warnings[:100]]
         if len(check.errors) > 200:
             lines.append(
                 f"……另有 {len(check.errors) - 200} 处错误（用 --json 或 --errors-out 查看全部）"
             )
         if not check.valid:
+            report = None
+            if args.send_back:
+                session.rollback()
+                try:
+                    sent = run(db, ctx.require_person(), log_and_send_back, check, path).value
+                except UserError as exc:
+                    raise CliError(str(exc), EXIT_INVALID) from None
+                report = sent.report
+                lines.append(sent.message())
+                payload.update(sent_back=True, return_id=sent.return_id,
+                               version=sent.version_no, reasons=sent.reasons)  # fmt: skip
             if args.errors_out:
-                Path(args.errors_out).write_bytes(build_error_report(path, check))
+                Path(args.errors_out).write_bytes(report or build_error_report(path, check))
                 lines.append(f"已写出错误报告：{args.errors_out}")
                 payload["errors_out"] = str(args.errors_out)
             _emit(args, payload, lines)
@@ -142,6 +166,8 @@ def cmd_import_return(ctx: CommandContext) -> int:
             return EXIT_INVALID
         for m in uncertain:
             decisions[m.row] = m.case_id if args.uncertain == "match" else None
+        payload["merge"] = accept_preview(check, decisions).summary()
+        lines.append(f"将并入台账：{payload['merge']}")
         try:
             person = ctx.require_person()
             ret = submit_return(session, person, check, path)

@@ -15,7 +15,7 @@ from models.base import Base
 from models.campaigns import Campaign, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
 from models.letters import Letter, LetterTemplate
-from models.returns import CountyReturn, ReturnColumnMapping
+from models.returns import CountyReturn, IndustryAlias, ReturnColumnMapping, ReturnMergeItem
 from models.spot_checks import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
 from models.units import Batch, Industry, Township, Unit
 from models.users import AppSetting, AuthToken, SavedView, User
@@ -44,10 +44,12 @@ __all__ = [
     "CaseLookback",
     "CountyReturn",
     "Industry",
+    "IndustryAlias",
     "Letter",
     "LetterTemplate",
     "ProblemWeight",
     "ReturnColumnMapping",
+    "ReturnMergeItem",
     "SavedView",
     "SpotCheck",
     "SpotCheckFinding",

@@ -237,6 +237,7 @@ class AttachmentKind(CodedEnum):
     POWER_RECORD = "power_record", "断电记录"
     RETURN_FILE = "return_file", "上报清单"
     SIGNATURE_PAGE = "signature_page", "签字页"
+    ERROR_REPORT = "error_report", "错误报告"
     SIGNED_LETTER = "signed_letter", "签署承诺书扫描件"
     DECISION = "decision", "问责决定书"
     OTHER = "other", "其他"

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Code, Timestamped, Versioned
+from models.base import Base, Code, Timestamped, Versioned, now
 from models.campaigns import CampaignStage
 from models.codes import ReturnStatus
 from models.units import Unit
@@ -54,3 +54,33 @@ class ReturnColumnMapping(Versioned, Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     header: Mapped[str] = mapped_column(String(120))
     field: Mapped[str] = mapped_column(String(40))  # a Case attribute, or "" to ignore the column
+
+
+class IndustryAlias(Versioned, Base):
+    """An industry word counties write (家具喷漆, 废旧物资回收) that a clerk filed under a
+    catalog industry once; remembered for every unit's later returns."""
+
+    __tablename__ = "industry_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(60))  # as the county wrote it
+    word_key: Mapped[str] = mapped_column(String(60), unique=True)  # its search key
+    industry_id: Mapped[int] = mapped_column(ForeignKey("industries.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=now)
+
+
+class ReturnMergeItem(Base):
+    """What accepting a return merged into the register, kept with the return: a case it
+    created, a field it changed (old → new), or a match the clerk confirmed."""
+
+    __tablename__ = "return_merge_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("county_returns.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # created / changed / confirmed
+    sheet_row: Mapped[int | None] = mapped_column(Integer)  # the Excel row of the return
+    field: Mapped[str | None] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)

@@ -60,6 +60,7 @@ def test_accept_exits_0_and_merges_the_return(db_url, tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["accepted"] is True
+    assert data["merge"] == "新增 3 家、变更 0 家（0 个字段）"
     assert data["created"] == 3
     assert data["return_id"]
     after = summary(db_url)

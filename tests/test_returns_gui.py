@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QPushButton
 from sqlalchemy import func, select
 
 from controllers.returns.check import check_return
@@ -21,7 +22,7 @@ from ui.app import create_application, local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.panes.returns import ReturnsPane
-from ui.returns.diff_view import TAB_ERRORS, TAB_UNCERTAIN
+from ui.returns.diff_view import TAB_ERRORS, TAB_UNCERTAIN, TAB_WARNINGS
 from ui.returns.import_dialog import ImportDialog
 from ui.returns.overview_view import COL_OPEN, COL_STATUS
 from ui.returns.return_dialog import ReturnDialog
@@ -148,6 +149,12 @@ def test_import_check_map_confirm_and_accept(qtbot, world, pane, tmp_path):
     model = dialog.diff.uncertain_model
     assert model.rowCount() == 1
     assert model.index(0, 0).data() == "待确认"
+    # the register's own name, address, owner and phone beside the reported ones
+    assert model.index(0, 2).data() == "灵寿县东关村蛭石加工厂1 · 灵寿镇东关村1号"
+    assert model.index(0, 4).data() == (
+        f"#{world['existing']} 灵寿县东关村蛭石加工厂1 · 灵寿镇东关村老1号"
+    )
+    assert model.index(0, 5).data() == "王建国 13800000000"
     assert dialog.submit_button.isEnabled()
     assert not dialog.accept_button.isEnabled()
     model.setData(model.index(0, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
@@ -156,9 +163,15 @@ def test_import_check_map_confirm_and_accept(qtbot, world, pane, tmp_path):
     announced = []
     world["ctx"].events.changed.connect(announced.append)
     qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    box = dialog.confirm_box  # accepting cannot be undone: the clerk confirms what will happen
+    assert box.isVisible()
+    assert "新增 1 家、变更 1 家（" in box.text()
+    assert dialog.return_id is None
+    qtbot.mouseClick(box.findChild(QPushButton, "confirmYes"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.return_id is not None, timeout=20_000)
     assert "新增企业 1 家，更新 1 家" in dialog.summary.text()
-    assert announced == [frozenset({"returns", "cases"})]
+    assert len(announced) == 1
+    assert {"returns", "cases"} <= announced[0]  # (the stored file's attachment entry adds more)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 2
         existing = s.get(Case, world["existing"])
@@ -173,6 +186,17 @@ def test_import_check_map_confirm_and_accept(qtbot, world, pane, tmp_path):
     opened = next(d for d in pane.dialogs if isinstance(d, ReturnDialog))
     assert opened.return_id == dialog.return_id
     assert "审核状态：已通过" in opened.status_label.text()
+    # what the accept merged is kept with the return, with links to the cases
+    assert opened.merged_box.isVisibleTo(opened)
+    kinds = {opened.merged_model.row_values(r)[0] for r in range(opened.merged_model.rowCount())}
+    assert kinds == {"新增", "变更", "确认同一企业"}
+    changed_row = next(r for r in range(opened.merged_model.rowCount())
+                       if opened.merged_model.row_values(r)[4] == "地址")  # fmt: skip
+    assert opened.merged_model.row_values(changed_row)[5:] == ("灵寿镇东关村老1号",
+                                                                "灵寿镇东关村1号")  # fmt: skip
+    case_dialog = opened.open_case(opened.merged_model.row_values(changed_row)[1])
+    assert case_dialog.case_id == world["existing"]
+    case_dialog.close()
     assert not opened.accept_button.isEnabled()
     assert not opened.return_button.isEnabled()
     dialog.close()
@@ -242,3 +266,88 @@ def test_main_window_shows_the_demo_returns(app, qtbot, demo_db, tmp_path):
     assert "已上报 25" in pane.summary.text()
     assert pane.list_model.rowCount() == 25
     window.grab().save(str(tmp_path / "returns-pane.png"))
+
+
+def test_log_and_send_back_a_return_with_errors_then_file_its_industries(qtbot, world, pane,
+                                                                         tmp_path):  # fmt: skip
+    db = world["db"]
+    dialog = ImportDialog(world["ctx"], pane, unit_id=world["unit"], stage_id=world["stage"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    bad = write_xlsx(tmp_path / "灵寿县清单.xlsx",
+                     [standard_row(2, 行业="家具喷漆"), standard_row(3, 整治类型="拆除")])  # fmt: skip
+    dialog.path_edit.setText(str(bad))
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.check is not None, timeout=20_000)
+    wait_idle(qtbot, dialog)
+    assert "1 处警告" in dialog.summary.text()
+    assert dialog.diff.warnings_model.rowCount() == 1
+    assert dialog.diff.tabText(TAB_WARNINGS) == "警告 (1)"
+    assert not dialog.submit_button.isEnabled()
+    assert dialog.send_back_button.isEnabled()
+    assert dialog.industry_button.isEnabled()
+    # 行业对应: 家具喷漆 filed under 喷涂 once; the check runs again without the warning
+    industries = dialog.open_industries()
+    assert industries.combos["家具喷漆"].currentText() == "家具制造"  # the guess, preselected
+    combo = industries.combos["家具喷漆"]
+    industries.choose("家具喷漆", combo.itemData(combo.findText("喷涂")))
+    assert combo.currentText() == "喷涂"
+    industries.accept()
+    qtbot.waitUntil(lambda: dialog.check is not None and not dialog.check.warnings, timeout=20_000)
+    wait_idle(qtbot, dialog)
+    # 登记并退回: recorded as 退回 with the error workbook, which is saved to send to the unit
+    target = tmp_path / "发回.xlsx"
+    dialog.send_back(target)
+    qtbot.waitUntil(lambda: dialog.return_id is not None, timeout=20_000)
+    assert "已登记并退回" in dialog.summary.text()
+    assert openpyxl.load_workbook(target)["错误清单"]["C3"].value == "整治类型"
+    assert not dialog.send_back_button.isEnabled()
+    with db.session() as s:
+        ret = s.get(CountyReturn, dialog.return_id)
+        assert ret.status == ReturnStatus.RETURNED
+        assert "第 5 行“整治类型”列" in ret.review_reasons
+    dialog.grab().save(str(tmp_path / "import-sent-back.png"))
+    # the return shows its version and keeps the error workbook
+    opened = pane.open_return_of_unit(world["unit"])
+    qtbot.waitExposed(opened)
+    assert opened.versions_label.text() == "第 1 版（共 1 版）"
+    assert opened.report_button.isEnabled()
+    saved = tmp_path / "再次导出.xlsx"
+    opened.export_report(saved)
+    assert saved.read_bytes() == target.read_bytes()
+    assert not opened.merged_box.isVisibleTo(opened)
+    opened.close()
+    dialog.close()
+
+
+def test_accepting_an_opened_return_asks_first_and_keeps_what_it_merged(qtbot, world, pane,
+                                                                         tmp_path):  # fmt: skip
+    db = world["db"]
+    path = write_xlsx(tmp_path / "灵寿县.xlsx", [standard_row(7), standard_row(8)])
+    with db.session() as s:
+        check = check_return(s, world["city"], path, world["unit"], world["stage"])
+        ret_id = submit_return(s, world["city"], check, path).id
+        s.commit()
+    dialog = pane.open_return_of_unit(world["unit"])
+    qtbot.waitExposed(dialog)
+    assert not dialog.merged_box.isVisibleTo(dialog)
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.check is not None and dialog.operation is None, timeout=20_000)
+    qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    box = dialog.confirm_box
+    assert box.text().startswith("将把灵寿县的上报并入台账：新增 2 家、变更 0 家（0 个字段）。")
+    qtbot.mouseClick(box.findChild(QPushButton, "confirmYes"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.detail.status == ReturnStatus.APPROVED, timeout=20_000)
+    assert dialog.merged_box.isVisibleTo(dialog)
+    assert dialog.merged_summary.text() == "本次上报并入台账：新增 2 家、变更 0 家（0 个字段）"
+    rows = [dialog.merged_model.row_values(r) for r in range(dialog.merged_model.rowCount())]
+    assert [(r[0], r[2], r[3]) for r in rows] == [("新增", "灵寿县东关村蛭石加工厂7", 4),
+                                                  ("新增", "灵寿县东关村蛭石加工厂8", 5)]  # fmt: skip
+    index = dialog.merged_model.index(1, 2)
+    dialog.merged_view.doubleClicked.emit(index)
+    (case_dialog,) = dialog.case_dialogs
+    with db.session() as s:
+        assert s.get(Case, case_dialog.case_id).name == "灵寿县东关村蛭石加工厂8"
+        assert s.get(CountyReturn, ret_id).status == ReturnStatus.APPROVED
+    case_dialog.close()
+    dialog.close()

@@ -52,7 +52,7 @@ def test_every_row_level_problem_is_reported_where_it_is(lingshou, tmp_path):
     rows[5] = dict(rows[6])  # duplicate of the next row inside the file
     rows[5]["序号"] = 6
     rows[7]["整治类型"] = None  # a new case needs a classification
-    rows[8]["行业"] = "航天制造"  # not in the industry vocabulary
+    rows[8]["行业"] = "航天制造"  # not in the industry vocabulary: a warning, not an error
     rows[9]["企业名称"] = "长" * 201  # longer than the register holds
     rows[10]["县（市、区）"] = "火星县"
     path = write_xlsx(tmp_path / "errors.xlsx", rows)
@@ -68,15 +68,17 @@ def test_every_row_level_problem_is_reported_where_it_is(lingshou, tmp_path):
         ("清单", 10, "企业名称", "与第 9 行重复：同一企业（名称和地址相同）在文件中出现了两次"),
         ("清单", 11, "整治类型",
          "新企业必须填写整治类型（关停取缔、整合搬迁或提升改造）：台账中没有这家企业"),
-        ("清单", 12, "行业", "行业“航天制造”不在行业目录中，请从模板的下拉列表中选择（如蛭石、油毡、铸造、其他）"),
         ("清单", 13, "企业名称", "内容过长（201 个字），最多 200 个字"),
         ("清单", 14, "县（市、区）", "无法识别的县（市、区）“火星县”，本次上报单位为“灵寿县”"),
     ]  # fmt: skip
     by_row = {g[1]: g for g in got}
     for e in expected:
         assert by_row.get(e[1]) == e, (e, by_row.get(e[1]))
+    assert 12 not in by_row
+    assert [(w.row, w.column, w.subject) for w in result.warnings] == [(12, "行业", "航天制造")]
+    assert "暂归入“其他”" in result.warnings[0].message
     assert result.status == "invalid"
-    assert result.rows_valid == 1  # row 9 only (10 duplicates it)
+    assert result.rows_valid == 2  # rows 9 (10 duplicates it) and 12 (a warning only)
     assert result.errors[1].text() == "工作表“清单”第 5 行“整治类型”列：" + expected[1][3]
     assert result.errors[1].col == STANDARD_HEADERS.index("整治类型")
 

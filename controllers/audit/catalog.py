@@ -109,6 +109,7 @@ class AuditObject(StrEnum):
     REPORT = "report"
     DATABASE = "database"
     AUDIT_LOG = "audit_log"
+    INDUSTRY_ALIAS = "industry_alias"
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ OBJECTS: dict[AuditObject, ObjectInfo] = {
     Ob.REPORT: ObjectInfo("报告"),
     Ob.DATABASE: ObjectInfo("数据库", tuple(Topic)),
     Ob.AUDIT_LOG: ObjectInfo("审计日志"),
+    Ob.INDUSTRY_ALIAS: ObjectInfo("行业对应", (T.RETURNS, T.SETTINGS)),
 }
 
 del A, Ob, T

@@ -82,6 +82,8 @@ class ReturnCheck:
     new_batches: list[str]
     industry_names: dict[int, str]
     diff: ReturnDiff | None = None
+    #: rows taken, but the clerk should look (an industry outside the catalog…)
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -96,6 +98,10 @@ class ReturnCheck:
         bad = {(e.sheet, e.row) for e in self.errors}
         names = self.sheet_names
         return sum(1 for r in self.rows if (names[r.sheet], r.row) not in bad)
+
+    def industry_words(self) -> list[str]:
+        """The county's industry words outside the catalog, each once, in order of appearance."""
+        return list(dict.fromkeys(w.subject for w in self.warnings if w.subject))
 
     @property
     def unplaced(self) -> list[UnplacedColumn]:
@@ -121,6 +127,8 @@ class ReturnCheck:
             )
         else:
             parts.append("没有发现错误")
+        if self.warnings:
+            parts.append(f"{len(self.warnings):,} 处警告（可以通过，但请查看）")
         if self.diff is not None:
             c = self.diff.counts()
             parts.append(
@@ -204,6 +212,7 @@ def check_return(
         reports: list[SheetReport] = []
         rows: list[ReturnRow] = []
         errors: list[RowError] = []
+        warnings: list[RowError] = []
         seen: dict[tuple[str, str, str], tuple[str, int]] = {}
         any_content = False
         for index, sheet in enumerate(sheets):
@@ -234,7 +243,7 @@ def check_return(
             before = len(rows)
             rows.extend(
                 read_rows(index, sheet.name, itertools.chain(data_head, sheet.rows), header,
-                          sheet.first_row, sheet.first_col, vocab, errors, seen, on_rows)
+                          sheet.first_row, sheet.first_col, vocab, errors, seen, on_rows, warnings)
             )  # fmt: skip
             sheet_report.rows = len(rows) - before
             reports.append(sheet_report)
@@ -256,7 +265,7 @@ def check_return(
         sheet_names=sheet_names, rows=rows, errors=errors,
         new_townships=sorted(vocab.new_townships.values()),
         new_batches=sorted(vocab.new_batches.values()),
-        industry_names=vocab.industry_names,
+        industry_names=vocab.industry_names, warnings=warnings,
     )  # fmt: skip
     report(88, "正在与台账比对…")
     compare(session, check)

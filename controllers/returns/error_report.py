@@ -8,7 +8,7 @@ import io
 import warnings
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import openpyxl
 
 LIST_SHEET = "错误清单"
+WARNING_SHEET = "警告清单"
 AUTHOR = "散乱污整治管理台"
 
 
@@ -77,20 +78,14 @@ def _anchor_column(check: ReturnCheck, sheet: str) -> int:
     return 0
 
 
-def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
-    """The annotated workbook as .xlsx bytes."""
+def _mark(wb: openpyxl.Workbook, check: ReturnCheck, problems: list[RowError], fill: Any,
+          font: Any, skip: set[tuple[str, int, int]] | None = None) -> dict[tuple[str, int, int], str]:  # fmt: skip
+    """Colour each cell with a problem and put the messages in its comment; the links to them."""
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter, quote_sheetname
-    from openpyxl.worksheet.hyperlink import Hyperlink
+    from openpyxl.utils import quote_sheetname
 
-    error_fill = PatternFill("solid", fgColor="FFC7CE")
-    error_font = Font(color="9C0006", bold=True)
-    if not check.errors:
-        raise ValidationError("该文件没有错误，不需要错误报告。")
-    wb = _open_copy(Path(path), check)
     by_cell: dict[tuple[str, int, int], list[RowError]] = defaultdict(list)
-    for e in check.errors:
+    for e in problems:
         col = e.col if e.col is not None else _anchor_column(check, e.sheet)
         by_cell[(e.sheet, e.row, col)].append(e)
     links: dict[tuple[str, int, int], str] = {}
@@ -99,36 +94,88 @@ def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
             continue
         ws = wb[sheet]
         cell = ws.cell(row, col + 1)
-        cell.fill = error_fill
-        cell.font = error_font
+        links[(sheet, row, col)] = f"{quote_sheetname(ws.title)}!{cell.coordinate}"
+        if skip and (sheet, row, col) in skip:
+            continue  # an error of the same cell is shown already
+        cell.fill = fill
+        cell.font = font
         text = "\n".join(f"• {e.message}" for e in errs)
         comment = Comment(text, AUTHOR)
         comment.width = 320
         comment.height = 60 + 40 * len(errs)
         cell.comment = comment
-        links[(sheet, row, col)] = f"{quote_sheetname(ws.title)}!{cell.coordinate}"
-    ws = wb.create_sheet(LIST_SHEET, 0)
-    ws.append([f"{check.unit_name}上报文件“{check.filename}”的错误清单：共 {len(check.errors)} 处，"
-               "请逐项改正后重新上报（点击“单元格”列可跳转到出错位置）"])  # fmt: skip
+    return links
+
+
+def _write_list(ws: Any, check: ReturnCheck, problems: list[RowError],
+                links: dict[tuple[str, int, int], str], title: str,
+                what: str = "错误说明") -> None:  # fmt: skip
+    """The list sheet, set up for printing on A4: fitted to the page width, messages wrapped,
+    the title and header rows repeated on every page."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=5)
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append(["工作表", "行号", "列", "单元格", "错误说明"])
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[1].height = 36
+    ws.append(["工作表", "行号", "列", "单元格", what])
     for c in range(1, 6):
         ws.cell(2, c).font = Font(bold=True)
         ws.cell(2, c).fill = PatternFill("solid", fgColor="DDEBF7")
-    for e in check.errors:
+    top = Alignment(wrap_text=True, vertical="top")
+    for e in problems:
         col = e.col if e.col is not None else _anchor_column(check, e.sheet)
         ref = f"{get_column_letter(col + 1)}{e.row}"
         ws.append([e.sheet, e.row, e.column, ref, e.message])
+        r = ws.max_row
+        for c in (1, 3, 5):
+            ws.cell(r, c).alignment = top
         link = links.get((e.sheet, e.row, col))
         if link:
-            target = ws.cell(ws.max_row, 4)
+            target = ws.cell(r, 4)
             target.hyperlink = Hyperlink(ref=target.coordinate, location=link)
             target.font = Font(color="0563C1", underline="single")
-    for letter, width in zip("ABCDE", (14, 8, 16, 10, 80), strict=True):
+    for letter, width in zip("ABCDE", (12, 6, 14, 8, 58), strict=True):
         ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=3, min_col=5, max_col=5):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A3"
+    setup = ws.page_setup
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.orientation = "portrait"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0  # as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:2"
+    ws.print_area = f"A1:E{max(ws.max_row, 2)}"
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
+    """The annotated workbook as .xlsx bytes."""
+    from openpyxl.styles import Font, PatternFill
+
+    error_fill = PatternFill("solid", fgColor="FFC7CE")
+    error_font = Font(color="9C0006", bold=True)
+    warn_fill = PatternFill("solid", fgColor="FFEB9C")
+    warn_font = Font(color="9C5700")
+    if not check.errors:
+        raise ValidationError("该文件没有错误，不需要错误报告。")
+    wb = _open_copy(Path(path), check)
+    links = _mark(wb, check, check.errors, error_fill, error_font)
+    ws = wb.create_sheet(LIST_SHEET, 0)
+    _write_list(ws, check, check.errors, links,
+                f"{check.unit_name}上报文件“{check.filename}”的错误清单：共 {len(check.errors)} 处，"
+                "请逐项改正后重新上报（点击“单元格”列可跳转到出错位置）")  # fmt: skip
+    if check.warnings:
+        warn_links = _mark(wb, check, check.warnings, warn_fill, warn_font, skip=set(links))
+        ws2 = wb.create_sheet(WARNING_SHEET, 1)
+        _write_list(ws2, check, check.warnings, warn_links,
+                    f"{check.unit_name}上报文件“{check.filename}”的警告：共 {len(check.warnings)} 处，"
+                    "不影响通过，请核实（如行业名称请按行业目录填写）", "警告说明")  # fmt: skip
     wb.active = 0
     buf = io.BytesIO()
     wb.save(buf)

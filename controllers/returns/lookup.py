@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from controllers.actor import Actor
 from controllers.errors import NotFoundError
 from controllers.permissions import Permission, can
+from controllers.returns.industries import load_matcher
 from controllers.returns.rows import Vocabulary
-from models import Batch, Campaign, CampaignStage, CountyReturn, Industry, Township, Unit
+from models import Batch, Campaign, CampaignStage, CountyReturn, Township, Unit
 from models.codes import StageKind
 from models.textnorm import search_key
 
@@ -93,12 +94,8 @@ def load_vocabulary(session: Session, unit: Unit, default_year: int | None) -> V
     for u in session.scalars(select(Unit)):
         for text in (u.name, u.short_name):
             units.setdefault(search_key(text), u.name)
-    industries: dict[str, int] = {}
-    names: dict[int, str] = {}
-    for ind in session.scalars(select(Industry)):
-        industries[search_key(ind.name)] = ind.id
-        industries.setdefault(search_key(ind.code), ind.id)
-        names[ind.id] = ind.name
+    industries = load_matcher(session)
+    names = industries.names
     townships = {
         search_key(t.name): t.name
         for t in session.scalars(select(Township).where(Township.unit_id == unit.id))

@@ -97,6 +97,9 @@ class RowMatch:
     sure: bool
     reason: str = ""
     changes: list[FieldChange] = field(default_factory=list)
+    #: the register's own name, address, owner and phone (for an uncertain match, shown beside
+    #: the reported ones)
+    register: tuple[str, str, str, str] | None = None
 
 
 @dataclass
@@ -148,7 +151,8 @@ def _same(key: str, old: Any, new: Any) -> bool:
     if isinstance(new, str) and isinstance(old, str):
         if FIELDS_BY_KEY[key].kind == ColumnKind.TOWNSHIP or key == "batch":
             return search_key(old) == search_key(new)
-        return fold(old) == new
+        # width and punctuation do not make a change ("，" and "," read the same)
+        return old == new or fold(old) == fold(new)
     if isinstance(old, CodedEnum) or isinstance(new, CodedEnum):
         return str(old) == str(new)
     return old == new
@@ -167,6 +171,8 @@ def field_changes(
         old = case.values.get(f.key)
         if _same(f.key, old, new):
             continue
+        if f.key == "industry" and row.guessed_industry and old is not None:
+            continue  # a guessed industry never overwrites the register's
         out.append(
             FieldChange(f.key, old, new, display_value(f.key, old, industry_names),
                         display_value(f.key, new, industry_names))
@@ -272,7 +278,10 @@ def compare_rows(
             new.append(i)
             continue
         claimed.add(candidate[0])
-        uncertain.append(matched(i, candidate[0], False, candidate[1]))
+        m = matched(i, candidate[0], False, candidate[1])
+        v = index.cases[candidate[0]].values
+        m.register = tuple(v.get(k) or "" for k in ("name", "address", "owner", "phone"))
+        uncertain.append(m)
     missing = [
         MissingCase(c.id, c.label(), c.values.get("address") or "", c.values.get("owner") or "",
                     CaseStatus.label_of(str(c.values.get("status") or "")))

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from typing import Any
 
-from models.codes import CodedEnum, PollutionType, ProblemType
+from models.codes import CaseStatus, CodedEnum, PollutionType, ProblemType
 
 
 class CellError(ValueError):
@@ -33,6 +33,27 @@ def fold(text: str) -> str:
     """Full-width to half-width and every run of spaces (ideographic ones too) to one space."""
     if not text.isascii():
         text = _fold("NFKC", text)
+    return " ".join(text.split())
+
+
+#: full-width digits and Latin letters to half-width; punctuation is left as written
+WIDE_ALNUM_TABLE = (
+    {0xFF10 + i: 0x30 + i for i in range(10)}
+    | {0xFF21 + i: 0x41 + i for i in range(26)}
+    | {0xFF41 + i: 0x61 + i for i in range(26)}
+)
+
+
+#: a full-width digit or Latin letter (most text has none: translate only then)
+WIDE_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
+def fold_text(text: str) -> str:
+    """A free-text cell as the register keeps it: full-width digits and letters half-width,
+    every run of spaces (ideographic ones too) one space, Chinese punctuation kept
+    (“两断三清”，依法取缔 stays as written)."""
+    if not text.isascii() and WIDE_ALNUM.search(text):
+        text = text.translate(WIDE_ALNUM_TABLE)
     return " ".join(text.split())
 
 
@@ -191,9 +212,12 @@ def to_codes(value: Any, enum_cls: type[CodedEnum], header: str) -> str | None:
 
 
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
-_FOOTER_WORDS = ("填表人", "填报人", "制表人", "审核人", "审核", "负责人签字", "签字", "联系人",
-                 "注：", "注:", "说明：", "说明:", "备注：", "备注:", "单位负责人", "主要负责人",
-                 "填报日期", "填表日期")  # fmt: skip
+_FOOTER_WORDS = ("填表人", "填报人", "制表人", "制表", "审核人", "审核", "负责人签字", "签字",
+                 "联系人", "联系电话", "电话", "注：", "注:", "说明：", "说明:", "备注：", "备注:",
+                 "单位负责人", "主要负责人", "分管领导", "主管领导", "填报日期", "填表日期",
+                 "填报时间", "报送日期", "日期", "单位（盖章）", "单位(盖章)", "盖章")  # fmt: skip
+#: a footer item: a short label and a colon ("审核人：张某", "日期:2026年5月20日")
+_FOOTER_ITEM = re.compile(r"^[^:：]{1,10}[:：]")
 
 
 def is_blank(row: list[Any]) -> bool:
@@ -225,9 +249,24 @@ def is_total_row(row: list[Any]) -> bool:
 
 
 def is_footer_row(row: list[Any]) -> bool:
-    """A signature or note line under the table (填表人：…, 注：…)."""
-    texts = _first_texts(row, 1)
-    return bool(texts) and texts[0].startswith(_FOOTER_WORDS)
+    """A signature or note line under the table (填表人：李某 | 审核人：张某 | 联系电话：…, 注：…),
+    wherever its items sit: its first filled cell is a footer label, and every other filled
+    cell is a footer label, a "label：value" item, or a date or phone number."""
+    first = next((v for v in row if v is not None and v != ""), None)
+    if not isinstance(first, str) or not fold(first).replace(" ", "").startswith(_FOOTER_WORDS):
+        return False  # (a data row starts with its 序号 or its unit: decided without more work)
+    texts = _first_texts(row, len(row))
+    if texts[0].startswith(("注", "说明", "备注")):
+        return True
+    for text in texts[1:]:
+        if text.startswith(_FOOTER_WORDS) or _FOOTER_ITEM.match(text):
+            continue
+        if len(text) <= 20 and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            continue  # a date or a phone number under its label
+        if len(text) <= 4:
+            continue  # a name written in the cell after its label ("填表人：" | "李某")
+        return False
+    return True
 
 
 def digits(text: str | None) -> str:
@@ -237,3 +276,23 @@ def digits(text: str | None) -> str:
     if text.isdigit():
         return text
     return _NON_DIGITS.sub("", text)
+
+
+_STATUS_PREFIX = re.compile(r"^([^:：]{2,8})\s*[:：]\s*")
+
+
+def split_status_prefix(note: str | None) -> tuple[CaseStatus | None, str | None]:
+    """整治完成情况 as the register's own export writes it — the status, then the progress note
+    ("已销号：已完成“两断三清”，依法取缔", or "已销号" alone) — split into (status, note).
+    A note without such a prefix is returned as it is."""
+    if not note:
+        return None, note
+    status = CaseStatus.parse(note)
+    if status is not None:
+        return status, None
+    m = _STATUS_PREFIX.match(note)
+    if m:
+        status = CaseStatus.parse(m[1])
+        if status is not None:
+            return status, note[m.end() :] or None
+    return None, note

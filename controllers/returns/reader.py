@@ -21,6 +21,15 @@ import python_calamine
 
 from controllers.attachments import MAX_ATTACHMENT_BYTES
 from controllers.errors import UserError
+from controllers.returns.extent import (
+    DEFAULT_EXTENT,
+    ExtentLimits,
+    SheetExtent,
+    SheetTooLarge,
+    check_extents,
+    ods_extents,
+    xlsx_extents,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,7 @@ class ReadLimits:
     max_entries: int = 5_000
     max_sheets: int = 200
     max_rows: int = 500_000  # rows of all sheets together
+    extent: ExtentLimits = DEFAULT_EXTENT  # one sheet's rectangle (checked before reading)
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -74,6 +84,8 @@ class WorkbookFile:
     kind: str  # "xlsx", "xls", "ods", "csv"
     _book: Any = None
     _csv_rows: list[list[str]] | None = None
+    #: merged ranges by sheet name when calamine does not give them (.ods)
+    _merges: dict[str, tuple[Any, ...]] | None = None
 
     def sheet_names(self) -> list[str]:
         if self._book is None:
@@ -91,9 +103,15 @@ class WorkbookFile:
                 sheet = self._book.get_sheet_by_name(name)
                 start = sheet.start or (0, 0)
                 height = sheet.height
+                if self._merges is not None:
+                    merges = self._merges.get(name, ())
+                else:
+                    merges = sheet.merged_cell_ranges or ()
             except Exception as exc:  # noqa: BLE001 (calamine raises several kinds for damage)
                 raise _damaged(self.filename, exc) from None
             rows = _guarded(self.filename, sheet, start[0])
+            if merges:
+                rows = carry_merged(rows, merges, start[0], start[1])
             yield SheetSource(name, start[0], start[1], height, rows)
 
     def close(self) -> None:
@@ -118,6 +136,37 @@ def _guarded(filename: str, sheet: Any, start_row: int) -> Iterator[list[Any]]:
         yield from rows
     except Exception as exc:  # noqa: BLE001
         raise _damaged(filename, exc) from None
+
+
+def carry_merged(
+    rows: Iterator[list[Any]], merges: Any, first_row: int, first_col: int
+) -> Iterator[list[Any]]:
+    """Rows with the value of each cell merged down over several rows repeated in every row it
+    covers (a 乡镇 merged over three rows is every one's 乡镇, as Excel shows it). Merges
+    across columns only (titles) are left alone."""
+    starts: dict[int, list[tuple[int, int]]] = {}
+    for (r0, c0), (r1, _c1) in merges:
+        if r1 > r0 and c0 >= first_col:
+            starts.setdefault(r0, []).append((c0 - first_col, r1))
+    if not starts:
+        yield from rows
+        return
+    active: dict[int, tuple[Any, int]] = {}  # position → (value, last row it covers)
+    for r, row in enumerate(rows, start=first_row):
+        if active:
+            for pos, (value, last) in list(active.items()):
+                if r > last:
+                    del active[pos]
+                    continue
+                if pos >= len(row):
+                    row = list(row) + [""] * (pos + 1 - len(row))
+                if row[pos] == "" or row[pos] is None:
+                    row[pos] = value
+        for pos, last in starts.get(r, ()):
+            value = row[pos] if pos < len(row) else None
+            if value != "" and value is not None:
+                active[pos] = (value, last)
+        yield row
 
 
 def _damaged(filename: str, exc: BaseException) -> UnreadableFile:
@@ -160,7 +209,11 @@ def open_return_file(
     ext = Path(name).suffix.lower()
     if head.startswith(ZIP_MAGICS):
         kind = _check_zip(p, name, limits)
-        return _open_calamine(p, name, kind, ext)
+        extents = _check_extent(p, name, kind, limits)
+        book = _open_calamine(p, name, kind, ext)
+        if kind == "ods":
+            book._merges = {e.part: e.merges for e in extents}
+        return book
     if head.startswith(OLE_MAGIC):
         _check_ole(p, name)
         return _open_calamine(p, name, "xls", ext)
@@ -231,6 +284,21 @@ def _check_zip(path: Path, name: str, limits: ReadLimits) -> str:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, zlib.error,
             NotImplementedError, RuntimeError, OSError) as exc:  # fmt: skip
         raise _damaged(name, exc) from None
+
+
+def _check_extent(path: Path, name: str, kind: str, limits: ReadLimits) -> list[SheetExtent]:
+    """Every sheet's declared and actual extent, streamed from the zip before calamine reads."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            extents = xlsx_extents(zf) if kind == "xlsx" else ods_extents(zf)
+    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error, OSError,
+            SyntaxError) as exc:  # fmt: skip
+        raise _damaged(name, exc) from None
+    try:
+        check_extents(extents, name, limits.extent)
+    except SheetTooLarge as exc:
+        raise UnreadableFile(str(exc)) from None
+    return extents
 
 
 def _check_ole(path: Path, name: str) -> None:

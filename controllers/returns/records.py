@@ -270,7 +270,7 @@ def return_detail(session: Session, actor: Actor, return_id: int) -> ReturnDetai
 
 #: columns of :func:`returns_listing`; the first value of each row is the return id
 LISTING_HEADERS = ["编号", "责任单位", "阶段", "文件", "收到日期", "行数", "新增", "变更", "缺失",
-                   "签字人", "签字日期", "公示日期", "审核状态", "审核时间"]  # fmt: skip
+                   "签字人", "签字日期", "公示日期", "审核状态", "审核时间", "版本"]  # fmt: skip
 
 
 def returns_listing(
@@ -284,7 +284,7 @@ def returns_listing(
                CountyReturn.received_on, CountyReturn.rows_total, CountyReturn.rows_new,
                CountyReturn.rows_changed, CountyReturn.rows_missing, CountyReturn.signer_name,
                CountyReturn.signed_on, CountyReturn.published_on, CountyReturn.status,
-               CountyReturn.reviewed_at)
+               CountyReturn.reviewed_at, CountyReturn.unit_id, CountyReturn.stage_id)
         .join(Unit, Unit.id == CountyReturn.unit_id)
         .outerjoin(stage, stage.id == CountyReturn.stage_id)
         .outerjoin(Campaign, Campaign.id == stage.campaign_id)
@@ -295,11 +295,22 @@ def returns_listing(
         stmt = stmt.where(CountyReturn.stage_id == stage_id)
     if unit_id is not None:
         stmt = stmt.where(CountyReturn.unit_id == unit_id)
+    fetched = list(session.execute(stmt))
+    # the unit's uploads for a stage are versions of one return: 第 1 版, 第 2 版 …
+    version: dict[int, int] = {}
+    seen: dict[tuple[int, int | None], int] = {}
+    for r in sorted(fetched, key=lambda r: r[0]):
+        key = (r[15], r[16])
+        seen[key] = seen.get(key, 0) + 1
+        version[r[0]] = seen[key]
     rows = []
-    for r in session.execute(stmt):
+    for r in fetched:
         stage_text = f"{r[2]}年 · {r[3]}" if r[3] else ""
+        of = seen[(r[15], r[16])]
+        version_text = f"第 {version[r[0]]} 版" + (f"（共 {of} 版）" if of > 1 else "")
         rows.append((r[0], r[1], stage_text, r[4] or "", r[5], r[6], r[7], r[8], r[9],
-                     r[10] or "", r[11], r[12], ReturnStatus.label_of(r[13]), r[14]))  # fmt: skip
+                     r[10] or "", r[11], r[12], ReturnStatus.label_of(r[13]), r[14],
+                     version_text))  # fmt: skip
     return Listing(list(LISTING_HEADERS), rows)
 
 

@@ -39,8 +39,9 @@ from controllers.permissions import Permission, require
 from controllers.returns.check import ReturnCheck, compare, missing_classification
 from controllers.returns.fields import FIELD_INDEX
 from controllers.returns.matching import COMPARED, RowMatch
+from controllers.returns.merge_record import merge_items
 from controllers.returns.records import get_return, mark_reviewed, return_file_attachment
-from models import Batch, Case, CaseChange, CountyReturn, Township
+from models import Batch, Case, CaseChange, CountyReturn, ReturnMergeItem, Township
 from models.base import Code, now
 from models.codes import BatchKind, CaseStatus, ReturnStatus, Source
 from models.textnorm import search_key
@@ -265,6 +266,16 @@ def _new_case_row(values: tuple[Any, ...], unit_id: int, actor: Actor, at: dt.da
     return row
 
 
+def number_new_cases(session: Session, unit_id: int, rows: list[dict[str, Any]]) -> None:
+    """The register numbers its cases: new ones follow the unit's last 序号, in the return's
+    order (a county's 序号 is only a label of its row, and would collide)."""
+    last = session.scalar(
+        select(func.coalesce(func.max(Case.serial_no), 0)).where(Case.unit_id == unit_id)
+    )
+    for n, row in enumerate(rows, start=int(last or 0) + 1):
+        row["serial_no"] = n
+
+
 def _expected_counts(check: ReturnCheck, decisions: dict[int, int | None]) -> tuple[int, int, int]:
     """(new, matched, missing) once the clerk's decisions settle every uncertain match."""
     diff = check.diff
@@ -364,6 +375,11 @@ def accept_return(
     town_ids = {n: townships[search_key(n)] for n in townships_needed if n}
     batch_ids = {n: batches[search_key(n)] for n in batches_needed if n}
     rows = [_new_case_row(r.values, ret.unit_id, actor, at, town_ids, batch_ids) for r in new_rows]
+    for r, row in zip(new_rows, rows, strict=True):
+        if r.guessed_industry:  # keep the county's own word beside the industry it was filed under
+            word = f"上报行业：{r.guessed_industry}"
+            row["remark"] = f"{row['remark']}；{word}" if row["remark"] else word
+    number_new_cases(session, ret.unit_id, rows)
     new_ids = insert_cases(session, rows)
     report(60, "正在记录企业历史…")
     history = [
@@ -374,6 +390,9 @@ def accept_return(
     fast_insert(session.connection(), CaseChange.__table__, history)
     report(75, f"正在更新变更企业 {len(matched):,} 家…")
     _apply_changes(session, actor, matched, townships, batches, note)
+    report(90, "正在记录本次并入的内容…")
+    fast_insert(session.connection(), ReturnMergeItem.__table__,
+                merge_items(check, ret.id, new_ids))  # fmt: skip
     ret.rows_total = len(check.rows)
     ret.rows_new = len(new_ids)
     ret.rows_changed = len(matched)

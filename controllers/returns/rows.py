@@ -6,7 +6,6 @@ column header as the sheet shows it and a Chinese message a county clerk underst
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,12 +13,15 @@ from typing import Any
 from controllers.cases.columns import ColumnKind
 from controllers.returns.fields import FIELD_INDEX, FIELD_KEYS, FIELDS_BY_KEY, ReturnField
 from controllers.returns.headers import HeaderMatch
+from controllers.returns.industries import IndustryGuess, IndustryMatcher
 from controllers.returns.normalise import (
     CellError,
     digits,
+    fold_text,
     is_blank,
     is_footer_row,
     is_total_row,
+    split_status_prefix,
     to_code,
     to_codes,
     to_date,
@@ -29,11 +31,11 @@ from controllers.returns.normalise import (
 from models.textnorm import search_key
 
 N_FIELDS = len(FIELD_KEYS)
-_nfkc = unicodedata.normalize
 I_NAME, I_ADDRESS, I_OWNER, I_PHONE = (
     FIELD_INDEX[k] for k in ("name", "address", "owner", "phone")
 )
 I_DEADLINE, I_DISCOVERED = FIELD_INDEX["deadline"], FIELD_INDEX["discovered_on"]
+I_PROGRESS, I_STATUS = FIELD_INDEX["progress_note"], FIELD_INDEX["status"]
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,19 @@ class RowError:
     column: str  # the header as the sheet shows it ('' for the whole row)
     message: str
     col: int | None = None  # 0-based sheet column, when the problem is one cell
+    #: what a warning is about, for resolving it (the county's industry word)
+    subject: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "sheet": self.sheet,
             "row": self.row,
             "column": self.column,
             "message": self.message,
         }
+        if self.subject:
+            out["word"] = self.subject
+        return out
 
     def text(self) -> str:
         where = f"工作表“{self.sheet}”第 {self.row} 行"
@@ -62,19 +69,23 @@ class RowError:
 
 
 def _key(text: str | None) -> str:
-    """Matching key of an already cleaned text (see :func:`models.textnorm.search_key`)."""
-    return text.replace(" ", "").lower() if text else ""
+    """Matching key of a cleaned text (the same as :func:`models.textnorm.search_key`)."""
+    if not text:
+        return ""
+    return text.replace(" ", "").lower() if text.isascii() else search_key(text)
 
 
 class ReturnRow:
     """A data row read from the return: where it was and its register values (by field index)."""
 
-    __slots__ = ("keys", "row", "sheet", "values")
+    __slots__ = ("guessed_industry", "keys", "row", "sheet", "values")
 
     def __init__(self, sheet: int, row: int, values: tuple[Any, ...]) -> None:
         self.sheet = sheet  # index into ReturnCheck.sheet_names
         self.row = row  # Excel row number
         self.values = values
+        #: the county's industry word when the industry was guessed (a warning), else ''
+        self.guessed_industry = ""
         #: matching keys of name, address, owner and phone digits
         self.keys = (
             _key(values[I_NAME]),
@@ -111,7 +122,7 @@ class Vocabulary:
     unit_name: str
     units: dict[str, str]  # search key of every unit's name and short name → unit name
     townships: dict[str, str]  # search key → township name of this unit
-    industries: dict[str, int]  # search key of name or code → industry id
+    industries: IndustryMatcher
     industry_names: dict[int, str]
     batches: dict[str, str]  # search key → batch name
     default_year: int | None  # for "5月25日"
@@ -183,21 +194,11 @@ def _converter(f: ReturnField, header: str, vocab: Vocabulary) -> Converter:
         return township
     if kind == ColumnKind.INDUSTRY:
 
-        def industry(value: Any) -> int | None:
+        def industry(value: Any) -> int | IndustryGuess | None:
             name = to_text(value)
             if name is None:
                 return None
-            key = search_key(name)
-            found = vocab.industries.get(key)
-            if found is None:  # "蛭石加工" → 蛭石: one vocabulary name inside the text
-                inside = {i for k, i in vocab.industries.items() if len(k) >= 2 and k in key}
-                if len(inside) == 1:
-                    found = inside.pop()
-            if found is None:
-                raise CellError(
-                    f"行业“{name}”不在行业目录中，请从模板的下拉列表中选择（如蛭石、油毡、铸造、其他）"
-                )
-            return found
+            return vocab.industries.resolve(name)  # a guess is a warning, not an error
 
         return industry
     if kind == ColumnKind.BATCH:
@@ -250,11 +251,10 @@ def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
 
 
 def _clean_column(values: list[Any]) -> list[Any]:
-    """Plain text cells to clean text (width folded, spaces trimmed and folded), column-wise."""
+    """Plain text cells to clean text (see :func:`fold_text`: Chinese punctuation kept),
+    column-wise."""
     return [
-        (" ".join((v if v.isascii() else _nfkc("NFKC", v)).split()) or None)
-        if v.__class__ is str
-        else (None if v is None else to_text(v))
+        (fold_text(v) or None) if v.__class__ is str else (None if v is None else to_text(v))
         for v in values
     ]
 
@@ -278,6 +278,7 @@ def read_rows(
     errors: list[RowError],
     seen: dict[tuple[str, str, str], tuple[str, int]],
     on_rows: Callable[[int], None] | None = None,
+    warnings: list[RowError] | None = None,
 ) -> Iterator[ReturnRow]:
     """Yield the sheet's data rows (blank, 合计 and signature lines skipped); append problems.
 
@@ -302,6 +303,8 @@ def read_rows(
         none_column = [None] * len(raws)
         columns: list[list[Any]] = [none_column] * N_FIELDS
         cell_errors: dict[int, list[RowError]] = {}
+        cell_warnings: dict[int, list[RowError]] = {}
+        guessed: dict[int, str] = {}
         for pos, index, convert, limit, text in plan:
             values = [raw[pos] if pos < len(raw) else None for raw in raws]
             if convert is None:
@@ -326,6 +329,15 @@ def read_rows(
                     except CellError as exc:
                         results[v] = exc
                 out = [results[v] for v in values]
+                if any(isinstance(r, IndustryGuess) for r in results.values()):
+                    for j, r in enumerate(out):
+                        if isinstance(r, IndustryGuess):
+                            out[j] = r.industry_id
+                            guessed[j] = r.word
+                            cell_warnings.setdefault(j, []).append(
+                                RowError(sheet_name, kept[j][0], text,
+                                         r.message(vocab.industry_names), first_col + pos, r.word)
+                            )  # fmt: skip
                 if any(isinstance(r, CellError) for r in results.values()):
                     for j, r in enumerate(out):
                         if isinstance(r, CellError):
@@ -334,14 +346,18 @@ def read_rows(
                                 RowError(sheet_name, kept[j][0], text, str(r), first_col + pos)
                             )
             columns[index] = out
+        if columns[I_PROGRESS] is not none_column:
+            _split_progress(columns)
         for j, values in enumerate(zip(*columns, strict=True)):
             excel_row, raw = kept[j]
             row_errors = cell_errors.get(j, [])
             nobody = (
                 values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
             )
-            if (_may_be_total(raw) and is_total_row(raw)) or (
-                nobody and (is_footer_row(raw) or (not row_errors and _only_serial(values)))
+            if (
+                (_may_be_total(raw) and is_total_row(raw))
+                or is_footer_row(raw)
+                or (nobody and not row_errors and _only_serial(values))
             ):
                 continue
             if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
@@ -358,6 +374,10 @@ def read_rows(
                              None if deadline_col is None else first_col + deadline_col)
                 )  # fmt: skip
             row = ReturnRow(sheet_index, excel_row, values)
+            if j in guessed:
+                row.guessed_industry = guessed[j]
+                if warnings is not None:
+                    warnings.extend(cell_warnings[j])
             key = row.identity_key()
             if key is not None:
                 first = seen.get(key)
@@ -377,6 +397,29 @@ def read_rows(
             if row_errors:
                 errors.extend(row_errors)
             yield row
+
+
+def _split_progress(columns: list[list[Any]]) -> None:
+    """A status written before the progress note (as the register's export writes it) is the
+    row's status when it has no 状态 column value; the note keeps only its own text."""
+    notes = columns[I_PROGRESS]
+    statuses = columns[I_STATUS]
+    new_notes = list(notes)
+    new_statuses = list(statuses)
+    changed = False
+    for j, note in enumerate(notes):
+        if not note:
+            continue
+        status, rest = split_status_prefix(note)
+        if status is None:
+            continue
+        changed = True
+        new_notes[j] = rest
+        if new_statuses[j] is None:
+            new_statuses[j] = status
+    if changed:
+        columns[I_PROGRESS] = new_notes
+        columns[I_STATUS] = new_statuses
 
 
 def _only_serial(values: tuple[Any, ...]) -> bool:

@@ -33,12 +33,17 @@ Index = QModelIndex | QPersistentModelIndex
 MAX_COLUMN_WIDTH = 220
 MIN_COLUMN_WIDTH = 90
 LAST_COLUMN_ROOM = 140
-TAB_ERRORS, TAB_NEW, TAB_CHANGED, TAB_UNCERTAIN, TAB_MISSING, TAB_SHEETS = range(6)
+TAB_ERRORS, TAB_NEW, TAB_CHANGED, TAB_UNCERTAIN, TAB_MISSING, TAB_SHEETS, TAB_WARNINGS = range(7)
 
 
 def errors_listing(check: ReturnCheck) -> Listing:
     return Listing(["工作表", "行号", "列", "错误说明"],
                    [(e.sheet, e.row, e.column, e.message) for e in check.errors])  # fmt: skip
+
+
+def warnings_listing(check: ReturnCheck) -> Listing:
+    return Listing(["工作表", "行号", "列", "警告说明"],
+                   [(w.sheet, w.row, w.column, w.message) for w in check.warnings])  # fmt: skip
 
 
 def new_listing(check: ReturnCheck) -> Listing:
@@ -85,10 +90,16 @@ def sheets_listing(check: ReturnCheck) -> Listing:
     return Listing(["工作表", "处理", "数据行", "说明"], rows)
 
 
+def _joined(a: str | None, b: str | None, sep: str = " ") -> str:
+    return sep.join(p for p in (a, b) if p)
+
+
 class UncertainModel(QAbstractTableModel):
     """Matches to confirm: the clerk ticks 同一企业 or clears it for a new case."""
 
-    HEADERS = ("同一企业？", "工作表", "行号", "上报的企业", "上报地址", "台账中的企业", "依据")
+    #: the reported enterprise beside the register's own (name · address, owner and phone)
+    HEADERS = ("同一企业？", "位置", "上报的企业", "上报业主、电话", "台账中的企业", "台账业主、电话",
+               "依据")  # fmt: skip
     decisions_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -102,8 +113,14 @@ class UncertainModel(QAbstractTableModel):
         for m in check.diff.uncertain if check.diff else []:
             r = check.rows[m.row]
             address = r.get("address") or ""
-            self._rows.append((m, ("", check.sheet_of(r), r.row, r.label(), address,
-                                   f"#{m.case_id} {m.case_label}", m.reason)))  # fmt: skip
+            register = m.register or ("", "", "", "")
+            reg_name, reg_address, reg_owner, reg_phone = register
+            self._rows.append((m, ("", f"{check.sheet_of(r)} 第 {r.row} 行",
+                                   _joined(r.label(), address, " · "),
+                                   _joined(r.get("owner"), r.get("phone")),
+                                   _joined(f"#{m.case_id} {reg_name or m.case_label}", reg_address,
+                                           " · "),
+                                   _joined(reg_owner, reg_phone), m.reason)))  # fmt: skip
         self._state = [UNDECIDED] * len(self._rows)
         self.endResetModel()
         self.decisions_changed.emit()
@@ -126,6 +143,8 @@ class UncertainModel(QAbstractTableModel):
                 return {CHECKED: "是同一企业", UNCHECKED: "作为新企业", UNDECIDED: "待确认"}[state]
             return None
         if role == DISPLAY_ROLE:
+            return str(self._rows[row][1][col])
+        if role == TOOLTIP_ROLE and col in (2, 4):  # a narrowed column: the whole text
             return str(self._rows[row][1][col])
         if role == TOOLTIP_ROLE and col == 6:
             return "勾选：上报行就是台账中的这家企业（按上报更新）；不勾选：作为新企业写入台账"
@@ -201,6 +220,7 @@ class DiffView(QTabWidget):
         self.uncertain_model = UncertainModel(self)
         self.missing_model = ListingModel(parent=self)
         self.sheets_model = ListingModel(parent=self)
+        self.warnings_model = ListingModel(parent=self)
         self.views = [
             _table(self.errors_model, "errorsTable"),
             _table(self.new_model, "newTable"),
@@ -208,9 +228,10 @@ class DiffView(QTabWidget):
             _table(self.uncertain_model, "uncertainTable"),
             _table(self.missing_model, "missingTable"),
             _table(self.sheets_model, "sheetsTable"),
+            _table(self.warnings_model, "warningsTable"),
         ]
-        for view, title in zip(self.views, ("错误", "新增", "变更", "待确认", "上报中没有", "工作表"),
-                               strict=True):  # fmt: skip
+        for view, title in zip(self.views, ("错误", "新增", "变更", "待确认", "上报中没有", "工作表",
+                                            "警告"), strict=True):  # fmt: skip
             self.addTab(view, title)
         self.uncertain_model.decisions_changed.connect(self._retitle)
         self.check: ReturnCheck | None = None
@@ -219,7 +240,7 @@ class DiffView(QTabWidget):
         self.check = check
         if check is None:
             for model in (self.errors_model, self.new_model, self.changed_model,
-                          self.missing_model, self.sheets_model):  # fmt: skip
+                          self.missing_model, self.sheets_model, self.warnings_model):  # fmt: skip
                 model.set_listing(Listing([], []))
             self.uncertain_model.beginResetModel()
             self.uncertain_model._rows, self.uncertain_model._state = [], []
@@ -232,6 +253,7 @@ class DiffView(QTabWidget):
         self.uncertain_model.set_check(check)
         self.missing_model.set_listing(missing_listing(check))
         self.sheets_model.set_listing(sheets_listing(check))
+        self.warnings_model.set_listing(warnings_listing(check))
         for view in self.views:
             self._size_columns(view, self.width() - 30)
         self._retitle()
@@ -255,6 +277,7 @@ class DiffView(QTabWidget):
             else f"待确认 ({len(diff.uncertain) if diff else 0})",
             f"上报中没有 ({len(diff.missing) if diff else 0:,})",
             f"工作表 ({len(c.sheets) if c else 0})",
+            f"警告 ({len(c.warnings) if c else 0:,})",
         ]  # fmt: skip
         for i, t in enumerate(titles):
             self.setTabText(i, t)

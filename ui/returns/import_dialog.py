@@ -28,15 +28,19 @@ from PySide6.QtWidgets import (
 from controllers.permissions import Permission, can
 from controllers.returns.check import ReturnCheck, check_return
 from controllers.returns.error_report import export_error_report
+from controllers.returns.industries import file_industry_words, industry_choices
 from controllers.returns.lookup import stage_choices, submit_units
 from controllers.returns.mappings import save_mappings
 from controllers.returns.records import submit_return
 from controllers.returns.review import accept_return
+from controllers.returns.send_back import log_and_send_back
 from ui import events
 from ui.context import AppContext
 from ui.dates import to_qdate
-from ui.operations import run_operation
+from ui.operations import run_operation, show_error
+from ui.returns.confirm import confirm_accept
 from ui.returns.diff_view import DiffView
+from ui.returns.industry_dialog import IndustryDialog
 from ui.returns.mapping_dialog import MappingDialog
 
 logger = logging.getLogger(__name__)
@@ -98,6 +102,17 @@ class ImportDialog(QDialog):
         self.report_button.setToolTip("标出每个错误单元格并附说明，发回报送单位改正")
         self.submit_button = QPushButton("登记上报")
         self.submit_button.setToolTip("保存上报文件，状态为“待审核”")
+        self.send_back_button = QPushButton("登记并退回")
+        self.send_back_button.setObjectName("sendBackButton")
+        self.send_back_button.setToolTip(
+            "文件有错误：登记收到的上报（状态“退回”），附上错误报告，发回单位改正"
+        )
+        self.industry_button = QPushButton("行业对应…")
+        self.industry_button.setObjectName("industryButton")
+        self.industry_button.setToolTip("把不在行业目录中的行业归入目录中的行业，或加入目录")
+        self.sent_back = None
+        self.report_target: Path | None = None
+        self.confirm_box = None
         self.accept_button = QPushButton("登记并审核通过")
         self.accept_button.setToolTip(
             "在一个事务中并入台账：新增和变更的企业全部写入，或全部不写入"
@@ -108,6 +123,8 @@ class ImportDialog(QDialog):
             for i in range(self.unit_combo.count())
         )
         self.accept_button.setVisible(can_review)
+        self.send_back_button.setVisible(can_review)
+        self.industry_button.setVisible(can_review)
         self._build_layout()
         self._connect_callbacks()
         self._update_buttons()
@@ -126,10 +143,11 @@ class ImportDialog(QDialog):
         top.addLayout(form, 1)
         top.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignBottom)
         buttons = QHBoxLayout()
-        for b in (self.mapping_button, self.report_button):
+        for b in (self.mapping_button, self.industry_button, self.report_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        for b in (self.submit_button, self.accept_button, self.close_button):
+        for b in (self.send_back_button, self.submit_button, self.accept_button,
+                  self.close_button):  # fmt: skip
             buttons.addWidget(b)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
@@ -144,6 +162,8 @@ class ImportDialog(QDialog):
         self.report_button.clicked.connect(lambda: self.export_report())
         self.submit_button.clicked.connect(lambda: self.submit(accept=False))
         self.accept_button.clicked.connect(lambda: self.submit(accept=True))
+        self.send_back_button.clicked.connect(lambda: self.send_back())
+        self.industry_button.clicked.connect(self.open_industries)
         self.close_button.clicked.connect(self.close)
         self.path_edit.textChanged.connect(self._invalidate)
         self.unit_combo.currentIndexChanged.connect(self._invalidate)
@@ -166,6 +186,9 @@ class ImportDialog(QDialog):
         self.check_button.setEnabled(not busy and not done)
         self.mapping_button.setEnabled(bool(c and c.unplaced) and not busy and not done)
         self.report_button.setEnabled(bool(c and c.errors) and not busy)
+        self.send_back_button.setEnabled(bool(c and c.errors) and not busy and not done)
+        self.industry_button.setEnabled(bool(c and c.warnings and c.industry_words())
+                                        and not busy and not done)  # fmt: skip
         ok = bool(c and c.valid) and not busy and not done
         self.submit_button.setEnabled(ok)
         undecided = self.diff.uncertain_model.undecided()
@@ -260,12 +283,76 @@ class ImportDialog(QDialog):
         self._start("导出错误报告", write, done)
         return Path(target)
 
-    def submit(self, accept: bool) -> None:
-        """Record the return (待审核); with ``accept`` also merge it into the register."""
+    def open_industries(self) -> IndustryDialog | None:
+        """File the return's industry words outside the catalog, then check again."""
+        c = self.check
+        if c is None or not c.industry_words():
+            return None
+        words = {r.guessed_industry: r.get("industry") for r in c.rows if r.guessed_industry}
+        dialog = IndustryDialog(words, self.ctx.call(industry_choices), self)
+        dialog.accepted.connect(lambda: self.save_industries(dialog.choices()))
+        dialog.open()
+        return dialog
+
+    def save_industries(self, choices: dict[str, int | None]) -> None:
+        try:
+            self.ctx.run(file_industry_words, choices)
+        except Exception as exc:  # noqa: BLE001 (shown to the clerk)
+            show_error(self, "行业对应", exc)
+            return
+        self.run_check()
+
+    def send_back(self, target: str | Path | None = None) -> None:
+        """登记并退回: record the return with errors as 退回 with its error workbook, then offer
+        the workbook to save and send to the unit (``target``: where, without asking)."""
+        check, path = self.check, self.checked_path
+        if check is None or path is None or check.valid or self.operation is not None:
+            return
+        received = pydate(self.received_edit.date())
+        actor = self.ctx.actor
+
+        def work(session, _progress):
+            return log_and_send_back(session, actor, check, path, received_on=received)
+
+        def done(sent) -> None:
+            self.operation = None
+            self.sent_back = sent
+            self.return_id = sent.return_id
+            self.summary.setText(sent.message())
+            self._update_buttons()
+            self.submitted.emit(sent.return_id)
+            self.save_sent_report(target)
+
+        self._start("登记并退回", work, done)
+
+    def save_sent_report(self, target: str | Path | None = None) -> Path | None:
+        """Save the error workbook of the send-back (asks where, unless ``target``)."""
+        sent = self.sent_back
+        if sent is None:
+            return None
+        if target is None:
+            name, _ = QFileDialog.getSaveFileName(self, "保存错误报告（发回报送单位）",
+                                                  sent.report_name, "Excel 工作簿 (*.xlsx)")  # fmt: skip
+            if not name:
+                return None
+            target = name
+        out = Path(target)
+        out.write_bytes(sent.report)
+        self.summary.setText(f"{sent.message()}已保存到：{out}")
+        return out
+
+    def submit(self, accept: bool, confirmed: bool = False) -> None:
+        """Record the return (待审核); with ``accept`` also merge it into the register (after
+        the clerk confirms what will happen)."""
         check, path = self.check, self.checked_path
         if check is None or path is None or not check.valid or self.operation is not None:
             return
         decisions = self.diff.uncertain_model.decisions()
+        if accept and not confirmed:
+            self.confirm_box = confirm_accept(
+                self, check, decisions, lambda: self.submit(accept=True, confirmed=True)
+            )
+            return
         received = pydate(self.received_edit.date())
         actor = self.ctx.actor
 

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDateEdit,
     QDialog,
     QFileDialog,
@@ -24,13 +25,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from controllers.listings import Listing
 from controllers.permissions import Permission, can
 from controllers.returns.check import ReturnCheck, check_return
 from controllers.returns.error_report import export_error_report
+from controllers.returns.merge_record import MergeRecord, merge_record
 from controllers.returns.records import (
     ReturnDetail,
     attach_signature_page,
@@ -40,11 +44,15 @@ from controllers.returns.records import (
     update_return_details,
 )
 from controllers.returns.review import accept_return, send_back
+from controllers.returns.send_back import ReturnVersion, error_report_attachment, return_versions
 from models.codes import ReturnStatus
 from ui import events
 from ui.context import AppContext
 from ui.formatting import display
+from ui.listing_model import ListingModel
 from ui.operations import run_operation, show_error
+from ui.register.case_dialog import CaseDialog
+from ui.returns.confirm import confirm_accept
 from ui.returns.diff_view import DiffView
 
 NO_DATE = QDate(2000, 1, 1)
@@ -67,6 +75,31 @@ def set_date(edit: QDateEdit, day: dt.date | None) -> None:
 def get_date(edit: QDateEdit) -> dt.date | None:
     d = edit.date()
     return None if d == NO_DATE else dt.date(d.year(), d.month(), d.day())
+
+
+def _versions_text(versions: list[ReturnVersion], return_id: int) -> str:
+    """ "第 2 版（共 2 版）；第 1 版 2026-05-20 收到，退回" — the unit's uploads for the stage."""
+    this = next((v for v in versions if v.return_id == return_id), None)
+    if this is None:
+        return ""
+    text = f"第 {this.version_no} 版（共 {len(versions)} 版）"
+    others = [f"第 {v.version_no} 版 {v.received_on.isoformat() if v.received_on else ''} "
+              f"{v.status.label}（编号 {v.return_id}）"
+              for v in versions if v.return_id != return_id]  # fmt: skip
+    return text + ("；" + "；".join(others) if others else "")
+
+
+def merged_listing(record: MergeRecord) -> Listing:
+    """One row per created case, per changed field and per confirmed match."""
+    rows: list[tuple] = []
+    for c in record.created:
+        rows.append(("新增", c.case_id, c.label, c.sheet_row, "", "", ""))
+    for c in record.changed:
+        for header, old, new in c.changes:
+            rows.append(("变更", c.case_id, c.label, c.sheet_row, header, old or "（空）", new))
+    for c in record.confirmed:
+        rows.append(("确认同一企业", c.case_id, c.label, c.sheet_row, "", "", ""))
+    return Listing(["类别", "台账编号", "企业", "上报行号", "字段", "原值", "新值"], rows)
 
 
 class ReturnDialog(QDialog):
@@ -121,6 +154,24 @@ class ReturnDialog(QDialog):
         self.summary.setObjectName("summaryLabel")
         self.summary.setWordWrap(True)
         self.diff = DiffView()
+        self.versions_label = QLabel()
+        self.versions_label.setObjectName("versionsLabel")
+        self.versions_label.setWordWrap(True)
+        self.merged_box = QGroupBox("并入台账的内容（双击打开企业）")
+        self.merged_box.setObjectName("mergedBox")
+        self.merged_summary = QLabel()
+        self.merged_model = ListingModel(parent=self)
+        self.merged_view = QTableView()
+        self.merged_view.setObjectName("mergedTable")
+        self.merged_view.setModel(self.merged_model)
+        self.merged_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.merged_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.merged_view.verticalHeader().setVisible(False)
+        self.merged_view.horizontalHeader().setStretchLastSection(True)
+        self.merged = None
+        self.error_report_id: int | None = None
+        self.confirm_box = None
+        self.case_dialogs: list[CaseDialog] = []
         self.close_button = QPushButton("关闭")
         self._build_layout()
         self._connect_callbacks()
@@ -134,6 +185,7 @@ class ReturnDialog(QDialog):
         file_row.addWidget(self.file_label, 1)
         file_row.addWidget(self.export_file_button)
         form.addRow("上报文件：", file_row)
+        form.addRow("版本：", self.versions_label)
         form.addRow("收到日期：", self.received_edit)
         sign_row = QHBoxLayout()
         sign_row.addWidget(self.signer_edit, 1)
@@ -182,14 +234,19 @@ class ReturnDialog(QDialog):
         scroll.setMinimumHeight(160)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(scroll)
+        merged_lay = QVBoxLayout(self.merged_box)
+        merged_lay.addWidget(self.merged_summary)
+        merged_lay.addWidget(self.merged_view)
+        splitter.addWidget(self.merged_box)  # what an accept merged (shown once accepted)
         splitter.addWidget(self.diff)
         splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 1)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addWidget(splitter, 1)
         lay.addLayout(bottom)
-        splitter.setSizes([details.sizeHint().height(), 400])
+        splitter.setSizes([details.sizeHint().height(), 240, 400])
 
     def _connect_callbacks(self) -> None:
         self.save_button.clicked.connect(self.save_details)
@@ -200,6 +257,9 @@ class ReturnDialog(QDialog):
         self.return_button.clicked.connect(self.send_back)
         self.report_button.clicked.connect(lambda: self.export_report())
         self.close_button.clicked.connect(self.close)
+        self.merged_view.doubleClicked.connect(
+            lambda index: self.open_case(self.merged_model.row_values(index.row())[1])
+        )
         self.diff.uncertain_model.decisions_changed.connect(self._update_buttons)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save_details)
 
@@ -234,6 +294,13 @@ class ReturnDialog(QDialog):
             status += f"。并入台账：新增 {d.rows_new or 0:,} 家，变更 {d.rows_changed or 0:,} 家"
         self.status_label.setText(status)
         self.reasons_edit.setVisible(d.status == ReturnStatus.PENDING)
+        versions = self.ctx.call(return_versions, self.ctx.actor, d.id)
+        self.versions_label.setText(_versions_text(versions, d.id))
+        self.error_report_id = self.ctx.call(error_report_attachment, d.id)
+        self.merged = self.ctx.call(merge_record, self.ctx.actor, d.id)
+        self.merged_box.setVisible(not self.merged.is_empty())
+        self.merged_summary.setText(f"本次上报并入台账：{self.merged.summary()}")
+        self.merged_model.set_listing(merged_listing(self.merged))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -259,7 +326,9 @@ class ReturnDialog(QDialog):
             else (f"还有 {undecided} 行匹配待确认" if undecided else "在一个事务中并入台账")
         )  # fmt: skip
         self.return_button.setEnabled(reviewer and pending and not busy)
-        self.report_button.setEnabled(bool(c and c.errors) and not busy)
+        self.report_button.setEnabled(
+            (bool(c and c.errors) or self.error_report_id is not None) and not busy
+        )
 
     def _start(self, title: str, work, done, topics: tuple[str, ...] = ()) -> None:
         def finished(result: Any) -> None:
@@ -328,25 +397,22 @@ class ReturnDialog(QDialog):
         self.reload()
         self.changed.emit()
 
-    def export_file(self, target: str | Path | None = None) -> None:
+    def export_file(self, target: str | Path | None = None, attachment_id: int | None = None,
+                    title: str = "导出上报原文件") -> None:  # fmt: skip
         d = self.detail
-        if d is None or d.file_attachment_id is None:
+        attachment_id = attachment_id or (d.file_attachment_id if d else None)
+        if d is None or attachment_id is None:
             return
         if target is None:
-            name, _ = QFileDialog.getSaveFileName(self, "导出上报原文件", d.file_name)
+            name, _ = QFileDialog.getSaveFileName(self, title, d.file_name)
             if not name:
                 return
             target = name
 
-        def write(session) -> Path:
-            out = export_attachment(session, self.ctx.actor, d.file_attachment_id, target)
-            session.commit()
-            return out
-
         try:
-            out = self.ctx.call(write)
+            out = self.ctx.run(export_attachment, attachment_id, target)
         except Exception as exc:  # noqa: BLE001
-            show_error(self, "导出上报原文件", exc)
+            show_error(self, title, exc)
             return
         self.summary.setText(f"已导出：{out}")
 
@@ -369,11 +435,23 @@ class ReturnDialog(QDialog):
 
         self._start("核对上报文件", work, done)
 
-    def accept_return(self) -> None:
+    def open_case(self, case_id: int) -> CaseDialog:
+        """A case the return created, changed or matched."""
+        dialog = CaseDialog(self.ctx, int(case_id), self)
+        self.case_dialogs.append(dialog)
+        dialog.open()
+        return dialog
+
+    def accept_return(self, confirmed: bool = False) -> None:
         d, check = self.detail, self.check
         if d is None or check is None or not self.accept_button.isEnabled():
             return
         decisions = self.diff.uncertain_model.decisions()
+        if not confirmed:
+            self.confirm_box = confirm_accept(
+                self, check, decisions, lambda: self.accept_return(confirmed=True)
+            )
+            return
         actor = self.ctx.actor
 
         def work(session, progress):
@@ -412,6 +490,9 @@ class ReturnDialog(QDialog):
 
     def export_report(self, target: str | Path | None = None) -> None:
         d, check = self.detail, self.check
+        if d is not None and (check is None or not check.errors) and self.error_report_id:
+            self.export_file(target, self.error_report_id, "导出错误报告")
+            return
         if d is None or check is None or not check.errors:
             return
         if target is None:
