@@ -20,7 +20,7 @@ that phase's own:
 - accept: ``accept_return`` + commit (new cases with their history rows; changed fields of
   matched cases with theirs);
 - raw sqlite3: the same writes with ``executemany`` (INSERT of the new cases, UPDATE of the
-  changed ones, INSERT of the history rows) + commit.
+  changed ones, INSERT of the history and merge-record rows) + commit.
 
 Targets (issue 16): check ≤ 2× the bare calamine read at 20k and 200k; accept ≤ 3× raw;
 peak memory of a 200k check ≤ 1.3× calamine's.
@@ -184,6 +184,7 @@ def phase_raw(file: Path, db: str) -> float:
     import sqlite3
 
     from controllers.actor import SYSTEM
+    from controllers.returns.merge_record import merge_items
     from controllers.returns.review import _new_case_row, _resolve_batches, _resolve_townships
     from models.base import now
     from models.textnorm import search_key
@@ -215,6 +216,7 @@ def phase_raw(file: Path, db: str) -> float:
     history = [(m.case_id, stamp, "main_products", plain(c.old), plain(c.new), "raw")
                for m in check.diff.changed for c in m.changes]  # fmt: skip
     path = db.removeprefix("sqlite:///")
+    ret_id = ret.id
     session.close()
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=WAL")
@@ -233,6 +235,13 @@ def phase_raw(file: Path, db: str) -> float:
         updates,
     )
     con.executemany(hist, history)
+    items = merge_items(check, ret_id, list(range(first, first + len(dicts))))
+    if items:
+        keys = list(items[0])
+        con.executemany(
+            f"INSERT INTO return_merge_items ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})",
+            [tuple(plain(d[k]) for k in keys) for d in items],
+        )
     con.commit()
     elapsed = time.perf_counter() - start
     con.close()
