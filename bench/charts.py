@@ -78,6 +78,7 @@ def build_database(path: Path) -> str:
     """A 200,000-case SQLite file (kept for later runs)."""
     from controllers.demo import DemoFigures, generate_demo
     from controllers.infra.database_setup import open_database
+    from controllers.unit_of_work import call
 
     url = f"sqlite:///{path}"
     if path.exists():
@@ -86,8 +87,7 @@ def build_database(path: Path) -> str:
     part.unlink(missing_ok=True)
     print(f"building {CASES:,} cases in {path} (once)…", flush=True)
     db = open_database(f"sqlite:///{part}").database
-    with db.session() as s:
-        generate_demo(s, figures=DemoFigures(list_sizes=((2024, 180_000), (2025, 19_996))))
+    call(db, generate_demo, figures=DemoFigures(list_sizes=((2024, 180_000), (2025, 19_996))))
     db.dispose()
     part.rename(path)
     return url
@@ -135,6 +135,7 @@ def main() -> int:
     from controllers.actor import SYSTEM
     from controllers.infra.database_setup import open_database
     from controllers.report.generate import generate_report
+    from controllers.unit_of_work import call
     from models import Case
 
     db = open_database(url).database
@@ -178,8 +179,7 @@ def main() -> int:
             times = []
             for i in range(args.runs):
                 t0 = time.perf_counter()
-                with db.session() as s:
-                    generate_report(s, SYSTEM, Path(tmp) / f"report{i}{suffix}")
+                call(db, generate_report, SYSTEM, Path(tmp) / f"report{i}{suffix}")
                 times.append(time.perf_counter() - t0)
             print(
                 f"  {suffix[1:]:<5} first {times[0]:.2f} s, median {statistics.median(times):.2f} s, "

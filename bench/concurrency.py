@@ -72,6 +72,7 @@ def _prepare(url: str, clerks: int, cases: int) -> list[int]:
 
     from controllers.actor import SYSTEM
     from controllers.auth.accounts import create_user
+    from controllers.unit_of_work import execute
     from models import Batch, Case, Unit
     from models.codes import BatchKind, CaseStatus, Classification, Source
     from models.database import Database, make_engine
@@ -79,7 +80,8 @@ def _prepare(url: str, clerks: int, cases: int) -> list[int]:
 
     db = Database.from_engine(make_engine(url))
     upgrade(db.engine, backup=False)
-    with db.session() as s:
+
+    def setup(s) -> list[int]:
         create_user(s, SYSTEM, "chief", "admin", password=PASSWORD)
         for i in range(clerks):
             create_user(s, SYSTEM, f"clerk{i:02d}", "city_clerk", password=PASSWORD,
@@ -95,8 +97,10 @@ def _prepare(url: str, clerks: int, cases: int) -> list[int]:
             for n in range(cases)
         ]  # fmt: skip
         s.add_all(rows)
-        s.commit()
-        ids = [c.id for c in rows]
+        s.flush()
+        return [c.id for c in rows]
+
+    ids = execute(db, setup).value
     db.dispose()
     return ids
 
@@ -114,6 +118,7 @@ def clerk(url: str, index: int, case_ids: list[int], start_at: float, seconds: f
     from controllers.audit.trail import record
     from controllers.auth.accounts import actor_for, user_by_name
     from controllers.editing import EditConflict, apply_edit
+    from controllers.unit_of_work import run
     from models import Case
     from models.database import Database, make_engine
 
@@ -130,28 +135,29 @@ def clerk(url: str, index: int, case_ids: list[int], start_at: float, seconds: f
         case_id = rng.choice(case_ids)
         n += 1
         value = f"{actor.username}-{n}"
-        with db.session() as s:
-            try:
-                case = s.get(Case, case_id)
-                opened_at, old = case.version, case.owner
-                time.sleep(rng.uniform(0.0, 0.02))  # the clerk types
-                if unsafe:
-                    s.execute(update(Case).where(Case.id == case_id)
-                              .values(owner=value, version=opened_at + 1))  # fmt: skip
-                else:
-                    apply_edit(s, case, opened_at, {"owner": value})
-                record(s, actor, "update", "case", case_id,
-                       detail={"owner": [old, value], "version": [opened_at, opened_at + 1]})  # fmt: skip
-                s.commit()
-                saves.append((case_id, opened_at, value))
-            except EditConflict:
-                s.rollback()
-                conflicts += 1
-            except DBAPIError as exc:  # e.g. a deadlock the server resolved: shown, not saved
-                s.rollback()
-                errors += 1
-                if errors < 3:
-                    print(f"clerk {index}: {str(exc.orig).splitlines()[0]}", file=sys.stderr)
+
+        def save(s, actor, case_id=case_id, value=value) -> int:
+            case = s.get(Case, case_id)
+            opened_at, old = case.version, case.owner
+            time.sleep(rng.uniform(0.0, 0.02))  # the clerk types
+            if unsafe:
+                s.execute(update(Case).where(Case.id == case_id)
+                          .values(owner=value, version=opened_at + 1))  # fmt: skip
+            else:
+                apply_edit(s, case, opened_at, {"owner": value})
+            record(s, actor, "update", "case", case_id,
+                   detail={"owner": [old, value], "version": [opened_at, opened_at + 1]})  # fmt: skip
+            return opened_at
+
+        try:
+            opened_at = run(db, actor, save).value
+            saves.append((case_id, opened_at, value))
+        except EditConflict:
+            conflicts += 1
+        except DBAPIError as exc:  # e.g. a deadlock the server resolved: shown, not saved
+            errors += 1
+            if errors < 3:
+                print(f"clerk {index}: {str(exc.orig).splitlines()[0]}", file=sys.stderr)
     db.dispose()
     results.put({"clerk": index, "saves": saves, "conflicts": conflicts, "errors": errors})
 

@@ -53,13 +53,13 @@ def build_database(path: Path, cases: int) -> None:
     from controllers.demo import generate_demo
     from controllers.demo.generator import DemoFigures
     from controllers.infra.database_setup import open_database
+    from controllers.unit_of_work import call
 
     first = round((cases - 4) * 0.9)
     figures = DemoFigures(list_sizes=((2024, first), (2025, cases - 4 - first)))
     db = open_database(f"sqlite:///{path}").database
     start = time.perf_counter()
-    with db.session() as session:
-        generate_demo(session, figures=figures)
+    call(db, generate_demo, figures=figures)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
@@ -344,6 +344,7 @@ def child_export(url: str, out: Path) -> dict:
     from controllers.cases.export import export_cases
     from controllers.cases.register_data import load_register
     from controllers.infra.database_setup import open_database
+    from controllers.unit_of_work import call
 
     db = open_database(url).database
     with db.session() as session:
@@ -354,8 +355,7 @@ def child_export(url: str, out: Path) -> dict:
         plain.append(total)
         write_only.append(alone)
         t = time.perf_counter()
-        with db.session() as session:
-            rows = export_cases(session, SYSTEM, out, case_ids=ids, description="全部企业")
+        rows = call(db, export_cases, SYSTEM, out, case_ids=ids, description="全部企业").value
         ours.append(time.perf_counter() - t)
     db.dispose()
     return {"ours": ours, "plain": plain, "write_only": write_only, "rows": rows}

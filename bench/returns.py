@@ -151,24 +151,28 @@ def _checked(file: Path, db: str):
     from controllers.actor import SYSTEM
     from controllers.returns.check import check_return
     from controllers.returns.records import submit_return
+    from controllers.unit_of_work import execute
     from models.database import Database, make_engine
 
     database = Database.from_engine(make_engine(db))
-    session = database.session()
-    check = check_return(session, SYSTEM, file, _lingshou(session).id)
-    ret = submit_return(session, SYSTEM, check, file)
-    session.commit()
-    return session, check, ret
+
+    def checked(session):
+        check = check_return(session, SYSTEM, file, _lingshou(session).id)
+        ret = submit_return(session, SYSTEM, check, file)
+        return check, ret
+
+    check, ret = execute(database, checked).value
+    return database, check, ret
 
 
 def phase_accept(file: Path, db: str) -> float:
     from controllers.actor import SYSTEM
     from controllers.returns.review import accept_return
+    from controllers.unit_of_work import run
 
-    session, check, ret = _checked(file, db)
+    database, check, ret = _checked(file, db)
     start = time.perf_counter()
-    result = accept_return(session, SYSTEM, ret.id, ret.version, check)
-    session.commit()
+    result = run(database, SYSTEM, accept_return, ret.id, ret.version, check).value
     elapsed = time.perf_counter() - start
     assert result.created + result.updated + result.unchanged == len(check.rows)
     return elapsed
@@ -186,15 +190,17 @@ def phase_raw(file: Path, db: str) -> float:
     from controllers.actor import SYSTEM
     from controllers.returns.merge_record import merge_items
     from controllers.returns.review import _new_case_row, _resolve_batches, _resolve_townships
+    from controllers.unit_of_work import execute
     from models.base import now
     from models.textnorm import search_key
 
-    session, check, ret = _checked(file, db)
+    database, check, ret = _checked(file, db)
     rows_needed = [check.rows[i] for i in check.diff.new]
     names = {r.get("township") for r in rows_needed if r.get("township")}
-    towns, _ = _resolve_townships(session, ret.unit_id, names)
-    batches, _ = _resolve_batches(session, {"新增"})
-    session.commit()
+    towns, batches = execute(database, lambda session: (
+        _resolve_townships(session, ret.unit_id, names)[0],
+        _resolve_batches(session, {"新增"})[0],
+    )).value  # fmt: skip
     towns = {n: towns[search_key(n)] for n in names}
     batches = {"新增": batches[search_key("新增")]}
     at = now()
@@ -217,7 +223,7 @@ def phase_raw(file: Path, db: str) -> float:
                for m in check.diff.changed for c in m.changes]  # fmt: skip
     path = db.removeprefix("sqlite:///")
     ret_id = ret.id
-    session.close()
+    database.dispose()
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")

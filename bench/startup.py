@@ -130,11 +130,11 @@ def main() -> int:
         if not url:
             from controllers.demo import generate_demo
             from controllers.infra.database_setup import open_database
+            from controllers.unit_of_work import call
 
             url = f"sqlite:///{Path(tmp) / 'demo.db'}"
             db = open_database(url).database
-            with db.session() as s:
-                generate_demo(s)
+            call(db, generate_demo)
             db.dispose()
         ours = OURS.replace("ROOT_DIR", repr(str(ROOT))).replace("DB_URL", repr(url))
         bare, desk, summary = [], [], []

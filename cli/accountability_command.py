@@ -17,7 +17,7 @@ from controllers.accountability.records import (
     record_version,
 )
 from controllers.accountability.tally import tally_units
-from controllers.letters.batch import units_by_names
+from controllers.units import unit_ids_by_names
 from models.codes import AccountabilityLevel, RuleCounter
 
 
@@ -60,8 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_tally(ctx: CommandContext) -> int:
     a = ctx.args
-    with ctx.database().session() as session:
-        tallies = tally_units(session, ctx.actor, a.date_from, a.date_to)
+    tallies = ctx.call(tally_units, ctx.actor, a.date_from, a.date_to)
     if a.json:
         print(json.dumps([t.as_json() for t in tallies], ensure_ascii=False))
         return 0
@@ -102,8 +101,7 @@ def cmd_delete(ctx: CommandContext) -> int:
     actor = ctx.require_person()
     a = ctx.args
     db = ctx.database()
-    with db.session() as session:
-        version = record_version(session, actor, a.id)
+    version = ctx.call(record_version, actor, a.id)
     unit_of_work.run(db, actor, delete_record, a.id, version)
     print(f"已删除拟问责记录 {a.id} / deleted")
     return 0
@@ -115,8 +113,7 @@ def cmd_export(ctx: CommandContext) -> int:
     db = ctx.database()
     unit_id = None
     if a.unit:
-        with db.session() as session:
-            unit_id = units_by_names(session, [a.unit])[0]
+        unit_id = ctx.call(unit_ids_by_names, [a.unit])[0]
     n = unit_of_work.run(db, actor, export_records, a.out, unit_id=unit_id).value
     print(f"已导出 {n} 条问责记录到 {a.out} / written")
     return 0

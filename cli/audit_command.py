@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
+from cli.arg_types import date_arg
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.audit.archive import archive_old_entries, retention_months, set_retention_months
 from controllers.audit.query import AuditFilter, export_audit
+from controllers.audit.seal import create_key, key_path, seal_head
 from controllers.audit.verify import verify_chain
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="审计日志 / audit trail (verify, archive, export)")
     au = p.add_subparsers(
-        dest="audit_command", metavar="{verify,archive,export,retention}", required=True
+        dest="audit_command",
+        metavar="{verify,seal,seal-key,archive,export,retention}",
+        required=True,
     )
     v = au.add_parser(
         "verify", help="校验哈希链：完整退出 0，被篡改退出 1 / exit 0 intact, 1 tampered"
     )
     v.set_defaults(handler=cmd_verify)
+    s = au.add_parser(
+        "seal", help="用审计密钥封存当前链头（审计管理员）/ seal the chain head with the audit key"
+    )
+    s.set_defaults(handler=cmd_seal)
+    k = au.add_parser(
+        "seal-key", help="在这台电脑上建立审计密钥（数据库之外）/ create the audit key file"
+    )
+    k.set_defaults(handler=cmd_seal_key)
     a = au.add_parser(
         "archive", help="归档保存期（至少 6 个月）以前的条目 / archive entries past retention"
     )
@@ -30,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--who", metavar="USERNAME", help="只导出该用户 / only this user")
     e.add_argument("--action", help="只导出该操作 / only this action (login, update…)")
     e.add_argument("--object", help="只导出该对象类型 / only this object type (case…)")
-    e.add_argument("--from", dest="since", type=_date, help="起始日期 / from YYYY-MM-DD")
-    e.add_argument("--to", dest="until", type=_date, help="截止日期 / until YYYY-MM-DD")
+    e.add_argument("--from", dest="since", type=date_arg, help="起始日期 / from YYYY-MM-DD")
+    e.add_argument("--to", dest="until", type=date_arg, help="截止日期 / until YYYY-MM-DD")
     e.add_argument("--archive", action="store_true", help="包括已归档条目 / include the archive")
     e.set_defaults(handler=cmd_export)
     r = au.add_parser(
@@ -41,25 +52,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(handler=cmd_retention)
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
-
-
 def cmd_verify(ctx: CommandContext) -> int:
-    with ctx.database().session() as session:
-        report = verify_chain(session)
+    report = ctx.call(verify_chain)
     if report.intact:
         print(report.message())
         return 0
     raise CliError(report.message(), 1)
 
 
+def cmd_seal(ctx: CommandContext) -> int:
+    from controllers import unit_of_work
+    from controllers.permissions import Permission, require
+
+    actor = ctx.require_person()
+    require(actor, Permission.MANAGE_AUDIT)
+    seal = unit_of_work.run(ctx.database(), actor, seal_head).value
+    print(f"已封存审计日志至第 {seal.last_id} 条 / sealed up to entry {seal.last_id}")
+    return 0
+
+
+def cmd_seal_key(ctx: CommandContext) -> int:
+    path = create_key()
+    print(f"已建立审计密钥：{path} / audit key created")
+    print(f"请妥善保管（可设环境变量 RECTIFY_AUDIT_KEY 指向它）；默认位置 {key_path()}")
+    return 0
+
+
 def cmd_archive(ctx: CommandContext) -> int:
-    with ctx.database().session() as session:
-        result = archive_old_entries(session, ctx.require_person())
+    result = ctx.call(archive_old_entries, ctx.require_person())
     if result.moved:
         print(f"已将 {result.cutoff:%Y-%m-%d} 以前的 {result.moved:,} 条审计记录移入归档"
               f"（至第 {result.up_to_id} 条）/ archived {result.moved} entries")  # fmt: skip
@@ -72,18 +92,15 @@ def cmd_export(ctx: CommandContext) -> int:
     a = ctx.args
     f = AuditFilter(username=a.who, action=a.action, object_type=a.object, since=a.since,
                     until=a.until, include_archive=a.archive)  # fmt: skip
-    with ctx.database().session() as session:
-        rows = export_audit(session, ctx.require_person(), f, a.out)
+    rows = ctx.call(export_audit, ctx.require_person(), f, a.out)
     print(f"已导出 {rows:,} 条审计记录到 {a.out} / exported")
     return 0
 
 
 def cmd_retention(ctx: CommandContext) -> int:
-    with ctx.database().session() as session:
-        if ctx.args.months is None:
-            print(f"审计日志在线保存 {retention_months(session)} 个月 / months kept")
-            return 0
-        set_retention_months(session, ctx.require_person(), ctx.args.months)
-        session.commit()
+    if ctx.args.months is None:
+        print(f"审计日志在线保存 {ctx.call(retention_months)} 个月 / months kept")
+        return 0
+    ctx.call(set_retention_months, ctx.require_person(), ctx.args.months)
     print(f"审计日志在线保存期已设为 {ctx.args.months} 个月 / retention set")
     return 0

@@ -6,38 +6,29 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import select
-
+from cli.arg_types import date_arg, month_arg
 from cli.context import CommandContext
 from cli.errors import CliError
-from cli.report_command import parse_date
 from controllers.report.chart_image import render_monthly_png
 from controllers.report.fonts import chart_font
 from controllers.stats import StatsFilter, month_end, month_start, monthly_series
 from controllers.stats.exports import check_export, record_chart_export
-from models import Unit
-
-
-def parse_month(text: str) -> dt.date:
-    """YYYY-MM (first day of the month)."""
-    try:
-        year, month = (int(p) for p in text.strip().replace("/", "-").split("-")[:2])
-        return dt.date(year, month, 1)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"月份“{text}”无效，应为 YYYY-MM / invalid month, use YYYY-MM"
-        ) from None
+from controllers.units import unit_ids_by_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chart", help="导出统计图表（PNG）/ export a chart as PNG")
     p.add_argument("kind", choices=["monthly"], help="图表：monthly 月度整治进展 / the chart")
     p.add_argument("out", metavar="OUT", help="输出图片 OUT.png / output image")
-    p.add_argument("--as-of", type=parse_date, metavar="DATE", help="数据截至日期 / as of date")
-    p.add_argument("--from", dest="start", type=parse_month, metavar="YYYY-MM", help="起始月份")
-    p.add_argument("--to", dest="end", type=parse_month, metavar="YYYY-MM", help="截止月份")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="数据截至日期 / as of date")
+    p.add_argument("--from", dest="start", type=month_arg, metavar="YYYY-MM", help="起始月份")
+    p.add_argument("--to", dest="end", type=month_arg, metavar="YYYY-MM", help="截止月份")
     p.add_argument(
-        "--unit", action="append", default=[], metavar="NAME", help="只统计该单位（可重复）"
+        "--unit",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="只统计该单位（名称、简称或代码，可重复）",
     )
     p.add_argument("--dpi", type=int, default=300, help="分辨率 / resolution (default 300)")
     p.set_defaults(handler=cmd_chart)
@@ -54,29 +45,19 @@ def cmd_chart(ctx: CommandContext) -> int:
         raise CliError("分辨率应在 72 到 1200 之间 / --dpi must be 72..1200")
     actor = ctx.require_person()
     check_export(actor)
-    db = ctx.database()
-    with db.session() as session:
-        unit_ids = set()
-        for name in args.unit:
-            uid = session.scalar(
-                select(Unit.id).where((Unit.name == name) | (Unit.short_name == name))
-            )
-            if uid is None:
-                raise CliError(f"没有名为“{name}”的责任单位 / unknown unit")
-            unit_ids.add(uid)
-        flt = StatsFilter(
-            start=month_start(args.start) if args.start else None,
-            end=month_end(args.end) if args.end else None,
-            unit_ids=frozenset(unit_ids),
-        )
-        as_of = args.as_of or dt.date.today()
-        series = monthly_series(session, actor, flt, as_of)
-        title = f"月度整治进展（截至{as_of.year}年{as_of.month}月{as_of.day}日）"
-        png = render_monthly_png(series, chart_font(), title=title, dpi=args.dpi)
-        try:
-            out.write_bytes(png)
-        except OSError as exc:
-            raise CliError(f"无法写入图片：{out}（{exc.strerror}）") from None
-        record_chart_export(session, actor, title, out, "png", detail={"source": "cli"})
+    flt = StatsFilter(
+        start=month_start(args.start) if args.start else None,
+        end=month_end(args.end) if args.end else None,
+        unit_ids=frozenset(ctx.call(unit_ids_by_names, args.unit)),
+    )
+    as_of = args.as_of or dt.date.today()
+    series = ctx.call(monthly_series, actor, flt, as_of)
+    title = f"月度整治进展（截至{as_of.year}年{as_of.month}月{as_of.day}日）"
+    png = render_monthly_png(series, chart_font(), title=title, dpi=args.dpi)
+    try:
+        out.write_bytes(png)
+    except OSError as exc:
+        raise CliError(f"无法写入图片：{out}（{exc.strerror}）") from None
+    ctx.call(record_chart_export, actor, title, out, "png", detail={"source": "cli"})
     print(f"已导出月度整治进展图（{len(series.months)} 个月）：{out} / chart written")
     return 0

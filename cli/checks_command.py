@@ -10,11 +10,11 @@ from pathlib import Path
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers import unit_of_work
-from controllers.letters.batch import units_by_names
 from controllers.spot_checks.documents import export_checks, write_circular
 from controllers.spot_checks.entry import save_check
 from controllers.spot_checks.json_input import UnreadableFile, parse_check, read_check_file
 from controllers.spot_checks.totals import check_totals
+from controllers.units import unit_ids_by_names
 from models.codes import FindingKind
 
 
@@ -65,10 +65,8 @@ def cmd_add(ctx: CommandContext) -> int:
     except UnreadableFile as exc:
         raise CliError(str(exc), 2) from None
     actor = ctx.require_person()
-    db = ctx.database()
-    with db.session() as session:
-        check = parse_check(session, data, path.parent)
-    res = unit_of_work.run(db, actor, save_check, check).value
+    check = ctx.call(parse_check, data, path.parent)
+    res = unit_of_work.run(ctx.database(), actor, save_check, check).value
     if ctx.args.json:
         print(json.dumps({"check_id": res.check_id, "created": res.created, "changed": res.changed,
                           "cases_created": res.cases_created, "lookbacks": res.lookbacks},
@@ -84,9 +82,8 @@ def cmd_add(ctx: CommandContext) -> int:
 
 def cmd_totals(ctx: CommandContext) -> int:
     a = ctx.args
-    with ctx.database().session() as session:
-        unit_id = units_by_names(session, [a.unit])[0] if a.unit else None
-        t = check_totals(session, ctx.actor, a.date_from, a.date_to, unit_id)
+    unit_id = ctx.call(unit_ids_by_names, [a.unit])[0] if a.unit else None
+    t = ctx.call(check_totals, ctx.actor, a.date_from, a.date_to, unit_id)
     if a.json:
         print(json.dumps(t.as_json(), ensure_ascii=False))
         return 0

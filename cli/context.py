@@ -6,14 +6,18 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from cli.errors import CliError
+from controllers import unit_of_work
 from controllers.actor import SYSTEM, Actor
-from controllers.infra.database_setup import open_database
-from models.database import Database
+from controllers.infra.database_setup import Database, open_database
 
 ENV_PASSWORD = "RECTIFY_PASSWORD"
+
+T = TypeVar("T")
 
 
 def read_secret(env_var: str, prompt: str, *, confirm: bool = False) -> str:
@@ -59,14 +63,22 @@ class CommandContext:
         if self.actor is SYSTEM:
             from controllers.auth import has_accounts
 
-            with self.database().session() as session:
-                if has_accounts(session):
-                    raise CliError(
-                        "此命令需要以用户身份运行：python main.py --user 用户名 …"
-                        "（密码取自环境变量 RECTIFY_PASSWORD 或在提示时输入）/ "
-                        "this command needs --user NAME"
-                    )
+            if self.call(has_accounts):
+                raise CliError(
+                    "此命令需要以用户身份运行：python main.py --user 用户名 …"
+                    "（密码取自环境变量 RECTIFY_PASSWORD 或在提示时输入）/ "
+                    "this command needs --user NAME"
+                )
         return self.actor
+
+    def run(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``use_case(session, actor, *args)`` for the signed-in clerk as one unit of work."""
+        return unit_of_work.run(self.database(), self.actor, use_case, *args, **kwargs).value
+
+    def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``function(session, *args)`` (a read, or a use case given its actor) as one
+        unit of work."""
+        return unit_of_work.call(self.database(), function, *args, **kwargs).value
 
     def database(self, *, migrate: bool = True) -> Database:
         """The database in force (``--db`` > ``RECTIFY_DB_URL`` > default), schema upgraded."""

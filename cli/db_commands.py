@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cli.context import CommandContext
-from models.migrate import current_revision, head_revision, upgrade
+from controllers.infra.database_setup import newest_revision, schema_revision, upgrade_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,9 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_upgrade(ctx: CommandContext) -> int:
     db = ctx.database(migrate=False)
-    before = current_revision(db.engine)
-    backup = upgrade(db.engine)
-    after = current_revision(db.engine)
+    done = upgrade_schema(db)
+    before, after, backup = done.before, done.after, done.backup
     if before == after:
         print(f"数据库结构已是最新版本 {after} / schema is up to date ({after})")
     else:
@@ -35,8 +34,8 @@ def cmd_upgrade(ctx: CommandContext) -> int:
 
 def cmd_current(ctx: CommandContext) -> int:
     db = ctx.database(migrate=False)
-    cur = current_revision(db.engine)
-    head = head_revision()
+    cur = schema_revision(db)
+    head = newest_revision()
     state = "最新 / up to date" if cur == head else f"需要升级到 {head} / needs upgrade to {head}"
     print(f"{db.info.display}  schema {cur or '（空）'}  {state}")
     return 0

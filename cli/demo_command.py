@@ -7,6 +7,7 @@ import argparse
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.demo import DemoRefused, generate_demo
+from controllers.unit_of_work import call
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,11 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_demo(ctx: CommandContext) -> int:
     db = ctx.database()
-    with db.session() as session:
-        try:
-            counts = generate_demo(session, ctx.args.seed, actor=ctx.actor)
-        except DemoRefused as exc:
-            raise CliError(str(exc)) from None
+    try:
+        counts = call(db, generate_demo, ctx.args.seed, actor=ctx.actor).value
+    except DemoRefused as exc:
+        raise CliError(str(exc)) from None
     print(
         f"已写入演示数据：{counts['units']} 个责任单位，{counts['cases']} 家企业 "
         f"/ demo data written to {db.info.display}"

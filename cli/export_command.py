@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sqlalchemy import or_, select
-
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.cases.export import export_cases
 from controllers.cases.filters import CaseFilter
-from models import Unit
+from controllers.units import unit_ids_by_names
 from models.codes import CaseStatus
-from models.textnorm import clean_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,27 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     cases.add_argument("out", metavar="OUT.xlsx", help="输出文件 / output workbook")
     cases.add_argument("--unit", action="append", metavar="NAME",
-                       help="县（市、区）名称或简称，可重复 / unit name or short name, repeatable")  # fmt: skip
+                       help="县（市、区）名称、简称或代码，可重复 / unit name, short name or code, repeatable")  # fmt: skip
     statuses = "、".join(f"{s.value}（{s.label}）" for s in CaseStatus)
     cases.add_argument("--status", action="append", metavar="CODE",
                        help=f"状态，可重复或用逗号分隔 / status, repeatable: {statuses}")  # fmt: skip
     cases.set_defaults(handler=cmd_export_cases)
-
-
-def _unit_ids(session, names: list[str]) -> frozenset[int]:
-    ids: set[int] = set()
-    for raw in names:
-        name = clean_text(raw) or ""
-        unit_id = session.scalar(
-            select(Unit.id).where(
-                or_(Unit.name == name, Unit.short_name == name, Unit.code == name)
-            )
-        )
-        if unit_id is None:
-            known = "、".join(session.scalars(select(Unit.name).order_by(Unit.sort_order)))
-            raise CliError(f"没有名为“{raw}”的县（市、区）/ unknown unit. 可选 / known: {known}")
-        ids.add(unit_id)
-    return frozenset(ids)
 
 
 def _statuses(values: list[str]) -> frozenset[str]:
@@ -68,12 +49,10 @@ def _statuses(values: list[str]) -> frozenset[str]:
 
 def cmd_export_cases(ctx: CommandContext) -> int:
     out = Path(ctx.args.out).expanduser()
-    db = ctx.database()
-    with db.session() as session:
-        case_filter = CaseFilter(
-            unit_ids=_unit_ids(session, ctx.args.unit or []),
-            statuses=_statuses(ctx.args.status or []),
-        )
-        count = export_cases(session, ctx.require_person(), out, case_filter=case_filter)
+    case_filter = CaseFilter(
+        unit_ids=frozenset(ctx.call(unit_ids_by_names, ctx.args.unit or [])),
+        statuses=_statuses(ctx.args.status or []),
+    )
+    count = ctx.call(export_cases, ctx.require_person(), out, case_filter=case_filter)
     print(f"已导出 {count:,} 家企业到 {out} / exported {count} cases")
     return 0

@@ -19,11 +19,14 @@ from cli.errors import CliError
 from controllers.errors import UserError
 from controllers.returns.check import ReturnCheck, check_return
 from controllers.returns.error_report import build_error_report
-from controllers.returns.lookup import find_stage, find_unit
+from controllers.returns.importing import (
+    UncertainMatches,
+    import_return,
+    import_target,
+    settle_uncertain,
+)
 from controllers.returns.merge_record import accept_preview
 from controllers.returns.reader import UnreadableFile
-from controllers.returns.records import submit_return
-from controllers.returns.review import accept_return
 from controllers.returns.send_back import log_and_send_back
 from controllers.unit_of_work import run
 from models.codes import CaseStatus
@@ -99,89 +102,81 @@ def cmd_import_return(ctx: CommandContext) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 / file not found: {path}", EXIT_UNREADABLE)
-    db = ctx.database()
     payload: dict[str, Any] = {"status": "unreadable", "message": "", "rows_valid": 0, "errors": [],
                                "warnings": [],
                                "diff": {"new": [], "changed": [], "missing": [], "uncertain": []},
                                "accepted": False}  # fmt: skip
-    with db.session() as session:
-        try:
-            unit = find_unit(session, args.unit)
-            stage_id = find_stage(session, args.stage).id if args.stage else None
-        except UserError as exc:
-            raise CliError(str(exc), EXIT_UNREADABLE) from None
-        try:
-            check = check_return(session, ctx.actor, path, unit.id, stage_id)
-        except UnreadableFile as exc:
-            payload["message"] = str(exc)
-            if args.json:
-                _emit(args, payload, [])
-                return EXIT_UNREADABLE
-            raise CliError(str(exc), EXIT_UNREADABLE) from None
-        payload.update(
-            status=check.status, message=check.message(), rows_valid=check.rows_valid,
-            errors=[e.as_dict() for e in check.errors], diff=_diff_json(check),
-            warnings=[w.as_dict() for w in check.warnings],
-            skipped_sheets=[{"sheet": s.name, "reason": s.reason} for s in check.skipped_sheets],
-            unplaced_columns=[{"sheet": u.sheet, "header": u.header} for u in check.unplaced],
-            new_townships=check.new_townships, unit=unit.name,
-        )  # fmt: skip
-        lines = [f"{unit.name}：{check.filename}", check.message()]
-        lines += [e.text() for e in check.errors[:200]]
-        lines += [f"警告：{w.text()}" for w in check.warnings[:100]]
-        if len(check.errors) > 200:
-            lines.append(
-                f"……另有 {len(check.errors) - 200} 处错误（用 --json 或 --errors-out 查看全部）"
-            )
-        if not check.valid:
-            report = None
-            if args.send_back:
-                session.rollback()
-                try:
-                    sent = run(db, ctx.require_person(), log_and_send_back, check, path).value
-                except UserError as exc:
-                    raise CliError(str(exc), EXIT_INVALID) from None
-                report = sent.report
-                lines.append(sent.message())
-                payload.update(sent_back=True, return_id=sent.return_id,
-                               version=sent.version_no, reasons=sent.reasons)  # fmt: skip
-            if args.errors_out:
-                Path(args.errors_out).write_bytes(report or build_error_report(path, check))
-                lines.append(f"已写出错误报告：{args.errors_out}")
-                payload["errors_out"] = str(args.errors_out)
-            _emit(args, payload, lines)
-            return EXIT_INVALID
-        lines += _diff_lines(check)
-        if not args.accept:
-            _emit(args, payload, lines)
-            return EXIT_VALID
-        decisions: dict[int, int | None] = {}
-        uncertain = check.diff.uncertain if check.diff else []
-        if uncertain and args.uncertain == "refuse":
-            payload["message"] = (
-                f"有 {len(uncertain)} 行与台账的匹配不确定，未通过。请在图形界面中逐一确认，"
-                "或加 --uncertain match（视为同一企业）/ --uncertain new（视为新企业）。"
-            )
-            _emit(args, payload, [*lines, payload["message"]])
-            return EXIT_INVALID
-        for m in uncertain:
-            decisions[m.row] = m.case_id if args.uncertain == "match" else None
-        payload["merge"] = accept_preview(check, decisions).summary()
-        lines.append(f"将并入台账：{payload['merge']}")
-        try:
-            person = ctx.require_person()
-            ret = submit_return(session, person, check, path)
-            result = accept_return(session, person, ret.id, ret.version, check, decisions)
-            session.commit()
-        except UserError as exc:
-            session.rollback()
-            payload["message"] = str(exc)
-            _emit(args, payload, [*lines, f"未通过：{exc}"])
-            return EXIT_INVALID
-        payload.update(accepted=True, message=result.message(), return_id=ret.id,
-                       created=result.created, updated=result.updated)  # fmt: skip
-        _emit(args, payload, [*lines, result.message()])
+    try:
+        target = ctx.call(import_target, args.unit, args.stage)
+    except UserError as exc:
+        raise CliError(str(exc), EXIT_UNREADABLE) from None
+    try:
+        check = ctx.call(check_return, ctx.actor, path, target.unit_id, target.stage_id)
+    except UnreadableFile as exc:
+        payload["message"] = str(exc)
+        if args.json:
+            _emit(args, payload, [])
+            return EXIT_UNREADABLE
+        raise CliError(str(exc), EXIT_UNREADABLE) from None
+    payload.update(
+        status=check.status, message=check.message(), rows_valid=check.rows_valid,
+        errors=[e.as_dict() for e in check.errors], diff=_diff_json(check),
+        warnings=[w.as_dict() for w in check.warnings],
+        skipped_sheets=[{"sheet": s.name, "reason": s.reason} for s in check.skipped_sheets],
+        unplaced_columns=[{"sheet": u.sheet, "header": u.header} for u in check.unplaced],
+        new_townships=check.new_townships, unit=target.unit_name,
+    )  # fmt: skip
+    lines = [f"{target.unit_name}：{check.filename}", check.message()]
+    lines += [e.text() for e in check.errors[:200]]
+    lines += [f"警告：{w.text()}" for w in check.warnings[:100]]
+    if len(check.errors) > 200:
+        lines.append(
+            f"……另有 {len(check.errors) - 200} 处错误（用 --json 或 --errors-out 查看全部）"
+        )
+    if not check.valid:
+        report = None
+        if args.send_back:
+            try:
+                sent = run(ctx.database(), ctx.require_person(), log_and_send_back, check,
+                           path).value  # fmt: skip
+            except UserError as exc:
+                raise CliError(str(exc), EXIT_INVALID) from None
+            report = sent.report
+            lines.append(sent.message())
+            payload.update(sent_back=True, return_id=sent.return_id,
+                           version=sent.version_no, reasons=sent.reasons)  # fmt: skip
+        if args.errors_out:
+            Path(args.errors_out).write_bytes(report or build_error_report(path, check))
+            lines.append(f"已写出错误报告：{args.errors_out}")
+            payload["errors_out"] = str(args.errors_out)
+        _emit(args, payload, lines)
+        return EXIT_INVALID
+    lines += _diff_lines(check)
+    if not args.accept:
+        _emit(args, payload, lines)
         return EXIT_VALID
+    try:
+        decisions = settle_uncertain(check, uncertain=args.uncertain)
+    except UncertainMatches as exc:
+        payload["message"] = str(exc)
+        _emit(args, payload, [*lines, payload["message"]])
+        return EXIT_INVALID
+    payload["merge"] = accept_preview(check, decisions).summary()
+    lines.append(f"将并入台账：{payload['merge']}")
+    ctx.require_person()
+    try:
+        imported = ctx.run(import_return, path, target.unit_id, target.stage_id, accept=True,
+                           uncertain=args.uncertain, check=check)  # fmt: skip
+    except UserError as exc:
+        payload["message"] = str(exc)
+        _emit(args, payload, [*lines, f"未通过：{exc}"])
+        return EXIT_INVALID
+    result = imported.accepted
+    assert result is not None
+    payload.update(accepted=True, message=result.message(), return_id=imported.return_id,
+                   created=result.created, updated=result.updated)  # fmt: skip
+    _emit(args, payload, [*lines, result.message()])
+    return EXIT_VALID
 
 
 def _diff_lines(check: ReturnCheck) -> list[str]:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
+from cli.arg_types import date_arg
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.documents.fonts import discover_fonts
-from controllers.letters.batch import generate_letters, units_by_names
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"日期应写成 2026-05-17 / date as YYYY-MM-DD: {text}"
-        ) from None
+from controllers.letters.batch import generate_letters
+from controllers.units import unit_ids_by_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--date",
-        type=_date,
+        type=date_arg,
         metavar="YYYY-MM-DD",
         help="起草承诺书的落款日期（默认今天）/ date printed on drafted letters (default today)",
     )
@@ -46,14 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_letters(ctx: CommandContext) -> int:
-    db = ctx.database()
-    with db.session() as session:
-        unit_ids = units_by_names(session, ctx.args.unit) if ctx.args.unit else None
-        fonts = discover_fonts()
-        result = generate_letters(
-            session, ctx.require_person(), ctx.args.out_dir, unit_ids=unit_ids, letter_date=ctx.args.date,
-            fonts=fonts,
-        )  # fmt: skip
+    unit_ids = ctx.call(unit_ids_by_names, ctx.args.unit) if ctx.args.unit else None
+    fonts = discover_fonts()
+    result = ctx.call(generate_letters, ctx.require_person(), ctx.args.out_dir, unit_ids=unit_ids,
+                      letter_date=ctx.args.date, fonts=fonts)  # fmt: skip
     if not result.files:
         raise CliError("没有可生成承诺书的责任单位 / no active unit")
     for path in result.files:

@@ -131,14 +131,12 @@ def run(
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from cli.context import CommandContext
     from cli.errors import CliError
     from controllers.audit.trail import record_refusal
     from controllers.errors import UserError
+    from controllers.infra.database_setup import DatabaseError, StorageError
     from controllers.permissions import PermissionDenied
-    from models.database import DatabaseError
 
     ctx = CommandContext(args)
     try:
@@ -157,7 +155,7 @@ def _run_command(args: argparse.Namespace) -> int:
         return _fail(str(exc), 1)
     except (DatabaseError, UserError) as exc:
         return _fail(str(exc), 1)
-    except SQLAlchemyError as exc:
+    except StorageError as exc:
         logger.exception("database failure in %s", args.command)
         return _fail(f"数据库操作失败 / database failure: {getattr(exc, 'orig', None) or exc}", 1)
     except KeyboardInterrupt:

@@ -18,8 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_summary(ctx: CommandContext) -> int:
     db = ctx.database()
-    with db.session() as session:
-        data = summary(session, ctx.actor)
+    data = ctx.call(summary, ctx.actor)
     if ctx.args.json:
         print(json.dumps(data, ensure_ascii=False))
         return 0

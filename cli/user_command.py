@@ -7,6 +7,7 @@ import os
 
 from cli.context import ENV_PASSWORD, CommandContext, read_secret
 from cli.errors import CliError
+from controllers import unit_of_work
 from controllers.auth import (
     change_own_password,
     create_user,
@@ -59,18 +60,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_add(ctx: CommandContext) -> int:
     db = ctx.database()
-    with db.session() as session:
-        first = not has_accounts(session)
-        actor = ctx.actor if first else ctx.require_person()
-        password = os.environ.get(ENV_NEW_PASSWORD) or None
+    first = not ctx.call(has_accounts)
+    actor = ctx.actor if first else ctx.require_person()
+    password = os.environ.get(ENV_NEW_PASSWORD) or None
+
+    def add(session, actor):
         user, initial = create_user(
             session, actor, ctx.args.name, ctx.args.role, unit=ctx.args.unit,
             display_name=ctx.args.display_name, password=password,
         )  # fmt: skip
-        secured = _secured(session)
-        session.commit()
         unit = f"，{user.unit.name}" if user.unit_id else ""
-        print(f"已建立用户 {user.username}（{Role(user.role).label}{unit}）/ account created")
+        return user.username, Role(user.role).label, unit, initial, _secured(session)
+
+    username, role, unit, initial, secured = unit_of_work.run(db, actor, add).value
+    print(f"已建立用户 {username}（{role}{unit}）/ account created")
     if password is None:
         print(f"初始密码 / initial password: {initial}")
     print("首次登录时须修改密码 / the password must be changed at first sign-in")
@@ -88,9 +91,7 @@ def _secured(session) -> bool:
 
 
 def cmd_list(ctx: CommandContext) -> int:
-    db = ctx.database()
-    with db.session() as session:
-        rows = list_users(session, ctx.require_person())
+    rows = ctx.call(list_users, ctx.require_person())
     print(f"{'用户名':<16}{'姓名':<10}{'角色':<8}{'单位':<10}状态")
     for r in rows:
         state = "停用" if r.disabled else ("锁定" if r.locked else "正常")
@@ -103,11 +104,12 @@ def cmd_list(ctx: CommandContext) -> int:
 
 
 def _toggle(ctx: CommandContext, disabled: bool) -> int:
-    with ctx.database().session() as session:
-        user = set_disabled(session, ctx.require_person(), ctx.args.name, disabled)
-        session.commit()
+    username = ctx.call(
+        lambda s, actor: set_disabled(s, actor, ctx.args.name, disabled).username,
+        ctx.require_person(),
+    )
     word = "已停用 / disabled" if disabled else "已启用 / enabled"
-    print(f"用户 {user.username} {word}")
+    print(f"用户 {username} {word}")
     return 0
 
 
@@ -121,9 +123,7 @@ def cmd_enable(ctx: CommandContext) -> int:
 
 def cmd_reset(ctx: CommandContext) -> int:
     password = os.environ.get(ENV_NEW_PASSWORD) or None
-    with ctx.database().session() as session:
-        initial = reset_password(session, ctx.require_person(), ctx.args.name, password)
-        session.commit()
+    initial = ctx.call(reset_password, ctx.require_person(), ctx.args.name, password)
     print(f"用户 {ctx.args.name} 的密码已重置，下次登录时须修改 / password reset")
     if password is None:
         print(f"新的初始密码 / new initial password: {initial}")
@@ -135,9 +135,7 @@ def cmd_passwd(ctx: CommandContext) -> int:
         raise CliError("请用 --user 用户名 指定要修改密码的账户 / use --user NAME")
     old = read_secret(ENV_PASSWORD, "原密码 / old password: ")
     new = read_secret(ENV_NEW_PASSWORD, "新密码 / new password: ", confirm=True)
-    with ctx.database().session() as session:
-        change_own_password(session, ctx.actor, old, new)
-        session.commit()
+    ctx.run(change_own_password, old, new)
     print("密码已修改 / password changed")
     return 0
 
@@ -157,4 +155,8 @@ def cmd_db_roles(ctx: CommandContext) -> int:
         print("业务员电脑上的数据库地址（RECTIFY_DB_URL）/ the clerks' database URL:")
         print(f"  {url.set(drivername='postgresql').render_as_string(hide_password=False)}")
     print("已有账户在下次修改或重置密码后即可用自己的密码连接数据库。")
+    from controllers.infra.server_checks import TRUST_WARNING, server_accepts_wrong_password
+
+    if server_accepts_wrong_password(db, result.gate_role):
+        print(TRUST_WARNING)
     return 0

@@ -71,7 +71,7 @@ def add_attachment(
 ) -> Attachment:
     """Store ``content`` (once per checksum) and attach it to one owner, e.g. ``case_id=5``.
 
-    Raises :class:`ValidationError` for an empty or oversized file. Flushes; the caller commits.
+    Raises :class:`ValidationError` for an empty or oversized file. The runner commits.
     """
     if set(owner) - set(OWNER_COLUMNS) or len(owner) != 1:
         raise ValueError(f"exactly one owner of {OWNER_COLUMNS} expected, got {sorted(owner)}")

@@ -133,7 +133,7 @@ def save_campaign(
     campaign_id: int | None = None,
     expected_version: int | None = None,
 ) -> int:
-    """Create (``campaign_id`` None) or change a campaign and its stages; commits.
+    """Create (``campaign_id`` None) or change a campaign and its stages.
 
     Raises :class:`ValidationError` for bad input and :class:`EditConflict` (with both
     versions) when another clerk saved the campaign since ``expected_version``.
@@ -171,7 +171,6 @@ def save_campaign(
             session.flush()
             record(session, actor, "update", "campaign", camp.id,
                    detail={k: [str(o), str(n)] for k, (o, n) in diffs.items()})  # fmt: skip
-        session.commit()
         return camp.id
     except Exception:
         session.rollback()
@@ -181,7 +180,7 @@ def save_campaign(
 def delete_campaign(
     session: Session, actor: Actor, campaign_id: int, expected_version: int
 ) -> None:
-    """Remove a campaign nothing refers to yet (no returns, letters or spot checks); commits."""
+    """Remove a campaign nothing refers to yet (no returns, letters or spot checks)."""
     require(actor, Permission.MANAGE_CAMPAIGNS)
     try:
         camp = _campaign(session, campaign_id)
@@ -201,7 +200,6 @@ def delete_campaign(
             )
         record(session, actor, "delete", "campaign", camp.id, detail={"name": camp.name})
         session.delete(camp)
-        session.commit()
     except Exception:
         session.rollback()
         raise

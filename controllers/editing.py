@@ -56,12 +56,7 @@ def apply_edit(
         raise NotFoundError("该记录已不存在（可能已被删除）。")
     if obj.version != expected_version:
         raise _conflict(obj, changes)
-    diffs: dict[str, tuple[Any, Any]] = {}
-    for name, new in changes.items():
-        old = getattr(obj, name)
-        if old != new:
-            setattr(obj, name, new)
-            diffs[name] = (old, new)
+    diffs = set_changed(obj, changes)
     try:
         session.flush()
     except StaleDataError:
@@ -70,6 +65,17 @@ def apply_edit(
         if fresh is None:
             raise NotFoundError("该记录已不存在（可能已被删除）。") from None
         raise _conflict(fresh, changes) from None
+    return diffs
+
+
+def set_changed(obj: Any, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Set the ``changes`` that differ from ``obj``'s values; ``{field: (old, new)}`` of those."""
+    diffs: dict[str, tuple[Any, Any]] = {}
+    for name, new in changes.items():
+        old = getattr(obj, name)
+        if old != new:
+            setattr(obj, name, new)
+            diffs[name] = (old, new)
     return diffs
 
 

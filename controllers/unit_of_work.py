@@ -3,16 +3,17 @@
 The window (``AppContext.call`` and ``ui.operations.run_operation``), every command of the
 command line and the tests run use cases through :func:`run`::
 
-    outcome = run(database, actor, change_status, case_id, CaseStatus.CLOSED)
+    outcome = run(database, actor, move_case, case_id, version, CaseStatus.CLOSED)
     outcome.value        # what the use case returned
     outcome.topics       # which panes must refresh, from the audit entries it wrote
     outcome.audit_ids    # those entries (the change feed skips them: already announced)
 
 A use case is a plain function ``use_case(session, actor, *args, **kwargs)``: it reads and
 writes through the session and records audit entries, and never commits — the runner does,
-once, after it returns. An exception rolls everything back; a refused permission is audited
-in a transaction of its own; a lost connection is reported through ``on_lost`` (the window's
-connection banner) and re-raised.
+once, after it returns. An exception rolls everything back, except one whose
+``commit_on_raise`` is true (a refused sign-in: the failed attempt must count), which is
+raised after the commit; a refused permission is audited in a transaction of its own; a lost
+connection is reported through ``on_lost`` (the window's connection banner) and re-raised.
 """
 
 from __future__ import annotations
@@ -92,7 +93,12 @@ def execute(
     try:
         with database.session() as session:
             session.info[TRANSACTION_ENTRIES] = []
-            value = work(session)
+            try:
+                value = work(session)
+            except Exception as exc:
+                if getattr(exc, "commit_on_raise", False) and session.in_transaction():
+                    session.commit()  # a refusal that keeps its bookkeeping (failed sign-in)
+                raise
             if session.in_transaction():
                 flush_audit(session)  # the entries get their ids before COMMIT…
                 if claim is not None:

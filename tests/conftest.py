@@ -118,13 +118,13 @@ def sqlite_db(sqlite_url: str) -> Iterator[Database]:
 def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
     """An SQLite file holding the demo data (made once per run)."""
     from controllers.demo import generate_demo
+    from controllers.unit_of_work import call
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     db = Database.from_engine(engine)
-    with db.session() as session:
-        generate_demo(session)
+    call(db, generate_demo)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()

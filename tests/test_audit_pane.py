@@ -5,13 +5,15 @@ import datetime as dt
 import openpyxl
 import pytest
 from PySide6.QtCore import QDate, QSettings
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from controllers.audit.trail import record
 from controllers.auth import sign_in
 from controllers.demo.accounts import DEMO_PASSWORD
+from controllers.unit_of_work import call, run
 from models import AuditEntry
+from ui import file_dialogs
 from ui.app import create_application
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -70,7 +72,7 @@ def test_export_writes_the_filtered_entries_and_is_audited(window, qtbot, tmp_pa
     pane.user_box.setCurrentIndex(pane.user_box.findData("city"))
     pane.refresh()
     target = tmp_path / "审计.xlsx"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(target), ""))
     pane.export()
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "auditDone") is not None, timeout=15_000)
     ws = openpyxl.load_workbook(target).active
@@ -95,3 +97,29 @@ def test_the_chain_check_reports_in_chinese(window, qtbot):
     box = window.findChild(QMessageBox, "verifyResult")
     assert "审计日志完整" in box.text()
     assert box.icon() == QMessageBox.Icon.Information
+
+
+def _accept_entry(session, actor) -> None:
+    record(session, actor, "accept", "county_return", 7, detail={"unit": "灵寿县"})
+
+
+def test_the_pane_and_the_export_show_the_catalog_labels(window, qtbot, tmp_path, monkeypatch):
+    city = call(window.ctx.database, sign_in, "city", DEMO_PASSWORD).value.actor
+    run(window.ctx.database, city, _accept_entry)
+    pane = window.show_pane("audit")
+    pane.refresh()
+    index = pane.action_box.findData("accept")
+    assert pane.action_box.itemText(index) == "审核通过（accept）"
+    assert pane.object_box.itemText(pane.object_box.findData("county_return")) == (
+        "县区上报（county_return）"
+    )
+    pane.action_box.setCurrentIndex(index)
+    pane.refresh()
+    (row,) = _rows(pane)
+    assert (row[3], row[4], row[5]) == ("审核通过", "县区上报", "7")
+    target = tmp_path / "审计.xlsx"
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(target), ""))
+    pane.export()
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "auditDone") is not None, timeout=15_000)
+    body = list(openpyxl.load_workbook(target).active.iter_rows(values_only=True))[1:]
+    assert [(r[3], r[4]) for r in body] == [("审核通过", "县区上报")]

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 AUDITOR = Actor(None, "auditor", Role.AUDITOR)
 CLERK = Actor(None, "zhang", Role.CITY_CLERK)
 
-TRIGGERS = ("audit_log_no_update", "audit_log_delete_archived_only", "audit_log_continues_chain")
+TRIGGERS = ("audit_log_no_update", "audit_log_delete_archived_only", "audit_log_continues_chain",
+            "audit_log_no_replace", "audit_head_forward_only")  # fmt: skip
 
 
 def _fill(db, n=6):
@@ -121,6 +122,7 @@ def test_archiving_moves_only_old_entries_and_the_chain_still_verifies(database)
         with pytest.raises(ValidationError, match="至少保存 6 个月"):
             set_retention_months(s, AUDITOR, 3)
         result = archive_old_entries(s, AUDITOR)
+        s.commit()
         assert (result.moved, result.up_to_id) == (3, 3)
         assert s.scalar(select(func.count()).select_from(AuditArchive)) == 3
         assert s.scalar(select(func.min(AuditEntry.id))) == 4
@@ -128,6 +130,7 @@ def test_archiving_moves_only_old_entries_and_the_chain_still_verifies(database)
         assert report.intact, report.message()
         assert (report.checked, report.archived) == (7, 3)  # the archiving itself is entry 7
         again = archive_old_entries(s, AUDITOR)
+        s.commit()
         assert again.moved == 0
 
 
@@ -149,6 +152,7 @@ def test_only_the_auditor_archives(sqlite_db):
         archive_old_entries(s, Actor(None, "admin", Role.ADMIN))
     with sqlite_db.session() as s:
         archive_old_entries(s, SYSTEM)
+        s.commit()
 
 
 def _cli(*args, env=None):

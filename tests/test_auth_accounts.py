@@ -23,6 +23,7 @@ from controllers.auth.remember import TokenStore, issue_token, sign_in_with_toke
 from controllers.editing import EditConflict
 from controllers.errors import NotFoundError, ValidationError
 from controllers.permissions import PermissionDenied
+from controllers.unit_of_work import call
 from models import AuditEntry, User
 from models.base import now
 from models.codes import AuditResult, Role
@@ -98,25 +99,28 @@ def test_first_account_must_be_an_administrator_then_only_admins_add(database):
 
 
 def test_sign_in_lockout_and_audit(database):
+    """Each refused attempt is counted and audited in its unit of work, though it fails."""
     with database.session() as s:
         admin = _admin(s)
         create_user(s, admin, "zhang", Role.CITY_CLERK, password=CLERK_PW)
         s.commit()
         start = now()
-        result = sign_in(s, "zhang", CLERK_PW, moment=start)
+        result = call(database, sign_in, "zhang", CLERK_PW, moment=start).value
         assert result.must_change_password
         assert result.actor.role == Role.CITY_CLERK
         for n in range(4):
             with pytest.raises(LoginFailed, match=f"再输错 {4 - n} 次"):
-                sign_in(s, "zhang", "Wrong-pass-1", moment=start)
+                call(database, sign_in, "zhang", "Wrong-pass-1", moment=start)
         with pytest.raises(AccountLocked, match="锁定 5 分钟"):
-            sign_in(s, "zhang", "Wrong-pass-1", moment=start)
+            call(database, sign_in, "zhang", "Wrong-pass-1", moment=start)
         with pytest.raises(AccountLocked):  # even the right password, while locked
-            sign_in(s, "zhang", CLERK_PW, moment=start + dt.timedelta(minutes=4))
-        ok = sign_in(s, "zhang", CLERK_PW, moment=start + dt.timedelta(minutes=5, seconds=1))
+            call(database, sign_in, "zhang", CLERK_PW, moment=start + dt.timedelta(minutes=4))
+        ok = call(
+            database, sign_in, "zhang", CLERK_PW, moment=start + dt.timedelta(minutes=5, seconds=1)
+        ).value
         assert ok.actor.username == "zhang"
-        with pytest.raises(LoginFailed, match=r"用户名或密码不正确。$"):
-            sign_in(s, "nobody", CLERK_PW)
+        with pytest.raises(LoginFailed, match="用户名或密码不正确。再输错 4 次"):
+            call(database, sign_in, "nobody", CLERK_PW)
         trail = _audit(s, "zhang")
         assert trail == (
             [("login", "ok")] + [("login_failed", "failed")] * 5 + [("account_locked", "failed"),
@@ -213,14 +217,18 @@ def test_stay_signed_in_tokens(sqlite_db, tmp_path):
         token = issue_token(s, me.user_id)
         s.commit()
         assert sign_in_with_token(s, token).actor.username == "zhang"
+        s.commit()
         assert sign_in_with_token(s, "forged") is None
+        s.commit()
         late = now() + dt.timedelta(days=31)
         assert sign_in_with_token(s, token, moment=late) is None  # expired and forgotten
+        s.commit()
         token = issue_token(s, me.user_id)
         s.commit()
         change_own_password(s, me, CLERK_PW, "New-Pass-77")
         s.commit()
         assert sign_in_with_token(s, token) is None  # a password change ends it
+        s.commit()
     store = TokenStore(tmp_path / "profile" / "signed_in.json")
     store.put("db-a", "t1")
     store.put("db-b", "t2")

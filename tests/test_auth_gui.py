@@ -10,6 +10,7 @@ from controllers.actor import SYSTEM
 from controllers.auth import create_user, sign_in
 from controllers.auth.remember import TokenStore
 from controllers.demo.accounts import DEMO_PASSWORD
+from controllers.unit_of_work import call
 from models import AuditEntry, User
 from models.codes import Role
 from ui.app import create_application
@@ -172,8 +173,7 @@ def test_no_stay_signed_in_on_a_server_database(app, database, tmp_path):
 
 
 def test_idle_window_locks_and_asks_for_the_password(app, qtbot, demo_db):
-    with demo_db.session() as s:
-        actor = sign_in(s, "city", DEMO_PASSWORD).actor
+    actor = call(demo_db, sign_in, "city", DEMO_PASSWORD).value.actor
     window = MainWindow(AppContext(demo_db, actor))
     qtbot.addWidget(window)
     window.show()
@@ -219,8 +219,7 @@ def test_idle_window_locks_and_asks_for_the_password(app, qtbot, demo_db):
     ],
 )  # fmt: skip
 def test_each_role_sees_its_panes(app, qtbot, demo_db, username, panes):
-    with demo_db.session() as s:
-        actor = sign_in(s, username, DEMO_PASSWORD).actor
+    actor = call(demo_db, sign_in, username, DEMO_PASSWORD).value.actor
     window = MainWindow(AppContext(demo_db, actor))
     qtbot.addWidget(window)
     window.show()
@@ -250,8 +249,7 @@ def test_each_role_sees_its_panes(app, qtbot, demo_db, username, panes):
 def test_administrator_adds_and_disables_a_user(app, qtbot, demo_db, monkeypatch):
     from ui.panes.users import UserDialog
 
-    with demo_db.session() as s:
-        actor = sign_in(s, "admin", DEMO_PASSWORD).actor
+    actor = call(demo_db, sign_in, "admin", DEMO_PASSWORD).value.actor
     window = MainWindow(AppContext(demo_db, actor))
     qtbot.addWidget(window)
     window.show()

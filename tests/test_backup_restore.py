@@ -20,12 +20,13 @@ from controllers.infra.backup import (
     auto_backups,
     backup_database,
     file_sha256,
-    restore_database,
     sqlite_integrity,
 )
+from controllers.infra.restore import restore_database
 from controllers.permissions import PermissionDenied
 from models import AuditEntry, Case
 from models.codes import Role
+from tests.dbservers import drop_pg
 from tests.factories import make_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,6 +186,7 @@ def test_postgresql_dump_and_restore(database, tmp_path):
     assert out.read_bytes()[:5] == b"PGDMP"
     _add_case(database, "after")
     result = restore_database(database, out)
+    drop_pg(result.safety_database)  # the previous database, kept under another name
     assert _cases(database) == 1
     assert result.carried_entries == 2  # "backup" and the "create" after it
     with database.session() as s:

@@ -29,6 +29,7 @@ D = dt.date
 def test_create_a_campaign_with_the_usual_stages(database):
     with database.session() as s:
         cid = save_campaign(s, CITY, default_campaign(2027))
+        s.commit()
     with database.session() as s:
         data, version = campaign_detail(s, CITY, cid)
         assert data.name == "2027年“散乱污”企业持续排查整治专项行动"
@@ -77,12 +78,14 @@ def test_only_city_clerks_manage_campaigns(sqlite_db):
 def test_change_stages_and_a_stale_save_shows_both_versions(database):
     with database.session() as s:
         cid = save_campaign(s, CITY, default_campaign(2027))
+        s.commit()
     with database.session() as s:
         mine, version = campaign_detail(s, CITY, cid)
         theirs, _ = campaign_detail(s, CITY, cid)
     theirs.stages[1].deadline = D(2027, 6, 10)  # another clerk moves the deadline first
     with database.session() as s:
         save_campaign(s, CITY, theirs, cid, version)
+        s.commit()
     mine.plan_title = "《2027年专项行动方案》"
     with database.session() as s:
         with pytest.raises(EditConflict) as err:
@@ -98,6 +101,7 @@ def test_change_stages_and_a_stale_save_shows_both_versions(database):
         # the clerk keeps the other deadline and adds the title: saved at the new version
         data.plan_title = "《2027年专项行动方案》"
         save_campaign(s, CITY, data, cid, now_version)
+        s.commit()
     with database.session() as s:
         data, _ = campaign_detail(s, CITY, cid)
         assert (data.plan_title, data.stages[1].deadline) == (
@@ -109,6 +113,7 @@ def test_change_stages_and_a_stale_save_shows_both_versions(database):
 def test_a_stage_with_returns_is_kept_and_the_campaign_cannot_be_deleted(database):
     with database.session() as s:
         cid = save_campaign(s, CITY, default_campaign(2027))
+        s.commit()
     with database.session() as s:
         stage = s.scalars(select(CampaignStage).where(CampaignStage.name == "全面自查")).one()
         s.add(CountyReturn(unit_id=unit(s).id, stage_id=stage.id, received_on=D(2027, 5, 20)))
@@ -127,5 +132,7 @@ def test_a_stage_with_returns_is_kept_and_the_campaign_cannot_be_deleted(databas
 def test_an_unused_campaign_can_be_deleted(sqlite_db):
     with sqlite_db.session() as s:
         cid = save_campaign(s, CITY, default_campaign(2027))
+        s.commit()
         delete_campaign(s, CITY, cid, 1)
+        s.commit()
         assert list_campaigns(s, CITY) == []

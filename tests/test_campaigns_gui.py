@@ -59,6 +59,7 @@ def test_editing_over_another_clerks_change_keeps_both_choices(window, sqlite_db
 
     with sqlite_db.session() as s:
         cid = save_campaign(s, CITY, default_campaign(2027))
+        s.commit()
     settings = window.show_pane("settings")
     box = settings.campaigns_box
     box.load()
@@ -69,6 +70,7 @@ def test_editing_over_another_clerks_change_keeps_both_choices(window, sqlite_db
             data, version = campaign_detail(s, CITY, cid)
             data.plan_title = "《他人的方案》"
             save_campaign(s, CITY, data, cid, version)
+            s.commit()
         dialog.requirements.setPlainText("我的工作要求")
         return QDialog.DialogCode.Accepted
 

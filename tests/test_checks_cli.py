@@ -103,8 +103,11 @@ def test_export_and_circular(cli, tmp_path):
     out = tmp_path / "抽查.xlsx"
     code, _, err = cli("--user", "city", "checks", "export", str(out), *PERIOD)
     assert code == 0, err
-    ws = openpyxl.load_workbook(out, read_only=True).active
-    rows = list(ws.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(out, read_only=True)  # read-only keeps the file open
+    try:
+        rows = list(book.active.iter_rows(values_only=True))
+    finally:
+        book.close()
     assert rows[2][:3] == ("序号", "检查日期", "检查组")
     assert len(rows) - 3 == 199  # one row per site
     assert "33 个" in rows[1][0]

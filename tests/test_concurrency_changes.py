@@ -8,6 +8,7 @@ from controllers.actor import SYSTEM
 from controllers.audit.change_feed import topics_for
 from controllers.audit.trail import record
 from controllers.auth import create_user, sign_in
+from controllers.unit_of_work import run
 from tests.factories import make_case
 from ui.app import create_application
 from ui.change_listener import ChangeListener
@@ -36,37 +37,70 @@ def test_audit_entries_map_to_pane_topics():
     assert topics_for("login", "session") == {"audit"}
 
 
+def _add_case(session, actor) -> int:
+    """A unit of work: one new case, audited."""
+    case = make_case(session)
+    record(session, actor, "create", "case", case.id)
+    return case.id
+
+
+def _touch_user(session, actor) -> None:
+    """A unit of work whose topic is not ``cases`` (a marker in the feed)."""
+    record(session, actor, "user_update", "user", actor.user_id)
+
+
+def _start_listener(qtbot, ctx: AppContext) -> ChangeListener:
+    listener = ChangeListener(ctx, interval=0.1)
+    with qtbot.waitSignal(listener.ready, timeout=10_000):
+        listener.start()
+    return listener
+
+
 def test_another_clerks_commit_reaches_the_events(qapp, qtbot, database):
     create_application()
     me, other = _two_clerks(database)
     ctx = AppContext(database, me)
-    listener = ChangeListener(ctx, interval=0.1).start()
+    listener = _start_listener(qtbot, ctx)
     try:
-        qtbot.wait(600)  # the watcher is listening (or has read the head)
-        with (
-            qtbot.waitSignal(ctx.events.changed, timeout=10_000) as blocker,
-            database.session() as s,
-        ):
-            case = make_case(s)
-            record(s, other, "create", "case", case.id)
-            s.commit()
+        with qtbot.waitSignal(ctx.events.changed, timeout=10_000) as blocker:
+            run(database, other, _add_case)
         assert "cases" in blocker.args[0]
-        # the same clerk's change made elsewhere (the command line, a second workstation)
-        # refreshes this window too: only this window's own units of work are skipped
-        with (
-            qtbot.waitSignal(ctx.events.changed, timeout=10_000) as blocker,
-            database.session() as s,
+    finally:
+        listener.stop()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_clerks_own_change_made_elsewhere_refreshes_their_window(qapp, qtbot, database):
+    """zhang's second workstation (or ``--user zhang`` on the command line) changes a case:
+    zhang's open window hears of it; the window's own write is announced exactly once."""
+    create_application()
+    me, _other = _two_clerks(database)
+    window = AppContext(database, me)
+    heard: list[frozenset[str]] = []
+    window.events.changed.connect(heard.append)
+    listener = _start_listener(qtbot, window)
+    try:
+        second_workstation = AppContext(database, me)
+        with qtbot.waitSignal(
+            window.events.changed, timeout=10_000, check_params_cb=lambda t: "cases" in t
         ):
-            record(s, me, "update", "case", case.id)
-            s.commit()
-        assert "cases" in blocker.args[0]
-        # this window's own write is announced once, when it commits, not again by the watcher
-        seen: list[frozenset[str]] = []
-        ctx.events.changed.connect(seen.append)
-        ctx.run(lambda s, actor: record(s, actor, "update", "case", case.id))
-        assert seen == [frozenset({"cases", "audit"})]
-        with qtbot.assertNotEmitted(ctx.events.changed, wait=1500):
-            pass
+            second_workstation.run(_add_case)
+        with qtbot.waitSignal(
+            window.events.changed, timeout=10_000, check_params_cb=lambda t: "cases" in t
+        ):
+            run(database, me, _add_case)  # the command line's runner, as zhang
+
+        heard.clear()
+        window.run(_add_case)  # the window's own write: announced when it commits
+        assert heard == [frozenset({"cases", "audit"})]
+        # a later change elsewhere (another topic) arrives after any echo of the own write
+        with qtbot.waitSignal(
+            window.events.changed, timeout=10_000, check_params_cb=lambda t: "users" in t
+        ):
+            second_workstation.run(_touch_user)
+        assert [t for t in heard if "cases" in t] == [frozenset({"cases", "audit"})]
     finally:
         listener.stop()
 
@@ -80,9 +114,8 @@ def test_the_register_refreshes_by_itself(qapp, qtbot, sqlite_db):
     window.show()
     pane = window.show_pane("register")
     assert pane.model.rowCount() == 0
-    listener = ChangeListener(window.ctx, interval=0.1).start()
+    listener = _start_listener(qtbot, window.ctx)
     try:
-        qtbot.wait(300)
         with sqlite_db.session() as s:
             case = make_case(s, name="新发现的塑料颗粒厂")
             record(s, other, "create", "case", case.id)

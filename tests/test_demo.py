@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from controllers.demo import DemoRefused, generate_demo
 from controllers.summary import summary
+from controllers.unit_of_work import call
 from models import Batch, Case, Industry, Township, Unit
 from models.codes import FINISHED_STATUSES, FindingKind, Source
 
@@ -60,15 +61,14 @@ def test_demo_figures_on_sqlite(demo_db):
     indirect=True,
 )
 def test_demo_figures_on_servers(database):
-    with database.session() as s:
-        generate_demo(s)
+    call(database, generate_demo)
     with database.session() as s:
         _check_report_figures(s)
 
 
 def test_demo_is_reproducible_with_a_seed(demo_db, sqlite_db):
+    call(sqlite_db, generate_demo, seed=2026)
     with sqlite_db.session() as s:
-        generate_demo(s, seed=2026)
         again = s.execute(select(Case.name, Case.address).order_by(Case.id).limit(50)).all()
     with demo_db.session() as s:
         first = s.execute(select(Case.name, Case.address).order_by(Case.id).limit(50)).all()

@@ -66,4 +66,4 @@ def test_unknown_unit_is_one_line_and_exit_1(demo_url, tmp_path):
 def test_bad_date_is_refused_by_the_parser(demo_url, tmp_path):
     proc = run("--db", demo_url, "letters", str(tmp_path), "--date", "5月17日")
     assert proc.returncode == 2
-    assert "2026-05-17" in proc.stderr
+    assert "“5月17日”不是日期，请按 2026-05-25 的格式填写" in proc.stderr

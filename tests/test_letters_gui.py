@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from controllers.actor import SYSTEM, Actor
-from controllers.letters.batch import prepare_letters, units_by_names
+from controllers.letters.batch import prepare_letters
 from controllers.letters.workflow import issue_letters
-from models import Letter, LetterTemplate
+from controllers.units import unit_ids_by_names
+from models import Letter, LetterTemplate, Unit
 from models.codes import LetterStatus, Role
 from ui.app import create_application, local_actor
 from ui.context import AppContext
@@ -90,7 +91,7 @@ def test_overview_of_the_25_demo_letters(app, qtbot, demo_db, qtmodeltester):
 
 def test_late_letters_stand_out_and_can_be_filtered(app, qtbot, sqlite_db):
     with sqlite_db.session() as s:
-        letters, _ = prepare_letters(s, SYSTEM, units_by_names(s, ["灵寿县", "无极县"]))
+        letters, _ = prepare_letters(s, SYSTEM, unit_ids_by_names(s, ["灵寿县", "无极县"]))
         issue_letters(s, SYSTEM, {letters[0].id: letters[0].version}, dt.date(2026, 5, 17),
                       dt.date(2026, 5, 24))  # fmt: skip
         s.commit()
@@ -131,7 +132,7 @@ def test_batch_generation_with_progress(app, qtbot, demo_db, tmp_path):
 
 def test_the_whole_life_of_a_letter_through_the_dialogs(app, qtbot, sqlite_db, tmp_path):
     with sqlite_db.session() as s:
-        prepare_letters(s, SYSTEM, units_by_names(s, ["灵寿县"]), dt.date(2026, 5, 17))
+        prepare_letters(s, SYSTEM, unit_ids_by_names(s, ["灵寿县"]), dt.date(2026, 5, 17))
         s.commit()
     pane = make_pane(qtbot, sqlite_db)
     pane.select_units(["灵寿县"])
@@ -251,7 +252,7 @@ def test_template_editor_live_preview_and_new_version(app, qtbot, demo_db):
 
 def test_a_county_clerk_sees_only_their_unit_and_changes_nothing(app, qtbot, demo_db):
     with demo_db.session() as s:
-        (unit_id,) = units_by_names(s, ["灵寿县"])
+        (unit_id,) = unit_ids_by_names(s, ["灵寿县"])
     clerk = Actor(user_id=None, username="ls", role=Role.COUNTY_CLERK, unit_id=unit_id)
     pane = make_pane(qtbot, demo_db, clerk)
     assert [pane.model.row_at(r).unit_name for r in range(pane.model.rowCount())] == ["灵寿县"]
@@ -291,3 +292,22 @@ def test_the_letters_pane_in_the_main_window(app, qtbot, demo_db):
     with demo_db.session() as s:
         letter = s.scalars(select(Letter)).first()
         assert letter.status == LetterStatus.SIGNED
+
+
+def test_a_county_clerks_template_preview_shows_only_their_unit(app, qtbot, demo_db):
+    from controllers.letters.render import default_preview_content, preview_pdf
+    from controllers.permissions import PermissionDenied
+
+    with demo_db.session() as s:
+        lingshou = s.scalar(select(Unit.id).where(Unit.name == "灵寿县"))
+        xinle = s.scalar(select(Unit.id).where(Unit.name == "新乐市"))
+        clerk = Actor(user_id=None, username="ls", role=Role.COUNTY_CLERK, unit_id=lingshou)
+        content = default_preview_content(s)
+        with pytest.raises(PermissionDenied):
+            preview_pdf(s, content, xinle, actor=clerk)
+        assert preview_pdf(s, content, None, actor=clerk)[:5] == b"%PDF-"
+    editor = TemplateEditor(AppContext(demo_db, clerk))
+    qtbot.addWidget(editor)
+    editor.show()
+    names = [editor.preview_unit.itemText(i) for i in range(editor.preview_unit.count())]
+    assert names == ["灵寿县"]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from controllers.actor import SYSTEM, Actor
 from controllers.documents.fonts import bundled_font_set
 from controllers.errors import NotFoundError, ValidationError
-from controllers.letters.batch import combined_name, generate_letters, units_by_names
+from controllers.letters.batch import combined_name, generate_letters
 from controllers.letters.render import letter_pdf, preview_pdf, safe_filename
 from controllers.letters.templates import (
     current_template,
@@ -26,6 +26,7 @@ from controllers.letters.templates import (
     template_content,
 )
 from controllers.permissions import PermissionDenied
+from controllers.units import unit_ids_by_names
 from models import AuditEntry, Letter, Unit
 from models.codes import LetterStatus, Role
 
@@ -154,6 +155,7 @@ def test_a_unit_name_with_markup_characters_comes_out_as_typed(sqlite_db, tmp_pa
         unit.name = odd
         s.commit()
         result = generate_letters(s, SYSTEM, tmp_path, unit_ids=[unit.id], fonts=FONTS)
+        s.commit()
     assert [p.name for p in result.files] == ["高新＜区＞&“试验”区.pdf"]
     text = flat(pdf_text(result.files[0]))
     assert f"乙方：{odd}管委会（盖章）" in text  # too long for half a line: blocks stacked
@@ -165,9 +167,10 @@ def test_a_draft_follows_the_newest_template_and_an_issued_letter_keeps_its_own(
     sqlite_db, tmp_path
 ):
     with sqlite_db.session() as s:
-        lingshou, wuji = units_by_names(s, ["灵寿县", "无极"])
+        lingshou, wuji = unit_ids_by_names(s, ["灵寿县", "无极"])
         generate_letters(s, SYSTEM, tmp_path / "a", unit_ids=[lingshou, wuji],
                          letter_date=dt.date(2026, 5, 17), fonts=FONTS)  # fmt: skip
+        s.commit()
         issued = s.scalars(select(Letter).where(Letter.unit_id == wuji)).one()
         issued.status = LetterStatus.ISSUED
         s.commit()
@@ -176,6 +179,7 @@ def test_a_draft_follows_the_newest_template_and_an_issued_letter_keeps_its_own(
         v2 = save_template_version(s, SYSTEM, content, based_on_version=1)
         s.commit()
         result = generate_letters(s, SYSTEM, tmp_path / "b", unit_ids=[lingshou, wuji], fonts=FONTS)
+        s.commit()
         letters = {lt.unit_id: lt for lt in s.scalars(select(Letter))}
         assert letters[lingshou].template_id == v2.id
         assert letters[wuji].template_id != v2.id  # remembers version 1
@@ -189,6 +193,7 @@ def test_generation_is_audited_and_drafts_missing_letters(database, tmp_path):
         result = generate_letters(
             s, SYSTEM, tmp_path, letter_date=dt.date(2026, 5, 17), fonts=FONTS
         )
+        s.commit()
         assert result.created == 25
         assert s.query(Letter).filter(Letter.status == LetterStatus.DRAFT).count() == 25
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "letters_generate")).one()
@@ -202,7 +207,7 @@ def test_bad_requests_are_refused(sqlite_db, tmp_path):
     county = Actor(user_id=None, username="c", role=Role.COUNTY_CLERK, unit_id=1)
     with sqlite_db.session() as s:
         with pytest.raises(NotFoundError, match="没有名为“火星县”的责任单位"):
-            units_by_names(s, ["火星县"])
+            unit_ids_by_names(s, ["火星县"])
         with pytest.raises(ValidationError, match="至少选择一个"):
             generate_letters(s, SYSTEM, tmp_path, unit_ids=[], fonts=FONTS)
         with pytest.raises(PermissionDenied):
@@ -251,9 +256,11 @@ def test_letters_fit_on_pages_of_22_lines(demo_batch):
 
 def test_files_are_replaced_whole(sqlite_db, tmp_path):
     with sqlite_db.session() as s:
-        ids = units_by_names(s, ["灵寿县"])
+        ids = unit_ids_by_names(s, ["灵寿县"])
         first = generate_letters(s, SYSTEM, tmp_path / "out", unit_ids=ids, fonts=FONTS)
+        s.commit()
         again = generate_letters(s, SYSTEM, tmp_path / "out", unit_ids=ids, fonts=FONTS)
+        s.commit()
     assert first.files == again.files
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["承诺书合订本（1份）.pdf", "灵寿县.pdf"]  # no temporary files left

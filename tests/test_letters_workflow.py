@@ -12,7 +12,7 @@ from controllers.actor import SYSTEM, Actor
 from controllers.attachments import attachment_content, attachments_of
 from controllers.editing import EditConflict
 from controllers.errors import ValidationError, WorkflowError
-from controllers.letters.batch import prepare_letters, units_by_names
+from controllers.letters.batch import prepare_letters
 from controllers.letters.overview import letters_overview
 from controllers.letters.workflow import (
     archive_letter,
@@ -22,6 +22,7 @@ from controllers.letters.workflow import (
     step_back,
 )
 from controllers.permissions import PermissionDenied
+from controllers.units import unit_ids_by_names
 from models import AuditEntry, Letter
 from models.codes import AttachmentKind, LetterStatus, Role
 
@@ -31,7 +32,7 @@ SCAN = b"%PDF-1.4\n% scanned signed letter\n" + bytes(range(256)) * 40
 
 
 def _letters(session, names):
-    ids = units_by_names(session, names)
+    ids = unit_ids_by_names(session, names)
     letters, _ = prepare_letters(session, CLERK, ids, dt.date(2026, 5, 17))
     session.commit()
     return letters

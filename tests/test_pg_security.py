@@ -24,6 +24,7 @@ from controllers.auth import (
 from controllers.auth.database_login import sign_in_database
 from controllers.infra import db_roles as pg_security
 from controllers.summary import summary
+from controllers.unit_of_work import call
 from models import AuditEntry, Case
 from models.database import Database, make_engine
 from models.migrate import upgrade
@@ -55,8 +56,7 @@ def server():
         srv.destroy()
 
 
-@pytest.fixture
-def secured(server):
+def _secure_database(server):
     """A migrated database with cases in two units, security installed, one account per role."""
     name = f"sec_{uuid.uuid4().hex[:10]}"
     url = server.create_database(name)
@@ -87,7 +87,7 @@ def secured(server):
         record(s, SYSTEM, "create", "case", ids["lingshou"])
         s.commit()
         units = {"lingshou": lingshou.id, "xinle": xinle.id}
-    yield {
+    return {
         "server": server,
         "name": name,
         "owner": owner,
@@ -96,7 +96,13 @@ def secured(server):
         "units": units,
         "url": url,
     }
-    owner.dispose()
+
+
+@pytest.fixture
+def secured(server):
+    env = _secure_database(server)
+    yield env
+    env["owner"].dispose()
 
 
 def connect_as(env, username, password=None):
@@ -201,12 +207,12 @@ def test_entries_are_appended_in_the_accounts_own_name(secured):
     with connect_as(secured, "lingshou") as conn:
         conn.execute("BEGIN")
         conn.execute(
-            "SELECT * FROM rectify_audit_append(1, 'admin', 'forged', NULL, NULL, 'ok', NULL)"
+            "SELECT * FROM rectify_audit_append(1, 'admin', 'update', NULL, NULL, 'ok', NULL)"
         )
         conn.execute("COMMIT")
     with secured["owner"].session() as s:
         last = s.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
-        assert (last.action, last.username) == ("forged", "lingshou")
+        assert (last.action, last.username) == ("update", "lingshou")
         assert verify_chain(s).intact
 
 
@@ -233,10 +239,9 @@ def test_the_application_signs_in_as_the_clerks_own_role(secured):
             s.commit()
             assert s.get(Case, secured["cases"]["xinle"]) is None
         # unlocking the idle-locked window checks the password on the clerk's own connection
-        with account_db.session() as s:
-            check_password(s, result.actor, PASSWORDS["lingshou"])
-            with pytest.raises(LoginFailed, match="再输错 4 次"):
-                check_password(s, result.actor, "Wrong-Pass-1")
+        call(account_db, check_password, result.actor, PASSWORDS["lingshou"])
+        with pytest.raises(LoginFailed, match="再输错 4 次"):
+            call(account_db, check_password, result.actor, "Wrong-Pass-1")
     finally:
         account_db.dispose()
     with secured["owner"].session() as s:
@@ -358,3 +363,133 @@ def test_county_clerk_attaches_a_file_another_unit_already_stored(secured):
             assert attachment_content(s, att.id)[1] == photo
     finally:
         account_db.dispose()
+
+
+# ------------------------------------------------------------------------------------------
+# The matrix: every action the controllers refuse, as raw SQL with each role's own account,
+# is refused by the database itself.
+@pytest.fixture(scope="module")
+def matrix(server):
+    """One database for the whole matrix: every forbidden statement is rolled back."""
+    secured = _secure_database(server)
+    from models import Attachment, AttachmentBlob, CaseChange, CountyReturn, Letter, LetterTemplate
+
+    own, other = secured["cases"]["lingshou"], secured["cases"]["xinle"]
+    with secured["owner"].session() as s:
+        tpl = LetterTemplate(version_no=99, name="t", title="t", body="b", issuer_name="i")
+        s.add(tpl)
+        s.flush()
+        letters = {}
+        for key in ("lingshou", "xinle"):
+            letter = Letter(unit_id=secured["units"][key], template_id=tpl.id)
+            s.add(letter)
+            s.flush()
+            letters[key] = letter.id
+        ret = CountyReturn(unit_id=secured["units"]["lingshou"])
+        s.add(ret)
+        s.add(AttachmentBlob(sha256="a" * 64, size=1, content=b"x"))
+        s.flush()
+        s.add(Attachment(sha256="a" * 64, filename="p.png", size=1, case_id=own))
+        s.add(CaseChange(case_id=own, username="city", field="owner", old_value="a", new_value="b"))
+        s.execute(text(
+            "UPDATE cases SET status = 'closed', completed_on = current_date, "
+            "accepted_on = current_date, approved_by = '市局' WHERE id = :i"), {"i": own})  # fmt: skip
+        s.commit()
+        ids = {
+            "own": own,
+            "other": other,
+            "return": ret.id,
+            **{f"letter_{k}": v for k, v in letters.items()},
+        }
+    open_case = None
+    with secured["owner"].session() as s:
+        open_case = make_case(s, unit=unit(s, "灵寿县")).id
+        s.commit()
+    ids["open"] = open_case
+    yield {**secured, "ids": ids}
+    secured["owner"].dispose()
+
+
+ALL = ("admin", "auditor", "city", "lingshou", "leader")
+FORBIDDEN = [
+    # (what, roles refused, SQL)
+    ("jump a case straight to closed with a made-up approver", ALL,
+     "UPDATE cases SET status = 'closed', approved_by = 'nobody', completed_on = current_date, "
+     "accepted_on = current_date WHERE id = {open}"),
+    ("county clerk accepts a case", ("lingshou",),
+     "UPDATE cases SET status = 'in_progress' WHERE id = {open}; "
+     "UPDATE cases SET status = 'completed', completed_on = current_date WHERE id = {open}; "
+     "UPDATE cases SET status = 'accepted', accepted_on = current_date WHERE id = {open}"),
+    ("close without evidence", ALL,
+     "UPDATE cases SET status = 'in_progress' WHERE id = {open}; "
+     "UPDATE cases SET status = 'completed', completed_on = current_date WHERE id = {open}; "
+     "UPDATE cases SET status = 'accepted', accepted_on = current_date WHERE id = {open}; "
+     "UPDATE cases SET status = 'closed', approved_by = '市局' WHERE id = {open}"),
+    ("delete a closed case", ALL, "DELETE FROM cases WHERE id = {own}"),
+    ("delete the attachments of a closed case", ALL, "DELETE FROM attachments WHERE case_id = {own}"),
+    ("delete case history", ALL, "DELETE FROM case_changes WHERE case_id = {own}"),
+    ("edit case history", ALL, "UPDATE case_changes SET new_value = 'forged' WHERE case_id = {own}"),
+    ("forge history in another's name", ALL,
+     "INSERT INTO case_changes (case_id, changed_at, username, field, old_value, new_value) "
+     "VALUES ({own}, now(), 'someone', 'owner', 'a', 'b')"),
+    ("county clerk approves its own return", ("lingshou",),
+     "UPDATE county_returns SET status = 'approved', reviewed_at = now() WHERE id = {return}"),
+    ("county clerk archives its own letter", ("lingshou",),
+     "UPDATE letters SET status = 'archived' WHERE id = {letter_lingshou}"),
+    ("county clerk records accountability", ("lingshou",),
+     "INSERT INTO accountability_records (unit_id, measure, status, version) "
+     "SELECT unit_id, 'interview', 'proposed', 1 FROM cases WHERE id = {own}"),
+    ("an own case carries an attachment onto another unit's letter", ("lingshou",),
+     "INSERT INTO attachments (sha256, filename, mime, size, kind, created_at, case_id, letter_id) "
+     "VALUES ('{sha}', 'x.png', 'image/png', 1, 'other', now(), {open}, {letter_xinle})"),
+    ("append an audit entry with an unknown action", ALL,
+     "SELECT * FROM rectify_audit_append(NULL, 'x', 'forged', NULL, NULL, 'ok', NULL)"),
+    ("overwrite the own password hash", ("auditor", "city", "lingshou", "leader"),
+     "UPDATE users SET password_hash = 'x' WHERE username = rectify_account_name()"),
+    ("clear the own must-change-password flag", ("auditor", "city", "lingshou", "leader"),
+     "UPDATE users SET must_change_password = false WHERE username = rectify_account_name()"),
+]  # fmt: skip
+
+
+def _run_all(conn, statement):
+    for part in statement.split("; "):
+        cur = conn.execute(part)
+        if cur.rowcount == 0 and part.lstrip().upper().startswith(("UPDATE", "DELETE")):
+            # a row the role may not see is a refusal too (nothing changed)
+            raise psycopg.errors.InsufficientPrivilege("row not visible: nothing changed")
+
+
+@pytest.mark.parametrize(
+    ("what", "role", "sql"),
+    [pytest.param(w, r, q, id=f"{r}: {w}") for w, roles, q in FORBIDDEN for r in roles],
+)
+def test_the_database_refuses_what_the_controllers_refuse(matrix, what, role, sql):
+    statement = sql.format(sha="a" * 64, **matrix["ids"])
+    with connect_as(matrix, role) as conn:
+        conn.execute("BEGIN")
+        # permission denied, a row-level security policy or a guard trigger: all 42501
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+            _run_all(conn, statement)
+        conn.execute("ROLLBACK")
+    assert refused.value is not None, what
+    with matrix["owner"].session() as s:
+        assert verify_chain(s).intact
+
+
+def test_the_city_clerk_still_does_the_allowed_steps_in_sql(matrix):
+    """The guards refuse the forbidden, not the work: a city clerk closes a case properly
+    (rolled back, so the matrix database stays as it was)."""
+    ids = matrix["ids"]
+    with connect_as(matrix, "city") as conn:
+        conn.execute("BEGIN")
+        for step in ("UPDATE cases SET status = 'in_progress' WHERE id = {open}",
+                     "UPDATE cases SET status = 'completed', completed_on = current_date WHERE id = {open}",
+                     "UPDATE cases SET status = 'accepted', accepted_on = current_date WHERE id = {open}",
+                     "INSERT INTO attachments (sha256, filename, mime, size, kind, created_at, case_id) "
+                     "VALUES ('" + "a" * 64 + "', 'p.png', 'image/png', 1, 'other', now(), {open})",
+                     "UPDATE cases SET status = 'closed', approved_by = '市局' WHERE id = {open}",
+                     "UPDATE county_returns SET status = 'approved', reviewed_at = now() WHERE id = {return}",
+                     "INSERT INTO case_changes (case_id, changed_at, username, field, old_value, new_value) "
+                     "VALUES ({open}, now(), 'city', 'status', 'accepted', 'closed')"):  # fmt: skip
+            assert conn.execute(step.format(**ids)).rowcount == 1
+        conn.execute("ROLLBACK")

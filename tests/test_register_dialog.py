@@ -121,6 +121,7 @@ def test_conflict_shows_both_versions_and_the_clerk_chooses(app, qtbot, ctx, cas
         save_case(
             s, CLERK, case_id, opened, {"owner": "他人改的", "remark": "他人的备注"}, today=TODAY
         )
+        s.commit()
     dialog.form.widgets["owner"].setText("我改的")
     dialog.form.widgets["phone"].setText("13900001111")
     assert not dialog.save()
@@ -145,10 +146,13 @@ def test_close_out_refused_without_evidence_then_done(app, qtbot, ctx, case_id, 
     with ctx.database.session() as s:
         v = s.get(Case, case_id).version
         v = move_case(s, CLERK, case_id, v, "in_progress", today=TODAY)
+        s.commit()
         v = move_case(s, CLERK, case_id, v, "completed", today=TODAY,
                       changes={"completed_on": dt.date(2026, 6, 10)})  # fmt: skip
+        s.commit()
         move_case(s, CLERK, case_id, v, "accepted", today=TODAY,
                   changes={"accepted_on": dt.date(2026, 6, 20)})  # fmt: skip
+        s.commit()
     dialog = _dialog(qtbot, ctx, case_id)
     assert dialog.status_label.text() == "已验收"
     dialog.form.widgets["approved_by"].setText("刘局长")
@@ -196,6 +200,7 @@ def test_close_out_refused_without_evidence_then_done(app, qtbot, ctx, case_id, 
 def test_step_back_asks_for_a_reason(app, qtbot, ctx, case_id):
     with ctx.database.session() as s:
         move_case(s, CLERK, case_id, s.get(Case, case_id).version, "in_progress", today=TODAY)
+        s.commit()
     dialog = _dialog(qtbot, ctx, case_id)
     dialog.move_buttons[CaseStatus.PENDING].click()
     reason = dialog.reason_dialog
@@ -338,8 +343,10 @@ def test_accepting_asks_for_confirmation_with_the_name_and_cancel_does_nothing(a
     with ctx.database.session() as s:
         v = s.get(Case, case_id).version
         v = move_case(s, CLERK, case_id, v, "in_progress", today=TODAY)
+        s.commit()
         move_case(s, CLERK, case_id, v, "completed", today=TODAY,
                   changes={"completed_on": dt.date(2026, 6, 10)})  # fmt: skip
+        s.commit()
     dialog = _dialog(qtbot, ctx, case_id)
     dialog.form.widgets["accepted_on"].edit.setText("2026-06-20")
     dialog.move_buttons[CaseStatus.ACCEPTED].click()

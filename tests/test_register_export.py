@@ -52,6 +52,7 @@ def test_export_reads_back_with_layout_values_and_dates(database, cases, tmp_pat
     out = tmp_path / "清单.xlsx"
     with database.session() as s:
         n = export_cases(s, SYSTEM, out, today=TODAY)
+        s.commit()
     assert n == 3
     _wb, ws = _sheet(out)
     headers = [c.value for c in ws[3]]
@@ -104,6 +105,7 @@ def test_export_of_a_selection_keeps_its_order_and_scope(database, cases, tmp_pa
     with database.session() as s:
         lingshou = s.get(Case, cases[0]).unit_id
         n = export_cases(s, SYSTEM, out, case_ids=[cases[2], cases[0]], description="所选 2 家")
+        s.commit()
         assert n == 2
         _, ws = _sheet(out)
         assert [r[4].value for r in ws.iter_rows(min_row=4)] == [
@@ -114,6 +116,7 @@ def test_export_of_a_selection_keeps_its_order_and_scope(database, cases, tmp_pa
         assert "所选 2 家" in ws["A2"].value
         clerk = Actor(None, "ls", Role.COUNTY_CLERK, unit_id=lingshou)
         assert export_cases(s, clerk, tmp_path / "本单位.xlsx", today=TODAY) == 2
+        s.commit()
         with pytest.raises(PermissionDenied):
             export_cases(s, Actor(None, "a", Role.ADMIN), tmp_path / "x.xlsx")
         with pytest.raises(UserError, match=r"\.xlsx"):
@@ -130,6 +133,7 @@ def test_export_filter_narrows(database, cases, tmp_path):
     with database.session() as s:
         n = export_cases(s, SYSTEM, tmp_path / "closed.xlsx",
                          case_filter=CaseFilter(statuses=frozenset({"closed"})), today=TODAY)  # fmt: skip
+        s.commit()
     assert n == 1
     _, ws = _sheet(tmp_path / "closed.xlsx")
     assert "状态：已销号" in ws["A2"].value
@@ -140,7 +144,9 @@ def test_export_page_setup_prints_on_landscape_paper_with_titles_and_filter(data
     with database.session() as s:
         export_cases(s, SYSTEM, tmp_path / "a3.xlsx", today=TODAY,
                      case_filter=CaseFilter(overdue=True, search="A&B"))  # fmt: skip
+        s.commit()
         export_cases(s, SYSTEM, tmp_path / "a4.xlsx", today=TODAY, paper="A4")
+        s.commit()
         with pytest.raises(UserError, match="纸张"):
             export_cases(s, SYSTEM, tmp_path / "b5.xlsx", paper="B5")
     _, ws = _sheet(tmp_path / "a3.xlsx")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
 from controllers.actor import Actor
+from controllers.cases.case_edit import save_case
 from controllers.cases.filters import CaseFilter
 from models import Case
 from models.codes import CaseStatus, Role
@@ -272,3 +273,18 @@ def test_county_clerk_sees_only_their_unit(app, qtbot, db):
     leader = _open(qtbot, db, Actor(None, "boss", Role.LEADER))
     assert not leader.new_button.isEnabled()
     assert leader.export_button.isEnabled()
+
+
+def test_an_edit_in_this_window_refreshes_just_that_row(app, qtbot, db):
+    """The unit of work's audit entries name the case: the register reloads that row only."""
+    pane = _open(qtbot, db)
+    pane.ctx.events.changed.connect(pane.on_data_changed)
+    case_id = pane.model.case_id(_names(pane).index("南关砖厂"))
+    with db.session() as s:
+        version = s.get(Case, case_id).version
+    loads = []
+    pane.ctx.events.changed.connect(lambda _t: loads.append(pane.is_loading))
+    pane.ctx.run(save_case, case_id, version, {"name": "南关砖厂（已改名）"})
+    assert loads == [False]  # announced once, and no reload of the whole register started
+    assert "南关砖厂（已改名）" in _names(pane)
+    assert pane.model.rowCount() == 5

@@ -20,8 +20,9 @@ from controllers.cases.case_edit import (
 from controllers.cases.case_files import attach_to_case, read_case_attachment, save_attachment_copy
 from controllers.cases.lookbacks import record_lookback
 from controllers.cases.saved_views import delete_view, list_views, save_view
-from controllers.cases.validation import parse_date, phone_problem, validate_case
+from controllers.cases.validation import phone_problem, validate_case
 from controllers.cases.workflow import move_case, moves_from
+from controllers.dates import parse_date
 from controllers.editing import EditConflict
 from controllers.errors import ValidationError, WorkflowError
 from controllers.permissions import PermissionDenied
@@ -95,6 +96,7 @@ def test_save_writes_history_and_audit(database, case_id):
         new_version = save_case(s, CITY, case_id, version,
                                 {"owner": " 赵六 ", "phone": "１３９００００００００",
                                  "deadline": dt.date(2026, 9, 30)}, today=TODAY)  # fmt: skip
+        s.commit()
         assert new_version == version + 1
     with database.session() as s:
         case = s.get(Case, case_id)
@@ -125,6 +127,7 @@ def test_stale_save_raises_conflict_with_both_versions(database, case_id):
     opened = _version(database, case_id)
     with database.session() as s:
         save_case(s, CITY, case_id, opened, {"owner": "甲"}, today=TODAY)
+        s.commit()
     with database.session() as s, pytest.raises(EditConflict) as err:
         save_case(s, CITY, case_id, opened, {"owner": "乙", "remark": "我的备注"}, today=TODAY)
     conflict = err.value
@@ -134,6 +137,7 @@ def test_stale_save_raises_conflict_with_both_versions(database, case_id):
     with database.session() as s:
         assert s.get(Case, case_id).owner == "甲"  # their work is kept
         save_case(s, CITY, case_id, conflict.current_version, {"owner": "乙"}, today=TODAY)
+        s.commit()
     with database.session() as s:
         assert s.get(Case, case_id).owner == "乙"
 
@@ -151,6 +155,7 @@ def test_county_clerk_edits_only_their_unit(database, case_id):
             save_case(s, Actor(None, "boss", Role.LEADER), case_id, version, {"owner": "X"})
         save_case(s, Actor(None, "ls", Role.COUNTY_CLERK, unit_id=own), case_id, version,
                   {"owner": "本单位"}, today=TODAY)  # fmt: skip
+        s.commit()
 
 
 def test_status_cannot_be_edited_directly(database, case_id):
@@ -167,6 +172,7 @@ def test_create_case_starts_pending(database):
                                        "owner": "张三", "classification": "关停取缔",
                                        "source": "grid_patrol", "discovered_on": dt.date(2026, 6, 1)},
                              today=TODAY)  # fmt: skip
+        s.commit()
     with database.session() as s:
         case = s.get(Case, new_id)
         assert case.status == CaseStatus.PENDING
@@ -191,18 +197,23 @@ def _close_ready(database, cid, *, with_checks=True, with_evidence=True):
     with database.session() as s:
         v = s.get(Case, cid).version
         v = move_case(s, CITY, cid, v, "in_progress", today=TODAY)
+        s.commit()
         v = move_case(s, CITY, cid, v, "completed", today=TODAY,
                       changes={"completed_on": dt.date(2026, 6, 10)})  # fmt: skip
+        s.commit()
         v = move_case(s, CITY, cid, v, "accepted", today=TODAY,
                       changes={"accepted_on": dt.date(2026, 6, 20),
                                "township_checked_on": dt.date(2026, 6, 15)})  # fmt: skip
+        s.commit()
         checks = [
             CheckEdit(item, dt.date(2026, 6, 5), evidence=EvidenceFile(f"{item.value}.png", PNG + item.value.encode()))
             for item in CheckItem
         ] if with_checks else []  # fmt: skip
         v = save_case(s, CITY, cid, v, {"approved_by": "刘局长"}, checks, today=TODAY)
+        s.commit()
         if with_evidence:
             attach_to_case(s, CITY, cid, "验收照片.jpg", b"\xff\xd8\xff" + b"1" * 100)
+            s.commit()
         return s.get(Case, cid).version
 
 
@@ -212,6 +223,7 @@ def test_forward_moves_one_stage_at_a_time(database, case_id):
         with pytest.raises(WorkflowError, match="逐步推进"):
             move_case(s, CITY, case_id, v, "completed", today=TODAY)
         v2 = move_case(s, CITY, case_id, v, "in_progress", today=TODAY)
+        s.commit()
         with pytest.raises(WorkflowError, match="缺少完成日期"):
             move_case(s, CITY, case_id, v2, "completed", today=TODAY)
         assert [m.target for m in moves_from("in_progress")] == [
@@ -230,6 +242,7 @@ def test_close_out_refused_without_evidence_then_allowed(database, case_id):
         assert "两断三清未全部完成：断水、断电、清除原料、清除产品、清除设备" in text
         assert s.get(Case, case_id).status == CaseStatus.ACCEPTED
         attach_to_case(s, CITY, case_id, "现场.jpg", b"\xff\xd8\xff" + b"2" * 10)
+        s.commit()
         v = s.get(Case, case_id).version
         # four checks with evidence, one without: still refused
         checks = [CheckEdit(i, dt.date(2026, 6, 5), evidence=EvidenceFile(f"{i.value}.png", PNG))
@@ -242,10 +255,12 @@ def test_close_out_refused_without_evidence_then_allowed(database, case_id):
         checks[-1] = CheckEdit(CheckItem.EQUIPMENT_CLEARED, dt.date(2026, 6, 5),
                                evidence=EvidenceFile("设备.png", PNG + b"e"))  # fmt: skip
         v = save_case(s, CITY, case_id, s.get(Case, case_id).version, {}, checks, today=TODAY)
+        s.commit()
         with pytest.raises(PermissionDenied, match="验收销号"):
             move_case(s, Actor(None, "c", Role.COUNTY_CLERK, unit_id=s.get(Case, case_id).unit_id),
                       case_id, v, "closed", today=TODAY)  # fmt: skip
         move_case(s, CITY, case_id, v, "closed", today=TODAY)
+        s.commit()
     with database.session() as s:
         case = s.get(Case, case_id)
         assert (case.status, case.closed_on) == (CaseStatus.CLOSED, TODAY)
@@ -267,6 +282,7 @@ def test_step_back_needs_a_reason_and_clears_the_stage(database, case_id):
         with pytest.raises(WorkflowError, match="须填写原因"):
             move_case(s, CITY, case_id, v, "completed", today=TODAY)
         v = move_case(s, CITY, case_id, v, "completed", reason="验收材料不全", today=TODAY)
+        s.commit()
         case = s.get(Case, case_id)
         assert case.status == CaseStatus.COMPLETED
         assert case.accepted_on is None
@@ -279,7 +295,9 @@ def test_lookback_normal_keeps_the_case_closed(database, case_id):
     v = _close_ready(database, case_id)
     with database.session() as s:
         move_case(s, CITY, case_id, v, "closed", today=TODAY)
+        s.commit()
         record_lookback(s, CITY, case_id, TODAY, LookbackResult.NORMAL, inspector="检查员")
+        s.commit()
         case = s.get(Case, case_id)
         assert case.status == CaseStatus.CLOSED
         assert not case.is_relapsed
@@ -290,10 +308,12 @@ def test_lookback_relapse_reopens_and_marks_relapsed(database, case_id):
     v = _close_ready(database, case_id)
     with database.session() as s:
         move_case(s, CITY, case_id, v, "closed", today=TODAY - dt.timedelta(days=5))
+        s.commit()
     with database.session() as s:
         record_lookback(s, CITY, case_id, TODAY, "relapse", inspector="张", note="原址恢复生产",
                         new_deadline=dt.date(2026, 8, 31),
                         attachment=EvidenceFile("复产.jpg", b"\xff\xd8\xff3"), today=TODAY)  # fmt: skip
+        s.commit()
     with database.session() as s:
         case = s.get(Case, case_id)
         assert case.status == CaseStatus.IN_PROGRESS
@@ -323,6 +343,7 @@ def test_delete_only_pending_with_reason(database, case_id):
         with pytest.raises(ValidationError, match="须填写原因"):
             delete_case(s, CITY, case_id, v, " ")
         delete_case(s, CITY, case_id, v, "重复录入")
+        s.commit()
         assert s.get(Case, case_id) is None
         assert json.loads(_audit(s, "delete")[0].detail)["reason"] == "重复录入"
 
@@ -344,6 +365,7 @@ def test_bulk_move_is_all_or_nothing(database):
             == 0
         )
         assert bulk_move(s, CITY, plan.allowed, "in_progress", today=TODAY) == 3
+        s.commit()
     with database.session() as s:
         statuses = s.scalars(select(Case.status).where(Case.id.in_(ids))).all()
         assert set(statuses) == {CaseStatus.IN_PROGRESS}
@@ -358,6 +380,7 @@ def test_bulk_responsible_person(database):
         ids = [make_case(s).id for _ in range(2)]
         s.commit()
         assert bulk_set_responsible(s, CITY, ids, "resp_specific", " 孙七 ") == 2
+        s.commit()
         with pytest.raises(ValidationError):
             bulk_set_responsible(s, CITY, ids, "owner", "x")
     with database.session() as s:
@@ -369,9 +392,11 @@ def test_bulk_responsible_person(database):
 def test_attachments_add_read_and_copy(database, case_id, tmp_path):
     with database.session() as s:
         att = attach_to_case(s, CITY, case_id, "现场照片.png", PNG)
+        s.commit()
         name, mime, content = read_case_attachment(s, CITY, att)
         assert (name, mime, content) == ("现场照片.png", "image/png", PNG)
         dest = save_attachment_copy(s, CITY, att, tmp_path / "副本.png")
+        s.commit()
         assert dest.read_bytes() == PNG
         other = unit(s, "新乐市").id
         with pytest.raises(PermissionDenied):
@@ -389,7 +414,9 @@ def test_saved_views_are_per_user(database):
                    User(id=2, username="b", display_name="b", role=Role.CITY_CLERK)])  # fmt: skip
         s.commit()
         vid = save_view(s, me, " 灵寿县  逾期未完成 ", {"filter": {"overdue": True}})
+        s.commit()
         save_view(s, me, "灵寿县 逾期未完成", {"filter": {"overdue": True, "search": "x"}})
+        s.commit()
         assert [(v.id, v.name, v.state["filter"]) for v in list_views(s, me)] == [
             (vid, "灵寿县 逾期未完成", {"overdue": True, "search": "x"})
         ]
@@ -397,4 +424,5 @@ def test_saved_views_are_per_user(database):
         with pytest.raises(ValidationError):
             save_view(s, me, "  ", {})
         delete_view(s, me, vid)
+        s.commit()
         assert list_views(s, me) == []

@@ -82,6 +82,14 @@ def test_chart_monthly_png(demo_url, tmp_path):
     assert "6 个月" in proc.stdout
     with Image.open(out) as small:
         assert small.size[0] == 921
+    # the unit by its code, as ``export --unit`` takes it: the same chart
+    by_code = tmp_path / "按代码.png"
+    proc = run("--db", demo_url, "--user", "city", "chart", "monthly", str(by_code),
+               "--from", "2025-01", "--to", "2025-06", "--unit", "LingShou", "--dpi", "150",
+               env=CITY)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(out) as by_name, Image.open(by_code) as coded:
+        assert coded.tobytes() == by_name.tobytes()
 
 
 def test_bad_input_gives_one_line(demo_url, tmp_path):

@@ -38,6 +38,7 @@ MM = 72 / 25.4
 def demo_docx(demo_db, tmp_path):
     with demo_db.session() as s:
         path = generate_report(s, SYSTEM, tmp_path / "报告.docx", AS_OF)
+        s.commit()
     return path
 
 
@@ -45,6 +46,7 @@ def demo_docx(demo_db, tmp_path):
 def demo_pdf(demo_db, tmp_path):
     with demo_db.session() as s:
         path = generate_report(s, SYSTEM, tmp_path / "报告.pdf", AS_OF)
+        s.commit()
     return path
 
 
@@ -148,6 +150,7 @@ def test_reports_are_audited_and_need_export_permission(demo_db, tmp_path):
     tmp_path.mkdir()
     with demo_db.session() as s:
         generate_report(s, SYSTEM, tmp_path / "a.docx", AS_OF)
+        s.commit()
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export_report")).one()
         assert '"format": "docx"' in entry.detail
         with pytest.raises(PermissionDenied):
@@ -164,7 +167,9 @@ def test_texts_given_by_the_clerk_go_into_both_documents(demo_db, tmp_path):
     texts = ReportTexts("意见<一>&“二”\x01", "安排第一段\n安排第二段")
     with demo_db.session() as s:
         docx_path = generate_report(s, SYSTEM, tmp_path / "t.docx", AS_OF, texts)
+        s.commit()
         pdf_path = generate_report(s, SYSTEM, tmp_path / "t.pdf", AS_OF, texts)
+        s.commit()
     paragraphs = [p.text for p in Document(str(docx_path)).paragraphs]
     assert "意见<一>&“二”" in paragraphs  # the control character is dropped, the rest kept
     assert "安排第一段" in paragraphs

@@ -12,6 +12,7 @@ from controllers.editing import EditConflict, apply_edit
 from controllers.errors import ValidationError, WorkflowError
 from controllers.permissions import PermissionDenied
 from controllers.returns.check import check_return
+from controllers.returns.importing import UncertainMatches, UncertainPolicy, import_return
 from controllers.returns.overview import stage_overview
 from controllers.returns.records import (
     attach_signature_page,
@@ -21,6 +22,7 @@ from controllers.returns.records import (
     update_return_details,
 )
 from controllers.returns.review import accept_return, send_back
+from controllers.unit_of_work import call, run
 from models import (
     Attachment,
     AuditEntry,
@@ -335,3 +337,27 @@ def test_an_invalid_file_cannot_be_submitted(world, tmp_path):
             submit_return(s, world["city"], check, path)
         s.rollback()
     assert counts(db) == before
+
+
+def test_importing_a_return_is_one_use_case_with_the_uncertain_policy(world, tmp_path):
+    """check → record → accept, as the import dialog and ``import-return --accept`` run it."""
+    db = world["db"]
+    path = a_return(tmp_path, 地址="灵寿镇东关村一号院")  # one uncertain match
+    check = call(db, check_return, world["city"], path, world["unit"], world["stage"]).value
+    diff, errors = check.diff, list(check.errors)
+    before = counts(db)
+    with pytest.raises(UncertainMatches, match="有 1 行与台账的匹配不确定"):
+        run(db, world["city"], import_return, path, world["unit"], world["stage"],
+            accept=True, check=check)  # fmt: skip
+    assert counts(db) == before  # refused: nothing recorded
+    imported = run(db, world["city"], import_return, path, world["unit"], world["stage"],
+                   accept=True, uncertain=UncertainPolicy.MATCH, check=check).value  # fmt: skip
+    assert (imported.accepted.created, imported.accepted.updated) == (2, 1)
+    assert imported.message() == imported.accepted.message()
+    # the clerk's check is left as it was (it may be on screen, read by another thread)
+    assert check.diff is diff
+    assert check.errors == errors
+    assert imported.accepted.check is not check
+    with db.session() as s:
+        assert s.get(Case, world["changed"]).address == "灵寿镇东关村一号院"
+        assert s.get(CountyReturn, imported.return_id).status == ReturnStatus.APPROVED

@@ -112,4 +112,4 @@ def test_an_unreadable_file_exits_2(db_url, tmp_path):
     assert_one_line_error(missing)
     unknown = run("--db", db_url, "import-return", str(path), "--unit", "火星县")
     assert unknown.returncode == 2
-    assert "找不到责任单位" in unknown.stderr
+    assert "没有名为“" in unknown.stderr

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QDialog
 
 from controllers.auth import sign_in, update_user
 from controllers.demo.accounts import DEMO_PASSWORD
+from controllers.unit_of_work import call
 from models import User
 from ui.app import create_application
 from ui.context import AppContext
@@ -19,8 +20,7 @@ pytestmark = pytest.mark.gui
 def pane(qapp, qtbot, demo_db):
     create_application()
     QSettings().clear()
-    with demo_db.session() as s:
-        actor = sign_in(s, "admin", DEMO_PASSWORD).actor
+    actor = call(demo_db, sign_in, "admin", DEMO_PASSWORD).value.actor
     window = MainWindow(AppContext(demo_db, actor))
     qtbot.addWidget(window)
     window.show()

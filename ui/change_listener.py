@@ -1,9 +1,10 @@
-"""Other clerks' changes appear without restarting: they are fed into ``ctx.events``.
+"""Changes committed elsewhere appear without restarting: they are fed into ``ctx.events``.
 
-PostgreSQL: a dedicated connection ``LISTEN``s to the notifications the audit trigger sends
-at every commit. SQLite and MariaDB: the chain head (one row) is polled every few seconds and
-new entries are read. Either way each committed change reaches the panes as topics, and a
-lost connection is reported to the connection monitor.
+The watching itself is :func:`controllers.audit.change_feed.watch` (LISTEN/NOTIFY on
+PostgreSQL, polling the chain head elsewhere); this thread only drives it and hands what it
+yields to the window: topics to the panes, a lost connection to the connection monitor.
+Another clerk's change, and the same clerk's on another workstation or on the command line,
+are announced; this window's own units of work were announced when they committed.
 """
 
 from __future__ import annotations
@@ -14,22 +15,20 @@ from collections.abc import Container
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from controllers.audit.change_feed import CHANNEL, changes_since, head_id, topics_from_notification
-from models.database import Database
-from ui import events
+from controllers.audit.change_feed import watch
 from ui.context import AppContext
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
-ALL_TOPICS = events.ALL_TOPICS
 
 
 class _Worker(QThread):
     changed = Signal(object)  # frozenset[str]
     lost = Signal(str)
+    ready = Signal()
 
-    def __init__(self, database: Database, announced: Container[int], interval: float) -> None:
+    def __init__(self, database, announced: Container[int], interval: float) -> None:
         super().__init__()
         self.database = database
         #: this window's own entries (already announced when its unit of work committed)
@@ -41,71 +40,20 @@ class _Worker(QThread):
         self._stop.set()
 
     def run(self) -> None:
-        if self.database.info.backend == "postgresql":
-            self._listen()
-        else:
-            self._poll()
-
-    # -- polling (SQLite, MariaDB) ------------------------------------------------------
-    def _poll(self) -> None:
-        last: int | None = None
-        failing = False
-        while not self._stop.is_set():
-            try:
-                with self.database.session() as session:
-                    if last is None:
-                        last = head_id(session)
-                    else:
-                        found = changes_since(session, last, self.announced)
-                        last = found.last_id
-                        if found.topics:
-                            self.changed.emit(found.topics)
-                if failing:  # back after an outage: something may have been missed
-                    self.changed.emit(ALL_TOPICS)
-                failing = False
-            except Exception as exc:  # noqa: BLE001 (a watcher must survive any failure)
-                if not failing:
-                    self.lost.emit(str(exc))
-                failing = True
-            self._stop.wait(self.interval)
-
-    # -- LISTEN/NOTIFY (PostgreSQL) -----------------------------------------------------
-    def _listen(self) -> None:
-        import psycopg
-
-        url = self.database.engine.url
-        params = {
-            "host": url.host or "localhost",
-            "port": url.port or 5432,
-            "dbname": url.database,
-            "user": url.username,
-            "password": url.password,
-            "connect_timeout": 10,
-        }
-        failing = False
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(**{k: v for k, v in params.items() if v is not None},
-                                     autocommit=True) as conn:  # fmt: skip
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    if failing:
-                        self.changed.emit(ALL_TOPICS)
-                    failing = False
-                    while not self._stop.is_set():
-                        topics: set[str] = set()
-                        for note in conn.notifies(timeout=1.0):
-                            topics |= topics_from_notification(note.payload, self.announced)
-                        if topics:
-                            self.changed.emit(frozenset(topics))
-            except Exception as exc:  # noqa: BLE001 (a watcher must survive any failure)
-                if not failing:
-                    self.lost.emit(str(exc))
-                failing = True
-                self._stop.wait(self.interval)
+        for event in watch(self.database, self.announced, self._stop, interval=self.interval):
+            if event.lost is not None:
+                self.lost.emit(event.lost)
+            if event.topics:
+                self.changed.emit(event.topics)
+            if event.ready:
+                self.ready.emit()
 
 
 class ChangeListener(QObject):
     """Starts the watcher for a context; ``stop()`` before the database is closed."""
+
+    #: the watcher is listening (PostgreSQL) or has read where the trail stands
+    ready = Signal()
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None, *,
                  interval: float = POLL_SECONDS) -> None:  # fmt: skip
@@ -114,6 +62,7 @@ class ChangeListener(QObject):
         self._worker = _Worker(ctx.database, ctx.announced, interval)
         self._worker.changed.connect(self._announce)
         self._worker.lost.connect(self._lost)
+        self._worker.ready.connect(self.ready)
 
     def start(self) -> ChangeListener:
         self._worker.start()

@@ -12,8 +12,11 @@ from PySide6.QtCore import QEvent, QObject, QThreadPool
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
+from controllers.audit.seal import seal_if_due
 from controllers.audit.trail import record_now
 from controllers.infra.backup import auto_backup
+from controllers.infra.database_setup import Database, sqlite_path
+from ui import file_dialogs
 from ui.change_listener import ChangeListener
 from ui.connection_banner import ConnectionBanner, ConnectionMonitor
 from ui.context import AppContext
@@ -71,6 +74,11 @@ class ClerkSession(QObject):
 
     def start(self) -> ClerkSession:
         self.listener.start()
+        file_dialogs.avoid_folder(database_folder(self.ctx.database))
+        # The daily seal of the audit chain, where this machine holds the audit key.
+        run_operation(self.window, self.ctx, "封存审计日志",
+                      lambda session, _progress: seal_if_due(session, self.ctx.actor),
+                      show_progress=False)  # fmt: skip
         if self.ctx.database.info.backend == "sqlite":
             run_operation(self.window, self.ctx, "每日自动备份",
                           lambda _session, _progress: auto_backup(self.ctx.database),
@@ -78,7 +86,7 @@ class ClerkSession(QObject):
         return self
 
     def _refresh_everything(self) -> None:
-        from ui.change_listener import ALL_TOPICS
+        from ui.events import ALL_TOPICS
 
         self.ctx.events.announce(*sorted(ALL_TOPICS))
 
@@ -88,3 +96,9 @@ class ClerkSession(QObject):
         self.listener.stop()
         QThreadPool.globalInstance().waitForDone(60_000)  # e.g. the daily backup finishes
         record_now(self.ctx.database, self.ctx.actor, "logout", "session", self.ctx.actor.user_id)
+
+
+def database_folder(db: Database):
+    """The SQLite database's folder (None for a server database)."""
+    path = sqlite_path(db.engine.url)
+    return None if path is None else path.parent

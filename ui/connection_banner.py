@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from controllers.infra.connectivity import ping
-from models.database import Database
+from controllers.infra.database_setup import Database
 
 logger = logging.getLogger(__name__)
 

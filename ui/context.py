@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from controllers.actor import Actor
+from controllers.infra.database_setup import Database
 from controllers.unit_of_work import Outcome, call, run
-from models.database import Database
 from ui.events import DataEvents
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ class AppContext:
     def publish(self, outcome: Outcome[T]) -> T:
         """Announce a committed unit of work's topics (on the UI thread)."""
         if outcome.audit_ids:
-            self.events.announce(*sorted(outcome.topics))
+            self.events.announce(*sorted(outcome.topics), entries=outcome.entries)
         return outcome.value
 
     def _lost(self, reason: str) -> None:

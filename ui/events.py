@@ -32,5 +32,13 @@ class DataEvents(QObject):
     #: the database was replaced (restored from a backup): the application starts again
     restart_requested = Signal()
 
-    def announce(self, *topics: str) -> None:
-        self.changed.emit(frozenset(topics))
+    #: while ``changed`` is emitted for a unit of work of this window: its audit entries'
+    #: (action, object_type, object_id), so a pane may refresh just the records concerned
+    entries: tuple[tuple[str, str | None, str | None], ...] = ()
+
+    def announce(self, *topics: str, entries: tuple = ()) -> None:
+        self.entries = tuple(entries)
+        try:
+            self.changed.emit(frozenset(topics))
+        finally:
+            self.entries = ()

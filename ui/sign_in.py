@@ -23,8 +23,9 @@ from controllers.auth.remember import (
     sign_in_with_token,
 )
 from controllers.demo.accounts import demo_sign_in_hint
+from controllers.infra.database_setup import Database, sqlite_path
+from controllers.unit_of_work import call, run
 from models.codes import Role
-from models.database import Database, sqlite_path
 from ui.login_dialog import ChangePasswordDialog, FirstAdminDialog, LoginDialog
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,13 @@ def database_key(db: Database) -> str:
     if path is not None:
         return str(path.resolve())
     return db.engine.url.render_as_string(hide_password=True)
+
+
+def _sign_in_facts(session) -> tuple[bool, bool, str | None]:
+    """(any accounts yet, may stay signed in, the demo's sign-in hint)."""
+    accounts = has_accounts(session)
+    remember_ok = remember_allowed(session)
+    return accounts, remember_ok, demo_sign_in_hint(session) if accounts and remember_ok else None
 
 
 def _exec(dialog: QDialog) -> int:
@@ -69,10 +77,7 @@ def sign_in_interactively(
 
 def _sign_in(database: Database, parent: QWidget | None, exec_dialog: ExecDialog,
              store: TokenStore | None, opening: LoginDialog | None) -> SignedIn | None:  # fmt: skip
-    with database.session() as session:
-        accounts = has_accounts(session)
-        remember_ok = remember_allowed(session)
-        hint = demo_sign_in_hint(session) if accounts and remember_ok else None
+    accounts, remember_ok, hint = call(database, _sign_in_facts).value
     if not accounts:
         if opening is not None:
             opening.close()
@@ -82,8 +87,7 @@ def _sign_in(database: Database, parent: QWidget | None, exec_dialog: ExecDialog
     if remember_ok:
         token = store.get(key)
         if token:
-            with database.session() as session:
-                remembered = sign_in_with_token(session, token)
+            remembered = call(database, sign_in_with_token, token).value
             if remembered is not None:
                 return SignedIn(database, remembered.actor)
             store.remove(key)
@@ -109,21 +113,16 @@ def _sign_in(database: Database, parent: QWidget | None, exec_dialog: ExecDialog
             db.dispose()
         return None
     if remember_ok and dialog.remember.isChecked():
-        with db.session() as session:
-            store.put(key, issue_token(session, result.actor.user_id))
-            session.commit()
+        store.put(key, call(db, issue_token, result.actor.user_id).value)
     return SignedIn(db, result.actor)
 
 
 def _first_administrator(database: Database, parent: QWidget | None,
                          exec_dialog: ExecDialog) -> SignedIn | None:  # fmt: skip
     def create(username: str, display_name: str, password: str):
-        with database.session() as session:
-            create_user(session, SYSTEM, username, Role.ADMIN, display_name=display_name,
-                        password=password, must_change_password=False)  # fmt: skip
-            session.commit()
-        with database.session() as session:
-            return sign_in(session, username, password)
+        run(database, SYSTEM, create_user, username, Role.ADMIN, display_name=display_name,
+            password=password, must_change_password=False)  # fmt: skip
+        return call(database, sign_in, username, password).value
 
     dialog = FirstAdminDialog(create, parent)
     if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
@@ -134,9 +133,7 @@ def _first_administrator(database: Database, parent: QWidget | None,
 def _change_password(db: Database, actor: Actor, parent: QWidget | None,
                      exec_dialog: ExecDialog) -> bool:  # fmt: skip
     def change(old: str, new: str) -> None:
-        with db.session() as session:
-            change_own_password(session, actor, old, new)
-            session.commit()
+        run(db, actor, change_own_password, old, new)
 
     return exec_dialog(ChangePasswordDialog(change, required=True, parent=parent)) == (
         QDialog.DialogCode.Accepted
@@ -147,8 +144,6 @@ def change_password_dialog(db: Database, actor: Actor, parent: QWidget | None) -
     """文件 → 修改密码…"""
 
     def change(old: str, new: str) -> None:
-        with db.session() as session:
-            change_own_password(session, actor, old, new)
-            session.commit()
+        run(db, actor, change_own_password, old, new)
 
     ChangePasswordDialog(change, required=False, parent=parent).open()

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from controllers.demo import generate_demo
 from controllers.demo.generator import database_has_data
-from controllers.infra.database_setup import open_database
-from models.database import Database, DatabaseError
+from controllers.infra.database_setup import Database, DatabaseError, open_database
+from controllers.unit_of_work import call
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +26,8 @@ def open_database_with_feedback(url: str | None, *, demo_if_empty: bool = False)
     db = result.database
     if result.upgraded_from and result.backup_path:
         logger.info("upgraded from %s, backup %s", result.upgraded_from, result.backup_path)
-    if demo_if_empty:
-        with db.session() as session:
-            empty = not database_has_data(session)
-        if empty:
-            fill_demo(db)
+    if demo_if_empty and not call(db, database_has_data).value:
+        fill_demo(db)
     return db
 
 
@@ -47,6 +44,5 @@ def fill_demo(db: Database) -> None:
         dialog.setValue(pct)
         QApplication.processEvents()
 
-    with db.session() as session:
-        generate_demo(session, progress=progress)
+    call(db, generate_demo, progress=progress)
     dialog.close()

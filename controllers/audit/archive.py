@@ -80,7 +80,7 @@ class ArchiveResult:
 def archive_old_entries(
     session: Session, actor: Actor, *, moment: dt.datetime | None = None
 ) -> ArchiveResult:
-    """Move entries older than the retention period into the archive; commits.
+    """Move entries older than the retention period into the archive.
 
     Only a prefix of the chain moves (every entry before the first young one), so the live
     log always continues the archive.
@@ -113,5 +113,4 @@ def archive_old_entries(
         up_to,
         detail={"moved": moved, "cutoff": cutoff.isoformat(sep=" ")},
     )
-    session.commit()
     return ArchiveResult(moved, up_to, cutoff)

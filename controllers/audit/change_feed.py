@@ -1,29 +1,37 @@
-"""Other clerks' changes, read from the audit trail: which panes must refresh.
+"""Changes committed elsewhere, read from the audit trail: which panes must refresh.
 
 PostgreSQL pushes each committed entry (``NOTIFY rectify_changes`` from the audit trigger);
 elsewhere the application polls the chain head, a one-row read, and reads the new entries.
+:func:`watch` does either and yields what it finds; the window's thread only drives it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Container
+import logging
+import threading
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from controllers.audit.catalog import topics_for
+from controllers.audit.catalog import ALL_TOPICS, topics_for
 from models import AuditEntry, AuditHead
+from models.database import Database
 
 __all__ = [
     "CHANNEL",
     "Changes",
+    "FeedEvent",
     "changes_since",
     "head_id",
     "topics_for",
     "topics_from_notification",
+    "watch",
 ]
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = "rectify_changes"
 
@@ -75,3 +83,92 @@ def topics_from_notification(
     if data.get("id") in announced:
         return frozenset()
     return topics_for(data.get("action"), data.get("object_type"))
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One thing the watcher saw: it is ready (listening, or has read the head), topics
+    changed elsewhere, or the connection was lost (``lost`` says why)."""
+
+    topics: frozenset[str] = frozenset()
+    lost: str | None = None
+    ready: bool = False
+
+
+def watch(
+    database: Database,
+    announced: Container[int],
+    stop: threading.Event,
+    *,
+    interval: float = 5.0,
+) -> Iterator[FeedEvent]:
+    """Yield the changes committed by anyone but this window (whose own entries are in
+    ``announced``) until ``stop`` is set; after an outage, every topic (something may have
+    been missed). Never raises: a failure is yielded as ``lost`` and retried."""
+    if database.info.backend == "postgresql":
+        yield from _listen(database, announced, stop, interval)
+    else:
+        yield from _poll(database, announced, stop, interval)
+
+
+def _poll(
+    database: Database, announced: Container[int], stop: threading.Event, interval: float
+) -> Iterator[FeedEvent]:
+    last: int | None = None
+    failing = False
+    while not stop.is_set():
+        try:
+            with database.session() as session:
+                if last is None:
+                    last = head_id(session)
+                    found = None
+                else:
+                    found = changes_since(session, last, announced)
+                    last = found.last_id
+            if found is None:
+                yield FeedEvent(ready=True)
+            elif found.topics:
+                yield FeedEvent(found.topics)
+            if failing:  # back after an outage: something may have been missed
+                yield FeedEvent(ALL_TOPICS)
+            failing = False
+        except Exception as exc:  # noqa: BLE001 (a watcher must survive any failure)
+            if not failing:
+                yield FeedEvent(lost=str(exc))
+            failing = True
+        stop.wait(interval)
+
+
+def _listen(
+    database: Database, announced: Container[int], stop: threading.Event, interval: float
+) -> Iterator[FeedEvent]:
+    import psycopg
+
+    url = database.engine.url
+    params = {
+        "host": url.host or "localhost",
+        "port": url.port or 5432,
+        "dbname": url.database,
+        "user": url.username,
+        "password": url.password,
+        "connect_timeout": 10,
+    }
+    failing = False
+    while not stop.is_set():
+        try:
+            with psycopg.connect(**{k: v for k, v in params.items() if v is not None},
+                                 autocommit=True) as conn:  # fmt: skip
+                conn.execute(f"LISTEN {CHANNEL}")
+                yield FeedEvent(ALL_TOPICS if failing else frozenset(), ready=True)
+                failing = False
+                while not stop.is_set():
+                    topics: set[str] = set()
+                    for note in conn.notifies(timeout=1.0):
+                        topics |= topics_from_notification(note.payload, announced)
+                    if topics:
+                        yield FeedEvent(frozenset(topics))
+        except Exception as exc:  # noqa: BLE001 (a watcher must survive any failure)
+            if not failing:
+                yield FeedEvent(lost=str(exc))
+            failing = True
+            stop.wait(interval)

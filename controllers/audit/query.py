@@ -155,7 +155,7 @@ def filter_choices(session: Session, actor: Actor) -> dict[str, list[tuple[str, 
 
 
 def export_audit(session: Session, actor: Actor, f: AuditFilter, path: str | Path) -> int:
-    """Write every entry matching ``f`` to an Excel workbook; the export is audited. Commits."""
+    """Write every entry matching ``f`` to an Excel workbook; the export is audited."""
     require(actor, Permission.MANAGE_AUDIT)
     import xlsxwriter
 
@@ -188,5 +188,4 @@ def export_audit(session: Session, actor: Actor, f: AuditFilter, path: str | Pat
     tmp.replace(target)
     record(session, actor, "audit_export", "audit_log", None,
            detail={"rows": rows, "file": target.name, "filter": f.describe()})  # fmt: skip
-    session.commit()
     return rows

@@ -176,9 +176,8 @@ def record_now(
     Never raises: a failure to audit is logged, not shown over the clerk's real problem.
     """
     try:
-        with session_factory.session() as session:
+        with session_factory.session() as session, session.begin():
             record(session, actor, action, object_type, object_id, result=result, detail=detail)
-            session.commit()
     except Exception:  # the refusal itself must still reach the clerk
         logger.exception("could not write the audit entry %s", action)
 

@@ -1,14 +1,18 @@
-"""Checking the audit trail: every entry intact, in order, none missing (``audit verify``)."""
+"""Checking the audit trail: every entry intact, in order, none missing (``audit verify``),
+and the chain as it was when last sealed with the audit key (:mod:`controllers.audit.seal`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from controllers.audit import seal as sealing
 from controllers.audit.trail import action_label, entry_digest, entry_fields
 from models import AuditArchive, AuditEntry, AuditHead
 
@@ -18,7 +22,8 @@ class BrokenEntry:
     """The first place the chain does not hold."""
 
     entry_id: int
-    reason: str  # "edited", "missing", "out_of_order", "tail_removed"
+    #: "edited", "missing", "out_of_order", "tail_removed", "rewritten", "forged_seal"
+    reason: str
     message: str  # Chinese, names the entry
 
 
@@ -28,6 +33,10 @@ class VerifyReport:
     archived: int
     last_id: int
     broken: BrokenEntry | None = None
+    #: "unchecked" (not asked), "no_key" (this machine lacks the audit key), "unsealed"
+    #: (never sealed), "sealed" (the newest seal holds)
+    seal_status: str = "unchecked"
+    last_seal: sealing.Seal | None = None
 
     @property
     def intact(self) -> bool:
@@ -38,9 +47,26 @@ class VerifyReport:
         if self.broken is None:
             return (
                 f"审计日志完整：共 {self.checked:,} 条（其中已归档 {self.archived:,} 条），"
-                "哈希链校验通过。"
+                f"哈希链校验通过。{self.seal_message()}"
             )
         return f"审计日志已被篡改：{self.broken.message}"
+
+    def seal_message(self) -> str:
+        """What the seals prove (empty when they were not checked)."""
+        if self.seal_status == "no_key":
+            return (
+                "这台电脑上没有审计密钥，未核对封存：能改写数据库的人可以重新计算整条哈希链，"
+                "只有审计管理员用密钥核对才能发现。"
+            )
+        if self.seal_status == "unsealed":
+            return "审计日志尚未封存，无法证明没有被整体改写或截断。"
+        if self.seal_status == "sealed" and self.last_seal is not None:
+            s = self.last_seal
+            at = f"{s.at:%Y-%m-%d %H:%M}" if s.at else "?"
+            after = self.last_id - s.last_id
+            tail = f"；此后的 {after:,} 条尚未封存" if after > 0 else ""
+            return f"与最近一次封存（{at}，至第 {s.last_id} 条）一致{tail}。"
+        return ""
 
 
 def _describe(e: Any) -> str:
@@ -142,9 +168,67 @@ def verify_entries(entries: Iterable[Any], head: tuple[int, str | None] | None) 
     return VerifyReport(checked, archived, last_id)
 
 
-def verify_chain(session: Session) -> VerifyReport:
-    """Verify the archive and the live log as one chain, and the chain head."""
+def verify_chain(
+    session: Session,
+    *,
+    seals: bool = True,
+    key: bytes | str | None = "default",
+    outside: list[sealing.Seal] | None = None,
+) -> VerifyReport:
+    """Verify the archive and the live log as one chain, the chain head, and the seals.
+
+    ``key``: the audit key ("default": this machine's, if any); ``outside``: seals kept
+    outside the database (default: this database's lines in the seal log beside the key).
+    """
     head = session.execute(
         select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
     ).first()
-    return verify_entries(_entries(session), None if head is None else (head[0], head[1]))
+    report = verify_entries(_entries(session), None if head is None else (head[0], head[1]))
+    if not seals or not report.intact:
+        return report
+    if key == "default":
+        try:
+            key = sealing.load_key()
+        except sealing.SealError:
+            key = None
+    if key is None:
+        return replace(report, seal_status="no_key")
+    if outside is None:
+        outside = sealing.logged_seals(sealing.database_identity(session))
+    return check_seals(session, report, key, [*sealing.entry_seals(session), *outside])
+
+
+def _seal_where(s: sealing.Seal) -> str:
+    at = f"{s.at:%Y-%m-%d %H:%M}" if s.at else "时间不明"
+    return f"第 {s.entry_id} 条的封存（{at}）" if s.entry_id else f"封存记录（{at}，数据库外）"
+
+
+def check_seals(
+    session: Session, report: VerifyReport, key: bytes, seals: list[sealing.Seal]
+) -> VerifyReport:
+    """Each seal genuine, and the chain still holds the entry each one sealed."""
+    if not seals:
+        return replace(report, seal_status="unsealed")
+    good_upto = 0  # the newest sealed entry found as sealed
+    for s in sorted(seals, key=lambda s: (s.last_id, s.entry_id or 0)):
+        expected = sealing.seal_mac(key, s.last_id, s.last_hash)
+        if not hmac.compare_digest(s.mac, expected):
+            where = s.entry_id or max(s.last_id, 1)
+            return replace(report, broken=BrokenEntry(where, "forged_seal",
+                f"{_seal_where(s)}签名无效：不是用审计密钥生成的，该封存或其记录被伪造或改写。"))  # fmt: skip
+        if s.last_id > report.last_id:
+            gone = (f"第 {report.last_id + 1}–{s.last_id} 条" if s.last_id > report.last_id + 1
+                    else f"第 {s.last_id} 条")  # fmt: skip
+            return replace(report, broken=BrokenEntry(report.last_id + 1, "tail_removed",
+                f"{_seal_where(s)}时日志已到第 {s.last_id} 条，现在只到第 {report.last_id} 条："
+                f"{gone}被删除（链头被回退）。"))  # fmt: skip
+        exists, entry_hash = sealing.hash_at(session, s.last_id)
+        if not exists or entry_hash != s.last_hash:
+            first = good_upto + 1
+            span = f"第 {first}–{s.last_id} 条" if s.last_id > first else f"第 {s.last_id} 条"
+            return replace(report, broken=BrokenEntry(first, "rewritten",
+                f"{span}之间有记录被修改、删除、插入或替换后重新计算了哈希链"
+                f"（与{_seal_where(s)}不符）。"))  # fmt: skip
+        good_upto = max(good_upto, s.last_id)
+    newest = max(seals, key=lambda s: (s.last_id, s.at or dt.datetime.min))
+    return replace(report, seal_status="sealed", last_seal=newest)

@@ -10,14 +10,16 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.auth.passwords import check_password_rules, hash_password, verify_password
 from controllers.errors import NotFoundError, ValidationError
+from controllers.infra import db_roles as pg_security
 from controllers.permissions import Permission, require
+from controllers.units import find_unit
 from models import AuthToken, Unit, User
 from models.base import now
 from models.codes import Role
@@ -70,28 +72,17 @@ def parse_role(text: str) -> Role:
     return role
 
 
-def find_unit(session: Session, text: str) -> Unit:
-    """A unit by name, short name or code."""
-    key = (text or "").strip()
-    unit = session.scalar(
-        select(Unit).where(or_(Unit.name == key, Unit.short_name == key, Unit.code == key))
-    )
-    if unit is None:
-        raise ValidationError(f"没有责任单位“{text}”。", field="unit")
-    return unit
-
-
 def user_by_name(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == (username or "").strip().lower()))
 
 
 def stored_password_hash(session: Session, user: User) -> str | None:
     """The account's argon2 hash (on PostgreSQL an account role reads only its own)."""
-    if session.connection().dialect.name == "postgresql":
-        from controllers.infra import db_roles as pg_security
-
-        if pg_security.connected_account(session) == user.username:
-            return pg_security.own_password_hash(session)
+    if (
+        session.connection().dialect.name == "postgresql"
+        and pg_security.connected_account(session) == user.username
+    ):
+        return pg_security.own_password_hash(session)
     return user.password_hash
 
 
@@ -128,8 +119,6 @@ def _sync_database_role(session: Session, user: User, password: str | None) -> N
     """On PostgreSQL with per-account roles, keep the account's database role in step."""
     if session.connection().dialect.name != "postgresql":
         return
-    from controllers.infra import db_roles as pg_security
-
     if pg_security.is_installed(session):
         pg_security.sync_account(session, user, password)
 
@@ -148,7 +137,7 @@ def create_user(
     """Add an account; returns it and its initial password (generated when not given).
 
     Only the 系统管理员 may, except for the very first account of a new database, which must
-    be an administrator. Flushes; the caller commits.
+    be an administrator. The runner commits.
     """
     first = not has_accounts(session)
     role = parse_role(role) if isinstance(role, str) else role
@@ -338,13 +327,31 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str) -> N
     if new == old:
         raise ValidationError("新密码不能与原密码相同。", field="password")
     check_password_rules(new, user.username)
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    user.password_changed_at = now()
+    if _own_role_on_postgresql(session, user):
+        # the account's own role may write its password only through the database function
+        session.execute(text("SELECT rectify_set_own_password(:h)"), {"h": hash_password(new)})
+        session.expire(user)
+    else:
+        user.password_hash = hash_password(new)
+        user.must_change_password = False
+        user.password_changed_at = now()
     session.flush()
     revoke_tokens(session, user.id)
     _sync_database_role(session, user, new)
     record(session, actor, "password_change", "user", user.id)
+
+
+def _own_role_on_postgresql(session: Session, user: User) -> bool:
+    if session.connection().dialect.name != "postgresql":
+        return False
+    from controllers.infra import db_roles as pg_security
+
+    return (
+        pg_security.connected_account(session) == user.username
+        and session.execute(
+            text("SELECT to_regprocedure('rectify_set_own_password(text)') IS NOT NULL")
+        ).scalar()
+    )
 
 
 def revoke_tokens(session: Session, user_id: int) -> int:

@@ -14,15 +14,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from controllers.auth.login import (
-    MAX_FAILED_ATTEMPTS,
-    WRONG,
     AccountLocked,
     LoginFailed,
     SignIn,
     complete_sign_in,
     sign_in,
+    wrong_password_message,
 )
+from controllers.auth.passwords import verify_password
 from controllers.infra import db_roles as pg_security
+from controllers.unit_of_work import call, execute
 from models.base import now
 from models.database import Database, DatabaseError, describe_connect_error, make_engine
 
@@ -38,16 +39,17 @@ def sign_in_database(db: Database, username: str, password: str) -> tuple[Databa
         gate = pg_security.is_gate(session)
         prefix = pg_security.installed_prefix(session) if gate else None
     if not gate:
-        with db.session() as session:
-            return db, sign_in(session, username, password)
+        return db, call(db, sign_in, username, password).value
     name = (username or "").strip().lower()
     with db.session() as session:
         status = session.execute(
             text("SELECT is_disabled, is_locked_until FROM rectify_login_status(:u)"), {"u": name}
         ).first()
     if status is not None and status.is_disabled:
-        _gate_failed(db, name, "disabled")
-        raise LoginFailed("该账户已停用，请联系系统管理员。")
+        # a disabled role cannot log in, so its password cannot be checked: say no more
+        # than for a wrong password (no name probing)
+        failures, _until = _gate_failed(db, name, "disabled")
+        raise LoginFailed(wrong_password_message(failures))
     if status is not None and status.is_locked_until is not None:
         _gate_failed(db, name, "locked")
         raise AccountLocked(status.is_locked_until, now())
@@ -61,23 +63,35 @@ def sign_in_database(db: Database, username: str, password: str) -> tuple[Databa
         message = str(exc.orig or exc)
         if not any(marker in message for marker in _AUTH_FAILURES):
             raise DatabaseError(describe_connect_error(exc.orig or exc, url)) from None
-        failures, locked_until = _gate_failed(db, name, "wrong_password")
-        if locked_until is not None:
-            raise AccountLocked(locked_until, now()) from None
-        left = MAX_FAILED_ATTEMPTS - failures
-        raise LoginFailed(f"{WRONG}再输错 {left} 次账户将被锁定。") from None
+        _refuse_wrong(db, name, "wrong_password")
     account_db = Database.from_engine(engine)
-    with account_db.session() as session:
-        result = complete_sign_in(session, name)
-    return account_db, result
+    # The server let the role in; the application checks the argon2 hash as well, since a
+    # server that trusts its clients (pg_hba.conf "trust") accepts any password.
+    genuine = call(
+        account_db,
+        lambda session: verify_password(pg_security.own_password_hash(session), password),
+    ).value
+    if not genuine:
+        engine.dispose()
+        logger.warning("the server accepted a wrong password for %s (pg_hba.conf trust?)", name)
+        _refuse_wrong(db, name, "server_accepted_wrong_password")
+    return account_db, call(account_db, complete_sign_in, name).value
+
+
+def _refuse_wrong(db: Database, name: str, reason: str) -> None:
+    failures, locked_until = _gate_failed(db, name, reason)
+    if locked_until is not None:
+        raise AccountLocked(locked_until, now()) from None
+    raise LoginFailed(wrong_password_message(failures)) from None
 
 
 def _gate_failed(db: Database, name: str, reason: str):
     """Count (and audit) a failed sign-in through the gate role's one function."""
-    with db.session() as session:
-        row = session.execute(
+    row = execute(
+        db,
+        lambda session: session.execute(
             text("SELECT failures, is_locked_until FROM rectify_login_failed(:u, :r)"),
             {"u": name, "r": reason},
-        ).one()
-        session.commit()
+        ).one(),
+    ).value
     return row.failures, row.is_locked_until

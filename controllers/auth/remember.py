@@ -60,7 +60,7 @@ def issue_token(session: Session, user_id: int, *, moment: dt.datetime | None = 
 def sign_in_with_token(
     session: Session, token: str, *, moment: dt.datetime | None = None
 ) -> SignIn | None:
-    """The account a still-valid token belongs to (audited, commits); None otherwise."""
+    """The account a still-valid token belongs to (audited); None otherwise."""
     moment = moment or now()
     row = session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
     if row is None:
@@ -76,12 +76,10 @@ def sign_in_with_token(
     )
     if stale:
         session.delete(row)
-        session.commit()
         return None
     user.last_login_at = moment
     actor = actor_for(user)
     record(session, actor, "login", "session", user.id, detail={"method": "remembered"})
-    session.commit()
     return SignIn(actor, False)
 
 

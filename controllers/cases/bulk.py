@@ -23,6 +23,7 @@ from controllers.cases.workflow import (
     move_problems,
     transition_changes,
 )
+from controllers.editing import set_changed
 from controllers.errors import ValidationError, WorkflowError
 from controllers.permissions import Permission, can, require
 from models import Case
@@ -126,7 +127,7 @@ def bulk_move(
     today: dt.date | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Move every listed case to ``target`` in one transaction; commits. Returns the count.
+    """Move every listed case to ``target`` in one transaction. Returns the count.
 
     Refuses the whole batch (WorkflowError, nothing written) if any case may not move.
     """
@@ -144,12 +145,7 @@ def bulk_move(
         done = 0
         for part in _chunks(ids):
             for case in _load(session, part):
-                diffs: dict = {}
-                for key, new in transition_changes(case, target, today).items():
-                    old = getattr(case, key)
-                    if old != new:
-                        setattr(case, key, new)
-                        diffs[key] = (old, new)
+                diffs = set_changed(case, transition_changes(case, target, today))
                 if actor.user_id is not None:
                     case.updated_by_id = actor.user_id
                 record_changes(session, case, actor, diffs, note=note)
@@ -160,7 +156,6 @@ def bulk_move(
         record(session, actor, "bulk_status", "case", None,
                detail={"to": target.value, "reason": (reason or "").strip() or None,
                        **_audit_ids(ids)})  # fmt: skip
-        session.commit()
         return len(ids)
     except StaleDataError:
         session.rollback()
@@ -179,7 +174,7 @@ def bulk_set_responsible(
     *,
     progress: Progress | None = None,
 ) -> int:
-    """Set one responsible person (第一/直接/具体责任人) on every listed case; commits.
+    """Set one responsible person (第一/直接/具体责任人) on every listed case.
 
     Returns the number of cases that changed. Refuses the whole batch if any case is outside
     the clerk's unit.
@@ -214,7 +209,6 @@ def bulk_set_responsible(
         record(session, actor, "bulk_update", "case", None,
                detail={"field": field_name, "value": person, "changed": changed,
                        **_audit_ids(ids)})  # fmt: skip
-        session.commit()
         return changed
     except StaleDataError:
         session.rollback()

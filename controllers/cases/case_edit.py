@@ -2,7 +2,7 @@
 
 Every write checks the clerk's permission and unit, validates the whole record with the
 form's own rules, keeps the optimistic lock (``version``), writes one history row per changed
-field and one audit entry, and commits — or leaves the database exactly as it was.
+field and one audit entry, committed by the runner — or leaves the database exactly as it was.
 """
 
 from __future__ import annotations
@@ -234,14 +234,13 @@ def save_case(
     *,
     today: dt.date | None = None,
 ) -> int:
-    """Save a clerk's edits of a case; commits. Returns the case's new version."""
+    """Save a clerk's edits of a case. Returns the case's new version."""
     try:
         case = get_case(session, case_id)
         diffs = apply_case_changes(session, actor, case, expected_version, changes, checks,
                                    today=today)  # fmt: skip
         if diffs:
             record(session, actor, "update", "case", case.id, detail=_audit_detail(diffs))
-        session.commit()
     except Exception:
         session.rollback()
         raise
@@ -256,7 +255,7 @@ def create_case(
     *,
     today: dt.date | None = None,
 ) -> int:
-    """Add a new case (status 待整治); commits. Returns its id."""
+    """Add a new case (status 待整治). Returns its id."""
     today = today or dt.date.today()
     try:
         cleaned = _clean_changes(values)
@@ -284,7 +283,6 @@ def create_case(
             )
         record(session, actor, "create", "case", case.id,
                detail={"values": {k: as_text(v) for k, v in cleaned.items()}})  # fmt: skip
-        session.commit()
         return case.id
     except Exception:
         session.rollback()
@@ -294,7 +292,7 @@ def create_case(
 def delete_case(
     session: Session, actor: Actor, case_id: int, expected_version: int, reason: str
 ) -> None:
-    """Delete a case entered by mistake (e.g. a duplicate); commits.
+    """Delete a case entered by mistake (e.g. a duplicate).
 
     Only a 待整治 case that nothing else refers to may go; a case that entered the workflow —
     and a closed-out case above all — is never deleted.
@@ -324,7 +322,6 @@ def delete_case(
         session.delete(case)
         record(session, actor, "delete", "case", case_id,
                detail={"reason": reason.strip(), "values": snapshot})  # fmt: skip
-        session.commit()
     except Exception:
         session.rollback()
         raise

@@ -29,14 +29,13 @@ def attach_to_case(
     kind: AttachmentKind = AttachmentKind.PHOTO,
     note: str | None = None,
 ) -> int:
-    """Store a file on a case (checksum, size limit); commits. Returns the attachment id."""
+    """Store a file on a case (checksum, size limit). Returns the attachment id."""
     try:
         case = get_case(session, case_id)
         require(actor, Permission.EDIT_CASES, case.unit_id)
         att = add_attachment(session, actor, content, filename, kind, note=note, case_id=case.id)
         record_changes(session, case, actor, {"attachment": (None, att.filename)},
                        note=AttachmentKind(kind).label)  # fmt: skip
-        session.commit()
         return att.id
     except Exception:
         session.rollback()
@@ -77,5 +76,4 @@ def save_attachment_copy(
         raise
     record(session, actor, "save_copy", "attachment", att.id,
            detail={"filename": att.filename, "to": str(dest), "case_id": att.case_id})  # fmt: skip
-    session.commit()
     return dest

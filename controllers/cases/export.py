@@ -222,7 +222,6 @@ def export_cases(
         "filter": case_filter.to_json() if case_filter is not None else None,
         "selection": len(case_ids) if case_ids is not None else None,
     })  # fmt: skip
-    session.commit()
     report(100, f"已导出 {written:,} 家")
     logger.info("exported %d cases to %s", written, dest)
     return written

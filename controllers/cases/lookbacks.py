@@ -20,6 +20,7 @@ from controllers.attachments import add_attachment
 from controllers.audit.trail import record
 from controllers.cases.case_edit import EvidenceFile, check_field, get_case
 from controllers.cases.history import as_text, record_changes
+from controllers.editing import set_changed
 from controllers.errors import ValidationError, WorkflowError
 from controllers.permissions import Permission, require
 from models import CaseLookback
@@ -49,7 +50,7 @@ def record_lookback(
     campaign_id: int | None = None,
     today: dt.date | None = None,
 ) -> int:
-    """Record a look-back of a closed case (reopening it on a relapse); commits. Returns its id."""
+    """Record a look-back of a closed case (reopening it on a relapse). Returns its id."""
     today = today or dt.date.today()
     result = LookbackResult(result)
     try:
@@ -96,7 +97,6 @@ def record_lookback(
             "reopened": bool(diffs),
             "changes": {k: [as_text(o), as_text(n)] for k, (o, n) in diffs.items()},
         })  # fmt: skip
-        session.commit()
         return lookback.id
     except StaleDataError:
         session.rollback()
@@ -117,12 +117,7 @@ def _reopen(session: Session, actor: Actor, case, result: LookbackResult,
     }
     if new_deadline is not None:
         changes["deadline"] = new_deadline
-    diffs: dict[str, tuple[Any, Any]] = {}
-    for key, new in changes.items():
-        old = getattr(case, key)
-        if old != new:
-            setattr(case, key, new)
-            diffs[key] = (old, new)
+    diffs = set_changed(case, changes)
     if actor.user_id is not None:
         case.updated_by_id = actor.user_id
     for check in case.checks:

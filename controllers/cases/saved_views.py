@@ -40,7 +40,7 @@ def list_views(session: Session, actor: Actor) -> list[View]:
 
 
 def save_view(session: Session, actor: Actor, name: str, state: dict[str, Any]) -> int:
-    """Create or overwrite the actor's view called ``name``; commits. Returns its id."""
+    """Create or overwrite the actor's view called ``name``. Returns its id."""
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError("请填写视图名称。", field="name")
@@ -56,7 +56,6 @@ def save_view(session: Session, actor: Actor, name: str, state: dict[str, Any]) 
             row.state = text
         session.flush()
         record(session, actor, "save_view", "saved_view", row.id, detail={"name": name})
-        session.commit()
         return row.id
     except Exception:
         session.rollback()
@@ -64,7 +63,7 @@ def save_view(session: Session, actor: Actor, name: str, state: dict[str, Any]) 
 
 
 def delete_view(session: Session, actor: Actor, view_id: int) -> None:
-    """Delete one of the actor's views; commits."""
+    """Delete one of the actor's views."""
     try:
         row = session.scalar(_mine(actor).where(SavedView.id == view_id))
         if row is None:
@@ -72,7 +71,6 @@ def delete_view(session: Session, actor: Actor, view_id: int) -> None:
         name = row.name
         session.delete(row)
         record(session, actor, "delete_view", "saved_view", view_id, detail={"name": name})
-        session.commit()
     except Exception:
         session.rollback()
         raise

@@ -82,37 +82,9 @@ FIELD_LABELS: dict[str, str] = {
 #: fields only the workflow changes (never through the form)
 WORKFLOW_FIELDS = frozenset({"status", "is_relapsed", "relapse_count"})
 
-_DATE_PATTERNS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-)
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^(0\d{2,3}-?)?[2-9]\d{6,7}(-\d{1,6})?$")
 _PHONE_SPLIT = re.compile(r"[,，、;；/]+|\s{2,}")
-
-
-def parse_date(text: str | None) -> dt.date | None:
-    """A date typed by a clerk: 2026-05-25, 2026/5/25, 2026.5.25, 2026年5月25日, 20260525.
-
-    Blank gives None; anything else raises ValueError with a Chinese message.
-    """
-    if text is None:
-        return None
-    value = fold_width(str(text)).strip().replace(" ", "")
-    if not value:
-        return None
-    for pattern in _DATE_PATTERNS:
-        match = pattern.match(value)
-        if match:
-            y, m, d = (int(g) for g in match.groups())
-            try:
-                return dt.date(y, m, d)
-            except ValueError:
-                raise ValueError(f"“{text}”不是有效日期（{y}年没有{m}月{d}日）") from None
-    raise ValueError(f"“{text}”不是日期，请按 2026-05-25 的格式填写")
 
 
 def phone_problem(text: str | None) -> str | None:

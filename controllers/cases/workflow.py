@@ -13,7 +13,7 @@ Decisions (domain.md: 待整治 → 整治中 → 已完成待验收 → 已验�
 * A closed case never moves back by hand: only a look-back with a result other than 正常
   reopens it (:mod:`controllers.cases.lookbacks`).
 * Every move writes a history row for ``status`` (and for every field it clears or sets), one
-  audit entry, and commits in one transaction.
+  audit entry, in one transaction (the runner commits).
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def move_case(
     today: dt.date | None = None,
 ) -> int:
     """Move a case one stage along the workflow (saving the form's pending ``changes`` and
-    ``checks`` first, in the same transaction); commits. Returns the new version.
+    ``checks`` first, in the same transaction). Returns the new version.
 
     Raises WorkflowError (with every missing requirement), PermissionDenied, EditConflict.
     """
@@ -246,7 +246,6 @@ def move_case(
             "from": old_status.value, "to": target.value, "reason": (reason or "").strip() or None,
             "changes": {k: [as_text(o), as_text(n)] for k, (o, n) in {**edit_diffs, **diffs}.items()},
         })  # fmt: skip
-        session.commit()
     except Exception:
         session.rollback()
         raise

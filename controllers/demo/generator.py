@@ -567,7 +567,7 @@ def generate_demo(
     actor: Actor = SYSTEM,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Fill an empty (migrated) database with the demo; commits. Returns counts written.
+    """Fill an empty (migrated) database with the demo. Returns counts written.
 
     Raises :class:`DemoRefused` if the database already holds data.
     """
@@ -597,7 +597,6 @@ def generate_demo(
     counts = {"cases": len(cases) + figures.new_found, "units": len(b.units)}
     counts["accounts"] = len(create_demo_accounts(session))
     record(session, actor, "demo", "database", None, detail={"seed": seed, **counts})
-    session.commit()
     report(100, "完成")
     logger.info("demo data written: %s", json.dumps(counts))
     return counts

@@ -26,19 +26,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from controllers.actor import SYSTEM, Actor
+from controllers.audit.seal import Seal, SealError, load_key, seal_head
 from controllers.audit.trail import record
-from controllers.audit.verify import verify_chain
 from controllers.errors import UserError
 from controllers.permissions import Permission, require
 from controllers.settings import get_setting, set_setting
-from models import AuditEntry
+from controllers.unit_of_work import execute
 from models.base import now
 from models.database import Database, sqlite_path
-from models.migrate import current_revision, head_revision, is_known_revision, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -87,15 +86,15 @@ def _write_sidecar(path: Path) -> str:
     return digest
 
 
-def _check_sidecar(path: Path) -> None:
+def checksum_problem(path: Path) -> str | None:
+    """Why the ``.sha256`` beside a backup does not vouch for it (None: it does)."""
     side = _sidecar(path)
-    if not side.exists():
-        return
-    expected = side.read_text(encoding="utf-8").split()[0] if side.stat().st_size else ""
-    if expected and file_sha256(path) != expected:
-        raise BackupError(
-            f"备份文件 {path.name} 已损坏：校验和与备份时记录的不一致，未做任何恢复。"
-        )
+    if not side.is_file():
+        return f"缺少校验和文件 {side.name}（无法确认备份在备份之后未被改动）"
+    words = side.read_text(encoding="utf-8", errors="replace").split()
+    if not words or file_sha256(path) != words[0].lower():
+        return f"校验和与备份时记录的不一致（{side.name}）：备份文件已损坏或被改动"
+    return None
 
 
 # ------------------------------------------------------------------------------ SQLite
@@ -221,6 +220,22 @@ def _backup_postgresql(db: Database, out: Path) -> None:
 
 
 # -------------------------------------------------------------------------------- backup
+def seal_file(path: Path) -> Path:
+    """The seal of the chain head taken for this backup (beside it, outside the database)."""
+    return path.with_name(path.name + ".seal")
+
+
+def _seal_before_backup(db: Database, actor: Actor) -> Seal | None:
+    """Seal the audit chain at every backup, where this machine holds the audit key."""
+    try:
+        if load_key() is None:
+            return None
+        return execute(db, lambda session: seal_head(session, actor, reason="backup")).value
+    except SealError:
+        logger.exception("the audit chain could not be sealed before the backup")
+        return None
+
+
 def backup_database(db: Database, out: str | Path, actor: Actor = SYSTEM,
                     *, detail: dict[str, Any] | None = None) -> BackupResult:  # fmt: skip
     """Write a consistent backup of the whole database to ``out`` (audited)."""
@@ -229,6 +244,7 @@ def backup_database(db: Database, out: str | Path, actor: Actor = SYSTEM,
     target.parent.mkdir(parents=True, exist_ok=True)
     backend = db.info.backend
     src = sqlite_path(db.engine.url)
+    seal = _seal_before_backup(db, actor)
     if backend == "sqlite":
         if src is None:
             raise BackupError("内存数据库无法备份。")
@@ -242,150 +258,18 @@ def backup_database(db: Database, out: str | Path, actor: Actor = SYSTEM,
             "MariaDB/MySQL 数据库请由数据库管理员用 mysqldump --single-transaction 备份。"
         )
     digest = _write_sidecar(target)
+    seal_file(target).unlink(missing_ok=True)
+    if seal is not None:
+        seal_file(target).write_text(json.dumps({"last_id": seal.last_id,
+            "last_hash": seal.last_hash, "mac": seal.mac, "at": f"{seal.at:%Y-%m-%d %H:%M:%S}"}),
+            encoding="utf-8")  # fmt: skip
     size = target.stat().st_size
-    with db.session() as session:
-        record(session, actor, "backup", "database", None,
-               detail={"file": str(target), "size": size, "sha256": digest, **(detail or {})})  # fmt: skip
-        session.commit()
+    execute(db, lambda session: record(
+        session, actor, "backup", "database", None,
+        detail={"file": str(target), "size": size, "sha256": digest, **(detail or {})},
+    ))  # fmt: skip
     logger.info("backup written to %s (%d bytes)", target, size)
     return BackupResult(target, size, digest)
-
-
-# ---------------------------------------------------------------------------- verifying
-def verify_sqlite_backup(path: Path) -> BackupCheck:
-    """Check a backup file without changing it; raises :class:`BackupError` if unusable."""
-    if not path.is_file():
-        raise BackupError(f"找不到备份文件：{path}")
-    _check_sidecar(path)
-    with path.open("rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise BackupError(f"{path.name} 不是 SQLite 数据库备份文件，未做任何恢复。")
-    problem = sqlite_integrity(path)
-    if problem != "ok":
-        raise BackupError(f"备份文件 {path.name} 未通过完整性检查（{problem}），未做任何恢复。")
-    # Read-only and without the application's pragmas: verifying changes nothing in the file.
-    engine = create_engine(f"sqlite:///file:{path.as_posix()}?mode=ro&uri=true")
-    try:
-        revision = current_revision(engine)
-        if revision is None:
-            raise BackupError(f"{path.name} 不是散乱污整治管理台的数据库，未做任何恢复。")
-        if not is_known_revision(revision):
-            raise BackupError(f"备份的数据库结构版本 {revision} 比本程序新，请先升级程序。")
-        db = Database.from_engine(engine)
-        with db.session() as session:
-            cases = session.scalar(text("SELECT count(*) FROM cases"))
-            try:
-                report = verify_chain(session)
-                entries, intact = report.checked, report.intact
-            except Exception:  # noqa: BLE001 (an older schema without the audit head)
-                entries, intact = None, None
-    finally:
-        engine.dispose()
-    return BackupCheck(revision, cases, entries, intact)
-
-
-def verify_pg_backup(path: Path) -> BackupCheck:
-    """Checksum and ``pg_restore --list`` (the archive's table of contents reads whole)."""
-    if not path.is_file():
-        raise BackupError(f"找不到备份文件：{path}")
-    _check_sidecar(path)
-    tool = _pg_tool("pg_restore")
-    proc = subprocess.run([str(tool), "--list", str(path)], capture_output=True, text=True,
-                          timeout=600)  # fmt: skip
-    if proc.returncode != 0 or "TABLE DATA" not in proc.stdout:
-        raise BackupError(
-            f"{path.name} 不是可用的 PostgreSQL 备份（pg_dump 自定义格式），未做任何恢复。"
-        )
-    return BackupCheck(None, None, None, None)
-
-
-# ----------------------------------------------------------------------------- restoring
-@dataclass(frozen=True)
-class RestoreResult:
-    check: BackupCheck
-    safety_copy: Path | None
-    carried_entries: int
-    orphan_entries_file: Path | None
-
-
-def _audit_rows(db: Database) -> list[dict[str, Any]]:
-    table = AuditEntry.__table__
-    with db.engine.connect() as conn:
-        try:
-            return [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.id))]
-        except Exception:  # noqa: BLE001 (a damaged or foreign database: nothing to carry)
-            return []
-
-
-def _carry_over(db: Database, saved: list[dict[str, Any]], beside: Path) -> tuple[int, Path | None]:
-    """Append the audit entries written after the backup, where they continue its chain."""
-    if not saved:
-        return 0, None
-    with db.engine.begin() as conn:
-        head = conn.execute(text("SELECT last_id, last_hash FROM audit_head WHERE id = 1")).first()
-        last_id, last_hash = (head[0], head[1]) if head else (0, None)
-        at_head = next((r for r in saved if r["id"] == last_id), None)
-        newer = [r for r in saved if r["id"] > last_id]
-        if not newer:
-            return 0, None
-        if last_id and (at_head is None or at_head["entry_hash"] != last_hash):
-            orphan = beside.with_name(f"audit-before-restore-{now():%Y%m%d-%H%M%S}.jsonl")
-            with orphan.open("w", encoding="utf-8") as fh:
-                for r in saved:
-                    fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
-            return 0, orphan
-        for r in newer:  # one by one: each continues the chain the triggers check
-            conn.execute(insert(AuditEntry.__table__).values(**r))
-    return len(newer), None
-
-
-def restore_database(db: Database, source: str | Path, actor: Actor = SYSTEM) -> RestoreResult:
-    """Replace the database with a verified backup (audited in the restored database)."""
-    require(actor, Permission.BACKUP)
-    path = Path(source).expanduser().resolve()
-    backend = db.info.backend
-    saved = _audit_rows(db)
-    safety: Path | None = None
-    if backend == "sqlite":
-        live = sqlite_path(db.engine.url)
-        if live is None:
-            raise BackupError("内存数据库无法恢复。")
-        if path == live.resolve():
-            raise BackupError("不能用数据库文件本身作为备份来恢复。")
-        check = verify_sqlite_backup(path)
-        if live.exists():
-            safety = live.with_name(
-                f"{live.stem}.before-restore-{now():%Y%m%d-%H%M%S}{live.suffix}"
-            )
-            _backup_sqlite(live, safety)
-        db.engine.dispose()
-        source_conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            target = sqlite3.connect(str(live), timeout=30)
-            try:
-                source_conn.backup(target)  # one write transaction: all or nothing
-            finally:
-                target.close()
-        finally:
-            source_conn.close()
-    elif backend == "postgresql":
-        check = verify_pg_backup(path)
-        tool = _pg_tool("pg_restore")
-        args, env = _libpq_env(db.engine.url)
-        db.engine.dispose()
-        _run_tool([str(tool), "--clean", "--if-exists", "--single-transaction",
-                   "--exit-on-error", *args, str(path)], env, "pg_restore 恢复")  # fmt: skip
-    else:
-        raise BackupError("MariaDB/MySQL 数据库请由数据库管理员用 mysql 客户端恢复。")
-    if current_revision(db.engine) != head_revision():
-        upgrade(db.engine, backup=False)
-    carried, orphan = _carry_over(db, saved, path)
-    with db.session() as session:
-        record(session, actor, "restore", "database", None,
-               detail={"file": str(path), "carried_audit_entries": carried,
-                       "safety_copy": str(safety) if safety else None})  # fmt: skip
-        session.commit()
-    return RestoreResult(check, safety, carried, orphan)
 
 
 # ---------------------------------------------------------------------------- automatic

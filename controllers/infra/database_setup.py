@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError as StorageError
 
 from models.database import (
     Database,
@@ -15,10 +16,50 @@ from models.database import (
     describe_connect_error,
     make_engine,
     resolve_url,
+    sqlite_path,
 )
 from models.migrate import NewerSchemaError, current_revision, head_revision, upgrade
 
+# The window and the command line name the database through this module only.
+__all__ = [
+    "Database",
+    "DatabaseError",
+    "OpenResult",
+    "SchemaUpgrade",
+    "StorageError",
+    "connect",
+    "newest_revision",
+    "open_database",
+    "schema_revision",
+    "sqlite_path",
+    "upgrade_schema",
+]
+
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    before: str | None
+    after: str | None
+    backup: Path | None
+
+
+def schema_revision(database: Database) -> str | None:
+    """The schema version the database is at (None when empty)."""
+    return current_revision(database.engine)
+
+
+def newest_revision() -> str:
+    """The schema version this program writes."""
+    return head_revision()
+
+
+def upgrade_schema(database: Database) -> SchemaUpgrade:
+    """Bring the schema up to date (an SQLite file is copied first)."""
+    before = current_revision(database.engine)
+    backup = upgrade(database.engine)
+    return SchemaUpgrade(before, current_revision(database.engine), backup)
 
 
 @dataclass

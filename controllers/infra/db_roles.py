@@ -33,8 +33,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from controllers.auth.login import LOCK_MINUTES, MAX_FAILED_ATTEMPTS
+from controllers.auth.lockout import LOCK_MINUTES, MAX_FAILED_ATTEMPTS
 from controllers.errors import UserError
+from controllers.infra import pg_guards
 from models import User
 from models.codes import Role
 
@@ -216,19 +217,40 @@ def _functions(prefix: str, schema: str) -> list[str]:
             LANGUAGE plpgsql SECURITY DEFINER {sp} AS $$
             DECLARE u users%ROWTYPE; n integer; until timestamp;
             BEGIN
-              IF p_reason NOT IN ('wrong_password', 'disabled', 'locked') THEN
+              IF p_reason NOT IN ('wrong_password', 'disabled', 'locked',
+                                  'server_accepted_wrong_password') THEN
                 p_reason := 'wrong_password';
               END IF;
               SELECT * INTO u FROM users WHERE username = lower(p_username) FOR UPDATE;
               IF NOT FOUND THEN
+                -- an unknown name gets the same countdown and lock as an account
+                SELECT max(l.at) INTO until FROM audit_log l
+                  WHERE l.action = 'account_locked' AND l.username = left(p_username, 60)
+                    AND l.user_id IS NULL AND l.at >= localtimestamp - interval '1 day';
+                IF until IS NOT NULL AND until + interval '{LOCK_MINUTES} minutes' > localtimestamp THEN
+                  PERFORM rectify_audit_append(NULL, left(p_username, 60), 'login_failed',
+                    'session', NULL, 'failed', '{{"reason": "locked"}}');
+                  RETURN QUERY SELECT 0, until + interval '{LOCK_MINUTES} minutes';
+                  RETURN;
+                END IF;
+                SELECT count(*) + 1 INTO n FROM audit_log l
+                  WHERE l.action = 'login_failed' AND l.username = left(p_username, 60)
+                    AND l.user_id IS NULL
+                    AND l.at >= coalesce(until, localtimestamp - interval '1 day');
                 PERFORM rectify_audit_append(NULL, left(p_username, 60), 'login_failed',
                   'session', NULL, 'failed', '{{"reason": "unknown_user"}}');
-                RETURN QUERY SELECT 1, NULL::timestamp;
+                IF n >= {MAX_FAILED_ATTEMPTS} THEN
+                  PERFORM rectify_audit_append(NULL, left(p_username, 60), 'account_locked',
+                    'session', NULL, 'failed', '{{"reason": "{MAX_FAILED_ATTEMPTS} wrong passwords"}}');
+                  RETURN QUERY SELECT n, localtimestamp(0) + interval '{LOCK_MINUTES} minutes';
+                  RETURN;
+                END IF;
+                RETURN QUERY SELECT n, NULL::timestamp;
                 RETURN;
               END IF;
               PERFORM rectify_audit_append(u.id, u.username, 'login_failed', 'session',
                 u.id::text, 'failed', '{{"reason": "' || p_reason || '"}}');
-              IF p_reason <> 'wrong_password' THEN
+              IF p_reason NOT IN ('wrong_password', 'server_accepted_wrong_password') THEN
                 RETURN QUERY SELECT coalesce(u.failed_attempts, 0), u.locked_until;
                 RETURN;
               END IF;
@@ -305,10 +327,13 @@ def _classify(conn: Connection) -> dict[str, tuple[str, str | None]]:
             c, p = required[0]
             out[table] = ("child", f"{c} IN (SELECT id FROM {q(p)})")
         elif parents:
-            expr = " OR ".join(
-                f"({c} IS NOT NULL AND {c} IN (SELECT id FROM {q(p)}))" for c, p in parents
+            # every parent named must be visible (an own case_id does not carry another
+            # unit's letter_id), and at least one parent is named
+            expr = " AND ".join(
+                f"({c} IS NULL OR {c} IN (SELECT id FROM {q(p)}))" for c, p in parents
             )
-            out[table] = ("child", expr)
+            named = " OR ".join(f"{c} IS NOT NULL" for c, _p in parents)
+            out[table] = ("child", f"({expr}) AND ({named})")
         else:
             out[table] = ("reference", None)
     return out
@@ -409,6 +434,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
             sql += _policy_sql(table, "rd_own_unit", [g["county"]], county_expr or "false")
     sql += _special_tables(g, everyone, readers, writers)
     sql += enforcement_privileges(g)
+    sql += pg_guards.statements(g, schema, set(_classify(conn)))
     sql.append(
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO "
         f"{', '.join(map(q, [*writers, g['admin']]))}"

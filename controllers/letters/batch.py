@@ -47,24 +47,6 @@ def combined_name(count: int) -> str:
     return f"承诺书合订本（{count}份）.pdf"
 
 
-def units_by_names(session: Session, names: Sequence[str]) -> list[int]:
-    """Unit ids for names or short names; an unknown name is a clear error."""
-    units = session.scalars(select(Unit).where(Unit.active.is_(True))).all()
-    lookup = {}
-    for u in units:
-        lookup.setdefault(u.name, u.id)
-        lookup.setdefault(u.short_name, u.id)
-    out = []
-    for name in names:
-        key = name.strip()
-        if key not in lookup:
-            raise NotFoundError(
-                f"没有名为“{key}”的责任单位。可用的单位：{'、'.join(u.name for u in units)}。"
-            )
-        out.append(lookup[key])
-    return out
-
-
 def prepare_letters(
     session: Session,
     actor: Actor,
@@ -159,7 +141,7 @@ def generate_letters(
     """Write the letters of the units (all active units if ``unit_ids`` is None) to
     ``folder``: ``<unit name>.pdf`` each and one combined file for printing on both sides.
 
-    Missing letters are drafted (status 起草). Commits; audited as ``letters_generate``.
+    Missing letters are drafted (status 起草). Audited as ``letters_generate``.
     """
     report = progress or (lambda _pct, _msg: None)
     out = Path(folder)
@@ -195,7 +177,6 @@ def generate_letters(
         session, actor, "letters_generate", "letter", None,
         detail={"folder": str(out), "units": result.units, "created": created},
     )  # fmt: skip
-    session.commit()
     report(100, "完成")
     logger.info("generated %d letters into %s", len(letters), out)
     return result

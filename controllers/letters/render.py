@@ -36,7 +36,7 @@ from controllers.letters.templates import (
     ensure_default_template,
     template_content,
 )
-from controllers.permissions import Permission, require
+from controllers.permissions import Permission, require, unit_scope
 from models import Campaign, Letter, Unit
 
 AUTHOR = "市生态环境局"
@@ -128,13 +128,22 @@ def preview_pdf(
     unit_id: int | None = None,
     letter_date: dt.date | None = None,
     fonts: FontSet | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> bytes:
-    """A letter made from unsaved template content for one unit (the editor's live preview)."""
+    """A letter made from unsaved template content for one unit (the editor's live preview).
+
+    With ``actor``, only a unit whose data the actor may read (a county clerk: their own).
+    """
+    if actor is not None and unit_id is None:
+        unit_id = unit_scope(actor)
     unit = session.get(Unit, unit_id) if unit_id else None
     if unit is None:
         unit = session.scalar(select(Unit).order_by(Unit.sort_order).limit(1))
     if unit is None:
         raise NotFoundError("没有责任单位，无法预览。")
+    if actor is not None:
+        require(actor, Permission.VIEW, unit.id)
     day = letter_date or dt.date.today()
     values = letter_values(shared_values(session, current_campaign(session), content), unit, day)
     buf = io.BytesIO()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.errors import NotFoundError, ValidationError
+from controllers.listings import unit_names_by_id
 from controllers.permissions import Permission, require
 from models import Letter, LetterTemplate, User
 from resources import resource_path
@@ -174,6 +175,19 @@ def ensure_default_template(session: Session) -> LetterTemplate:
     session.add(tpl)
     session.flush()
     return tpl
+
+
+def editor_state(
+    session: Session, actor: Actor
+) -> tuple[TemplateContent, int, list[TemplateVersion], list[tuple[int, str]]]:
+    """(newest version's content, its number, every version, the units ``actor`` may read as
+    (id, name)) for the template editor; version 1 is created from the bundled default if
+    there is none yet. A county clerk previews only their own unit's letter."""
+    tpl = ensure_default_template(session)
+    units = unit_names_by_id(session)
+    if actor.is_unit_scoped:
+        units = [(i, n) for i, n in units if i == actor.unit_id]
+    return template_content(tpl), tpl.version_no, template_versions(session), units
 
 
 def template_versions(session: Session, key: str = DEFAULT_KEY) -> list[TemplateVersion]:

@@ -104,7 +104,6 @@ def generate_report(
         None,
         detail={"path": str(path), "format": suffix[1:], "as_of": report.as_of.isoformat()},
     )
-    session.commit()
     step(100, "完成")
     logger.info("stage report written: %s", path)
     return path

@@ -115,7 +115,7 @@ def _conflict(
 def save_texts(
     session: Session, actor: Actor, texts: ReportTexts, campaign_id: int | None = None
 ) -> ReportTexts:
-    """Store the texts if nobody saved since they were loaded (else EditConflict); commits."""
+    """Store the texts if nobody saved since they were loaded (else EditConflict)."""
     require(actor, Permission.EDIT_CASES)
     validate_texts(texts)
     key = texts_key(actor, campaign_id)
@@ -153,7 +153,6 @@ def save_texts(
         key,
         detail={"chars": len(texts.proposals) + len(texts.next_steps)},
     )
-    session.commit()
     return load_texts(session, actor, campaign_id)
 
 

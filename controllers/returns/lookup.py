@@ -18,17 +18,6 @@ from models.codes import StageKind
 from models.textnorm import search_key
 
 
-def find_unit(session: Session, text: str) -> Unit:
-    """A unit by name, short name or code (灵寿县, 灵寿, lingshou)."""
-    key = search_key(text)
-    units = list(session.scalars(select(Unit).order_by(Unit.sort_order)))
-    for unit in units:
-        if key in (search_key(unit.name), search_key(unit.short_name), search_key(unit.code)):
-            return unit
-    names = "、".join(u.name for u in units[:6])
-    raise NotFoundError(f"找不到责任单位“{text}”。请使用单位全称或简称，例如：{names}……")
-
-
 @dataclass(frozen=True)
 class StageChoice:
     id: int

@@ -62,7 +62,7 @@ def submit_return(
     published_url: str | None = None,
     published_on: dt.date | None = None,
 ) -> CountyReturn:
-    """Record a checked return (待审核) and store its file; flushes, the caller commits."""
+    """Record a checked return (待审核) and store its file; the runner commits."""
     require(actor, Permission.SUBMIT_RETURNS, check.unit_id)
     if not check.valid:
         raise ValidationError(

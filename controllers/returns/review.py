@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any
 
@@ -75,6 +75,9 @@ class AcceptResult:
     new_case_ids: list[int] = field(default_factory=list)
     townships_created: list[str] = field(default_factory=list)
     batches_created: list[str] = field(default_factory=list)
+    #: the comparison with the register as it was written (a new value: the clerk's check
+    #: is never changed, it may be shown on another thread)
+    check: ReturnCheck | None = field(default=None, repr=False, compare=False)
 
     def message(self) -> str:
         extra = ""
@@ -314,13 +317,14 @@ def accept_return(
     decisions: dict[int, int | None] | None = None,
     progress: Progress | None = None,
 ) -> AcceptResult:
-    """通过: write the return into the register and mark it 已通过. Flushes; the caller commits
+    """通过: write the return into the register and mark it 已通过. The runner commits
     (or rolls back on any error, so that nothing of it lands).
 
     ``check`` is the check of this return's stored file the clerk looked at; ``decisions``
     settles its uncertain matches (row index → case id, or None for a new case).
     """
     report = progress or (lambda _pct, _msg: None)
+    check = replace(check, errors=list(check.errors))  # compared again below: a copy
     ret = _pending(session, actor, return_id, expected_version)
     stored = return_file_attachment(session, ret.id)
     if check.unit_id != ret.unit_id or (stored is not None and stored.sha256 != check.sha256):
@@ -411,7 +415,7 @@ def accept_return(
     ret.rows_missing = len(diff.missing)
     session.flush()
     result = AcceptResult(ret.id, len(new_ids), len(matched), len(diff.unchanged), len(diff.missing),
-                          new_ids, towns_created, batches_created)  # fmt: skip
+                          new_ids, towns_created, batches_created, check)  # fmt: skip
     record(session, actor, "accept", "county_return", ret.id,
            detail={"unit": ret.unit.name, "file": check.filename, "created": result.created,
                    "updated": result.updated, "unchanged": result.unchanged,

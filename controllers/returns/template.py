@@ -189,7 +189,7 @@ def export_template(
     session: Session, actor: Actor, target: str | Path, unit_id: int | None = None,
     stage_id: int | None = None,
 ) -> Path:  # fmt: skip
-    """Write the blank template to ``target`` (audited as an export; the caller commits)."""
+    """Write the blank template to ``target`` (audited as an export)."""
     require(actor, Permission.EXPORT, unit_id)
     path = Path(target)
     path.write_bytes(build_template(session, unit_id, stage_id))

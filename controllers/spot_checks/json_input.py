@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from controllers.attachments import MAX_ATTACHMENT_BYTES
 from controllers.cases.case_edit import EvidenceFile
 from controllers.errors import UserError, ValidationError
-from controllers.letters.batch import units_by_names
 from controllers.spot_checks.entry import CheckInput, MemberInput, NewSite, SiteInput
+from controllers.units import unit_ids_by_names
 from models import Case
 from models.codes import Classification, FindingKind
 
@@ -67,7 +67,7 @@ def parse_check(session: Session, data: dict[str, Any], base: Path | None = None
     for key in ("date", "group", "unit"):
         if not data.get(key):
             raise ValidationError(f"缺少“{key}”。", field=key)
-    unit_id = units_by_names(session, [str(data["unit"])])[0]
+    unit_id = unit_ids_by_names(session, [str(data["unit"])])[0]
     members = []
     for m in data.get("members") or []:
         if isinstance(m, str):

@@ -38,4 +38,3 @@ def record_chart_export(
         result=AuditResult.OK if ok else AuditResult.FAILED,
         detail={"format": fmt, "target": str(target), **(detail or {})},
     )
-    session.commit()

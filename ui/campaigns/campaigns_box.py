@@ -30,7 +30,6 @@ from controllers.editing import EditConflict
 from controllers.errors import ValidationError
 from controllers.listings import Listing
 from controllers.permissions import Permission, can
-from ui import events
 from ui.campaigns.campaign_dialog import CampaignDialog
 from ui.context import AppContext
 from ui.dialogs.conflict_dialog import ConflictDialog
@@ -109,7 +108,7 @@ class CampaignsBox(QWidget):
         while dialog.exec() == QDialog.DialogCode.Accepted:
             values = dialog.values()
             try:
-                self.ctx.call(save_campaign, self.ctx.actor, values, cid, version)
+                self.ctx.run(save_campaign, values, cid, version)
             except ValidationError as exc:
                 dialog.show_message(str(exc))
                 continue
@@ -123,7 +122,6 @@ class CampaignsBox(QWidget):
             break
         else:
             return
-        self.ctx.events.announce(events.SETTINGS, events.RETURNS, events.LETTERS)
         self.load()
 
     def _resolve(self, conflict: EditConflict, mine: CampaignInput, cid: int | None) -> bool:
@@ -142,7 +140,7 @@ class CampaignsBox(QWidget):
                 setattr(current, field, getattr(mine, field))
         if "stages" in kept:
             current.stages = mine.stages
-        self.ctx.call(save_campaign, self.ctx.actor, current, cid, version)
+        self.ctx.run(save_campaign, current, cid, version)
         return True
 
     def delete_selected(self) -> None:
@@ -153,9 +151,8 @@ class CampaignsBox(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            self.ctx.call(delete_campaign, self.ctx.actor, row.id, row.version)
+            self.ctx.run(delete_campaign, row.id, row.version)
         except Exception as exc:  # noqa: BLE001 (shown in Chinese)
             show_error(self, "删除专项行动", exc)
             return
-        self.ctx.events.announce(events.SETTINGS, events.RETURNS)
         self.load()

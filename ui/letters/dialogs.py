@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from controllers.errors import UserError
 from controllers.letters.workflow import DEFAULT_DUE_DAYS, SCAN_SUFFIXES
+from ui import file_dialogs
 from ui.dates import from_qdate, to_qdate
 from ui.operations import show_error
 
@@ -143,7 +143,7 @@ class ArchiveDialog(SubmitDialog):
 
     def choose_file(self) -> None:
         patterns = " ".join(f"*{s}" for s in SCAN_SUFFIXES)
-        name, _ = QFileDialog.getOpenFileName(self, "选择扫描件", "", f"扫描件 ({patterns})")
+        name, _ = file_dialogs.get_open_file_name(self, "选择扫描件", "", f"扫描件 ({patterns})")
         if name:
             self.path.setText(name)
 
@@ -220,7 +220,7 @@ class BatchDialog(SubmitDialog):
         self.browse.clicked.connect(self.choose_folder)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "保存承诺书的文件夹", self.folder.text())
+        folder = file_dialogs.get_existing_directory(self, "保存承诺书的文件夹", self.folder.text())
         if folder:
             self.folder.setText(folder)
 

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from controllers.errors import UserError
 from controllers.letters.templates import (
@@ -40,16 +39,13 @@ from controllers.letters.templates import (
     TemplateContent,
     current_template,
     default_content,
-    ensure_default_template,
+    editor_state,
     get_template,
     save_template_version,
     template_content,
-    template_versions,
     validate_content,
 )
 from controllers.permissions import Permission, can
-from models import Unit
-from ui import events
 from ui.context import AppContext
 from ui.letters.pdf_preview import load_pdf
 from ui.operations import error_text, show_error
@@ -69,24 +65,14 @@ DEFAULT_LABELS = {
 }
 
 
-def _load_editor_state(session):
-    """(newest version content, its number, version list, units) for the editor."""
-    tpl = ensure_default_template(session)
-    session.commit()
-    units = session.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order)).all()
-    return template_content(tpl), tpl.version_no, template_versions(session), units
+def _save(session, actor, content, based_on) -> int:
+    return save_template_version(session, actor, content, based_on).version_no
 
 
-def _save(session, actor, content, based_on):
-    tpl = save_template_version(session, actor, content, based_on)
-    session.commit()
-    return tpl.version_no
-
-
-def _render_preview(session, content, unit_id):
+def _render_preview(session, actor, content, unit_id):
     from controllers.letters.render import preview_pdf
 
-    return preview_pdf(session, content, unit_id)
+    return preview_pdf(session, content, unit_id, actor=actor)
 
 
 class TemplateEditor(QDialog):
@@ -323,7 +309,7 @@ class TemplateEditor(QDialog):
     # -- database --------------------------------------------------------------------------
     def reload(self) -> None:
         """Load the newest version, the version list and the units."""
-        content, version_no, versions, units = self.ctx.call(_load_editor_state)
+        content, version_no, versions, units = self.ctx.run(editor_state)
         self.based_on = version_no
         self._versions = versions
         self.versions.blockSignals(True)
@@ -350,11 +336,10 @@ class TemplateEditor(QDialog):
     def save(self) -> int | None:
         """Save as a new version; returns its number (None if refused)."""
         try:
-            number = self.ctx.call(_save, self.ctx.actor, self.content(), self.based_on)
+            number = self.ctx.run(_save, self.content(), self.based_on)
         except UserError as exc:
             show_error(self, "保存模板", exc)
             return None
-        self.ctx.events.announce(events.LETTERS)
         self.reload()
         self.saved.emit(number)
         return number
@@ -365,7 +350,7 @@ class TemplateEditor(QDialog):
         self.timer.stop()
         unit_id = self.preview_unit.currentData()
         try:
-            data = self.ctx.call(_render_preview, self.content(), unit_id)
+            data = self.ctx.call(_render_preview, self.ctx.actor, self.content(), unit_id)
         except Exception as exc:
             if not isinstance(exc, UserError):
                 logger.exception("preview failed")

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -52,7 +51,7 @@ from controllers.editing import EditConflict
 from controllers.errors import UserError
 from controllers.permissions import Permission, can
 from models.codes import AccountabilityLevel, AccountabilityStatus, Measure, RuleCounter
-from ui import events
+from ui import events, file_dialogs
 from ui.confirm import confirm
 from ui.context import AppContext
 from ui.dates import from_qdate, to_qdate
@@ -445,7 +444,7 @@ class AccountabilityPane(Pane):
         )  # fmt: skip
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出问责记录", "问责记录.xlsx",
+        path, _ = file_dialogs.get_save_file_name(self, "导出问责记录", "问责记录.xlsx",
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if path:
             self._run("未导出", export_records, path)
@@ -454,7 +453,7 @@ class AccountabilityPane(Pane):
         r = self.selected()
         if r is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "问责决定书", f"问责决定-{r.unit}.pdf",
+        path, _ = file_dialogs.get_save_file_name(self, "问责决定书", f"问责决定-{r.unit}.pdf",
                                               "PDF 文件 (*.pdf)")  # fmt: skip
         if path:
             self._run("未生成", write_decision, r.id, path)

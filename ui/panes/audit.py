@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -33,24 +31,14 @@ from controllers.audit.query import (
 )
 from controllers.audit.verify import verify_chain
 from controllers.permissions import Permission, can
-from ui import events
+from ui import events, file_dialogs
+from ui.dates import NO_DATE, optional_date, optional_date_edit
 from ui.listing_model import ListingModel
 from ui.operations import run_operation
 from ui.panes.base import Pane, pane_header
 
 ANY = "（全部）"
-NO_DATE = QDate(2000, 1, 1)
 COLUMN_WIDTHS = (70, 150, 90, 110, 80, 80, 60)
-
-
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText("不限")  # shown at the minimum date
-    edit.setDate(NO_DATE)
-    return edit
 
 
 class AuditPane(Pane):
@@ -64,8 +52,8 @@ class AuditPane(Pane):
         self.object_box = QComboBox()
         for box in (self.user_box, self.action_box, self.object_box):
             box.setMinimumWidth(120)
-        self.since_edit = _date_edit()
-        self.until_edit = _date_edit()
+        self.since_edit = optional_date_edit("不限")
+        self.until_edit = optional_date_edit("不限")
         self.text_edit = QLineEdit()
         self.text_edit.setPlaceholderText("详情或对象编号中的文字")
         self.archive_check = QCheckBox("包括已归档")
@@ -147,18 +135,13 @@ class AuditPane(Pane):
         box.setCurrentIndex(max(index, 0))
         box.blockSignals(False)
 
-    @staticmethod
-    def _date(edit: QDateEdit) -> dt.date | None:
-        d = edit.date()
-        return None if d == NO_DATE else dt.date(d.year(), d.month(), d.day())
-
     def current_filter(self) -> AuditFilter:
         return AuditFilter(
             username=self.user_box.currentData(),
             action=self.action_box.currentData(),
             object_type=self.object_box.currentData(),
-            since=self._date(self.since_edit),
-            until=self._date(self.until_edit),
+            since=optional_date(self.since_edit),
+            until=optional_date(self.until_edit),
             text=self.text_edit.text().strip() or None,
             include_archive=self.archive_check.isChecked(),
         )
@@ -191,7 +174,7 @@ class AuditPane(Pane):
     # -- actions --------------------------------------------------------------------------
     def export(self) -> None:
         default = f"审计日志-{dt.date.today():%Y%m%d}.xlsx"
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = file_dialogs.get_save_file_name(
             self, "导出审计日志", default, "Excel 工作簿 (*.xlsx)"
         )
         if not path:

@@ -9,7 +9,6 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -21,16 +20,19 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.infra.backup import (
-    BackupCheck,
-    RestoreResult,
     auto_backups,
     backup_database,
     backup_folder,
     backup_keep,
-    restore_database,
     set_backup_keep,
-    verify_sqlite_backup,
 )
+from controllers.infra.restore import (
+    BackupCheck,
+    RestoreResult,
+    checked_sqlite_backup,
+    restore_database,
+)
+from ui import file_dialogs
 from ui.context import AppContext
 from ui.operations import run_operation
 
@@ -90,14 +92,13 @@ class BackupBox(QGroupBox):
 
         def work(session, _progress):
             set_backup_keep(session, self.ctx.actor, keep)
-            session.commit()
 
         run_operation(self, self.ctx, "保存备份设置", work)
 
     def backup_now(self) -> None:
         suffix = ".db" if self.ctx.database.info.backend == "sqlite" else ".dump"
         default = f"散乱污整治管理台备份-{dt.datetime.now():%Y%m%d-%H%M}{suffix}"
-        path, _ = QFileDialog.getSaveFileName(self, "备份数据库", default)
+        path, _ = file_dialogs.get_save_file_name(self, "备份数据库", default)
         if not path:
             return
         run_operation(self, self.ctx, "备份数据库",
@@ -115,7 +116,7 @@ class BackupBox(QGroupBox):
     # -- restoring (SQLite) ------------------------------------------------------------
     def choose_backup_to_restore(self) -> None:
         start = backup_folder(self.ctx.database)
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self,
             "选择备份文件",
             str(start or ""),
@@ -128,7 +129,7 @@ class BackupBox(QGroupBox):
         """Verify ``path``, ask the clerk, then restore (each step in the background)."""
         path = Path(path)
         run_operation(self, self.ctx, "校验备份文件",
-                      lambda _s, _p: verify_sqlite_backup(path.expanduser().resolve()),
+                      lambda _s, _p: checked_sqlite_backup(self.ctx.database, path),
                       on_done=lambda check: self._confirm_restore(path, check))  # fmt: skip
 
     def _confirm_restore(self, path: Path, check: BackupCheck) -> None:
@@ -136,8 +137,7 @@ class BackupBox(QGroupBox):
         if check.cases is not None:
             facts.append(f"其中企业：{check.cases:,} 家")
         if check.audit_entries is not None:
-            state = "哈希链完整" if check.audit_intact else "哈希链不完整（恢复后请核查审计日志）"
-            facts.append(f"审计记录：{check.audit_entries:,} 条，{state}")
+            facts.append(f"审计记录：{check.audit_entries:,} 条，哈希链完整。{check.seal_note}")
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "从备份恢复",

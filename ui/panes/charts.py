@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -37,7 +36,7 @@ from controllers.stats import (
 from controllers.stats.exports import check_export, record_chart_export
 from controllers.stats.filters import filter_units
 from models.codes import Classification
-from ui import events
+from ui import events, file_dialogs
 from ui.busy import wait_cursor
 from ui.charts.base import BarRef, ChartView
 from ui.charts.export import copy_to_clipboard, save_pdf, save_png
@@ -388,7 +387,9 @@ class ChartsPane(Pane):
         )
         name = f"{self.current_chart().title or '统计图表'}_{dt.date.today():%Y%m%d}.{fmt}"
         filters = "PNG 图片 (*.png)" if fmt == "png" else "PDF 文件 (*.pdf)"
-        path, _ = QFileDialog.getSaveFileName(self, "导出图表", str(Path(folder) / name), filters)
+        path, _ = file_dialogs.get_save_file_name(
+            self, "导出图表", str(Path(folder) / name), filters
+        )
         if not path:
             return
         if not path.lower().endswith(f".{fmt}"):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -57,17 +56,6 @@ def _matches(row: LetterRow, key: str) -> bool:
     if key == "unarchived":
         return row.status != LetterStatus.ARCHIVED
     return True
-
-
-def _committed(fn, *args: Any, **kwargs: Any):
-    """A controller call that commits its session (for ``ctx.call``)."""
-
-    def run(session):
-        result = fn(session, *args, **kwargs)
-        session.commit()
-        return result
-
-    return run
 
 
 class LettersPane(Pane):
@@ -244,7 +232,6 @@ class LettersPane(Pane):
         )
 
     def _done(self) -> None:
-        self.ctx.events.announce(events.LETTERS)
         self.refresh()
 
     def _show(self, dialog: QWidget) -> QWidget:
@@ -343,8 +330,7 @@ class LettersPane(Pane):
         versions = {r.letter_id: r.version for r in rows}
 
         def submit(values: dict) -> None:
-            self.ctx.call(_committed(issue_letters, self.ctx.actor, versions,
-                                     values["issued_on"], values["due_on"]))  # fmt: skip
+            self.ctx.run(issue_letters, versions, values["issued_on"], values["due_on"])  # fmt: skip
             self._done()
 
         return self._show(IssueDialog([r.unit_name for r in rows], submit, self))
@@ -357,8 +343,8 @@ class LettersPane(Pane):
         from controllers.letters.workflow import record_signature
 
         def submit(values: dict) -> None:
-            self.ctx.call(_committed(record_signature, self.ctx.actor, row.letter_id, row.version,
-                                     values["signer_name"], values["signed_on"]))  # fmt: skip
+            self.ctx.run(record_signature, row.letter_id, row.version,
+                         values["signer_name"], values["signed_on"])  # fmt: skip
             self._done()
 
         return self._show(SignDialog(row.unit_name, row.head_name or "", submit, self))
@@ -372,8 +358,8 @@ class LettersPane(Pane):
 
         def submit(values: dict) -> None:
             content, name = read_scan(values["path"])
-            self.ctx.call(_committed(archive_letter, self.ctx.actor, row.letter_id, row.version,
-                                     content, name, values["archived_on"]))  # fmt: skip
+            self.ctx.run(archive_letter, row.letter_id, row.version,
+                         content, name, values["archived_on"])  # fmt: skip
             self._done()
 
         return self._show(ArchiveDialog(row.unit_name, submit, self))
@@ -386,8 +372,7 @@ class LettersPane(Pane):
         from controllers.letters.workflow import step_back
 
         def submit(values: dict) -> None:
-            self.ctx.call(_committed(step_back, self.ctx.actor, row.letter_id, row.version,
-                                     values["reason"]))  # fmt: skip
+            self.ctx.run(step_back, row.letter_id, row.version, values["reason"])  # fmt: skip
             self._done()
 
         return self._show(StepBackDialog(row.unit_name, row.status_label, submit, self))

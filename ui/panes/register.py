@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QInputDialog,
@@ -44,7 +43,7 @@ from controllers.cases.saved_views import delete_view, list_views, save_view
 from controllers.cases.workflow import FORWARD_LABELS
 from controllers.errors import UserError
 from controllers.permissions import Permission, can
-from ui import events
+from ui import events, file_dialogs
 from ui.confirm import confirm
 from ui.context import AppContext
 from ui.empty_state import EmptyStack
@@ -150,7 +149,6 @@ class RegisterPane(Pane):
 
         self._generation = 0
         self._loading = None
-        self._own_write = False
         self._edited_while_loading: set[int] = set()
         self.last_export: tuple[Path, int] | None = None
         self._views: dict[str, dict] = {}
@@ -234,7 +232,7 @@ class RegisterPane(Pane):
         if self._edited_while_loading:
             # saved here while the load ran: the arrays may predate those saves
             ids, self._edited_while_loading = sorted(self._edited_while_loading), set()
-            self.refresh_cases(ids, announce=False)
+            self.refresh_cases(ids)
 
     def _show_data(self, data: RegisterData) -> None:
         self.filter_bar.set_lookups(data.lookups)
@@ -247,26 +245,19 @@ class RegisterPane(Pane):
         return self._loading is not None
 
     def on_data_changed(self, topics: frozenset[str]) -> None:
-        if self._own_write:
-            return  # this pane already shows its own change
+        ids = _named_case_ids(self.ctx.events.entries)
+        if ids is not None and self._loaded:
+            self.refresh_cases(ids)  # this window changed named cases: just those rows
+            return
         super().on_data_changed(topics)
 
-    def _announce(self) -> None:
-        self._own_write = True
-        try:
-            self.ctx.events.announce(events.CASES)
-        finally:
-            self._own_write = False
-
-    def refresh_cases(self, case_ids: list[int], *, announce: bool = True) -> None:
-        """Show the saved state of some cases (after an edit here) and tell the other panes."""
+    def refresh_cases(self, case_ids: list[int]) -> None:
+        """Show the saved state of some cases (after an edit in this window)."""
         if self.is_loading:
             self._edited_while_loading.update(case_ids)
         if case_ids and self.model.is_complete:
             fresh = self.ctx.call(load_register_rows, self.ctx.actor, case_ids)
             self.model.refresh_rows(fresh, removed=set(case_ids) - set(fresh.ids.tolist()))
-        if announce:
-            self._announce()
 
     # -- filter -------------------------------------------------------------------------
     def apply_filter(self, case_filter: CaseFilter) -> None:
@@ -496,7 +487,7 @@ class RegisterPane(Pane):
                                 dt.date.today())  # fmt: skip
 
     def _ask_path(self, title: str, name: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name),
+        path, _ = file_dialogs.get_save_file_name(self, title, str(Path.home() / name),
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if not path:
             return None
@@ -541,3 +532,22 @@ class RegisterPane(Pane):
                                                    f"已导出 {count:,} 家企业到：", path)  # fmt: skip
 
         return run_operation(self, self.ctx, "导出 Excel", work, on_done=done)
+
+
+_BULK_ACTIONS = frozenset({"bulk_status", "bulk_update"})
+
+
+def _named_case_ids(entries) -> list[int] | None:
+    """The cases a unit of work of this window named, when its entries name only cases (and
+    saved views, which change no row; bulk changes, started here, whose rows the bulk dialog
+    refreshes); None when the whole register may have changed."""
+    if not entries:
+        return None
+    ids: set[int] = set()
+    for action, object_type, object_id in entries:
+        if object_type == "saved_view" or action in _BULK_ACTIONS:
+            continue
+        if object_type != "case" or object_id is None or not str(object_id).isdigit():
+            return None
+        ids.add(int(object_id))
+    return sorted(ids)

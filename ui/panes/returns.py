@@ -11,7 +11,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,7 +26,7 @@ from controllers.returns.lookup import default_stage_id, stage_choices
 from controllers.returns.overview import StageOverview, stage_overview
 from controllers.returns.records import latest_return_id, returns_listing
 from controllers.returns.template import export_template
-from ui import events
+from ui import events, file_dialogs
 from ui.context import AppContext
 from ui.listing_model import ListingModel
 from ui.operations import show_error
@@ -245,7 +244,7 @@ class ReturnsPane(Pane):
     def download_template(self, target: str | Path | None = None) -> Path | None:
         unit_id = self.ctx.actor.unit_id if self.ctx.actor.is_unit_scoped else None
         if target is None:
-            name, _ = QFileDialog.getSaveFileName(
+            name, _ = file_dialogs.get_save_file_name(
                 self,
                 "保存空白上报模板",
                 "“散乱污”企业动态整治清单上报模板.xlsx",
@@ -255,13 +254,8 @@ class ReturnsPane(Pane):
                 return None
             target = name
 
-        def write(session) -> Path:
-            out = export_template(session, self.ctx.actor, target, unit_id, self.stage_id())
-            session.commit()
-            return out
-
         try:
-            out = self.ctx.call(write)
+            out = self.ctx.run(export_template, target, unit_id, self.stage_id())
         except Exception as exc:  # noqa: BLE001 (shown in Chinese)
             show_error(self, "下载空白模板", exc)
             return None

@@ -14,13 +14,15 @@ from PySide6.QtWidgets import (
 )
 
 from controllers.documents.fonts import font_roles_listing
+from controllers.infra.database_setup import schema_revision
 from controllers.infra.logging_setup import log_dir
+from controllers.infra.server_checks import enforcement_notes
 from controllers.listings import units_listing
 from controllers.permissions import Permission, can
-from models.migrate import current_revision
 from ui import events
 from ui.campaigns.campaigns_box import CampaignsBox
 from ui.listing_model import ListingModel
+from ui.operations import run_operation
 from ui.panes.backup_box import BackupBox
 from ui.panes.base import Pane, pane_header
 
@@ -34,6 +36,10 @@ class SettingsPane(Pane):
         self.db_label = QLabel()
         self.db_label.setWordWrap(True)
         self.schema_label = QLabel()
+        self.security_label = QLabel()
+        self.security_label.setObjectName("securityNotes")
+        self.security_label.setWordWrap(True)
+        self.security_label.setStyleSheet("color: #a61b1b;")
         self.log_label = QLabel(str(log_dir()))
         self.log_label.setWordWrap(True)
         box = QGroupBox("数据库")
@@ -41,6 +47,7 @@ class SettingsPane(Pane):
         form.addRow("当前数据库：", self.db_label)
         form.addRow("结构版本：", self.schema_label)
         form.addRow("日志文件夹：", self.log_label)
+        form.addRow("数据库本身的限制：", self.security_label)
         units_box = QGroupBox("责任单位")
         self.units_model = ListingModel(parent=self)
         self.units_table = QTableView()
@@ -76,10 +83,29 @@ class SettingsPane(Pane):
         lay.addWidget(pane_header("系统设置"))
         lay.addWidget(self.tabs, 1)
 
+    def _load_security_notes(self) -> None:
+        """What the server does not enforce; the password probe only for administrators."""
+        db = self.ctx.database
+        if db.info.backend == "sqlite":
+            self.security_label.setText("单机 SQLite 数据库：能读写数据库文件的人可以改动任何内容，"
+                                        "只有审计日志的封存（审计密钥）能发现改写。")  # fmt: skip
+            self.security_label.setStyleSheet("")
+            return
+        probe = can(self.ctx.actor, Permission.MANAGE_USERS)
+        run_operation(self, self.ctx, "检查数据库服务器",
+                      lambda _s, _p: enforcement_notes(db, probe=probe),
+                      on_done=self._show_security_notes, show_progress=False)  # fmt: skip
+
+    def _show_security_notes(self, notes: list[str]) -> None:
+        self.security_label.setText(
+            "\n\n".join(notes) or "数据库按账户角色和行级安全限制每个账户。"
+        )
+
     def load(self) -> None:
         db = self.ctx.database
         self.db_label.setText(db.info.display)
-        self.schema_label.setText(current_revision(db.engine) or "（空）")
+        self.schema_label.setText(schema_revision(db) or "（空）")
+        self._load_security_notes()
         self.units_model.set_listing(self.ctx.call(units_listing))
         if self.campaigns_box is not None:
             self.campaigns_box.load()

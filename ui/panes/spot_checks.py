@@ -13,7 +13,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,7 +32,7 @@ from controllers.spot_checks.documents import export_checks, period_text, write_
 from controllers.spot_checks.entry import CheckInput, delete_check
 from controllers.spot_checks.totals import check_totals
 from models.codes import FindingKind
-from ui import events
+from ui import events, file_dialogs
 from ui.confirm import confirm
 from ui.context import AppContext
 from ui.dates import from_qdate, to_qdate
@@ -241,14 +240,14 @@ class SpotChecksPane(Pane):
 
     def export(self) -> None:
         start, end = self.period()
-        path, _ = QFileDialog.getSaveFileName(self, "导出督导抽查", f"督导抽查{start:%m%d}-{end:%m%d}.xlsx",
+        path, _ = file_dialogs.get_save_file_name(self, "导出督导抽查", f"督导抽查{start:%m%d}-{end:%m%d}.xlsx",
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if path:
             self._write(export_checks, path, start, end)
 
     def circular(self) -> None:
         start, end = self.period()
-        path, _ = QFileDialog.getSaveFileName(self, "督导抽查情况通报", "督导抽查情况通报.pdf",
+        path, _ = file_dialogs.get_save_file_name(self, "督导抽查情况通报", "督导抽查情况通报.pdf",
                                               "PDF 文件 (*.pdf)")  # fmt: skip
         if path:
             self._write(write_circular, path, start, end)

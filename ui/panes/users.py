@@ -176,7 +176,6 @@ class UsersPane(Pane):
         def work(session, _progress):
             user, initial = create_user(session, self.ctx.actor, v["username"], v["role"],
                                         unit=v["unit"], display_name=v["display_name"])  # fmt: skip
-            session.commit()
             return user.username, initial
 
         run_operation(self, self.ctx, "新建用户", work, on_done=self._show_initial)  # fmt: skip
@@ -208,7 +207,6 @@ class UsersPane(Pane):
         def work(session, _progress):
             update_user(session, self.ctx.actor, username, version,
                         display_name=v["display_name"], role=v["role"], unit=v["unit"])  # fmt: skip
-            session.commit()
 
         def conflict(exc: Exception) -> bool:
             if not isinstance(exc, EditConflict):
@@ -256,7 +254,6 @@ class UsersPane(Pane):
 
         def work(session, _progress):
             initial = reset_password(session, self.ctx.actor, row.username)
-            session.commit()
             return row.username, initial
 
         run_operation(self, self.ctx, "重置密码", work, on_done=self._show_initial)  # fmt: skip
@@ -269,7 +266,6 @@ class UsersPane(Pane):
 
         def work(session, _progress):
             set_disabled(session, self.ctx.actor, row.username, disable)
-            session.commit()
 
         run_operation(self, self.ctx, "停用用户" if disable else "启用用户", work,
                       on_done=lambda _r: self.refresh())  # fmt: skip

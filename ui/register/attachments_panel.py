@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +28,7 @@ from controllers.cases.case_detail import AttachmentRow
 from controllers.cases.case_files import attach_to_case, read_case_attachment, save_attachment_copy
 from controllers.errors import UserError, ValidationError
 from models.codes import AttachmentKind
+from ui import file_dialogs
 from ui.context import AppContext
 from ui.empty_state import EmptyStack
 from ui.operations import show_error
@@ -214,7 +214,7 @@ class AttachmentsPanel(QWidget):
             action(att_id)
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "添加附件", "",
+        path, _ = file_dialogs.get_open_file_name(self, "添加附件", "",
                                               "照片或扫描件 (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.pdf);;所有文件 (*)")  # fmt: skip
         if path:
             self.add_file(path, AttachmentKind(self.kind.currentData()))
@@ -252,7 +252,7 @@ class AttachmentsPanel(QWidget):
     def _ask_save(self, attachment_id: int) -> None:
         row = self.table.currentRow() if self.table.currentRow() >= 0 else 0
         name = self.table.item(row, 0).text()
-        path, _ = QFileDialog.getSaveFileName(self, "另存为", str(Path.home() / name))
+        path, _ = file_dialogs.get_save_file_name(self, "另存为", str(Path.home() / name))
         if path:
             self.save_copy(attachment_id, path)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +20,7 @@ from controllers.attachments import MAX_ATTACHMENT_BYTES
 from controllers.cases.case_detail import CheckRow
 from controllers.cases.case_edit import CheckEdit, EvidenceFile
 from models.codes import CheckItem
+from ui import file_dialogs
 from ui.register.fields import DateField, ErrorLabel
 
 EVIDENCE_FILTER = "照片或扫描件 (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.pdf);;所有文件 (*)"
@@ -135,7 +135,7 @@ class ChecklistWidget(QWidget):
         row.view_button.setEnabled(row.new_file is None and row.row.evidence_id is not None)
 
     def _choose(self, row: _ItemRow) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self, f"{row.item.label}的佐证材料", "", EVIDENCE_FILTER
         )
         if path:

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from controllers.cases.validation import parse_date
+from controllers.dates import parse_date
+from ui.dates import from_qdate, to_qdate
 
 #: a tool button whose text already says it opens something: no extra arrow over the text
 NO_MENU_ARROW = "QToolButton::menu-indicator { image: none; width: 0px; }"
@@ -62,10 +63,10 @@ class DateField(QWidget):
         except ValueError:
             value = None
         day = value or dt.date.today()
-        self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))
+        self.calendar.setSelectedDate(to_qdate(day))
 
     def _picked(self, date: QDate) -> None:
-        self.set_value(dt.date(date.year(), date.month(), date.day()))
+        self.set_value(from_qdate(date))
         self.button.menu().hide()
 
     def value(self) -> dt.date | None:

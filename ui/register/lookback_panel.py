@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from controllers.cases.case_detail import LookbackRow
 from controllers.cases.case_edit import EvidenceFile
 from models.codes import LookbackResult
+from ui import file_dialogs
 from ui.register.fields import DateField, ErrorLabel
 
 
@@ -87,7 +87,7 @@ class LookbackDialog(QDialog):
         self.new_deadline.setEnabled(relapse)
 
     def _choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self, "现场照片", "", "照片 (*.jpg *.jpeg *.png *.bmp);;所有文件 (*)"
         )
         if path:

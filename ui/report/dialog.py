@@ -14,7 +14,6 @@ from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -38,6 +37,7 @@ from controllers.report.texts import (
     load_current_texts,
     save_current_texts,
 )
+from ui import file_dialogs
 from ui.context import AppContext
 from ui.operations import Operation, run_operation, show_error
 
@@ -262,7 +262,9 @@ class ReportDialog(QDialog):
             self.ctx, lambda session, _progress: prepare_report(session, actor, as_of, texts)
         )
         PENDING_PREVIEWS.add(op)
-        op.finished.connect(lambda report, op=op: self._preview_done(op, serial, report, None))
+        op.finished.connect(  # an Outcome: its value is the report
+            lambda outcome, op=op: self._preview_done(op, serial, self.ctx.publish(outcome), None)
+        )
         op.failed.connect(lambda exc, op=op: self._preview_done(op, serial, None, exc))
         self._preview_op = op.start()
 
@@ -290,7 +292,9 @@ class ReportDialog(QDialog):
         )
         name = f"“散乱污”企业持续整治工作报告_{self.as_of():%Y%m%d}{suffix}"
         filters = "PDF 文件 (*.pdf)" if suffix == ".pdf" else "Word 文档 (*.docx)"
-        path, _ = QFileDialog.getSaveFileName(self, "生成报告", str(Path(folder) / name), filters)
+        path, _ = file_dialogs.get_save_file_name(
+            self, "生成报告", str(Path(folder) / name), filters
+        )
         if not path:
             return
         if not path.lower().endswith(suffix):

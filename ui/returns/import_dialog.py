@@ -7,15 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,15 +26,14 @@ from PySide6.QtWidgets import (
 from controllers.permissions import Permission, can
 from controllers.returns.check import ReturnCheck, check_return
 from controllers.returns.error_report import export_error_report
+from controllers.returns.importing import ImportedReturn, import_return
 from controllers.returns.industries import file_industry_words, industry_choices
 from controllers.returns.lookup import stage_choices, submit_units
 from controllers.returns.mappings import save_mappings
-from controllers.returns.records import submit_return
-from controllers.returns.review import accept_return
 from controllers.returns.send_back import log_and_send_back
-from ui import events
+from ui import file_dialogs
 from ui.context import AppContext
-from ui.dates import to_qdate
+from ui.dates import from_qdate, to_qdate
 from ui.operations import run_operation, show_error
 from ui.returns.confirm import confirm_accept
 from ui.returns.diff_view import DiffView
@@ -46,10 +43,6 @@ from ui.returns.mapping_dialog import MappingDialog
 logger = logging.getLogger(__name__)
 
 FILE_FILTER = "县区上报文件 (*.xlsx *.xlsm *.xls *.ods *.csv);;所有文件 (*)"
-
-
-def pydate(value: QDate) -> dt.date:
-    return dt.date(value.year(), value.month(), value.day())
 
 
 class ImportDialog(QDialog):
@@ -199,7 +192,7 @@ class ImportDialog(QDialog):
         )  # fmt: skip
 
     def browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "选择县区上报文件", "", FILE_FILTER)
+        name, _ = file_dialogs.get_open_file_name(self, "选择县区上报文件", "", FILE_FILTER)
         if name:
             self.path_edit.setText(name)
 
@@ -228,7 +221,7 @@ class ImportDialog(QDialog):
 
         self._start("核对上报文件", work, done)
 
-    def _start(self, title: str, work, done, topics: tuple[str, ...] = ()) -> None:
+    def _start(self, title: str, work, done) -> None:
         def failed(_exc: Exception) -> None:
             self.operation = None
             self._update_buttons()
@@ -249,12 +242,7 @@ class ImportDialog(QDialog):
     def save_mapping(self, choices: dict[str, str]) -> None:
         unit_id = self.unit_combo.currentData()
 
-        def save(session) -> int:
-            n = save_mappings(session, self.ctx.actor, unit_id, choices)
-            session.commit()
-            return n
-
-        self.ctx.call(save)
+        self.ctx.run(save_mappings, unit_id, choices)
         self.run_check()
 
     def export_report(self, target: str | Path | None = None) -> Path | None:
@@ -262,7 +250,7 @@ class ImportDialog(QDialog):
             return None
         if target is None:
             default = Path(self.check.filename).stem + "（错误报告）.xlsx"
-            name, _ = QFileDialog.getSaveFileName(
+            name, _ = file_dialogs.get_save_file_name(
                 self, "导出错误报告", default, "Excel 工作簿 (*.xlsx)"
             )
             if not name:
@@ -271,9 +259,7 @@ class ImportDialog(QDialog):
         check, source = self.check, self.checked_path
 
         def write(session, _progress) -> Path:
-            out = export_error_report(session, self.ctx.actor, source, check, target)
-            session.commit()
-            return out
+            return export_error_report(session, self.ctx.actor, source, check, target)
 
         def done(out: Path) -> None:
             self.operation = None
@@ -308,7 +294,7 @@ class ImportDialog(QDialog):
         check, path = self.check, self.checked_path
         if check is None or path is None or check.valid or self.operation is not None:
             return
-        received = pydate(self.received_edit.date())
+        received = from_qdate(self.received_edit.date())
         actor = self.ctx.actor
 
         def work(session, _progress):
@@ -331,7 +317,7 @@ class ImportDialog(QDialog):
         if sent is None:
             return None
         if target is None:
-            name, _ = QFileDialog.getSaveFileName(self, "保存错误报告（发回报送单位）",
+            name, _ = file_dialogs.get_save_file_name(self, "保存错误报告（发回报送单位）",
                                                   sent.report_name, "Excel 工作簿 (*.xlsx)")  # fmt: skip
             if not name:
                 return None
@@ -353,31 +339,22 @@ class ImportDialog(QDialog):
                 self, check, decisions, lambda: self.submit(accept=True, confirmed=True)
             )
             return
-        received = pydate(self.received_edit.date())
+        received = from_qdate(self.received_edit.date())
         actor = self.ctx.actor
 
-        def work(session, progress) -> tuple[int, Any]:
-            ret = submit_return(session, actor, check, path, received_on=received)
-            result = None
-            if accept:
-                result = accept_return(
-                    session, actor, ret.id, ret.version, check, decisions, progress
-                )
-            session.commit()
-            return ret.id, result
+        def work(session, progress) -> ImportedReturn:
+            return import_return(session, actor, path, check.unit_id, check.stage_id,
+                                 accept=accept, decisions=decisions, check=check,
+                                 received_on=received, progress=progress)  # fmt: skip
 
-        def done(outcome: tuple[int, Any]) -> None:
+        def done(imported: ImportedReturn) -> None:
             self.operation = None
-            self.return_id, result = outcome
-            self.summary.setText(
-                result.message() if result is not None
-                else f"已登记上报（编号 {self.return_id}），状态为“待审核”。"
-            )  # fmt: skip
+            self.return_id = imported.return_id
+            self.summary.setText(imported.message())
             self._update_buttons()
             self.submitted.emit(self.return_id)
 
-        topics = (events.RETURNS, events.CASES) if accept else (events.RETURNS,)
-        self._start("审核通过" if accept else "登记上报", work, done, topics)
+        self._start("审核通过" if accept else "登记上报", work, done)
 
 
 def _current_stage_index(ctx: AppContext, combo: QComboBox) -> int:

@@ -3,17 +3,14 @@ the publication on the unit's website, and the review — check, 通过 or 退�
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDateEdit,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -46,35 +43,15 @@ from controllers.returns.records import (
 from controllers.returns.review import accept_return, send_back
 from controllers.returns.send_back import ReturnVersion, error_report_attachment, return_versions
 from models.codes import ReturnStatus
-from ui import events
+from ui import file_dialogs
 from ui.context import AppContext
+from ui.dates import optional_date, optional_date_edit, set_optional_date
 from ui.formatting import display
 from ui.listing_model import ListingModel
 from ui.operations import run_operation, show_error
 from ui.register.case_dialog import CaseDialog
 from ui.returns.confirm import confirm_accept
 from ui.returns.diff_view import DiffView
-
-NO_DATE = QDate(2000, 1, 1)
-
-
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText("未填写")
-    edit.setDate(NO_DATE)
-    return edit
-
-
-def set_date(edit: QDateEdit, day: dt.date | None) -> None:
-    edit.setDate(QDate(day.year, day.month, day.day) if day else NO_DATE)
-
-
-def get_date(edit: QDateEdit) -> dt.date | None:
-    d = edit.date()
-    return None if d == NO_DATE else dt.date(d.year(), d.month(), d.day())
 
 
 def _versions_text(versions: list[ReturnVersion], return_id: int) -> str:
@@ -123,17 +100,17 @@ class ReturnDialog(QDialog):
         self.title.setFont(font)
         self.file_label = QLabel()
         self.export_file_button = QPushButton("导出原文件…")
-        self.received_edit = _date_edit()
+        self.received_edit = optional_date_edit("未填写")
         self.signer_edit = QLineEdit()
         self.signer_edit.setObjectName("signerEdit")
-        self.signed_edit = _date_edit()
+        self.signed_edit = optional_date_edit("未填写")
         self.pages_list = QListWidget()
         self.pages_list.setMaximumHeight(54)
         self.add_page_button = QPushButton("添加签字页扫描件…")
         self.url_edit = QLineEdit()
         self.url_edit.setObjectName("urlEdit")
         self.url_edit.setPlaceholderText("http://www.xxx.gov.cn/…（单位政府网站公示页面）")
-        self.published_edit = _date_edit()
+        self.published_edit = optional_date_edit("未填写")
         self.save_button = QPushButton("保存信息(&S)")
         self.save_button.setObjectName("saveButton")
         self.status_label = QLabel()
@@ -276,15 +253,15 @@ class ReturnDialog(QDialog):
         )
         rows = f"  共 {d.rows_total:,} 行" if d.rows_total is not None else ""
         self.file_label.setText(f"{d.file_name or '（未保存文件）'}{rows}{late}")
-        set_date(self.received_edit, d.received_on)
+        set_optional_date(self.received_edit, d.received_on)
         self.signer_edit.setText(d.signer_name)
         self.signer_edit.setPlaceholderText(d.head_name or "主要负责同志姓名")
-        set_date(self.signed_edit, d.signed_on)
+        set_optional_date(self.signed_edit, d.signed_on)
         self.pages_list.clear()
         for _att_id, name in d.signature_pages:
             self.pages_list.addItem(name)
         self.url_edit.setText(d.published_url)
-        set_date(self.published_edit, d.published_on)
+        set_optional_date(self.published_edit, d.published_on)
         status = f"审核状态：{d.status.label}"
         if d.reviewed_at:
             status += f"，审核人：{d.reviewer or '—'}，审核时间：{display(d.reviewed_at)}"
@@ -330,7 +307,7 @@ class ReturnDialog(QDialog):
             (bool(c and c.errors) or self.error_report_id is not None) and not busy
         )
 
-    def _start(self, title: str, work, done, topics: tuple[str, ...] = ()) -> None:
+    def _start(self, title: str, work, done) -> None:
         def finished(result: Any) -> None:
             self.operation = None
             done(result)
@@ -350,30 +327,25 @@ class ReturnDialog(QDialog):
         if d is None or not self.save_button.isEnabled():
             return
         changes = {
-            "received_on": get_date(self.received_edit),
+            "received_on": optional_date(self.received_edit),
             "signer_name": self.signer_edit.text().strip() or None,
-            "signed_on": get_date(self.signed_edit),
+            "signed_on": optional_date(self.signed_edit),
             "published_url": self.url_edit.text().strip() or None,
-            "published_on": get_date(self.published_edit),
+            "published_on": optional_date(self.published_edit),
         }
 
-        def save(session) -> None:
-            update_return_details(session, self.ctx.actor, d.id, d.version, changes)
-            session.commit()
-
         try:
-            self.ctx.call(save)
+            self.ctx.run(update_return_details, d.id, d.version, changes)
         except Exception as exc:  # noqa: BLE001 (shown to the clerk, logged by show_error's caller)
             show_error(self, "保存上报信息", exc)
             return
-        self.ctx.events.announce(events.RETURNS)
         self.reload()
         self.summary.setText("上报信息已保存。")
         self.changed.emit()
 
     def add_signature_page(self, path: str | Path | None = None) -> None:
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(
+            name, _ = file_dialogs.get_open_file_name(
                 self,
                 "选择签字页扫描件",
                 "",
@@ -384,16 +356,11 @@ class ReturnDialog(QDialog):
             path = name
         p = Path(path)
 
-        def add(session) -> None:
-            attach_signature_page(session, self.ctx.actor, self.return_id, p.read_bytes(), p.name)
-            session.commit()
-
         try:
-            self.ctx.call(add)
+            self.ctx.run(attach_signature_page, self.return_id, p.read_bytes(), p.name)
         except Exception as exc:  # noqa: BLE001
             show_error(self, "添加签字页", exc)
             return
-        self.ctx.events.announce(events.RETURNS)
         self.reload()
         self.changed.emit()
 
@@ -404,7 +371,7 @@ class ReturnDialog(QDialog):
         if d is None or attachment_id is None:
             return
         if target is None:
-            name, _ = QFileDialog.getSaveFileName(self, title, d.file_name)
+            name, _ = file_dialogs.get_save_file_name(self, title, d.file_name)
             if not name:
                 return
             target = name
@@ -455,16 +422,14 @@ class ReturnDialog(QDialog):
         actor = self.ctx.actor
 
         def work(session, progress):
-            result = accept_return(session, actor, d.id, d.version, check, decisions, progress)
-            session.commit()
-            return result
+            return accept_return(session, actor, d.id, d.version, check, decisions, progress)
 
         def done(result) -> None:
             self.reload()
             self.summary.setText(result.message())
             self.changed.emit()
 
-        self._start("审核通过", work, done, (events.RETURNS, events.CASES))
+        self._start("审核通过", work, done)
 
     def send_back(self) -> None:
         d = self.detail
@@ -479,14 +444,13 @@ class ReturnDialog(QDialog):
 
         def work(session, _progress) -> None:
             send_back(session, actor, d.id, d.version, reasons)
-            session.commit()
 
         def done(_result) -> None:
             self.reload()
             self.summary.setText("已退回，退回原因已记录。")
             self.changed.emit()
 
-        self._start("退回上报", work, done, (events.RETURNS,))
+        self._start("退回上报", work, done)
 
     def export_report(self, target: str | Path | None = None) -> None:
         d, check = self.detail, self.check
@@ -497,7 +461,7 @@ class ReturnDialog(QDialog):
             return
         if target is None:
             default = Path(check.filename).stem + "（错误报告）.xlsx"
-            name, _ = QFileDialog.getSaveFileName(
+            name, _ = file_dialogs.get_save_file_name(
                 self, "导出错误报告", default, "Excel 工作簿 (*.xlsx)"
             )
             if not name:
@@ -507,9 +471,7 @@ class ReturnDialog(QDialog):
 
         def work(session, _progress) -> Path:
             with stored_file(session, actor, d.id) as (path, _name):
-                out = export_error_report(session, actor, path, check, target)
-            session.commit()
-            return out
+                return export_error_report(session, actor, path, check, target)
 
         self._start(
             "导出错误报告", work, lambda out: self.summary.setText(f"已导出错误报告：{out}")

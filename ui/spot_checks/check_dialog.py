@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +41,7 @@ from controllers.listings import unit_names_by_id
 from controllers.spot_checks.daily import CaseHit, search_cases
 from controllers.spot_checks.entry import CheckInput, MemberInput, NewSite, SiteInput, save_check
 from models.codes import FindingKind
+from ui import file_dialogs
 from ui.context import AppContext
 from ui.dates import from_qdate, to_qdate
 from ui.dialogs.conflict_dialog import ConflictDialog
@@ -231,7 +231,7 @@ class CheckDialog(QDialog):
         self._pick(hit.label)
 
     def choose_photos(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "选择现场照片", "",
+        paths, _ = file_dialogs.get_open_file_names(self, "选择现场照片", "",
                                                 "图片和 PDF (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)")  # fmt: skip
         self.add_photos(paths)
 
