@@ -25,6 +25,7 @@ COMMANDS = {
     "audit": "cli.audit_command",
     "backup": "cli.backup_command",
     "restore": "cli.backup_command",
+    "leads": "cli.leads_command",
     "checks": "cli.checks_command",
     "accountability": "cli.accountability_command",
 }

@@ -12,8 +12,9 @@ from models.accountability import (
 from models.attachments import Attachment, AttachmentBlob
 from models.audit import AuditArchive, AuditEntry, AuditHead
 from models.base import Base
-from models.campaigns import Campaign, CampaignStage
+from models.campaigns import Campaign, CampaignEvent, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
+from models.leads import CaseLink, Lead, PowerImport, PowerRecord
 from models.letters import Letter, LetterTemplate
 from models.returns import CountyReturn, IndustryAlias, ReturnColumnMapping, ReturnMergeItem
 from models.spot_checks import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
@@ -37,16 +38,21 @@ __all__ = [
     "Base",
     "Batch",
     "Campaign",
+    "CampaignEvent",
     "CampaignStage",
     "Case",
     "CaseChange",
     "CaseCheck",
+    "CaseLink",
     "CaseLookback",
     "CountyReturn",
     "Industry",
     "IndustryAlias",
+    "Lead",
     "Letter",
     "LetterTemplate",
+    "PowerImport",
+    "PowerRecord",
     "ProblemWeight",
     "ReturnColumnMapping",
     "ReturnMergeItem",

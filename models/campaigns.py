@@ -8,7 +8,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Code, Versioned
-from models.codes import StageKind
+from models.codes import CampaignEventKind, StageKind
 
 
 class Campaign(Versioned, Base):
@@ -27,6 +27,11 @@ class Campaign(Versioned, Base):
     stages: Mapped[list[CampaignStage]] = relationship(
         back_populates="campaign", order_by="CampaignStage.sort_order", cascade="all, delete-orphan"
     )
+    events: Mapped[list[CampaignEvent]] = relationship(
+        back_populates="campaign",
+        order_by="(CampaignEvent.occurred_on, CampaignEvent.id)",
+        cascade="all, delete-orphan",
+    )
 
 
 class CampaignStage(Versioned, Base):
@@ -44,3 +49,19 @@ class CampaignStage(Versioned, Base):
     description: Mapped[str | None] = mapped_column(Text)
 
     campaign: Mapped[Campaign] = relationship(back_populates="stages")
+
+
+class CampaignEvent(Versioned, Base):
+    """A dated step of the campaign the stage report cites: a scheduling meeting (调度会),
+    a notice issued or forwarded (转发省大气办通知) …; ``summary`` is the report's sentence."""
+
+    __tablename__ = "campaign_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[CampaignEventKind] = mapped_column(Code(CampaignEventKind))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="events")

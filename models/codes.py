@@ -154,6 +154,14 @@ class StageKind(CodedEnum):
     ACCOUNTABILITY = "accountability", "排查问责"
 
 
+class CampaignEventKind(CodedEnum):
+    """A dated step of a campaign the report cites (调度会, 转发通知 …)."""
+
+    MEETING = "meeting", "调度会议"
+    NOTICE = "notice", "通知文件"
+    OTHER = "other", "其他工作"
+
+
 class ReturnStatus(CodedEnum):
     PENDING = "pending", "待审核"
     RETURNED = "returned", "退回"

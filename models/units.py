@@ -24,6 +24,8 @@ class Unit(Versioned, Base):
     head_title: Mapped[str | None] = mapped_column(String(60))
     contact_name: Mapped[str | None] = mapped_column(String(40))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    #: the letter's 乙方 (e.g. 市生态环境局灵寿县分局, 高新区生态环境局); empty: the unit's name
+    counterparty: Mapped[str | None] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     townships: Mapped[list[Township]] = relationship(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
@@ -114,6 +115,10 @@ def sqlite_db(sqlite_url: str) -> Iterator[Database]:
         db.dispose()
 
 
+#: the date the tests' demo world is built as of (the campaign goes on after the report's day)
+DEMO_AS_OF = dt.date(2026, 11, 30)
+
+
 @pytest.fixture(scope="session")
 def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
     """An SQLite file holding the demo data (made once per run)."""
@@ -124,7 +129,7 @@ def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory, sqlite_templa
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     db = Database.from_engine(engine)
-    call(db, generate_demo)
+    call(db, generate_demo, as_of=DEMO_AS_OF)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()

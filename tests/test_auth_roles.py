@@ -66,8 +66,8 @@ def test_reading_business_data_as_each_role(demo_db, actors):
                 assert data["spot_checks"]["groups"] < 33
                 assert tiles["cases_total"] == lingshou_cases
             else:
-                assert data["cases"]["total"] == 20_427
-                assert data["spot_checks"]["groups"] == 33
+                assert data["cases"]["total"] == s.scalar(select(func.count()).select_from(Case))
+                assert data["spot_checks"]["groups"] >= 33  # 33 by the report's day, more since
             for listing, unit_col in LISTINGS.items():
                 units = {row[unit_col] for row in listing(s, actor=actor).rows}
                 if name == "lingshou":

@@ -63,7 +63,7 @@ def test_unreachable_database_gives_one_line_and_exit_1(url):
 
 def test_demo_then_summary_json(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    proc = run("--db", url, "demo", "--seed", "3")
+    proc = run("--db", url, "demo", "--seed", "3", "--as-of", "2026-05-31")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(run("summary", "--json", "--db", url).stdout)
     assert data["units"] == 25

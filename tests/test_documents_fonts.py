@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pdfplumber
@@ -66,20 +67,45 @@ def test_bundled_font_is_truetype_covers_what_a_clerk_types_and_is_licensed():
     assert "Apache" in font["name"].getDebugName(10)  # the notice of the change in the font
 
 
-def test_without_installed_fonts_every_role_uses_the_bundled_font():
+def test_without_installed_fonts_each_role_uses_a_bundled_face():
+    """A serif body and title, a kai （一） heading, a sans 黑体 heading: distinct faces, all
+    embedded; WenQuanYi Micro Hei draws any character a face lacks."""
     fonts = discover_fonts([])
+    files = {}
     for role in FontRole:
         choice = fonts.choice(role)
         assert choice.source == FontSource.BUNDLED
-        assert choice.path == bundled_font_path()
         assert choice.embedded
+        assert choice.path.is_file()
+        files[role] = choice.path.name
+    assert files[FontRole.BODY] == files[FontRole.TITLE] == "ARPLSungtiLGB-subset.ttf"
+    assert files[FontRole.PAGE_NUMBER] == "ARPLSungtiLGB-subset.ttf"
+    assert files[FontRole.HEADING2] == "ARPLKaitiMGB-subset.ttf"
+    assert files[FontRole.HEADING1] == "WenQuanYiMicroHei-subset.ttf"
+    assert fonts.fallback.path == bundled_font_path()
     assert fonts.choice(FontRole.TITLE).fake_bold  # stands in for the heavy 小标宋
     assert fonts.uses_fallback
-    rows = fonts.report()
+    rows = fonts.report()  # what the settings pane lists
     assert [r.role for r in rows] == [r.label for r in FontRole]
     assert rows[1].wanted == "仿宋_GB2312 / 仿宋"
+    assert rows[1].used.startswith("文鼎ＰＬ简报宋")
     assert all(r.source == "程序内置后备字体" for r in rows)
-    assert all(r.file.endswith("WenQuanYiMicroHei-subset.ttf") for r in rows)
+
+
+def test_the_bundled_serif_and_kai_faces_are_open_licensed_subsets():
+    from fontTools.ttLib import TTFont
+
+    from resources import resource_path
+
+    licence = resource_path("fonts", "LICENSE-Arphic.txt").read_text(encoding="utf-8")
+    assert "ARPHIC PUBLIC LICENSE" in licence.upper()
+    for name in ("ARPLSungtiLGB-subset.ttf", "ARPLKaitiMGB-subset.ttf"):
+        with TTFont(io.BytesIO(resource_path("fonts", name).read_bytes())) as font:
+            cmap = font.getBestCmap()
+            wanted = "散乱污企业整治承诺书“”‘’，。、；：（）《》—…0123456789"
+            assert all(ord(ch) in cmap for ch in wanted)
+            assert "glyf" in font  # TrueType outlines: reportlab embeds them
+            assert "Arphic" in font["name"].getDebugName(10)
 
 
 def test_windows_font_folders_are_searched_system_then_user():

@@ -38,15 +38,36 @@ LONG = (
 
 
 def lines_of(page) -> list[list[dict]]:
-    """Characters grouped into text lines, top to bottom, left to right."""
+    """Characters grouped into text lines by their baseline (a line may mix the serif face
+    and the fallback face, whose boxes differ), top to bottom, left to right."""
     rows: dict[float, list[dict]] = defaultdict(list)
     for c in page.chars:
-        rows[round(c["top"], 1)].append(c)
-    return [sorted(rows[k], key=lambda c: c["x0"]) for k in sorted(rows)]
+        rows[round(c["matrix"][5], 1)].append(c)
+    return [sorted(rows[k], key=lambda c: c["x0"]) for k in sorted(rows, reverse=True)]
 
 
 def text(line: list[dict]) -> str:
     return "".join(c["text"] for c in line)
+
+
+def dash_line_mm(pdf_path, page_index: int, foot: list[dict]) -> float:
+    """Distance from the type area's bottom edge down to the middle of the first dash's ink,
+    read from the page rendered at 600 dpi."""
+    import pypdfium2
+
+    scale = 600 / 72
+    doc = pypdfium2.PdfDocument(str(pdf_path))
+    try:
+        image = doc[page_index].render(scale=scale).to_pil().convert("L")
+    finally:
+        doc.close()
+    dash = foot[0]
+    x0, x1 = int(dash["x0"] * scale) + 2, int(dash["x1"] * scale) - 2
+    y0, y1 = int((dash["top"] - 4) * scale), int((dash["bottom"] + 4) * scale)
+    rows = [y for y in range(y0, y1) if any(image.getpixel((x, y)) < 128 for x in range(x0, x1))]
+    assert rows, "no dash drawn"
+    middle = (rows[0] + rows[-1] + 1) / 2 / scale
+    return middle / MM - (37 + 225)
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +127,10 @@ def test_page_numbers_below_the_type_area_odd_right_even_left(tmp_path, fonts):
         for number, page in enumerate(pdf.pages, start=1):
             foot = lines_of(page)[-1]
             assert text(foot) == f"— {number} —"
-            assert {c["size"] for c in foot} == {14}  # 4号
-            assert foot[0]["top"] / MM == pytest.approx(37 + 225 + 7, abs=1)
+            assert {round(c["size"], 2) for c in foot} == {14}  # 4号
+            # the 一字线 itself (the dashes' ink) 7 mm below the type area, measured on the
+            # rendered page
+            assert dash_line_mm(out, number - 1, foot) == pytest.approx(7, abs=0.3)
             if number % 2:  # one character in from the right edge
                 assert foot[-1]["x1"] / MM == pytest.approx(28 + 156 - 14 / MM, abs=0.5)
             else:
@@ -225,3 +248,34 @@ def test_pages_hold_twenty_two_lines(tmp_path, fonts):
         for page in pdf.pages:
             assert len(lines_of(page)) == 22 + 1  # 22 lines and the page number
     assert GBT9704.line_pitch * 22 == pytest.approx(225 * MM)
+
+
+@pytest.mark.parametrize(
+    ("org", "name_lines"),
+    [
+        ("石家庄市生态环境局循环化工园区分局", 2),
+        ("石家庄市生态环境局高新技术产业开发区管理委员会分局", 3),
+    ],
+)
+def test_signature_columns_with_two_and_three_line_names(tmp_path, fonts, org, name_lines):
+    sig = Signatures(
+        [
+            SignatureBlock("石家庄市生态环境局", "负责人（签字）：", dt.date(2026, 5, 17), "甲方"),
+            SignatureBlock(org, "主要负责同志（签字）：", None, "乙方"),
+        ]
+    )
+    out, _ = build(tmp_path, [Paragraph("正文。"), sig], fonts)
+    with pdfplumber.open(out) as pdf:
+        lines = lines_of(pdf.pages[0])[:-1]
+    middle = (28 + 78) * MM
+    start = next(i for i, ln in enumerate(lines) if text(ln).startswith("甲方"))
+    right = [[c for c in ln if c["x0"] >= middle] for ln in lines[start:]]
+    left = [[c for c in ln if c["x0"] < middle] for ln in lines[start:]]
+    names = [text(r) for r in right[:name_lines]]
+    assert "".join(names) == f"乙方：{org}"
+    assert all("盖章" not in n for n in names)
+    assert text(right[name_lines]) == text(left[name_lines]) == "（盖章）"  # same row
+    assert text(right[name_lines + 1]) == "主要负责同志（签字）："
+    assert text(left[name_lines + 1]) == "负责人（签字）："
+    assert {round(r[0]["x0"] / MM, 1) for r in right if r} == {round(28 + 16 * 156 / 28, 1)}
+    assert all(c["x1"] <= (28 + 156 + 0.5) * MM for r in right for c in r)

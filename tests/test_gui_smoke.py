@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QTableView
+from sqlalchemy import func, select
 
+from models import Case, SpotCheck
 from ui.app import create_application, has_display, local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -35,17 +37,20 @@ def window(app, qtbot, demo_db):
     return w
 
 
-def test_every_pane_opens_and_shows_its_data(window, qtbot):
+def test_every_pane_opens_and_shows_its_data(window, qtbot, demo_db):
     assert [s.title for s in PANES] == [
-        "概览", "企业清单", "县区上报", "承诺书", "督导抽查", "问责", "统计图表", "审计日志",
+        "概览", "企业清单", "县区上报", "承诺书", "督导抽查", "问责", "线索", "统计图表", "审计日志",
         "用户管理", "系统设置",
     ]  # fmt: skip
     # a city clerk sees neither the auditor's nor the administrator's pane
     assert [s.key for s in window.specs] == [
-        "overview", "register", "returns", "letters", "spot_checks", "accountability", "charts",
-        "settings",
+        "overview", "register", "returns", "letters", "spot_checks", "accountability", "leads",
+        "charts", "settings",
     ]  # fmt: skip
-    expected_rows = {"register": 20_427, "returns": 25, "letters": 25, "spot_checks": 33,
+    with demo_db.session() as s:  # the living demo: the report's world and what came after
+        cases = s.scalar(select(func.count()).select_from(Case))
+        checks = s.scalar(select(func.count()).select_from(SpotCheck))
+    expected_rows = {"register": cases, "returns": 25, "letters": 25, "spot_checks": checks,
                      "accountability": 3, "charts": 25}  # fmt: skip
     for spec in window.specs:
         pane = window.show_pane(spec.key)
@@ -55,7 +60,7 @@ def test_every_pane_opens_and_shows_its_data(window, qtbot):
             assert pane.model.rowCount() == expected_rows[spec.key], spec.key
             assert pane.count_label.text() == f"共 {expected_rows[spec.key]:,} 条"
     overview = window.pane("overview")
-    assert overview.tiles["cases_total"].value_label.text() == "20,427"
+    assert overview.tiles["cases_total"].value_label.text() == f"{cases:,}"
     settings = window.pane("settings")
     assert settings.units_model.rowCount() == 25
 

@@ -41,7 +41,7 @@ def test_letters_for_all_units_and_where_they_went(demo_url, tmp_path):
     assert "已生成 25 份承诺书及合订本" in proc.stdout
     assert "使用内置字体" in proc.stdout
     with pdfplumber.open(out / "灵寿县.pdf") as pdf:
-        assert "灵寿县人民政府" in "".join(p.extract_text() for p in pdf.pages)
+        assert "灵寿县分局" in "".join(p.extract_text() for p in pdf.pages)
 
 
 def test_letters_for_one_unit_by_short_name(demo_url, tmp_path):

@@ -17,6 +17,7 @@ from controllers.actor import SYSTEM, Actor
 from controllers.documents.fonts import bundled_font_set
 from controllers.errors import NotFoundError, ValidationError
 from controllers.letters.batch import combined_name, generate_letters
+from controllers.letters.compose import unit_org
 from controllers.letters.render import letter_pdf, preview_pdf, safe_filename
 from controllers.letters.templates import (
     current_template,
@@ -35,10 +36,12 @@ FONTS = bundled_font_set()
 
 
 def lines_of(page) -> list[list[dict]]:
+    """Characters by baseline (a line may mix the serif face and the fallback face, whose
+    boxes differ), top to bottom, left to right."""
     rows: dict[float, list[dict]] = defaultdict(list)
     for c in page.chars:
-        rows[round(c["top"], 1)].append(c)
-    return [sorted(rows[k], key=lambda c: c["x0"]) for k in sorted(rows)]
+        rows[round(c["matrix"][5], 1)].append(c)
+    return [sorted(rows[k], key=lambda c: c["x0"]) for k in sorted(rows, reverse=True)]
 
 
 def pdf_text(path_or_file) -> str:
@@ -68,13 +71,14 @@ def demo_batch(tmp_path_factory, demo_sqlite_template):
         )
         units = s.scalars(select(Unit).order_by(Unit.sort_order)).all()
         names = [u.name for u in units]
+        parties = {u.name: unit_org(u) for u in units}
         content = template_content(ensure_default_template(s))
     db.dispose()
-    return result, names, content, progress
+    return result, names, content, progress, parties
 
 
 def test_one_pdf_per_unit_named_after_it_and_a_combined_file(demo_batch):
-    result, names, _content, progress = demo_batch
+    result, names, _content, progress, _parties = demo_batch
     assert len(names) == 25
     assert [p.name for p in result.files] == [f"{n}.pdf" for n in names]
     assert all(p.is_file() for p in result.files)
@@ -87,7 +91,7 @@ def test_one_pdf_per_unit_named_after_it_and_a_combined_file(demo_batch):
 
 
 def test_every_letter_is_a4_with_the_standard_layout(demo_batch):
-    result, _names, _content, _ = demo_batch
+    result, _names, _content, *_ = demo_batch
     for path in result.files[::6]:
         with pdfplumber.open(path) as pdf:
             for page in pdf.pages:
@@ -111,7 +115,7 @@ def test_every_letter_is_a4_with_the_standard_layout(demo_batch):
 
 
 def test_every_unit_name_and_the_template_text_are_extractable(demo_batch):
-    result, names, content, _ = demo_batch
+    result, names, content, _, parties = demo_batch
     for name, path in zip(names, result.files, strict=True):
         text = flat(pdf_text(path))
         assert name in text
@@ -122,9 +126,71 @@ def test_every_unit_name_and_the_template_text_are_extractable(demo_batch):
                 assert flat(piece) in text, (name, piece)
         assert "2026年5月17日" in text  # the demo letters' date, in Arabic numerals
         assert "甲方：石家庄市生态环境局" in text
-        assert f"乙方：{name}" in text
+        assert f"乙方：{parties[name]}" in text  # the report's counterparty (分局 / 生态环境局)
     combined = flat(pdf_text(result.combined))
-    assert all(f"乙方：{n}" in combined for n in names)
+    assert all(f"乙方：{parties[n]}" in combined for n in names)
+    assert parties["赵县"] == "石家庄市生态环境局赵县分局"
+    assert parties["高新区"] == "高新区生态环境局"
+
+
+def signature_rows(path) -> list[list[dict]]:
+    """The text lines of the signature blocks (from the 甲方 line to the last date), last page."""
+    with pdfplumber.open(path) as pdf:
+        lines = lines_of(pdf.pages[-1])[:-1]  # without the page number
+    start = next(i for i, ln in enumerate(lines) if text_of(ln).startswith("甲方："))
+    return lines[start:]
+
+
+def text_of(line: list[dict]) -> str:
+    return "".join(c["text"] for c in line)
+
+
+def split_columns(line: list[dict], middle: float) -> tuple[list[dict], list[dict]]:
+    return [c for c in line if c["x0"] < middle], [c for c in line if c["x0"] >= middle]
+
+
+def test_signature_block_measured_on_every_units_letter(demo_batch):
+    """Both columns start at fixed places on every letter; the 乙方 name wraps inside its column
+    and （盖章） has a line of its own; the signer and date rows of both columns line up."""
+    result, names, _content, _, parties = demo_batch
+    middle = (28 + 156 / 2) * MM
+    starts: set[tuple[float, float]] = set()
+    for name, path in zip(names, result.files, strict=True):
+        rows = signature_rows(path)
+        left = [(ln[0]["top"], split_columns(ln, middle)[0]) for ln in rows]
+        right = [(ln[0]["top"], split_columns(ln, middle)[1]) for ln in rows]
+        left = [(y, cs) for y, cs in left if cs]
+        right = [(y, cs) for y, cs in right if cs]
+        # every line of a column starts at the same x, the same on every letter
+        xs_left = {round(cs[0]["x0"] / MM, 1) for _, cs in left}
+        xs_right = {round(cs[0]["x0"] / MM, 1) for _, cs in right}
+        assert (len(xs_left), len(xs_right)) == (1, 1), (name, xs_left, xs_right)
+        starts.add((xs_left.pop(), xs_right.pop()))
+        # the columns stay in their halves of the type area
+        beyond = [
+            (c["text"], c["x1"] / MM) for _, cs in left for c in cs if c["x1"] > middle + 0.5 * MM
+        ]
+        assert not beyond, (name, beyond)
+        assert all(c["x1"] <= (28 + 156 + 0.5) * MM for _, cs in right for c in cs), name
+        # the 乙方 name (possibly wrapped) and then （盖章） alone on its line
+        texts = [text_of(cs) for _, cs in right]
+        seal = texts.index("（盖章）")
+        assert "".join(texts[:seal]) == f"乙方：{parties[name]}", name
+        assert all("盖章" not in t for t in texts[:seal])
+        # rows line up: （盖章）, signer and date at the same heights in both columns
+        ys_left = {text_of(cs): y for y, cs in left}
+        ys_right = {text_of(cs): y for y, cs in right}
+        assert ys_left["（盖章）"] == pytest.approx(ys_right["（盖章）"], abs=0.1), name
+        assert ys_left["负责人（签字）："] == pytest.approx(
+            ys_right["主要负责同志（签字）："], abs=0.1
+        ), name
+        assert ys_left["2026年5月17日"] == pytest.approx(
+            next(y for t, y in ys_right.items() if t.endswith("日")), abs=0.1
+        ), name
+    assert len(starts) == 1  # the same columns on every letter
+    ((x_left, x_right),) = starts
+    assert x_left == pytest.approx(28 + 2 * 156 / 28, abs=0.3)
+    assert x_right == pytest.approx(28 + 16 * 156 / 28, abs=0.3)
 
 
 def test_fonts_are_embedded_subsets(demo_batch):
@@ -153,13 +219,14 @@ def test_a_unit_name_with_markup_characters_comes_out_as_typed(sqlite_db, tmp_pa
     with sqlite_db.session() as s:
         unit = s.scalars(select(Unit).where(Unit.name == "高新区")).one()
         unit.name = odd
+        unit.counterparty = f"{odd}生态环境局"
         s.commit()
         result = generate_letters(s, SYSTEM, tmp_path, unit_ids=[unit.id], fonts=FONTS)
         s.commit()
     assert [p.name for p in result.files] == ["高新＜区＞&“试验”区.pdf"]
     text = flat(pdf_text(result.files[0]))
-    assert f"乙方：{odd}管委会（盖章）" in text  # too long for half a line: blocks stacked
-    assert f"{odd}管委会承诺严格落实" in text
+    assert f"乙方：{odd}生态环境局（盖章）" in text  # wrapped in its column, seal on its own line
+    assert f"{odd}生态环境局承诺严格落实" in text
     assert safe_filename('a/b\\c:d*e?f"g|h') == "a／b＼c：d＊e？f＂g｜h"
 
 
@@ -241,7 +308,7 @@ def test_preview_of_unsaved_template_content(demo_db, tmp_path):
     out.write_bytes(data)
     text = flat(pdf_text(out))
     assert "预览标题2026" in text
-    assert "新乐市人民政府" in text
+    assert "石家庄市生态环境局新乐市分局" in text
     assert fill("{year}", {"year": "2026"}) == "2026"
 
 

@@ -16,6 +16,7 @@ from controllers.auth.passwords import check_password_rules
 from controllers.errors import ValidationError
 from controllers.infra import db_roles as pg_security
 from controllers.infra.server_checks import TRUST_WARNING, enforcement_notes
+from controllers.unit_of_work import call
 from models import AuditEntry
 from models.base import now
 from models.database import Database, make_engine
@@ -66,11 +67,11 @@ def test_a_common_password_is_refused_when_changing_it(sqlite_db):
             change_own_password(s, result.actor, PW, "Password1!")
 
 
-def _messages(session, username, password, moment, n):
+def _messages(database, username, password, moment, n):
     out = []
     for _ in range(n):
-        try:
-            sign_in(session, username, password, moment=moment)
+        try:  # each attempt is its own unit of work, as at the login dialog
+            call(database, sign_in, username, password, moment=moment)
         except AccountLocked as exc:
             out.append(("locked", str(exc)))
         except LoginFailed as exc:
@@ -81,9 +82,10 @@ def _messages(session, username, password, moment, n):
 def test_unknown_names_get_the_same_countdown_and_lock(database):
     with database.session() as s:
         _clerk(s)
-        moment = now()
-        real = _messages(s, "zhang", "Wrong-Pass-1", moment, 6)
-        ghost = _messages(s, "wangwu", "Wrong-Pass-1", moment, 6)
+        s.commit()
+    moment = now()
+    real = _messages(database, "zhang", "Wrong-Pass-1", moment, 6)
+    ghost = _messages(database, "wangwu", "Wrong-Pass-1", moment, 6)
     assert [k for k, _ in real] == [k for k, _ in ghost] == ["failed"] * 4 + ["locked"] * 2
     assert [m for _, m in real[:4]] == [m for _, m in ghost[:4]]
     # the lock's end differs only by the seconds the attempts took

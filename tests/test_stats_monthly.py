@@ -140,7 +140,7 @@ def _direct(session, column, first, last) -> int:
 
 
 def test_demo_series_match_direct_queries(demo_db):
-    as_of = D(2026, 11, 29)
+    as_of = D(2026, 11, 30)  # the demo's own date
     with demo_db.session() as s:
         m = monthly_series(s, SYSTEM, as_of=as_of)
         assert m.months[0] == D(2024, 1, 1)
@@ -160,5 +160,5 @@ def test_demo_series_match_direct_queries(demo_db):
             done = _direct(s, Case.completed_on, D(1900, 1, 1), last)
             found = _direct(s, Case.discovered_on, D(1900, 1, 1), last)
             assert m.cumulative_rate[i] == pytest.approx(min(1.0, done / found))
-        assert m.totals["found"] == 20_427
-        assert m.cumulative_rate[-1] == 1.0
+        assert m.totals["found"] == s.scalar(select(func.count()).select_from(Case))
+        assert 0.99 < m.cumulative_rate[-1] < 1.0  # a few found since the report are open

@@ -81,6 +81,7 @@ class AuditAction(StrEnum):
     AUDIT_ARCHIVE = "audit_archive"
     AUDIT_EXPORT = "audit_export"
     DEMO = "demo"
+    LEADS_SCAN = "leads_scan"
 
 
 class AuditObject(StrEnum):
@@ -109,6 +110,7 @@ class AuditObject(StrEnum):
     REPORT = "report"
     DATABASE = "database"
     AUDIT_LOG = "audit_log"
+    POWER_LIST = "power_list"
     INDUSTRY_ALIAS = "industry_alias"
 
 
@@ -177,6 +179,7 @@ ACTIONS: dict[AuditAction, ActionInfo] = {
     A.AUDIT_ARCHIVE: ActionInfo("审计日志归档"),
     A.AUDIT_EXPORT: ActionInfo("导出审计日志", quiet=True),
     A.DEMO: ActionInfo("写入演示数据"),
+    A.LEADS_SCAN: ActionInfo("线索研判"),
 }
 
 OBJECTS: dict[AuditObject, ObjectInfo] = {
@@ -207,6 +210,7 @@ OBJECTS: dict[AuditObject, ObjectInfo] = {
     Ob.REPORT: ObjectInfo("报告"),
     Ob.DATABASE: ObjectInfo("数据库", tuple(Topic)),
     Ob.AUDIT_LOG: ObjectInfo("审计日志"),
+    Ob.POWER_LIST: ObjectInfo("电力数据", (T.LEADS,)),
     Ob.INDUSTRY_ALIAS: ObjectInfo("行业对应", (T.RETURNS, T.SETTINGS)),
 }
 

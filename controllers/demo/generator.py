@@ -1,8 +1,11 @@
-"""Fill an empty database with demo data that reproduces the city's work report.
+"""Fill an empty database with demo data that tells the story of the city's work report.
 
-Figures (``../shared/seed-report.md``): two annual lists of 18,959 and 1,464 classified cases,
-all finished; spot checks from 5月7日 to 25日 with 33 groups, 127 person-times, 199 sites and
-4 new cases found (banned before 5月25日); 25 commitment letters signed.
+As of the report's date (5月31日) the figures are the report's (``../shared/seed-report.md``):
+two annual lists of 18,959 and 1,464 classified cases, all finished; spot checks from 5月7日
+to 25日 with 33 groups, 127 person-times, 199 sites and 4 new cases found (banned before
+5月25日); 25 commitment letters signed on 5月17日; the 5月10日 scheduling meeting and the
+5月31日 forwarded notice. After that date the campaign goes on (:mod:`controllers.demo.story`)
+up to the as-of date: the world is built as it stood on that date.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import SYSTEM, Actor
 from controllers.audit.trail import record
-from controllers.demo import names
+from controllers.demo import names, story
 from controllers.demo.accounts import create_demo_accounts
+from controllers.demo.leads_story import plant_leads_story
+from controllers.demo.timeline import cut_row
 from controllers.letters.templates import ensure_default_template
 from controllers.settings import CITY_NAME, set_setting
 from models import (
@@ -83,6 +88,7 @@ class DemoFigures:
     new_found: int = 4
     self_check_deadline: dt.date = dt.date(2026, 5, 25)
     letters_issued_on: dt.date = dt.date(2026, 5, 17)
+    report_day: dt.date = dt.date(2026, 5, 31)  # the report's date; the story goes on after it
     city_name: str = "石家庄市"
 
 
@@ -152,10 +158,19 @@ def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 
 class _DemoBuilder:
-    def __init__(self, session: Session, seed: int, figures: DemoFigures, progress: Progress):
+    def __init__(
+        self,
+        session: Session,
+        seed: int,
+        figures: DemoFigures,
+        progress: Progress,
+        as_of: dt.date,
+    ):
         self.s = session
+        self.seed = seed
         self.rng = random.Random(seed)
         self.f = figures
+        self.as_of = as_of
         self.progress = progress
         self.units = list(session.scalars(select(Unit).order_by(Unit.sort_order)))
         if len(self.units) != 25:
@@ -312,9 +327,14 @@ class _DemoBuilder:
         for year, size in self.f.list_sizes:
             batch_id = batches[year].id
             counts = apportion(size, weights)
-            rows: list[dict] = []
+            planned: list[dict] = []
             for code, n in counts.items():
-                rows.extend(self._case_row(by_code[code], year, batch_id, k + 1) for k in range(n))
+                planned.extend(
+                    self._case_row(by_code[code], year, batch_id, k + 1) for k in range(n)
+                )
+            rows = [r for r in (cut_row(p, self.as_of) for p in planned) if r is not None]
+            if not rows:
+                continue
             for start in range(0, len(rows), 5000):
                 conn.execute(insert(table), rows[start : start + 5000])
             # (unit, batch, serial) identifies a row: map the new ids back without RETURNING,
@@ -335,7 +355,7 @@ class _DemoBuilder:
         """两断三清 of every finished 关停取缔 case, dated around its completion."""
         rows = []
         for case_id, row in cases:
-            if row["classification"] != Classification.SHUTDOWN:
+            if row["classification"] != Classification.SHUTDOWN or row["completed_on"] is None:
                 continue
             for item in CheckItem:
                 done = row["completed_on"] - dt.timedelta(days=self.rng.randint(0, 5))
@@ -353,24 +373,29 @@ class _DemoBuilder:
     def lookbacks(self, cases: list[tuple[int, dict]], campaign: Campaign) -> None:
         """The campaign's 回头看 of every closed case: all still clean (no relapse found)."""
         year = self.f.campaign_year
-        rows = [
-            dict(
-                case_id=case_id,
-                campaign_id=campaign.id,
-                checked_on=_day(self.rng, dt.date(year, 3, 10), dt.date(year, 5, 20)),
-                result=LookbackResult.NORMAL,
-                inspector=names.person(self.rng),
-                version=1,
-            )
-            for case_id, row in cases
-            if row["status"] == CaseStatus.CLOSED
-        ]
+        rows = []
+        for case_id, row in cases:
+            if row["status"] != CaseStatus.CLOSED:
+                continue
+            day = _day(self.rng, dt.date(year, 3, 10), dt.date(year, 5, 20))
+            person = names.person(self.rng)
+            if day <= self.as_of and row["closed_on"] < day:
+                rows.append(
+                    dict(
+                        case_id=case_id,
+                        campaign_id=campaign.id,
+                        checked_on=day,
+                        result=LookbackResult.NORMAL,
+                        inspector=person,
+                        version=1,
+                    )
+                )
         for start in range(0, len(rows), 10000):
             self.s.connection().execute(insert(CaseLookback.__table__), rows[start : start + 10000])
 
     # -- spot checks -----------------------------------------------------------------
     def spot_checks(self, campaign: Campaign, cases: list[tuple[int, dict]], added: Batch) -> None:
-        rng, f = self.rng, self.f
+        rng, f = story.stream(self.seed, "spot_checks"), self.f
         days = [f.spot_check_first + dt.timedelta(days=i)
                 for i in range((f.spot_check_last - f.spot_check_first).days + 1)]  # fmt: skip
         per_day = split_total(rng, f.groups, len(days), 1, 2)
@@ -384,6 +409,8 @@ class _DemoBuilder:
         rng.shuffle(unit_cycle)
         g = 0
         for day, n in zip(days, per_day, strict=True):
+            if day > self.as_of:
+                break
             for k in range(n):
                 unit = unit_cycle[g % len(unit_cycle)]
                 check = SpotCheck(
@@ -404,7 +431,7 @@ class _DemoBuilder:
                 n_sites = sites[g]
                 if g in finders:
                     n_sites -= 1
-                    check.sites.append(self._new_case_site(check, unit, day, added))
+                    check.sites.append(self._new_case_site(rng, check, unit, day, added))
                 pool = by_unit.get(unit.id, [])
                 for case_id, row in rng.sample(pool, min(n_sites, len(pool))):
                     check.sites.append(
@@ -420,10 +447,9 @@ class _DemoBuilder:
         self.s.flush()
 
     def _new_case_site(
-        self, check: SpotCheck, unit: Unit, day: dt.date, added: Batch
+        self, rng: random.Random, check: SpotCheck, unit: Unit, day: dt.date, added: Batch
     ) -> SpotCheckSite:
         """A new unlisted site found by the group: becomes a case, banned before the deadline."""
-        rng = self.rng
         town = rng.choice(self.townships[unit.id])
         vill = names.village(rng)
         icode = FOCUS_INDUSTRY.get(unit.code, "plastic_pellet")
@@ -432,7 +458,7 @@ class _DemoBuilder:
             self.f.self_check_deadline - dt.timedelta(days=1),
         )
         closed = self.f.self_check_deadline
-        case = Case(
+        planned = dict(
             unit_id=unit.id,
             township_id=town.id,
             village=vill,
@@ -462,7 +488,10 @@ class _DemoBuilder:
             batch_id=added.id,
             remark=f"市级督导抽查（{check.group_name}）发现",
         )
-        case.checks.extend(CaseCheck(item=item, done_on=done) for item in CheckItem)
+        case = Case(**cut_row(planned, self.as_of, "已断水断电，正在清除原料、产品和设备"))
+        case.checks.extend(
+            CaseCheck(item=item, done_on=done if done <= self.as_of else None) for item in CheckItem
+        )
         self.s.add(case)
         self.s.flush()
         site = SpotCheckSite(case_id=case.id, site_name=case.name, address=case.address,
@@ -476,27 +505,31 @@ class _DemoBuilder:
 
     # -- letters, returns, accountability -------------------------------------------
     def letters(self, campaign: Campaign) -> None:
+        """The 25 letters, issued and signed with every unit on the same day (5月17日)."""
         template = ensure_default_template(self.s)
         issued = self.f.letters_issued_on
         for unit in self.units:
-            signed = issued + dt.timedelta(days=self.rng.randint(1, 5))
+            issued_by_then = issued <= self.as_of
             self.s.add(
                 Letter(
                     unit_id=unit.id,
                     campaign_id=campaign.id,
                     template_id=template.id,
-                    status=LetterStatus.SIGNED,
+                    status=LetterStatus.SIGNED if issued_by_then else LetterStatus.DRAFT,
                     letter_date=issued,
-                    issued_on=issued,
+                    issued_on=issued if issued_by_then else None,
                     due_on=issued + dt.timedelta(days=7),
-                    signer_name=unit.head_name,
-                    signed_on=signed,
+                    signer_name=unit.head_name if issued_by_then else None,
+                    signed_on=issued if issued_by_then else None,
                 )
             )
 
     def returns(self, stage: CampaignStage) -> None:
+        rng = story.stream(self.seed, "returns")
         for unit in self.units:
-            received = stage.deadline - dt.timedelta(days=self.rng.randint(0, 6))
+            received = stage.deadline - dt.timedelta(days=rng.randint(0, 6))
+            if received > self.as_of:
+                continue
             self.s.add(
                 CountyReturn(
                     unit_id=unit.id,
@@ -507,10 +540,14 @@ class _DemoBuilder:
                     signed_on=received - dt.timedelta(days=1),
                     published_url=f"http://www.{unit.code}.gov.cn/zwgk/sanluanwu/{received:%Y%m%d}.html",
                     published_on=received,
-                    status=ReturnStatus.APPROVED,
+                    status=ReturnStatus.APPROVED
+                    if received + dt.timedelta(days=1) <= self.as_of
+                    else ReturnStatus.PENDING,
                     reviewed_at=dt.datetime.combine(
                         received + dt.timedelta(days=1), dt.time(16, 30)
-                    ),
+                    )
+                    if received + dt.timedelta(days=1) <= self.as_of
+                    else None,
                 )
             )
 
@@ -527,7 +564,15 @@ class _DemoBuilder:
             ("jingxing", Measure.INTERVIEW, AccountabilityStatus.PROPOSED, None, None,
              ProblemKind.OFF_LIST, "钙镁加工点未纳入整治清单"),
         ]  # fmt: skip
+        rng = story.stream(self.seed, "accountability")
         for code, measure, status, doc_no, decided, kind, text in samples:
+            person = names.person(rng)
+            if self.as_of < dt.date(2025, 8, 20):  # the problems were found then
+                continue
+            if decided is not None and decided > self.as_of:
+                status, doc_no, decided = AccountabilityStatus.PROPOSED, None, None
+            elif decided is not None and decided + dt.timedelta(days=10) > self.as_of:
+                status = AccountabilityStatus.DECIDED
             # proposed with its persons and problems, then decided and carried out: the
             # database freezes a record (and its persons and problems) once decided
             rec = AccountabilityRecord(
@@ -538,9 +583,7 @@ class _DemoBuilder:
                 status=AccountabilityStatus.PROPOSED,
                 summary=text,
             )
-            rec.persons.append(
-                AccountabilityPerson(name=names.person(self.rng), post="乡镇分管负责同志")
-            )
+            rec.persons.append(AccountabilityPerson(name=person, post="乡镇分管负责同志"))
             rec.problems.append(
                 AccountabilityProblem(kind=kind, description=text, found_on=dt.date(2025, 8, 20))
             )
@@ -563,21 +606,24 @@ def generate_demo(
     session: Session,
     seed: int = 2026,
     *,
+    as_of: dt.date | None = None,
     figures: DemoFigures | None = None,
     actor: Actor = SYSTEM,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Fill an empty (migrated) database with the demo. Returns counts written.
+    """Fill an empty (migrated) database with the demo world as it stood on ``as_of`` (default
+    today). Returns counts written.
 
     Raises :class:`DemoRefused` if the database already holds data.
     """
     figures = figures or DemoFigures()
+    as_of = as_of or dt.date.today()
     report = progress or (lambda _pct, _msg: None)
     if database_has_data(session):
         raise DemoRefused(
             "数据库中已有业务数据，演示数据只能写入空数据库 / database already has data"
         )
-    b = _DemoBuilder(session, seed, figures, report)
+    b = _DemoBuilder(session, seed, figures, report, as_of)
     report(5, "责任单位与乡镇")
     b.units_and_townships()
     campaign, stages = b.campaign()
@@ -588,15 +634,31 @@ def generate_demo(
     b.checklists(cases)
     report(70, "回头看")
     b.lookbacks(cases, campaign)
-    report(85, "督导抽查")
+    report(80, "督导抽查")
     b.spot_checks(campaign, cases, batches[None])
-    report(92, "承诺书、县区上报、问责")
+    report(85, "承诺书、县区上报、问责")
     b.letters(campaign)
     b.returns(stages[StageKind.SELF_INSPECTION])
     b.accountability()
-    counts = {"cases": len(cases) + figures.new_found, "units": len(b.units)}
+    plant_leads_story(session, figures.campaign_year)  # 线索: the planted truth (leads_story)
+    report(88, "专项行动进展")
+    world = story.World(session, seed, as_of, figures.report_day, b.units, b.townships,
+                        b.industries, campaign, batches[None], cases)  # fmt: skip
+    counts = {"cases": 0, "units": len(b.units)}
+    for element in story.ELEMENTS:
+        for key, n in element(world).items():
+            counts[key] = counts.get(key, 0) + n
+    session.flush()
+    counts["cases"] = int(session.scalar(select(func.count()).select_from(Case)) or 0)
     counts["accounts"] = len(create_demo_accounts(session))
-    record(session, actor, "demo", "database", None, detail={"seed": seed, **counts})
+    record(
+        session,
+        actor,
+        "demo",
+        "database",
+        None,
+        detail={"seed": seed, "as_of": as_of.isoformat(), **counts},
+    )
     report(100, "完成")
     logger.info("demo data written: %s", json.dumps(counts))
     return counts

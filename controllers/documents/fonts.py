@@ -271,12 +271,33 @@ def bundled_font_path() -> Path:
     return resource_path("fonts", BUNDLED_FONT_FILE)
 
 
-def bundled_choice(role: FontRole, wanted: str = "", *, fake_bold: bool = False) -> FontChoice:
-    """The bundled font serving ``role``."""
+#: open-licensed serif and kai faces shipped for the roles no installed font serves (Arphic
+#: Public License, GB2312 level-1 subsets): 宋 for the title, body and page numbers, 楷 for
+#: （一） headings; 黑体 headings (and any character these lack) use WenQuanYi Micro Hei
+SERIF_FONT_FILE = "ARPLSungtiLGB-subset.ttf"
+KAI_FONT_FILE = "ARPLKaitiMGB-subset.ttf"
+ROLE_BUNDLED: dict[FontRole, tuple[str, str]] = {
+    FontRole.TITLE: (SERIF_FONT_FILE, "文鼎ＰＬ简报宋（内置子集）"),
+    FontRole.BODY: (SERIF_FONT_FILE, "文鼎ＰＬ简报宋（内置子集）"),
+    FontRole.PAGE_NUMBER: (SERIF_FONT_FILE, "文鼎ＰＬ简报宋（内置子集）"),
+    FontRole.HEADING2: (KAI_FONT_FILE, "文鼎ＰＬ简中楷（内置子集）"),
+}
+
+
+def bundled_choice(
+    role: FontRole, wanted: str = "", *, fake_bold: bool = False, by_role: bool = True
+) -> FontChoice:
+    """The bundled font serving ``role``: its serif or kai face when one is shipped (and
+    ``by_role``), else WenQuanYi Micro Hei (the fallback of every character)."""
+    path, family = bundled_font_path(), BUNDLED_FAMILY
+    if by_role and role in ROLE_BUNDLED:
+        file, name = ROLE_BUNDLED[role]
+        if resource_path("fonts", file).is_file():
+            path, family = resource_path("fonts", file), name
     return FontChoice(
         role=role,
-        family=BUNDLED_FAMILY,
-        path=bundled_font_path(),
+        family=family,
+        path=path,
         source=FontSource.BUNDLED,
         wanted=wanted,
         fake_bold=fake_bold,
@@ -419,7 +440,7 @@ def _discover(dirs: tuple[tuple[Path, FontSource], ...]) -> FontSet:
             if notes:
                 choice = replace(choice, note="；".join(notes) + "，使用内置字体")
             choices[role] = choice
-    fallback = bundled_choice(FontRole.BODY)
+    fallback = bundled_choice(FontRole.BODY, by_role=False)
     logger.info(
         "official document fonts: %s",
         ", ".join(f"{r}={c.family}" for r, c in choices.items()),

@@ -121,6 +121,7 @@ class LayoutContext:
         self._glyphs: dict[tuple[str, FontRole, float], _Glyph] = {}
         self._cmaps: dict[str, dict[int, int] | None] = {}
         self._descents: dict[str, float] = {}
+        self._ink: dict[tuple[str, str], float] = {}
         self._names = {role: fonts.font_name(role) for role in FontRole}
         self._bold = {role: fonts.choice(role).fake_bold for role in FontRole}
         fb = fonts.fallback
@@ -154,12 +155,45 @@ class LayoutContext:
         found = self._glyphs[key] = _Glyph(ch, font, size, width * size, self._bold[role])
         return found
 
+    def ink_middle(self, font: str, ch: str) -> float:
+        """Height of the middle of a character's ink above the baseline, per point of size
+        (e.g. where the dash of "— 1 —" is drawn); 0.3 when the font's outlines are unknown."""
+        key = (font, ch)
+        value = self._ink.get(key)
+        if value is None:
+            value = self._ink[key] = _ink_middle(pdfmetrics.getFont(font), ch)
+        return value
+
     def descent(self, font: str) -> float:
         """The font's descent per point of size (negative)."""
         value = self._descents.get(font)
         if value is None:
             value = self._descents[font] = pdfmetrics.getAscentDescent(font, 1)[1]
         return value
+
+
+def _ink_middle(font, ch: str) -> float:
+    """The vertical middle of a glyph's outline in em units (reportlab TTF font)."""
+    face = getattr(font, "face", None)
+    path = getattr(face, "filename", None)
+    if not path:
+        return 0.3
+    try:
+        from fontTools.ttLib import TTFont
+
+        index = getattr(face, "subfontNameX", b"")  # reportlab keeps the index in the name
+        number = int(index.decode()[1:]) if index and index.decode()[1:].isdigit() else 0
+        with TTFont(path, fontNumber=number, lazy=True) as tt:
+            name = tt.getBestCmap().get(ord(ch))
+            glyf = tt.get("glyf")
+            if name is None or glyf is None:
+                return 0.3
+            g = glyf[name]
+            if not hasattr(g, "yMax"):
+                return 0.3
+            return (g.yMin + g.yMax) / 2 / tt["head"].unitsPerEm
+    except Exception:  # noqa: BLE001 - any unreadable font: the usual middle of a dash
+        return 0.3
 
 
 @dataclass
@@ -244,6 +278,9 @@ class _Row:
     keep_with_next: bool = False
     page_break: bool = False
     text: str = ""
+    floating: bool = False  # its group may move below what follows to fill the page first
+    keep_with_previous: bool = False  # the row before goes to its page (no 署名 page alone)
+    repeat: list[_Row] | None = None  # rows drawn before it when it opens a page (a header)
 
 
 def _text_row(ctx: LayoutContext, lines: Sequence[_Line]) -> Callable[[Canvas, float, float], None]:
@@ -502,73 +539,125 @@ class Signatures(Block):
 
     One block is placed by the standard: the date right-aligned four characters in from the
     right edge and the name centred above it. Two or more stand side by side in equal
-    columns, each centred in its column. ``seal_room_lines`` blank lines precede them, so a
+    columns, each column's lines starting at the same place (see :meth:`_columns`). ``seal_room_lines`` blank lines precede them, so a
     seal pressed on the name and date reaches to within one line of the text above.
     """
 
     blocks: Sequence[SignatureBlock]
     seal_room_lines: int = 2
     columns: int = 2
+    column_indent: int = 2  # characters from a column's left edge to its text
 
     def plain_text(self) -> str:
         return "\n".join(line for b in self.blocks for line in b.lines())
 
     def rows(self, ctx: LayoutContext) -> list[_Row]:
-        geo = ctx.geometry
-        size, cs = geo.body_size, geo.char_space
         group = next(_group_ids)
         rows = [_Row(group=group) for _ in range(self.seal_room_lines)]
         blocks = list(self.blocks)
+        if rows:  # GB/T 9704 §7.3.5.4: the text's last line goes with the 署名
+            rows[0].keep_with_previous = True
         per_row = max(1, self.columns)
-        col_limit = geo.text_width / min(per_row, len(blocks) or 1)
-        for block in blocks:  # a name too long for its column: stack the blocks instead
-            head = block.name_line()[: len(block.name_line()) - len(block.seal_note)]
-            glyphs = [ctx.glyph(ch, FontRole.BODY, size) for ch in _clean(head)]
-            if _natural(glyphs, cs) > col_limit + EPS:
-                per_row = 1
         for start in range(0, len(blocks), per_row):
             chunk = blocks[start : start + per_row]
-            cols = len(chunk)
-            col_width = geo.text_width / cols
-            placed: list[list[_Line]] = []
-            for c, block in enumerate(chunk):
-                texts: list[list[_Glyph]] = []
-                name = block.name_line()
-                glyphs = [ctx.glyph(ch, FontRole.BODY, size) for ch in _clean(name)]
-                if _natural(glyphs, cs) > col_width + EPS and block.seal_note:
-                    pieces = [name[: -len(block.seal_note)], block.seal_note]
-                else:
-                    pieces = [name]
-                for text in pieces + block.rest_lines():
-                    glyphs = [ctx.glyph(ch, FontRole.BODY, size) for ch in _clean(text)]
-                    texts += break_lines(glyphs, col_width, col_width, cs)
-                placed.append(self._place(texts, c, cols, col_width, geo))
+            if len(chunk) == 1 and len(blocks) == 1:
+                placed = [self._single(ctx, chunk[0])]
+            else:
+                placed = self._columns(ctx, chunk, per_row)
             height = max(len(p) for p in placed)
             for k in range(height):
-                line_set = [p[k] for p in placed if k < len(p)]
+                line_set = [p[k] for p in placed if k < len(p) and p[k].glyphs]
                 text = "\u3000".join(line.text for line in line_set)
                 rows.append(_Row(_text_row(ctx, line_set), group=group, text=text))
             if start + per_row < len(blocks):
                 rows += [_Row(group=group) for _ in range(self.seal_room_lines)]
         return rows
 
-    @staticmethod
-    def _place(
-        texts: list[list[_Glyph]], col: int, cols: int, col_width: float, geo: PageGeometry
-    ) -> list[_Line]:
-        cs = geo.char_space
+    def _single(self, ctx: LayoutContext, block: SignatureBlock) -> list[_Line]:
+        """One block by the standard: the date right-aligned four characters in from the
+        right edge, the other lines centred on the date."""
+        geo = ctx.geometry
+        size, cs = geo.body_size, geo.char_space
+        texts: list[list[_Glyph]] = []
+        name = block.name_line()
+        glyphs = [ctx.glyph(ch, FontRole.BODY, size) for ch in _clean(name)]
+        if _natural(glyphs, cs) > geo.text_width + EPS and block.seal_note:
+            pieces = [name[: -len(block.seal_note)], block.seal_note]
+        else:
+            pieces = [name]
+        for text in pieces + block.rest_lines():
+            glyphs = [ctx.glyph(ch, FontRole.BODY, size) for ch in _clean(text)]
+            texts += break_lines(glyphs, geo.text_width, geo.text_width, cs)
         widths = [_natural(t, cs) for t in texts]
-        lines = []
-        if cols == 1:  # date right-aligned, 4 characters in; the rest centred on the date
-            centre = geo.text_width - 4 * geo.char_pitch - widths[-1] / 2
-            for glyphs, w in zip(texts, widths, strict=True):
-                x = min(max(centre - w / 2, 0.0), geo.text_width - w)
-                lines.append(_Line(glyphs, x, cs))
-            return lines
-        # side by side: the block's lines flush left, the block centred in its column
-        block_w = max(widths)
-        x = col * col_width + max((col_width - block_w) / 2, 0.0)
-        return [_Line(glyphs, x, cs) for glyphs in texts]
+        centre = geo.text_width - 4 * geo.char_pitch - widths[-1] / 2
+        return [
+            _Line(glyphs, min(max(centre - w / 2, 0.0), geo.text_width - w), cs)
+            for glyphs, w in zip(texts, widths, strict=True)
+        ]
+
+    def _columns(
+        self, ctx: LayoutContext, chunk: Sequence[SignatureBlock], columns: int
+    ) -> list[list[_Line]]:
+        """Blocks side by side in equal columns. Every column starts at the same place
+        (``column_indent`` characters in) whatever its text; a long name wraps within its
+        column at a unit boundary (after ：, 局, 府, 会 …); （盖章） has a line of its own; the
+        name parts are padded to the same height so the signer and date rows line up."""
+        geo = ctx.geometry
+        size, cs = geo.body_size, geo.char_space
+        cells = geo.chars_per_line // columns  # grid cells of a column
+        col_width = cells * geo.char_pitch
+        indent = self.column_indent * geo.char_pitch
+        avail = (cells - self.column_indent) * geo.char_pitch - cs
+        names: list[list[list[_Glyph]]] = []
+        rests: list[list[list[_Glyph]]] = []
+        for block in chunk:
+            head = f"{block.party}：" if block.party else ""
+            glyphs = [ctx.glyph(ch, FontRole.BODY, size) for ch in _clean(head + block.org)]
+            name_lines = name_breaks(glyphs, avail, cs)
+            if block.seal_note:
+                name_lines.append([ctx.glyph(ch, FontRole.BODY, size) for ch in block.seal_note])
+            names.append(name_lines)
+            rest: list[list[_Glyph]] = []
+            for text in block.rest_lines():
+                glyphs = [ctx.glyph(ch, FontRole.BODY, size) for ch in _clean(text)]
+                rest += break_lines(glyphs, avail, avail, cs)
+            rests.append(rest)
+        tall = max(len(n) for n in names)
+        out = []
+        for c, (name_lines, rest) in enumerate(zip(names, rests, strict=True)):
+            x = c * col_width + indent
+            seal = name_lines[-1:] if chunk[c].seal_note else []
+            body = name_lines[: len(name_lines) - len(seal)]
+            padded = body + [[] for _ in range(tall - len(name_lines))] + seal
+            out.append([_Line(glyphs, x, cs) for glyphs in padded + rest])
+        return out
+
+
+#: characters after which an organisation's name may wrap (a unit boundary)
+NAME_BREAK_AFTER = frozenset("：局府会委市县区办")
+
+
+def name_breaks(glyphs: list[_Glyph], width: float, cs: float) -> list[list[_Glyph]]:
+    """An organisation's name broken into lines no wider than ``width``, at the last unit
+    boundary (:data:`NAME_BREAK_AFTER`) that fits, else wherever the line is full."""
+    lines: list[list[_Glyph]] = []
+    rest = list(glyphs)
+    while rest:
+        n = 0
+        while n < len(rest) and _natural(rest[: n + 1], cs) <= width + EPS:
+            n += 1
+        if n >= len(rest):
+            lines.append(rest)
+            break
+        n = max(n, 1)
+        cut = max((k + 1 for k in range(n) if rest[k].ch in NAME_BREAK_AFTER), default=0)
+        if cut < max(2, n // 3):  # no boundary, or one that leaves a nearly empty line
+            cut = n
+            while cut > 1 and rest[cut].ch in NO_LINE_START:
+                cut -= 1
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    return lines
 
 
 class FlowableBlock(Block):
@@ -602,6 +691,54 @@ class FlowableBlock(Block):
 
             rows.append(_Row(draw, group=group))
             rows += [_Row(group=group) for _ in range(n - 1)]
+        return rows
+
+
+def _flowable_rows(flowable: Flowable, ctx: LayoutContext, group: int) -> list[_Row]:
+    """A flowable no taller than a page as whole grid lines of one group."""
+    geo = ctx.geometry
+    _w, h = flowable.wrap(geo.text_width, geo.text_height)
+    n = max(1, math.ceil((h - EPS) / geo.line_pitch))
+
+    def draw(canvas: Canvas, x0: float, top: float) -> None:
+        flowable.drawOn(canvas, x0, top - h)
+
+    return [_Row(draw, group=group)] + [_Row(group=group) for _ in range(n - 1)]
+
+
+class FloatBlock(FlowableBlock):
+    """A figure (e.g. a chart with its caption) kept whole, that may move below the text
+    after it when it does not fit on the current page, so no page is left half empty."""
+
+    def rows(self, ctx: LayoutContext) -> list[_Row]:
+        rows = _flowable_rows(self.flowable, ctx, next(_group_ids))
+        rows[0].floating = True
+        return rows
+
+
+@dataclass
+class TableBlock(Block):
+    """A table that flows across pages: ``head`` (title and column header, kept with the first
+    band) and ``bands`` (pieces of a whole number of grid lines each, e.g. two rows of a
+    half-line row height); on a continued page the ``header`` is drawn again first."""
+
+    head: Flowable
+    header: Flowable
+    bands: Sequence[Flowable]
+    text: str = ""
+
+    def plain_text(self) -> str:
+        return self.text
+
+    def rows(self, ctx: LayoutContext) -> list[_Row]:
+        repeat = _flowable_rows(self.header, ctx, next(_group_ids))
+        head = _flowable_rows(self.head, ctx, next(_group_ids))
+        head[-1].keep_with_next = True
+        rows = head
+        for band in self.bands:
+            band_rows = _flowable_rows(band, ctx, next(_group_ids))
+            band_rows[0].repeat = repeat
+            rows += band_rows
         return rows
 
 
@@ -706,41 +843,70 @@ class OfficialDocument:
         return FlowableBlock(block).rows(self.ctx)
 
     def _paginate(self, canvas: Canvas, rows: list[_Row]) -> int:
-        """Draw rows onto pages; returns the number of pages of this part."""
+        """Draw rows onto pages; returns the number of pages of this part.
+
+        A floating group that does not fit waits for the next page while the rows after it
+        fill this one; a row with ``repeat`` rows that opens a page has them drawn first."""
         geo = self.geometry
         per_page = geo.lines_per_page
-        page, line = 1, 0
+        state = {"page": 1, "line": 0, "fresh": True}
+        deferred: list[list[_Row]] = []
+
+        def put(row: _Row) -> None:
+            if row.draw is not None:
+                row.draw(canvas, geo.left, geo.text_top - state["line"] * geo.line_pitch)
+            state["line"] += 1
+
+        def new_page() -> None:
+            self._end_page(canvas, state["page"])
+            state["page"] += 1
+            state["line"] = 0
+            state["fresh"] = True
+            while deferred and state["line"] + len(deferred[0]) <= per_page:
+                for r in deferred.pop(0):
+                    put(r)
+
         i = 0
         while i < len(rows):
             row = rows[i]
+            line = state["line"]
             if row.page_break:
-                if line:
-                    self._end_page(canvas, page)
-                    page, line = page + 1, 0
+                if line or deferred:
+                    new_page()
                 i += 1
                 continue
             if line and not row.draw and not row.group and line >= per_page:
                 i += 1  # blank lines at a page end vanish
                 continue
             need = self._span(rows, i)
+            repeat = len(row.repeat) if row.repeat else 0
             if line and line + need > per_page:
-                self._end_page(canvas, page)
-                page, line = page + 1, 0
-                if not row.draw and not row.group:
+                if row.floating and need <= per_page:
+                    deferred.append(rows[i : i + need])
+                    i += need
+                    continue
+                new_page()
+                if not row.draw and not row.group and state["line"] == 0:
                     i += 1  # no blank line at the top of a page
                     continue
+            if row.repeat and state["fresh"] and state["line"] + repeat + need <= per_page:
+                for r in row.repeat:
+                    put(r)
             end = i + need
             while i < end:
-                if line >= per_page:  # a group taller than a page: continue on the next
-                    self._end_page(canvas, page)
-                    page, line = page + 1, 0
-                current = rows[i]
-                if current.draw is not None:
-                    current.draw(canvas, geo.left, geo.text_top - line * geo.line_pitch)
-                line += 1
+                if state["line"] >= per_page:  # a group taller than a page: continue
+                    new_page()
+                put(rows[i])
+                state["fresh"] = False
                 i += 1
-        self._end_page(canvas, page)
-        return page
+        while deferred:
+            if state["line"] + len(deferred[0]) > per_page:
+                new_page()
+                continue
+            for r in deferred.pop(0):
+                put(r)
+        self._end_page(canvas, state["page"])
+        return state["page"]
 
     @staticmethod
     def _span(rows: list[_Row], i: int) -> int:
@@ -750,7 +916,11 @@ class OfficialDocument:
         if group:
             while j + 1 < len(rows) and rows[j + 1].group == group:
                 j += 1
-        while rows[j].keep_with_next and j + 1 < len(rows) and not rows[j + 1].page_break:
+        while (
+            j + 1 < len(rows)
+            and (rows[j].keep_with_next or rows[j + 1].keep_with_previous)
+            and not rows[j + 1].page_break
+        ):
             j += 1
             group = rows[j].group
             if group:
@@ -773,6 +943,10 @@ class OfficialDocument:
             x = geo.left + geo.text_width - size - width
         else:
             x = geo.left + size
-        top = geo.text_bottom - geo.page_number_drop
+        # the 一字线 (the dashes' ink) sits ``page_number_drop`` below the type area
+        dash = glyphs[0]
+        middle = ctx.ink_middle(dash.font, dash.ch) * dash.size
+        baseline = geo.text_bottom - geo.page_number_drop - middle
+        top = baseline + dash.size * (1 + ctx.descent(dash.font))
         line = _Line(glyphs, 0.0, 0.0)
         _text_row(ctx, [line])(canvas, x, top)

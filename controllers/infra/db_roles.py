@@ -433,6 +433,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
             sql += _policy_sql(table, "rd_all_units", sees_all, "true")
             sql += _policy_sql(table, "rd_own_unit", [g["county"]], county_expr or "false")
     sql += _special_tables(g, everyone, readers, writers)
+    sql += _lead_policies(g)
     sql += enforcement_privileges(g)
     sql += pg_guards.statements(g, schema, set(_classify(conn)))
     sql.append(
@@ -508,6 +509,14 @@ def _special_tables(
         f"GRANT SELECT ON alembic_version TO {', '.join(map(q, [*everyone, g['gate']]))}",
     ]
     return sql
+
+
+def _lead_policies(g: dict[str, str]) -> list[str]:
+    """线索 pair two cases, often of two units: a county clerk sees those touching its unit."""
+    mine = "(SELECT rectify_unit_of(rectify_account_name()))"
+    return _policy_sql(
+        "leads", "rd_own_unit", [g["county"]], f"unit_id = {mine} OR other_unit_id = {mine}"
+    )
 
 
 # -- spot checks and accountability (issue 12) ----------------------------------------------

@@ -38,7 +38,10 @@ def current_campaign(session: Session) -> Campaign | None:
 
 
 def unit_org(unit: Unit) -> str:
-    """The signing party of a unit: its people's government, or a park's committee."""
+    """The letter's 乙方: the unit's counterparty (its sub-bureau, or a park's 生态环境局) as the
+    city's report names it; without one, the unit's people's government or park committee."""
+    if unit.counterparty and unit.counterparty.strip():
+        return unit.counterparty.strip()
     return f"{unit.name}{'管委会' if unit.kind == UnitKind.PARK else '人民政府'}"
 
 

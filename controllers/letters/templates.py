@@ -30,7 +30,7 @@ DEFAULT_KEY = "commitment"
 PLACEHOLDERS: dict[str, str] = {
     "unit_name": "责任单位名称（如：灵寿县）",
     "unit_short_name": "责任单位简称（如：灵寿）",
-    "unit_org": "承诺单位（如：灵寿县人民政府；园区为管委会）",
+    "unit_org": "承诺单位（乙方，如：石家庄市生态环境局灵寿县分局；园区为园区生态环境局）",
     "head_name": "责任单位主要负责同志姓名",
     "head_title": "主要负责同志职务（如：县长）",
     "city_name": "本市名称（系统设置）",

@@ -306,12 +306,11 @@ def _letters(f: ReportFigures) -> str | None:
     if lt.issued == 0:
         return None
     if f.unit_scoped:
-        with_whom = f.scope_name
+        with_whom = f.counterparties.get(f.scope_name) or f.scope_name
     else:
-        signed_names = [n for n in f.unit_kinds if n not in lt.not_back]
-        parks = [n for n in signed_names if is_park(f.unit_kinds[n])]
-        others = len(signed_names) - len(parks)
-        with_whom = f"{others}个分局" + (f"及{join_list(parks)}" if parks else "") + "生态环境局"
+        with_whom = counterparties_phrase(
+            [n for n in f.unit_kinds if n not in lt.not_back], f.unit_kinds, f.counterparties
+        )
     text = f"{short_date(lt.issued_on, f.as_of)}，{f.issuer_name}下发了{f.notice_title}，"
     if not lt.not_back:
         return text + f"分别与{with_whom}签订了“散乱污”企业持续整治工作承诺书，传导压力、落实责任。"
@@ -322,11 +321,34 @@ def _letters(f: ReportFigures) -> str | None:
     )
 
 
+def counterparties_phrase(
+    signed: list[str], kinds: dict[str, str], counterparties: dict[str, str]
+) -> str:
+    """Who the letters were signed with, as the city's report says it: "23个分局及高新区、
+    循环化工园区生态环境局" (the units' counterparties: sub-bureaus counted, the rest named)."""
+    bureaus, named = 0, []
+    for name in signed:
+        party = counterparties.get(name, "")
+        if party.endswith("分局") or (not party and not is_park(kinds.get(name, ""))):
+            bureaus += 1
+        else:
+            named.append(party.removesuffix("生态环境局") if party else name)
+    parts = ([f"{bureaus}个分局"] if bureaus else []) + (
+        [f"{join_list(named)}生态环境局"] if named else []
+    )
+    return "及".join(parts)
+
+
 def _progress(f: ReportFigures) -> list[str]:
-    out = []
+    """四、调度情况及工作进展: the campaign's dated steps (meetings, notices, the letters) in
+    date order, the returns, and what the checks found."""
+    dated: list[tuple[dt.date, int, str]] = [
+        (e.occurred_on, 0, f"{short_date(e.occurred_on, f.as_of)}，{e.summary}") for e in f.events
+    ]
     letters = _letters(f)
-    if letters:
-        out.append(letters)
+    if letters and f.letters.issued_on is not None:
+        dated.append((f.letters.issued_on, 1, letters))
+    out = [text for *_, text in sorted(dated, key=lambda d: (d[0], d[1]))]
     r = f.returns
     if f.returns_stage is not None:
         text = (

@@ -34,6 +34,12 @@ PAGE_NUMBER_PT = 14  # 4号
 LINE_PT = 28.95  # 22 lines in the 225 mm type area
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Latin text (letters, digits, their punctuation) set in the Latin font; everything else —
+#: Chinese, “”‘’, full-width punctuation, —— and …… — in the East Asian font
+_LATIN = re.compile(r"[A-Za-z0-9 .,:;%/+\-()@&_=<>\[\]#*'\"!?]+")
+LANGUAGE = "zh-CN"
+#: the Word heading styles (标题 1/2/3) and the 公文 font of each
+HEADING_STYLES = {1: FontRole.HEADING1, 2: FontRole.HEADING2, 3: FontRole.BODY}
 
 
 def clean(text: str) -> str:
@@ -41,21 +47,54 @@ def clean(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
-def _fonts(run: Any, east_asia: str, size: float, *, bold: bool = False) -> None:
+def _fonts(
+    run: Any, east_asia: str, size: float, *, bold: bool = False, latin: bool = True
+) -> None:
+    """Size, weight and fonts of a run: a Latin run in the Latin font, any other run in the
+    East Asian font for every script (so “”‘’ and ——, which Word counts as Latin, are set in
+    仿宋 and not in Times New Roman), with the East Asian hint and language."""
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
     run.font.size = Pt(size)
     run.font.bold = bold
-    run.font.name = LATIN_FONT
     rpr = run._element.get_or_add_rPr()
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
         rfonts = rpr.makeelement(qn("w:rFonts"), {})
         rpr.insert(0, rfonts)
+    face = LATIN_FONT if latin else east_asia
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
-        rfonts.set(qn(attr), LATIN_FONT)
+        rfonts.set(qn(attr), face)
     rfonts.set(qn("w:eastAsia"), east_asia)
+    if not latin:
+        rfonts.set(qn("w:hint"), "eastAsia")
+    _language(rpr)
+
+
+def _language(rpr: Any) -> None:
+    """``<w:lang w:val="zh-CN" w:eastAsia="zh-CN"/>`` on a run or style."""
+    from docx.oxml.ns import qn
+
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(lang)
+    lang.set(qn("w:val"), LANGUAGE)
+    lang.set(qn("w:eastAsia"), LANGUAGE)
+
+
+def add_text(p: Any, text: str, east_asia: str, size: float, *, bold: bool = False) -> None:
+    """Text as runs: Latin pieces in the Latin font, the rest in the East Asian font."""
+    text = clean(text)
+    pos = 0
+    for m in _LATIN.finditer(text):
+        if m.start() > pos:
+            _fonts(p.add_run(text[pos : m.start()]), east_asia, size, bold=bold, latin=False)
+        _fonts(p.add_run(m.group()), east_asia, size, bold=bold, latin=True)
+        pos = m.end()
+    if pos < len(text):
+        _fonts(p.add_run(text[pos:]), east_asia, size, bold=bold, latin=False)
 
 
 def _paragraph(
@@ -69,11 +108,12 @@ def _paragraph(
     bold: bool = False,
     exact: float | None = LINE_PT,
     right_indent_chars: float = 0,
+    style: str | None = None,
 ) -> Any:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Pt
 
-    p = doc.add_paragraph()
+    p = doc.add_paragraph(style=style)
     fmt = p.paragraph_format
     fmt.alignment = {
         "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
@@ -90,7 +130,7 @@ def _paragraph(
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = Pt(exact)
     if text:
-        _fonts(p.add_run(clean(text)), font, size, bold=bold)
+        add_text(p, text, font, size, bold=bold)
     return p
 
 
@@ -162,9 +202,9 @@ def _table(doc: Any, report: StageReport) -> None:
             fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
             fmt.line_spacing = Pt(TABLE_PT * 1.5)
             if r == 0:
-                _fonts(p.add_run(clean(value)), HEADING_FONT, TABLE_HEADER_PT)
+                add_text(p, value, HEADING_FONT, TABLE_HEADER_PT)
             else:
-                _fonts(p.add_run(clean(value)), TABLE_FONT, TABLE_PT, bold=total_row)
+                add_text(p, value, TABLE_FONT, TABLE_PT, bold=total_row)
     header = table.rows[0]._tr.get_or_add_trPr()
     header.append(header.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
 
@@ -187,6 +227,8 @@ def write_docx(
     normal.font.name = LATIN_FONT
     normal.element.get_or_add_rPr()
     _fonts_style(normal, BODY_FONT)
+    _document_language(doc)
+    _heading_styles(doc)
     doc.settings.odd_and_even_pages_header_footer = True
     _page_number_footer(section.footer, "right")
     _page_number_footer(section.even_page_footer, "left")
@@ -199,10 +241,11 @@ def write_docx(
     _paragraph(doc, report.title, TITLE_FONT, TITLE_PT, align="center", indent_chars=0, exact=36)
     _paragraph(doc, report.subtitle, BODY_FONT, BODY_PT, align="center", indent_chars=0)
     _paragraph(doc, "", BODY_FONT, BODY_PT, indent_chars=0)
+    last_body = None
     for sec in report.sections:
-        _paragraph(doc, sec.heading, HEADING_FONT, BODY_PT)
+        _paragraph(doc, sec.heading, HEADING_FONT, BODY_PT, style="Heading 1")
         for text in sec.paragraphs:
-            _paragraph(doc, text, BODY_FONT, BODY_PT)
+            last_body = _paragraph(doc, text, BODY_FONT, BODY_PT)
         if sec.exhibits:
             if chart_png:
                 p = _paragraph(
@@ -217,10 +260,17 @@ def write_docx(
             )
             _table(doc, report)
             _paragraph(doc, "", BODY_FONT, BODY_PT, indent_chars=0)
-    _paragraph(doc, "", BODY_FONT, BODY_PT, indent_chars=0)
-    _paragraph(
+    # GB/T 9704 §7.3.5.4: no page with the 署名 and date alone; the last body paragraph is
+    # kept with them (Word and LibreOffice carry its last lines over with the signature)
+    if last_body is not None:
+        last_body.paragraph_format.keep_with_next = True
+        last_body.paragraph_format.widow_control = True
+    spacer = _paragraph(doc, "", BODY_FONT, BODY_PT, indent_chars=0)
+    spacer.paragraph_format.keep_with_next = True
+    issuer = _paragraph(
         doc, report.issuer, BODY_FONT, BODY_PT, align="right", indent_chars=0, right_indent_chars=4
     )
+    issuer.paragraph_format.keep_with_next = True
     _paragraph(
         doc,
         report.date_line,
@@ -233,6 +283,54 @@ def write_docx(
     path = Path(path)
     doc.save(str(path))
     return path
+
+
+def _document_language(doc: Any) -> None:
+    """The document's default language (docDefaults) zh-CN, for Latin and East Asian text."""
+    from docx.oxml.ns import qn
+
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = styles.makeelement(qn("w:docDefaults"), {})
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = defaults.makeelement(qn("w:rPrDefault"), {})
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = rpr_default.makeelement(qn("w:rPr"), {})
+        rpr_default.append(rpr)
+    _language(rpr)
+
+
+def _heading_styles(doc: Any) -> None:
+    """标题 1/2/3 (Heading 1-3) in the 公文 fonts: 3号 黑体, 楷体, 仿宋; black, not bold,
+    on the 22-line grid, so the navigation pane shows the report's outline."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt, RGBColor
+
+    for level, role in HEADING_STYLES.items():
+        style = doc.styles[f"Heading {level}"]
+        style.font.size = Pt(BODY_PT)
+        style.font.bold = level == 3
+        style.font.italic = False
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        fmt = style.paragraph_format
+        fmt.space_before = Pt(0)
+        fmt.space_after = Pt(0)
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(LINE_PT)
+        fmt.first_line_indent = Pt(BODY_PT * 2)
+        fmt.keep_with_next = True
+        _fonts_style(style, word_font_name(role))
+        rfonts = style.element.get_or_add_rPr()
+        from docx.oxml.ns import qn
+
+        theme = [a for a in rfonts.find(qn("w:rFonts")).attrib if a.endswith("Theme")]
+        for attr in theme:  # the template's theme fonts would win over the named ones
+            del rfonts.find(qn("w:rFonts")).attrib[attr]
 
 
 def _fonts_style(style: Any, east_asia: str) -> None:

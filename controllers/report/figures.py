@@ -33,7 +33,7 @@ from controllers.stats.as_of import (
     units_as_of,
 )
 from controllers.stats.monthly import MonthlySeries
-from models import Unit
+from models import CampaignEvent, Unit
 from models.codes import BatchKind, UnitKind
 
 #: months of the embedded monthly chart (ending with the report's month)
@@ -46,6 +46,15 @@ class StageInfo:
     starts_on: dt.date | None
     deadline: dt.date | None
     description: str = ""
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """A dated step of the campaign the report cites (调度会, 转发通知 …)."""
+
+    occurred_on: dt.date
+    title: str
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -77,10 +86,12 @@ class ReportFigures:
     notice_title: str
     issuer_name: str
     unit_kinds: dict[str, str]  # unit name → kind code (县/市/区/园区)
+    counterparties: dict[str, str]  # unit name → the letter's 乙方 ('' when not set)
     returns: ReturnFigures
     returns_stage: StageInfo | None
     new_cases: NewCaseFigures
     monthly: MonthlySeries
+    events: list[EventInfo] = field(default_factory=list)  # the campaign's, up to the date
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -143,7 +154,19 @@ def report_figures(session: Session, actor: Actor, as_of: dt.date) -> ReportFigu
         "{city_name}", city
     )
     notice = f"《关于签订{template.name if template else '“散乱污”企业持续整治工作承诺书'}的通知》"
-    unit_kinds = {name: str(kind) for name, kind in session.execute(select(Unit.name, Unit.kind))}
+    unit_rows = session.execute(select(Unit.name, Unit.kind, Unit.counterparty)).all()
+    unit_kinds = {name: str(kind) for name, kind, _cp in unit_rows}
+    counterparties = {name: (cp or "").strip() for name, _kind, cp in unit_rows}
+    events = []
+    if campaign_id is not None:
+        events = [
+            EventInfo(e.occurred_on, e.title, e.summary or e.title)
+            for e in session.scalars(
+                select(CampaignEvent)
+                .where(CampaignEvent.campaign_id == campaign_id, CampaignEvent.occurred_on <= as_of)
+                .order_by(CampaignEvent.occurred_on, CampaignEvent.id)
+            )
+        ]
     monthly = monthly_series(
         session, actor, StatsFilter(start=add_months(as_of, -(CHART_MONTHS - 1))), as_of
     )
@@ -170,10 +193,12 @@ def report_figures(session: Session, actor: Actor, as_of: dt.date) -> ReportFigu
         notice_title=notice,
         issuer_name=issuer,
         unit_kinds=unit_kinds,
+        counterparties=counterparties,
         returns=returns_as_of(session, actor, as_of, stage.id if stage else None),
         returns_stage=StageInfo(stage.name, stage.starts_on, stage.deadline) if stage else None,
         new_cases=new_cases_as_of(session, actor, as_of, campaign.started_on if campaign else None),
         monthly=monthly,
+        events=events,
     )
 
 

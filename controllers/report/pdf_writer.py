@@ -56,14 +56,16 @@ def _chart(doc, chart_png: bytes, caption: str):
 
 
 def _table(doc, report: StageReport):
-    """The per-unit table under its title; title and header repeat on a continued page."""
+    """The per-unit table: its title and header kept with the first rows, then bands of two
+    rows (one grid line) flowing across pages, the header repeated on a continued page."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Table, TableStyle
 
-    from controllers.documents.official import ParagraphKind, escape_markup
+    from controllers.documents.official import ParagraphKind, TableBlock, escape_markup
 
+    pitch = doc.geometry.line_pitch
     head = doc.reportlab_style(
         "heading1",
         fontSize=TABLE_HEADER_SIZE,
@@ -73,32 +75,52 @@ def _table(doc, report: StageReport):
     body = doc.reportlab_style(
         ParagraphKind.PLAIN,
         fontSize=TABLE_FONT_SIZE,
-        leading=TABLE_FONT_SIZE * 1.3,
+        leading=TABLE_FONT_SIZE * 1.2,
         alignment=TA_CENTER,
     )
+    widths = [w * mm for w in TABLE_WIDTHS_MM]
     columns = len(report.table_headers)
-    data = [
-        [Paragraph(escape_markup(report.table_title), _caption_style(doc))] + [""] * (columns - 1)
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), doc.font_name(FontRole.BODY)),  # no Helvetica
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
     ]
-    data.append([Paragraph(escape_markup(h), head) for h in report.table_headers])
-    for row in report.table_rows:
-        data.append([Paragraph(escape_markup(v), body) for v in row])
-    table = Table(data, colWidths=[w * mm for w in TABLE_WIDTHS_MM], repeatRows=2)
-    table.setStyle(
+    grid = [("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
+
+    def header_row() -> list:
+        return [Paragraph(escape_markup(h), head) for h in report.table_headers]
+
+    title_cells = [Paragraph(escape_markup(report.table_title), _caption_style(doc))]
+    first = Table(
+        [title_cells + [""] * (columns - 1), header_row()],
+        colWidths=widths,
+        rowHeights=[pitch, pitch],
+    )
+    first.setStyle(
         TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), doc.font_name(FontRole.BODY)),  # no Helvetica
-                ("SPAN", (0, 0), (-1, 0)),
-                ("GRID", (0, 1), (-1, -1), 0.5, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 1), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 1), (-1, -1), 2),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-            ]
+            [*style, ("SPAN", (0, 0), (-1, 0)), ("GRID", (0, 1), (-1, 1), 0.5, colors.black)]
         )
     )
-    return table
+    again = Table([header_row()], colWidths=widths, rowHeights=[pitch])
+    again.setStyle(TableStyle(style + grid))
+    bands = []
+    rows = report.table_rows
+    for start in range(0, len(rows), 2):
+        pair = rows[start : start + 2]
+        band = Table(
+            [[Paragraph(escape_markup(v), body) for v in row] for row in pair],
+            colWidths=widths,
+            rowHeights=[pitch / 2] * len(pair),
+        )
+        band.setStyle(TableStyle(style + grid))
+        bands.append(band)
+    text = "\n".join(
+        "\t".join(r) for r in [[report.table_title], report.table_headers, *report.table_rows]
+    )
+    return TableBlock(first, again, bands, text=text)
 
 
 def write_pdf(
@@ -107,6 +129,7 @@ def write_pdf(
     """Write the report to ``path`` (.pdf); returns the path."""
     from controllers.documents.official import (
         BlankLines,
+        FloatBlock,
         OfficialDocument,
         Paragraph,
         ParagraphKind,
@@ -130,12 +153,12 @@ def write_pdf(
         blocks += [Paragraph(text, kind=ParagraphKind.BODY) for text in section.paragraphs]
         if section.exhibits:
             if chart_png:
-                blocks.append(_chart(doc, chart_png, report.chart_title))
+                blocks.append(FloatBlock(_chart(doc, chart_png, report.chart_title)))
             else:
                 blocks.append(
                     Paragraph(report.chart_title, kind=ParagraphKind.PLAIN, align="center")
                 )
-            blocks.append(_table(doc, report))
+            blocks += [_table(doc, report), BlankLines(1)]
     blocks.append(
         Signatures(
             [SignatureBlock(org=report.issuer, date=report.as_of, seal_note="")], seal_room_lines=1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from controllers.stats.rates import rate_text
+
 _DIGITS = "零一二三四五六七八九"
 
 
@@ -38,8 +40,8 @@ def short_date(day: dt.date | None, reference: dt.date) -> str:
 
 
 def percent(value: float | None, digits: int = 1) -> str:
-    """98.5% (— when undefined)."""
-    return "—" if value is None else f"{value * 100:.{digits}f}%"
+    """98.5% (— when undefined), by the one rounding rule of :mod:`controllers.stats.rates`."""
+    return rate_text(value, digits)
 
 
 def join_list(items: list[str], sep: str = "、") -> str:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 from controllers.stats.monthly import RATE_LABEL, SERIES, MonthlySeries
 from controllers.stats.palette import RATE_COLOR, SERIES_COLORS
 from controllers.stats.periods import month_label
+from controllers.stats.rates import rate_text
 from ui.charts.base import BarRef, ChartView
 
 BAR_WIDTH = 0.2
@@ -168,7 +169,7 @@ class MonthlyChart(ChartView):
         assert s is not None
         parts = [f"{label} {s.values(key)[i]:,} 家" for key, label in SERIES.items()]
         rate = s.cumulative_rate[i]
-        parts.append(f"{RATE_LABEL} {rate:.2%}" if rate is not None else f"{RATE_LABEL} —")
+        parts.append(f"{RATE_LABEL} {rate_text(rate)}")
         return f"{month_label(s.months[i])}：" + "，".join(parts)
 
     def describe(self, bar: BarRef) -> str:

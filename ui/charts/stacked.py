@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QWidget
 
 from controllers.stats.breakdowns import Breakdown, Category
 from controllers.stats.palette import STATUS_COLORS
+from controllers.stats.rates import rate_text
 from models.codes import CaseStatus
 from ui.charts.base import BarRef, ChartView
 
@@ -73,10 +74,7 @@ class StackedBarChart(ChartView):
         axis.setTicks([[(float(ys[i]), c.label) for i, c in enumerate(cats)], []])
         axis.setWidth(max([self.text_width(c.label) for c in cats] + [40]) + 14)
         # each bar's completion rate, level with it on the right-hand axis
-        rates = [
-            (float(ys[i]), f"{c.rate:.1%}" if c.rate is not None else "—")
-            for i, c in enumerate(cats)
-        ]
+        rates = [(float(ys[i]), rate_text(c.rate)) for i, c in enumerate(cats)]
         right = item.getAxis("right")
         right.setTicks([rates, []])
         right.setWidth(self.text_width("100.0%") + self.label_height() + 22)
@@ -86,7 +84,7 @@ class StackedBarChart(ChartView):
     def describe(self, bar: BarRef) -> str:
         assert self.breakdown is not None
         cat: Category = self.breakdown.categories[bar.index]
-        rate = f"{cat.rate:.2%}" if cat.rate is not None else "—"
+        rate = rate_text(cat.rate)
         return (
             f"{cat.full_label}：{CaseStatus.label_of(bar.series)} {bar.value:,} 家"
             f"（合计 {cat.total:,} 家，完成率 {rate}）"

@@ -39,6 +39,7 @@ PANES: list[PaneSpec] = [
     PaneSpec("letters", "承诺书", "ui.panes.letters", "LettersPane", SP.SP_FileIcon),
     PaneSpec("spot_checks", "督导抽查", "ui.panes.spot_checks", "SpotChecksPane", SP.SP_FileDialogContentsView),
     PaneSpec("accountability", "问责", "ui.panes.accountability", "AccountabilityPane", SP.SP_MessageBoxWarning),
+    PaneSpec("leads", "线索", "ui.panes.leads", "LeadsPane", SP.SP_FileDialogContentsView),
     PaneSpec("charts", "统计图表", "ui.panes.charts", "ChartsPane", SP.SP_FileDialogListView),
     PaneSpec("audit", "审计日志", "ui.panes.audit", "AuditPane", SP.SP_FileDialogInfoView, Permission.VIEW_AUDIT),
     PaneSpec("users", "用户管理", "ui.panes.users", "UsersPane", SP.SP_DirHomeIcon, Permission.MANAGE_USERS),

@@ -21,6 +21,7 @@ from controllers.listings import units_listing
 from controllers.permissions import Permission, can
 from ui import events
 from ui.campaigns.campaigns_box import CampaignsBox
+from ui.leads.power_settings import PowerSettingsBox
 from ui.listing_model import ListingModel
 from ui.operations import run_operation
 from ui.panes.backup_box import BackupBox
@@ -79,6 +80,11 @@ class SettingsPane(Pane):
             self.tabs.addTab(self.campaigns_box, "专项行动")
         self.tabs.addTab(units_box, "责任单位")
         self.tabs.addTab(fonts_box, "公文字体")
+        self.power_box = (
+            PowerSettingsBox(ctx) if can(ctx.actor, Permission.MANAGE_SETTINGS) else None
+        )
+        if self.power_box is not None:
+            self.tabs.addTab(self.power_box, "用电数据")
         lay = QVBoxLayout(self)
         lay.addWidget(pane_header("系统设置"))
         lay.addWidget(self.tabs, 1)
@@ -114,3 +120,5 @@ class SettingsPane(Pane):
         self.units_table.resizeColumnsToContents()
         self.fonts_model.set_listing(font_roles_listing())
         self.fonts_table.resizeColumnsToContents()
+        if self.power_box is not None:
+            self.power_box.load()

@@ -1,0 +1,165 @@
+"""The 线索 pane with real widgets: an empty state, the scan in the background, the comparison
+with the evidence highlighted, the confirm and dismiss dialogs, a county clerk's view, the power
+import."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import select
+
+from controllers.actor import Actor
+from controllers.demo.leads_story import power_workbook, truth_of
+from models import Case, Lead, Unit
+from models.codes import CaseStatus, Role
+from models.leads import LeadStatus
+from ui.app import create_application, local_actor
+from ui.context import AppContext
+from ui.leads.comparison import MATCH_BG
+from ui.leads.dialogs import ConfirmLeadDialog, DismissLeadDialog
+from ui.leads.table_model import COL_KIND, COL_SCORE
+from ui.panes.leads import LeadsPane
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def app(qapp):
+    create_application()
+    QSettings().clear()
+    return qapp
+
+
+def make_pane(qtbot, db, actor=None) -> LeadsPane:
+    pane = LeadsPane(AppContext(db, actor or local_actor()))
+    qtbot.addWidget(pane)
+    pane.resize(1100, 640)
+    pane.show()
+    pane.activate()
+    return pane
+
+
+def scan(qtbot, pane: LeadsPane) -> None:
+    op = pane.scan()
+    with qtbot.waitSignal(op.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: pane.model.rowCount() > 0, timeout=10_000)
+
+
+def select_case(pane: LeadsPane, case_id: int) -> None:
+    for r in range(pane.proxy.rowCount()):
+        row = pane.model.row_at(pane.proxy.mapToSource(pane.proxy.index(r, 0)).row())
+        if row.case_id == case_id:
+            pane.table.selectRow(r)
+            return
+    raise AssertionError(f"case {case_id} not listed")
+
+
+def test_scan_compare_confirm_and_dismiss(app, qtbot, demo_db, qtmodeltester):
+    pane = make_pane(qtbot, demo_db)
+    assert pane.model.rowCount() == 0
+    assert "暂无线索" in pane.detail.toPlainText()
+    assert not pane.confirm_button.isEnabled()
+    scan(qtbot, pane)
+    qtmodeltester.check(pane.model)
+    scores = [float(pane.proxy.index(r, COL_SCORE).data()) for r in range(pane.proxy.rowCount())]
+    assert scores == sorted(scores, reverse=True)
+    assert pane.count_label.text() == f"共 {pane.model.rowCount()} 条"
+    with demo_db.session() as s:
+        truth = truth_of(s)
+    quasi = next((n, o) for n, o, k in truth.pairs if k == "similar")
+    moved = next((n, o) for n, o, k in truth.pairs if k == "relocation")
+    # the comparison: both sides, the evidence highlighted
+    select_case(pane, quasi[0])
+    html = pane.detail.toHtml()
+    assert f"原企业 #{quasi[1]}" in pane.detail.toPlainText()
+    assert MATCH_BG.lstrip("#") in html.lower()
+    assert "类散乱污" in pane.proxy.index(pane.table.currentIndex().row(), COL_KIND).data()
+    pane.grab().save("/tmp/i17_leads_pane.png")
+    # confirm 类散乱污: the flag on the newer case
+    pane.confirm_selected()
+    dialog = pane.findChild(ConfirmLeadDialog)
+    assert "类散乱污" in dialog.findChildren(type(pane.count_label))[0].text()
+    dialog.note.setPlainText("现场核实：原址同行业生产")
+    dialog.accept()
+    qtbot.waitUntil(lambda: quasi[0] not in {pane.model.row_at(r).case_id
+                                             for r in range(pane.model.rowCount())})  # fmt: skip
+    with demo_db.session() as s:
+        assert s.get(Case, quasi[0]).is_quasi is True
+    # dismiss needs a reason
+    select_case(pane, moved[0])
+    pane.dismiss_selected()
+    dismiss = pane.findChild(DismissLeadDialog)
+    assert not dismiss.ok.isEnabled()
+    dismiss.reason.setEditText("同名同姓，不是同一业主")
+    assert dismiss.ok.isEnabled()
+    dismiss.accept()
+    with demo_db.session() as s:
+        lead = s.scalars(select(Lead).where(Lead.case_id == moved[0])).one()
+        assert lead.status == LeadStatus.DISMISSED
+        assert s.get(Case, moved[1]).status == CaseStatus.CLOSED
+    # the dismissed and confirmed ones are listed under their status
+    pane.status_combo.setCurrentIndex(pane.status_combo.findData(LeadStatus.DISMISSED.value))
+    assert [pane.model.row_at(r).case_id for r in range(pane.model.rowCount())] == [moved[0]]
+    assert "同名同姓" in pane.detail.toPlainText()
+    assert not pane.confirm_button.isEnabled()
+
+
+def test_county_clerk_sees_only_its_units_leads_a_leader_only_reads(app, qtbot, demo_db):
+    city = make_pane(qtbot, demo_db)
+    scan(qtbot, city)
+    with demo_db.session() as s:
+        lingshou = s.scalars(select(Unit).where(Unit.name == "灵寿县")).one().id
+    clerk = Actor(user_id=None, username="lingshou_t", role=Role.COUNTY_CLERK, unit_id=lingshou)
+    pane = make_pane(qtbot, demo_db, clerk)
+    rows = [pane.model.row_at(r) for r in range(pane.model.rowCount())]
+    assert 0 < len(rows) < city.model.rowCount()
+    assert all(lingshou in (r.unit_id, r.other_unit_id) for r in rows)
+    leader = make_pane(qtbot, demo_db, Actor(user_id=None, username="leader_t", role=Role.LEADER))
+    assert leader.model.rowCount() == city.model.rowCount()
+    assert not leader.scan_button.isVisible()
+    assert not leader.power_button.isVisible()
+    assert not leader.confirm_button.isEnabled()
+
+
+def test_power_import_in_the_background(app, qtbot, demo_db, tmp_path):
+    with demo_db.session() as s:
+        path = tmp_path / "用电.xlsx"
+        path.write_bytes(power_workbook(s))
+    pane = make_pane(qtbot, demo_db)
+    op = pane.import_power_file(str(path))
+    with qtbot.waitSignal(op.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 4)
+    assert pane.count_label.text() == "共 4 条"
+    assert all(pane.model.row_at(r).power_record_id for r in range(4))
+
+
+def test_the_administrator_sets_the_power_columns_and_threshold(app, qtbot, sqlite_db):
+    from controllers.leads.power import power_settings
+    from ui.panes.settings import SettingsPane
+
+    admin = Actor(user_id=None, username="admin_t", role=Role.ADMIN)
+    pane = SettingsPane(AppContext(sqlite_db, admin))
+    qtbot.addWidget(pane)
+    pane.show()
+    pane.activate()
+    box = pane.power_box
+    assert box is not None
+    assert box.threshold.value() == 100
+    box.edits["holder"].setText("户名、客户称谓")
+    box.threshold.setValue(250)
+    box.save()
+    assert box.status.text() == "已保存。"
+    with sqlite_db.session() as s:
+        columns, threshold = power_settings(s)
+    assert columns["holder"] == ["户名", "客户称谓"]
+    assert threshold == 250
+    box.edits["address"].setText("")
+    box.save()  # every field needs a header: refused, shown, nothing saved
+    qtbot.waitUntil(lambda: pane.findChild(QMessageBox, "operationError") is not None)
+    assert "用电地址" in pane.findChild(QMessageBox, "operationError").text()
+    clerk = SettingsPane(AppContext(sqlite_db, local_actor()))
+    qtbot.addWidget(clerk)
+    assert clerk.power_box is None
