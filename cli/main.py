@@ -46,7 +46,7 @@ DESCRIPTION = """散乱污整治管理台 Rectify Desk
 不带命令时启动图形界面；带命令时在命令行中运行（供管理员和脚本使用）。
 Without a command the desktop application starts; with one it runs headless.
 
-数据库 / database: --db URL > 环境变量 RECTIFY_DB_URL > 本机默认 SQLite 文件。
+数据库 / database: --db URL > 环境变量 RECTIFY_DB_URL > 首次启动时的选择 > 本机默认 SQLite 文件。
   sqlite:///C:/path/rectify.db · postgresql://user:pw@host/db · mysql://user:pw@host/db"""
 
 

@@ -1,6 +1,7 @@
 """Where the database lives and how to connect to it.
 
-Precedence: ``--db URL`` > ``RECTIFY_DB_URL`` > an SQLite file in the per-user data folder.
+Precedence: ``--db URL`` > ``RECTIFY_DB_URL`` > the choice made at the first start
+(``models.connection_choice``) > an SQLite file in the per-user data folder.
 """
 
 from __future__ import annotations
@@ -40,13 +41,33 @@ def default_sqlite_path() -> Path:
     return default_data_dir() / "rectify.db"
 
 
+CHOICE_FILE = "connection.json"
+
+
+def chosen_server_url() -> str | None:
+    """The server chosen at the first start (``connection.json``); None for this computer."""
+    import json
+
+    try:
+        data = json.loads((default_data_dir() / CHOICE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("mode") == "server" and data.get("server_url"):
+        return str(data["server_url"])
+    return None
+
+
 def resolve_url(cli_url: str | None = None, environ: dict[str, str] | None = None) -> str:
-    """The database URL in force: the command line, then the environment, then the default."""
+    """The database URL in force: the command line, the environment, the clerk's choice at
+    the first start, then the default."""
     env = os.environ if environ is None else environ
     if cli_url:
         return cli_url
     if env.get(ENV_DB_URL):
         return env[ENV_DB_URL]
+    chosen = chosen_server_url()
+    if chosen:
+        return chosen
     return f"sqlite:///{default_sqlite_path().as_posix()}"
 
 

@@ -52,8 +52,10 @@ def local_actor() -> Actor:
 
 def create_application(argv: list[str] | None = None):
     """The QApplication with names, Chinese translations and a CJK font."""
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from resources import resource_path
     from ui import dialog_habits
     from ui.fonts import apply_ui_font
     from ui.translations import install_translations
@@ -62,6 +64,7 @@ def create_application(argv: list[str] | None = None):
     app.setOrganizationName(ORG_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "app.png"))))
     install_translations(app)
     apply_ui_font(app)
     dialog_habits.install(app)  # dialogs fit the screen; Esc closes unchanged ones
@@ -92,40 +95,63 @@ def run_gui(args: argparse.Namespace) -> int:
 
     from PySide6.QtWidgets import QMessageBox
 
-    from ui.clerk_session import ClerkSession
-    from ui.context import AppContext
-    from ui.main_window import MainWindow
     from ui.restart import restart_requested, start_again
     from ui.sign_in import sign_in_interactively
-    from ui.startup import open_database_with_feedback
+    from ui.startup import (
+        choose_connection_at_first_start,
+        open_database_with_feedback,
+        remember_command_line_db,
+    )
 
+    remember_command_line_db(args.db)
+    if not choose_connection_at_first_start(args.db):
+        opening.close()
+        return 0
     database = open_database_with_feedback(args.db, demo_if_empty=args.demo_if_empty)
     if database is None:
         opening.close()
         return 1
-    signed = None
     try:
-        # Sign in before the main window exists: nothing is shown to nobody.
-        signed = sign_in_interactively(database, opening=opening)
-        if signed is None:
-            return 0
-        ctx = AppContext(signed.database, signed.actor)
-        window = MainWindow(ctx)
-        session = ClerkSession(window, ctx).start()
-        window.show()
-        try:
-            return app.exec()
-        finally:
-            session.stop()
+        switching = False
+        while True:
+            # Sign in before the main window exists: nothing is shown to nobody.
+            signed = sign_in_interactively(
+                database, switching=switching, opening=None if switching else opening
+            )
+            if signed is None:
+                return 0
+            try:
+                status, signed_out = run_main_window(app, signed.database, signed.actor)
+            finally:
+                if signed.database is not database:
+                    signed.database.dispose()
+            if not signed_out or restart_requested():
+                return status
+            switching = True  # 文件 → 注销 / 切换用户
     except Exception:
         logger.exception("unexpected error")
         QMessageBox.critical(None, APP_DISPLAY_NAME, "程序发生意外错误，详情见日志文件。")
         return 1
     finally:
-        if signed is not None and signed.database is not database:
-            signed.database.dispose()
         database.dispose()
         if restart_requested() and not start_again():
-            QMessageBox.warning(
-                None, APP_DISPLAY_NAME, "数据库已恢复，但程序未能自动重新启动，请手动启动。"
-            )
+            QMessageBox.warning(None, APP_DISPLAY_NAME, "程序未能自动重新启动，请手动启动。")
+
+
+def run_main_window(app, database, actor: Actor) -> tuple[int, bool]:
+    """Show the main window for a signed-in clerk until it closes: (exit status, whether
+    the clerk signed out to let someone sign in)."""
+    from ui.clerk_session import ClerkSession
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+
+    ctx = AppContext(database, actor)
+    window = MainWindow(ctx)
+    session = ClerkSession(window, ctx).start()
+    window.show()
+    try:
+        status = app.exec()
+    finally:
+        session.stop()
+        window.deleteLater()
+    return status, session.signed_out

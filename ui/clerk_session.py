@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QThreadPool
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from controllers.audit.seal import seal_if_due
@@ -50,9 +50,16 @@ class ClerkSession(QObject):
         self.password_action.triggered.connect(
             lambda: change_password_dialog(ctx.database, ctx.actor, window)
         )
+        #: 注销 / 切换用户: the window closes and the sign-in dialog comes back
+        self.sign_out_action = QAction("注销 / 切换用户(&U)…", window,
+                                       shortcut=QKeySequence("Ctrl+Shift+L"))  # fmt: skip
+        self.sign_out_action.setObjectName("signOut")
+        self.sign_out_action.triggered.connect(self.sign_out)
+        self.signed_out = False
         first = window.file_menu.actions()[0] if window.file_menu.actions() else None
         window.file_menu.insertAction(first, self.idle_lock.lock_action)
         window.file_menu.insertAction(first, self.password_action)
+        window.file_menu.insertAction(first, self.sign_out_action)
         window.file_menu.insertSeparator(first)
         window.installEventFilter(self)
 
@@ -71,6 +78,12 @@ class ClerkSession(QObject):
                 event.ignore()
                 return True
         return False
+
+    def sign_out(self) -> None:
+        """Close the window so that another clerk (or the same one) signs in."""
+        self.signed_out = True
+        if not self.window.close():  # e.g. saves still waiting for the server
+            self.signed_out = False
 
     def start(self) -> ClerkSession:
         self.listener.start()

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +39,7 @@ def error_text(exc: BaseException) -> str:
     return text(exc)
 
 
-def _title(text: str) -> QLabel:
+def title_label(text: str) -> QLabel:
     label = QLabel(text)
     font = QFont(label.font())
     font.setPointSizeF(font.pointSizeF() * 1.4)
@@ -70,7 +72,7 @@ class _FormDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         lay = QVBoxLayout(self)
-        lay.addWidget(_title(heading))
+        lay.addWidget(title_label(heading))
         self.note: QLabel | None = None
         if note:
             self.note = sub = QLabel(note)
@@ -116,7 +118,12 @@ class _FormDialog(QDialog):
 
 
 class LoginDialog(_FormDialog):
-    """Username, password and, on the single-machine SQLite default, "stay signed in"."""
+    """Username, password and, on the single-machine SQLite default, "stay signed in".
+
+    With the last user filled in, the cursor waits in the password field; 切换用户 (Alt+W) or
+    Alt+U empties/selects the user name, so another clerk never types a name into the password
+    box (which would count as a failed attempt for the remembered user).
+    """
 
     def __init__(self, sign_in: Callable[[str, str, bool], Any] | None, *, database_label: str,
                  allow_remember: bool, username: str = "", hint: str | None = None,
@@ -128,12 +135,25 @@ class LoginDialog(_FormDialog):
         self.username = QLineEdit(username)
         self.username.setObjectName("username")
         self.username.setPlaceholderText("用户名")
+        self.switch_user = QPushButton("切换用户(&W)")
+        self.switch_user.setObjectName("switchUser")
+        self.switch_user.setAutoDefault(False)
+        self.switch_user.setToolTip("清空用户名，输入另一位用户的用户名和密码")
+        self.switch_user.setVisible(bool(username))
+        user_row = QHBoxLayout()
+        user_row.setContentsMargins(0, 0, 0, 0)
+        user_row.addWidget(self.username, 1)
+        user_row.addWidget(self.switch_user)
         self.password = _password_field()
         self.password.setObjectName("password")
         self.remember = QCheckBox("在这台电脑上保持登录（30 天）")
         self.remember.setVisible(allow_remember)
-        self.form.addRow("用户名：", self.username)
-        self.form.addRow("密码：", self.password)
+        user_label = QLabel("用户名(&U)：")
+        user_label.setBuddy(self.username)
+        password_label = QLabel("密码(&P)：")
+        password_label.setBuddy(self.password)
+        self.form.addRow(user_label, user_row)
+        self.form.addRow(password_label, self.password)
         self.form.addRow("", self.remember)
         self.hint = QLabel(hint or "")
         self.hint.setObjectName("demoHint")
@@ -143,6 +163,7 @@ class LoginDialog(_FormDialog):
         self.form.addRow("", self.hint)
         self.ok_button().setText("登录")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        self.switch_user.clicked.connect(self.change_user)
         (self.password if username else self.username).setFocus()
 
     @classmethod
@@ -165,6 +186,14 @@ class LoginDialog(_FormDialog):
         self.ok_button().setEnabled(True)
         if self.isVisible():
             self.grow_to_fit()
+
+    def change_user(self) -> None:
+        """Empty the user name and password and put the cursor in the user name."""
+        self.username.clear()
+        self.password.clear()
+        self.message.hide()
+        self.switch_user.hide()
+        self.username.setFocus()
 
     def submit(self) -> None:
         if self._sign_in is None:  # the database is still opening

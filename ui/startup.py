@@ -1,18 +1,58 @@
-"""Opening the database at start: upgrade notice, first-start demo data, clear errors."""
+"""Opening the database at start: the first-start choice of where the data lives, upgrade
+notice, first-start demo data, clear errors."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
 
 from controllers.demo import generate_demo
 from controllers.demo.generator import database_has_data
+from controllers.infra.connection_choice import first_start_choice_needed, save_choice
 from controllers.infra.database_setup import Database, DatabaseError, open_database
 from controllers.unit_of_work import call
 
 logger = logging.getLogger(__name__)
+
+
+#: the --db of this run, kept on the application for 系统设置 (a choice there would not apply)
+COMMAND_LINE_DB_PROPERTY = "rectifyCommandLineDb"
+
+
+def remember_command_line_db(url: str | None) -> None:
+    app = QApplication.instance()
+    if app is not None:
+        app.setProperty(COMMAND_LINE_DB_PROPERTY, url or "")
+
+
+def command_line_db() -> str | None:
+    app = QApplication.instance()
+    value = app.property(COMMAND_LINE_DB_PROPERTY) if app is not None else None
+    return str(value) if value else None
+
+
+def _exec(dialog: QDialog) -> int:
+    return dialog.exec()
+
+
+def choose_connection_at_first_start(
+    cli_url: str | None, *, exec_dialog: Callable[[QDialog], int] = _exec
+) -> bool:
+    """On a fresh installation ask where the data lives and remember it; False when the
+    clerk chose to quit. Does nothing once chosen, or when --db / RECTIFY_DB_URL decide."""
+    if not first_start_choice_needed(cli_url):
+        return True
+    from ui.connection_dialog import ConnectionDialog
+
+    dialog = ConnectionDialog(first_start=True)
+    if exec_dialog(dialog) != QDialog.DialogCode.Accepted or dialog.choice is None:
+        return False
+    path = save_choice(dialog.choice)
+    logger.info("first start: %s, remembered in %s", dialog.choice.mode.value, path)
+    return True
 
 
 def open_database_with_feedback(url: str | None, *, demo_if_empty: bool = False) -> Database | None:

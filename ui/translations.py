@@ -25,6 +25,7 @@ def install_translations(app: QApplication) -> list[QTranslator]:
         if tr.load(name, folder):
             app.installTranslator(tr)
             installed.append(tr)
+            logger.info("Qt translation %s loaded from %s", name, folder)
         elif name == "qtbase_zh_CN":
             logger.warning("Qt translation %s not found in %s", name, folder)
     app.setProperty("_rectify_translators", installed)

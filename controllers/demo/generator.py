@@ -640,10 +640,13 @@ def generate_demo(
     b.letters(campaign)
     b.returns(stages[StageKind.SELF_INSPECTION])
     b.accountability()
-    plant_leads_story(session, figures.campaign_year)  # 线索: the planted truth (leads_story)
+    # 线索: the planted truth (leads_story), before the campaign's story, which then leaves
+    # the planted cases alone: every as-of world holds the same planted pairs
+    planted = plant_leads_story(session, figures.campaign_year).get("case_ids", frozenset())
     report(88, "专项行动进展")
+    story_cases = [c for c in cases if c[0] not in planted]
     world = story.World(session, seed, as_of, figures.report_day, b.units, b.townships,
-                        b.industries, campaign, batches[None], cases)  # fmt: skip
+                        b.industries, campaign, batches[None], story_cases)  # fmt: skip
     counts = {"cases": 0, "units": len(b.units)}
     for element in story.ELEMENTS:
         for key, n in element(world).items():

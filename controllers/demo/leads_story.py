@@ -267,7 +267,8 @@ def plant_leads_story(session: Session, year: int = 2026, *, store_power: bool =
                   address=p["用电地址"], industry=p["行业"],
                   readings=json.dumps(p["readings"], ensure_ascii=False)) for p in power],
         )  # fmt: skip
-    return {"planted_cases": len(story.updates), "power_premises": len(power)}
+    return {"planted_cases": len(story.updates), "power_premises": len(power),
+            "case_ids": frozenset(story.updates)}  # fmt: skip
 
 
 def truth_of(session: Session, year: int = 2026) -> Truth:

@@ -15,6 +15,7 @@ from models.database import (
     DatabaseError,
     describe_connect_error,
     make_engine,
+    normalise_url,
     resolve_url,
     sqlite_path,
 )
@@ -105,3 +106,33 @@ def open_database(raw_url: str | None = None, *, migrate: bool = True) -> OpenRe
         db.dispose()
         raise DatabaseError(f"升级数据库结构失败：{exc.orig or exc}") from None
     return result
+
+
+def probe_server(raw_url: str) -> str:
+    """Try a server address (测试连接); what is there, in one line for the clerk.
+
+    Raises :class:`DatabaseError` with the reason when it is not a usable server database.
+    """
+    raw_url = raw_url.strip()
+    if not raw_url:
+        raise DatabaseError(
+            "请填写服务器地址，例如 postgresql://用户名:密码@192.168.1.10:5432/rectify"
+        )
+    backend = normalise_url(raw_url).get_backend_name()
+    if backend not in ("postgresql", "mysql", "mariadb"):
+        raise DatabaseError(
+            "服务器地址应以 postgresql:// 或 mysql:// 开头，"
+            "例如 postgresql://用户名:密码@192.168.1.10:5432/rectify"
+        )
+    db = connect(raw_url)
+    try:
+        revision = current_revision(db.engine)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseError(describe_connect_error(exc.orig or exc, db.engine.url)) from None
+    finally:
+        db.dispose()
+    if revision is None:
+        return "连接成功：这是一个空数据库，第一次使用时将自动建立数据库结构。"
+    if revision == head_revision():
+        return "连接成功：数据库结构为最新版本。"
+    return "连接成功：启动时将自动升级数据库结构。"

@@ -26,6 +26,7 @@ from ui.listing_model import ListingModel
 from ui.operations import run_operation
 from ui.panes.backup_box import BackupBox
 from ui.panes.base import Pane, pane_header
+from ui.panes.connection_box import ConnectionBox
 
 
 class SettingsPane(Pane):
@@ -68,6 +69,8 @@ class SettingsPane(Pane):
         database_tab = QWidget()
         dl = QVBoxLayout(database_tab)
         dl.addWidget(box)
+        self.connection_box = ConnectionBox(ctx)
+        dl.addWidget(self.connection_box)
         self.backup_box = BackupBox(ctx) if can(ctx.actor, Permission.BACKUP) else None
         if self.backup_box is not None:
             dl.addWidget(self.backup_box)
@@ -111,6 +114,7 @@ class SettingsPane(Pane):
         db = self.ctx.database
         self.db_label.setText(db.info.display)
         self.schema_label.setText(schema_revision(db) or "（空）")
+        self.connection_box.load()
         self._load_security_notes()
         self.units_model.set_listing(self.ctx.call(units_listing))
         if self.campaigns_box is not None:
