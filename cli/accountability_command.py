@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from cli.checks_command import _date, _period
+from cli.arg_types import date_arg
+from cli.checks_command import _period
 from cli.context import CommandContext
 from controllers import unit_of_work
 from controllers.accountability.documents import export_records, write_decision
@@ -31,17 +32,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     dec = cmds.add_parser("decide", help="作出问责决定 / decide a proposed record")
     dec.add_argument("id", type=int, metavar="ID")
     dec.add_argument("--doc-no", required=True, metavar="NO", help="文号")
-    dec.add_argument("--date", required=True, type=_date, metavar="DATE", help="决定日期")
+    dec.add_argument("--date", required=True, type=date_arg, metavar="DATE", help="决定日期")
     dec.set_defaults(handler=cmd_decide)
     exe = cmds.add_parser("execute", help="登记执行 / record that a decision was carried out")
     exe.add_argument("id", type=int, metavar="ID")
-    exe.add_argument("--date", required=True, type=_date, metavar="DATE", help="执行日期")
+    exe.add_argument("--date", required=True, type=date_arg, metavar="DATE", help="执行日期")
     exe.set_defaults(handler=cmd_execute)
     am = cmds.add_parser("amend", help="追加更正（已决定的记录）/ amend a decided record")
     am.add_argument("id", type=int, metavar="ID")
     am.add_argument("--reason", required=True, metavar="TEXT", help="更正原因")
     am.add_argument("--doc-no", metavar="NO", help="更正后的文号")
-    am.add_argument("--decided-on", type=_date, metavar="DATE", help="更正后的决定日期")
+    am.add_argument("--decided-on", type=date_arg, metavar="DATE", help="更正后的决定日期")
     am.add_argument("--measure", metavar="MEASURE", help="更正后的问责措施（代码或中文）")
     am.add_argument("--summary", metavar="TEXT", help="更正后的问题摘要")
     am.set_defaults(handler=cmd_amend)

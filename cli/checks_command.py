@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from pathlib import Path
 
+from cli.arg_types import date_arg
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers import unit_of_work
@@ -18,20 +18,11 @@ from controllers.units import unit_ids_by_names
 from models.codes import FindingKind
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"日期应写成 2026-05-07 / date as YYYY-MM-DD: {text}"
-        ) from None
-
-
 def _period(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--from", dest="date_from", type=_date, metavar="DATE", help="起始日期（含）/ from"
+        "--from", dest="date_from", type=date_arg, metavar="DATE", help="起始日期（含）/ from"
     )
-    p.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="截止日期（含）/ to")
+    p.add_argument("--to", dest="date_to", type=date_arg, metavar="DATE", help="截止日期（含）/ to")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

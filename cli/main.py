@@ -3,56 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from cli import (
-    accountability_command,
-    audit_command,
-    backup_command,
-    chart_command,
-    checks_command,
-    db_commands,
-    demo_command,
-    export_command,
-    import_register_command,
-    import_return_command,
-    leads_command,
-    letters_command,
-    report_command,
-    summary_command,
-    units_command,
-    user_command,
-)
-from cli.context import CommandContext
-from cli.errors import CliError
-from controllers.audit.trail import record_refusal
-from controllers.errors import UserError
-from controllers.infra.database_setup import DatabaseError, StorageError
-from controllers.permissions import PermissionDenied
-
 logger = logging.getLogger(__name__)
 
-#: modules that add one command (or a group) each: ``register(subparsers)``
-COMMAND_MODULES = [
-    db_commands,
-    demo_command,
-    summary_command,
-    letters_command,
-    import_return_command,
-    export_command,
-    report_command,
-    chart_command,
-    user_command,
-    audit_command,
-    backup_command,
-    leads_command,
-    checks_command,
-    accountability_command,
-    units_command,
-    import_register_command,
-]
+#: command name → the module that adds it (``register(subparsers)``), imported only when the
+#: command is chosen (or for --help), so a command or the GUI start pays for no other's imports
+COMMANDS = {
+    "db": "cli.db_commands",
+    "demo": "cli.demo_command",
+    "summary": "cli.summary_command",
+    "letters": "cli.letters_command",
+    "import-return": "cli.import_return_command",
+    "export": "cli.export_command",
+    "report": "cli.report_command",
+    "chart": "cli.chart_command",
+    "user": "cli.user_command",
+    "audit": "cli.audit_command",
+    "backup": "cli.backup_command",
+    "restore": "cli.backup_command",
+    "leads": "cli.leads_command",
+    "checks": "cli.checks_command",
+    "accountability": "cli.accountability_command",
+    "units": "cli.units_command",
+    "import-register": "cli.import_register_command",
+}
+HELP_FLAGS = ("-h", "--help")
+
+
+def modules_needed(argv: Sequence[str] | None) -> list[str]:
+    """The command modules to import for ``argv``: the named commands', or all for --help."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    named = [COMMANDS[a] for a in args if a in COMMANDS]
+    if not named and any(a in HELP_FLAGS for a in args):
+        named = list(COMMANDS.values())
+    return list(dict.fromkeys(named))
+
 
 DESCRIPTION = """散乱污整治管理台 Rectify Desk
 
@@ -70,7 +59,14 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"错误 / error: {message}（用 --help 查看用法 / see --help）\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(
+    argv: Sequence[str] | None = None, *, everything: bool = False
+) -> argparse.ArgumentParser:
+    """The parser; only the modules of the commands named in ``argv`` are imported.
+
+    Other commands get a bare placeholder parser so that their names are still known;
+    ``everything=True`` (and --help without a command) imports them all.
+    """
     parser = OneLineParser(
         prog="main.py",
         description=DESCRIPTION,
@@ -90,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="详细日志 / verbose log")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="命令 / commands")
     sub._parser_class = OneLineParser  # subcommands fail in one line too
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    wanted = set(COMMANDS.values()) if everything else set(modules_needed(argv))
+    for name in sorted(wanted, key=list(COMMANDS.values()).index):
+        importlib.import_module(name).register(sub)
+    for name, module in COMMANDS.items():
+        if module not in wanted:
+            sub.add_parser(name)
     _accept_db_anywhere(sub)
     return parser
 
@@ -120,7 +120,7 @@ def run(
     argv: Sequence[str] | None = None, launch_gui: Callable[[argparse.Namespace], int] | None = None
 ) -> int:
     """Entry point; returns the process exit status."""
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     from controllers.infra.logging_setup import setup_logging
 
@@ -130,6 +130,17 @@ def run(
             parser.print_help()
             return 0
         return launch_gui(args)
+    return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from cli.context import CommandContext
+    from cli.errors import CliError
+    from controllers.audit.trail import record_refusal
+    from controllers.errors import UserError
+    from controllers.infra.database_setup import DatabaseError, StorageError
+    from controllers.permissions import PermissionDenied
+
     ctx = CommandContext(args)
     try:
         ctx.sign_in()

@@ -211,11 +211,11 @@ def test_idle_window_locks_and_asks_for_the_password(app, qtbot, demo_db):
     [
         ("admin", ["users", "settings"]),
         ("auditor", ["overview", "register", "returns", "letters", "spot_checks",
-                     "accountability", "charts", "audit", "settings"]),
+                     "accountability", "leads", "charts", "audit", "settings"]),
         ("lingshou", ["overview", "register", "returns", "letters", "spot_checks",
-                      "accountability", "charts", "settings"]),
+                      "accountability", "leads", "charts", "settings"]),
         ("leader", ["overview", "register", "returns", "letters", "spot_checks",
-                    "accountability", "charts", "settings"]),
+                    "accountability", "leads", "charts", "settings"]),
     ],
 )  # fmt: skip
 def test_each_role_sees_its_panes(app, qtbot, demo_db, username, panes):

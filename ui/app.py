@@ -7,9 +7,10 @@ import getpass
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from controllers.actor import Actor
-from models.codes import Role
+if TYPE_CHECKING:
+    from controllers.actor import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ def has_display(environ: dict[str, str] | None = None, platform: str | None = No
 
 def local_actor() -> Actor:
     """A city clerk named after the machine's user (tests and tools that skip sign-in)."""
+    from controllers.actor import Actor
+    from models.codes import Role
+
     try:
         name = getpass.getuser()
     except (OSError, KeyError):
@@ -67,12 +71,27 @@ def create_application(argv: list[str] | None = None):
     return app
 
 
+def show_login_dialog_early(app):
+    """Paint the login dialog before SQLAlchemy, the models and the database are loaded: the
+    clerk sees it (and types) while they load; ``sign_in_interactively`` takes it over."""
+    from PySide6.QtCore import QSettings
+
+    from ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog.opening(str(QSettings().value("Login/username", "")))
+    dialog.show()
+    dialog.repaint()
+    app.processEvents()
+    return dialog
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Run the application until its window closes; returns the exit status."""
     if not has_display():
         sys.stderr.write(NO_DISPLAY_MESSAGE)
         return 1
     app = create_application()
+    opening = show_login_dialog_early(app)
 
     from PySide6.QtWidgets import QMessageBox
 
@@ -86,15 +105,19 @@ def run_gui(args: argparse.Namespace) -> int:
 
     remember_command_line_db(args.db)
     if not choose_connection_at_first_start(args.db):
+        opening.close()
         return 0
     database = open_database_with_feedback(args.db, demo_if_empty=args.demo_if_empty)
     if database is None:
+        opening.close()
         return 1
     try:
         switching = False
         while True:
             # Sign in before the main window exists: nothing is shown to nobody.
-            signed = sign_in_interactively(database, switching=switching)
+            signed = sign_in_interactively(
+                database, switching=switching, opening=None if switching else opening
+            )
             if signed is None:
                 return 0
             try:

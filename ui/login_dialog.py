@@ -23,14 +23,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controllers.auth.passwords import MIN_KINDS, MIN_LENGTH
 from controllers.errors import UserError
-from ui.operations import error_text
+from controllers.password_policy import MIN_KINDS, MIN_LENGTH
 
 RULE_TEXT = (
     f"密码至少 {MIN_LENGTH} 位，包含大写字母、小写字母、数字、符号中的至少 {MIN_KINDS} 种，"
     "且不能包含用户名。"
 )
+
+
+def error_text(exc: BaseException) -> str:
+    """``ui.operations.error_text``, imported on first use (it loads SQLAlchemy)."""
+    from ui.operations import error_text as text
+
+    return text(exc)
 
 
 def title_label(text: str) -> QLabel:
@@ -67,8 +73,9 @@ class _FormDialog(QDialog):
         )
         lay = QVBoxLayout(self)
         lay.addWidget(title_label(heading))
+        self.note: QLabel | None = None
         if note:
-            sub = QLabel(note)
+            self.note = sub = QLabel(note)
             sub.setWordWrap(True)
             sub.setObjectName("loginNote")
             lay.addWidget(sub)
@@ -118,7 +125,7 @@ class LoginDialog(_FormDialog):
     box (which would count as a failed attempt for the remembered user).
     """
 
-    def __init__(self, sign_in: Callable[[str, str, bool], Any], *, database_label: str,
+    def __init__(self, sign_in: Callable[[str, str, bool], Any] | None, *, database_label: str,
                  allow_remember: bool, username: str = "", hint: str | None = None,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__("登录 — 散乱污整治管理台", "散乱污整治管理台",
@@ -159,6 +166,27 @@ class LoginDialog(_FormDialog):
         self.switch_user.clicked.connect(self.change_user)
         (self.password if username else self.username).setFocus()
 
+    @classmethod
+    def opening(cls, username: str = "") -> LoginDialog:
+        """The dialog shown at start while the database opens (SQLAlchemy not yet imported):
+        the clerk sees it at once and can type; 登录 waits for ``attach``."""
+        dialog = cls(None, database_label="正在打开……", allow_remember=False, username=username)
+        dialog.ok_button().setEnabled(False)
+        return dialog
+
+    def attach(self, sign_in: Callable[[str, str, bool], Any], *, database_label: str,
+               allow_remember: bool, hint: str | None = None) -> None:  # fmt: skip
+        """The database is open: sign-in works from now on."""
+        self._sign_in = sign_in
+        if self.note is not None:
+            self.note.setText(f"数据库：{database_label}")
+        self.remember.setVisible(allow_remember)
+        self.hint.setText(hint or "")
+        self.hint.setVisible(bool(hint))
+        self.ok_button().setEnabled(True)
+        if self.isVisible():
+            self.grow_to_fit()
+
     def change_user(self) -> None:
         """Empty the user name and password and put the cursor in the user name."""
         self.username.clear()
@@ -168,6 +196,8 @@ class LoginDialog(_FormDialog):
         self.username.setFocus()
 
     def submit(self) -> None:
+        if self._sign_in is None:  # the database is still opening
+            return
         name, password = self.username.text().strip(), self.password.text()
         if not name or not password:
             self.show_message("请输入用户名和密码。")

@@ -62,14 +62,29 @@ def _exec(dialog: QDialog) -> int:
 def sign_in_interactively(
     database: Database, parent: QWidget | None = None, *, exec_dialog: ExecDialog = _exec,
     store: TokenStore | None = None, switching: bool = False,
+    opening: LoginDialog | None = None,
 ) -> SignedIn | None:  # fmt: skip
     """The sign-in of the desktop application; None when the clerk gave up.
 
     ``switching`` (文件 → 注销 / 切换用户): the stay-signed-in token of this computer is dropped
-    and the dialog starts with an empty user name.
+    and the dialog starts with an empty user name. ``opening`` is the login dialog already
+    shown while the database opened (``LoginDialog.opening``): it is used, or closed when no
+    password is asked for.
     """
+    try:
+        return _sign_in(database, parent, exec_dialog, store, switching, opening)
+    finally:
+        if opening is not None and opening.isVisible():
+            opening.close()
+
+
+def _sign_in(database: Database, parent: QWidget | None, exec_dialog: ExecDialog,
+             store: TokenStore | None, switching: bool,
+             opening: LoginDialog | None) -> SignedIn | None:  # fmt: skip
     accounts, remember_ok, hint = call(database, _sign_in_facts).value
     if not accounts:
+        if opening is not None:
+            opening.close()
         return _first_administrator(database, parent, exec_dialog)
     store = store or TokenStore()
     key = database_key(database)
@@ -87,10 +102,14 @@ def sign_in_interactively(
         return sign_in_database(database, name, password)
 
     settings = QSettings()
-    dialog = LoginDialog(attempt, database_label=database.info.display, allow_remember=remember_ok,
-                         username="" if switching else str(settings.value("Login/username", "")),
-                         hint=hint,
-                         parent=parent)  # fmt: skip
+    if opening is not None and not switching:
+        dialog = opening
+        dialog.attach(attempt, database_label=database.info.display, allow_remember=remember_ok,
+                      hint=hint)  # fmt: skip
+    else:
+        dialog = LoginDialog(attempt, database_label=database.info.display,
+                             allow_remember=remember_ok, hint=hint, parent=parent,
+                             username="" if switching else str(settings.value("Login/username", "")))  # fmt: skip
     if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
         return None
     db, result = dialog.result_value

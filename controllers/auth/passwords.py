@@ -10,11 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from controllers.errors import ValidationError
+from controllers.password_policy import MAX_LENGTH, MIN_KINDS, MIN_LENGTH
 from resources import resource_path
-
-MIN_LENGTH = 8
-MAX_LENGTH = 128
-MIN_KINDS = 3
 
 #: argon2id with the library's RFC 9106 "low memory" profile (64 MiB, 3 passes)
 _hasher = PasswordHasher()

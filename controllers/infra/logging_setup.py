@@ -6,7 +6,9 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from models.database import APP_AUTHOR, APP_NAME
+#: as ``models.database.APP_NAME`` / ``APP_AUTHOR`` (not imported: that loads SQLAlchemy and
+#: every model class before the login dialog is painted; a test keeps them equal)
+APP_NAME = APP_AUTHOR = "RectifyDesk"
 
 
 def log_dir() -> Path:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
@@ -32,7 +33,7 @@ from controllers.returns.reader import (
     too_many_rows,
 )
 from controllers.returns.rows import ReturnRow, RowError, read_rows
-from models import Unit
+from models import Batch, Case, Township, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,9 @@ class ReturnCheck:
     diff: ReturnDiff | None = None
     #: rows taken, but the clerk should look (an industry outside the catalog…)
     warnings: list[RowError] = field(default_factory=list)
+    #: ``register_state`` of the unit when ``diff`` was made without decisions (None after a
+    #: comparison with decisions): accepting skips comparing again while it still holds
+    register_state: int | None = None
 
     @property
     def valid(self) -> bool:
@@ -281,10 +285,22 @@ def compare(
     """Match the check's rows to the unit's register now; new rows need a classification."""
     register = load_register(session, check.unit_id)
     check.diff = compare_rows(check.rows, register, check.industry_names, decisions)
+    check.register_state = None if decisions else register_state(session, check.unit_id)
     check.errors = [e for e in check.errors if not e.message.startswith(NEEDS_CLASSIFICATION)]
     check.errors.extend(missing_classification(check, check.diff.new))
     order = {n: i for i, n in enumerate(check.sheet_names)}
     check.errors.sort(key=lambda e: (order.get(e.sheet, 0), e.row))
+
+
+def register_state(session: Session, unit_id: int) -> int:
+    """A fingerprint of what a comparison with the unit's register depends on: its cases'
+    ids and versions (every edit bumps the version), the names of townships and batches."""
+    cases = session.execute(
+        select(Case.id, Case.version).where(Case.unit_id == unit_id).order_by(Case.id)
+    ).all()
+    towns = session.execute(select(Township.id, Township.name).order_by(Township.id)).all()
+    batches = session.execute(select(Batch.id, Batch.name).order_by(Batch.id)).all()
+    return hash((tuple(map(tuple, cases)), tuple(map(tuple, towns)), tuple(map(tuple, batches))))
 
 
 NEEDS_CLASSIFICATION = "新企业必须填写整治类型"
