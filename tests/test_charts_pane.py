@@ -16,6 +16,7 @@ from sqlalchemy import select
 from controllers.actor import Actor
 from controllers.overview import count_cases
 from controllers.stats import StatsFilter, breakdown, monthly_series
+from controllers.stats.rates import rate_text
 from models import AuditEntry
 from models.codes import Role
 from ui.app import create_application, local_actor
@@ -55,7 +56,7 @@ def test_monthly_chart_draws_the_database_series(pane):
         expected.found[4]
     )
     rate = chart.rate_curve.getData()[1]
-    assert rate[-1] == pytest.approx(100.0)
+    assert rate[-1] == pytest.approx(expected.cumulative_rate[-1] * 100)
 
 
 def test_chinese_labels_have_a_cjk_font(pane):
@@ -84,7 +85,7 @@ def test_hover_shows_exact_values(pane, qtbot):
     assert f"新发现 {s.found[i]:,} 家" in text
     assert f"完成整治 {s.rectified[i]:,} 家" in text
     assert f"销号 {s.closed[i]:,} 家" in text
-    assert f"累计完成率 {s.cumulative_rate[i]:.2%}" in text
+    assert f"累计完成率 {rate_text(s.cumulative_rate[i])}" in text  # the one rounding rule
     assert pane.hover_label.text() == text
     assert chart.viewport().toolTip() == text
 
