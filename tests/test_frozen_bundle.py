@@ -107,7 +107,7 @@ def demo_database(bundle, tmp_path_factory) -> tuple[str, Path]:
     """A database filled with the demo data by the frozen program itself."""
     home = tmp_path_factory.mktemp("frozen-home")
     url = f"sqlite:///{(home / 'frozen.db').as_posix()}"
-    proc = frozen(bundle, "--db", url, "demo", home=home)
+    proc = frozen(bundle, "--db", url, "demo", "--as-of", "2026-05-31", home=home)
     assert proc.returncode == 0, proc.stderr
     return url, home
 
