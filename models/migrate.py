@@ -79,6 +79,19 @@ def is_known_revision(rev: str) -> bool:
         return False
 
 
+def revision_lineage(rev: str | None) -> set[str]:
+    """``rev`` and every revision before it (empty for an unknown or missing revision)."""
+    from alembic.script import ScriptDirectory
+
+    if not rev:
+        return set()
+    try:
+        script = ScriptDirectory.from_config(alembic_config())
+        return {r.revision for r in script.iterate_revisions(rev, "base")}
+    except Exception:  # noqa: BLE001 (alembic raises several kinds for unknown ids)
+        return set()
+
+
 def backup_sqlite(engine: Engine, label: str) -> Path | None:
     """Copy an SQLite database file (online backup API) next to it; returns the copy's path."""
     path = sqlite_path(engine.url)

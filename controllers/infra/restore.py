@@ -50,7 +50,13 @@ from controllers.unit_of_work import execute
 from models import AuditEntry
 from models.base import now
 from models.database import Database, make_engine, sqlite_path
-from models.migrate import current_revision, head_revision, is_known_revision, upgrade
+from models.migrate import (
+    current_revision,
+    head_revision,
+    is_known_revision,
+    revision_lineage,
+    upgrade,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +69,15 @@ _PG_0004 = ("audit_log_guard", "audit_log_no_truncate", "audit_log_moves_head",
             "audit_head_no_truncate")  # fmt: skip
 _SQLITE_0005 = ("audit_log_no_replace", "audit_head_forward_only", "audit_head_single_row")
 _MYSQL_0005 = ("audit_head_forward_only", "audit_head_single_row")
-_AFTER_0004 = ("0004_security", "0005_i12", "0005_i13", "0005_i14")
 
 
 def expected_triggers(dialect: str, revision: str | None) -> set[str]:
     """The triggers a database of this schema revision must have."""
     out: set[str] = set()
-    if revision in _AFTER_0004:
+    lineage = revision_lineage(revision)  # the migrations this revision includes
+    if "0004_security" in lineage:
         out |= set(_PG_0004 if dialect == "postgresql" else _SQLITE_0004)
-    if revision == "0005_i14":
+    if "0005_i14" in lineage:
         out |= set(_SQLITE_0005 if dialect == "sqlite" else ())
         out |= set(_MYSQL_0005 if dialect in ("mysql", "mariadb") else ())
     return out
