@@ -21,6 +21,7 @@ from controllers.report.texts import (
     save_current_texts,
 )
 from controllers.report.wording import cn_number, numbered, percent, short_date
+from controllers.unit_of_work import call, run
 from models import AuditEntry
 from models.codes import Role
 from tests.test_stats_fixture import AS_OF, build_world
@@ -136,34 +137,36 @@ def test_county_clerk_report_is_about_the_own_unit(database):
 def test_texts_are_kept_with_optimistic_locking(database):
     with database.session() as s:
         build_world(s)
-        first = load_current_texts(s, CITY_CLERK)
-        assert first.version is None
-        assert first.proposals == DEFAULT_PROPOSALS
-        saved = save_current_texts(
-            s, CITY_CLERK, ReportTexts("第一段\n第二段", "下一步安排", first.version)
-        )
-        assert saved.version == 1
-        assert saved.updated_by == "张三"
-        assert ReportTexts.paragraphs(saved.proposals) == ["第一段", "第二段"]
+        s.commit()
+    first = call(database, load_current_texts, CITY_CLERK).value
+    assert first.version is None
+    assert first.proposals == DEFAULT_PROPOSALS
+    saved = run(
+        database, CITY_CLERK, save_current_texts,
+        ReportTexts("第一段\n第二段", "下一步安排", first.version),
+    ).value  # fmt: skip
+    assert saved.version == 1
+    assert saved.updated_by == "张三"
+    assert ReportTexts.paragraphs(saved.proposals) == ["第一段", "第二段"]
+    with database.session() as s:
         audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "save_report_text")).all()
         assert len(audit) == 1
-    with database.session() as other:
-        # another clerk saves over version 1
-        save_current_texts(other, CITY_CLERK, ReportTexts("他人的意见", "他人的安排", 1))
+    # another clerk saves over version 1
+    run(database, CITY_CLERK, save_current_texts, ReportTexts("他人的意见", "他人的安排", 1))
+    with pytest.raises(EditConflict) as err:
+        run(database, CITY_CLERK, save_current_texts, ReportTexts("我的意见", "我的安排", 1))
+    assert err.value.current_version == 2
+    assert err.value.theirs["proposals"] == "他人的意见"
+    assert {c.field for c in err.value.conflicts} == {"五、意见建议", "六、下一步工作安排"}
+    assert call(database, load_current_texts, CITY_CLERK).value.proposals == "他人的意见"
+    # choosing "mine" after seeing both: save at the current version
+    run(database, CITY_CLERK, save_current_texts, ReportTexts("我的意见", "我的安排", 2))
+    assert call(database, load_current_texts, CITY_CLERK).value.proposals == "我的意见"
+    with pytest.raises(EditConflict):  # a first save racing another first save
+        run(database, CITY_CLERK, save_current_texts, ReportTexts("x", "y", None))
+    with pytest.raises(ValidationError, match="五、意见建议"):
+        run(database, CITY_CLERK, save_current_texts, ReportTexts("  ", "y", 3))
     with database.session() as s:
-        with pytest.raises(EditConflict) as err:
-            save_current_texts(s, CITY_CLERK, ReportTexts("我的意见", "我的安排", 1))
-        assert err.value.current_version == 2
-        assert err.value.theirs["proposals"] == "他人的意见"
-        assert {c.field for c in err.value.conflicts} == {"五、意见建议", "六、下一步工作安排"}
-        assert load_current_texts(s, CITY_CLERK).proposals == "他人的意见"
-        # choosing "mine" after seeing both: save at the current version
-        save_current_texts(s, CITY_CLERK, ReportTexts("我的意见", "我的安排", 2))
-        assert load_current_texts(s, CITY_CLERK).proposals == "我的意见"
-        with pytest.raises(EditConflict):  # a first save racing another first save
-            save_current_texts(s, CITY_CLERK, ReportTexts("x", "y", None))
-        with pytest.raises(ValidationError, match="五、意见建议"):
-            save_current_texts(s, CITY_CLERK, ReportTexts("  ", "y", 3))
         with pytest.raises(PermissionDenied):
             save_current_texts(s, Actor(None, "boss", Role.LEADER), ReportTexts("a", "b", 3))
         # a county clerk keeps the own unit's wording, apart from the city's
