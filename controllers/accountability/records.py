@@ -252,6 +252,19 @@ def delete_record(session: Session, actor: Actor, record_id: int, expected_versi
     record(session, actor, "delete", "accountability", record_id)
 
 
+def _step_from(session: Session, actor: Actor, record_id: int, status: AccountabilityStatus,
+               status_label: str, step: str):  # fmt: skip
+    """The record, when ``actor`` may edit it and it stands at ``status`` for this step."""
+    rec = _get(session, record_id)
+    require(actor, Permission.EDIT_ACCOUNTABILITY, rec.unit_id)
+    if rec.status != status:
+        raise WorkflowError(
+            f"该问责记录现为“{AccountabilityStatus.label_of(rec.status)}”，"
+            f"只有{status_label}的记录才能{step}。"
+        )
+    return rec
+
+
 def decide(
     session: Session,
     actor: Actor,
@@ -264,12 +277,7 @@ def decide(
 ) -> int:
     """拟问责 → 已决定. Returns the new version."""
     today = today or dt.date.today()
-    rec = _get(session, record_id)
-    require(actor, Permission.EDIT_ACCOUNTABILITY, rec.unit_id)
-    if rec.status != AccountabilityStatus.PROPOSED:
-        raise WorkflowError(
-            f"该问责记录现为“{AccountabilityStatus.label_of(rec.status)}”，只有拟问责的记录才能作出决定。"
-        )
+    rec = _step_from(session, actor, record_id, AccountabilityStatus.PROPOSED, "拟问责", "作出决定")
     missing = []
     if not _clean(doc_no):
         missing.append("文号")
@@ -304,12 +312,7 @@ def execute(
 ) -> int:
     """已决定 → 已执行. Returns the new version."""
     today = today or dt.date.today()
-    rec = _get(session, record_id)
-    require(actor, Permission.EDIT_ACCOUNTABILITY, rec.unit_id)
-    if rec.status != AccountabilityStatus.DECIDED:
-        raise WorkflowError(
-            f"该问责记录现为“{AccountabilityStatus.label_of(rec.status)}”，只有已决定的记录才能登记执行。"
-        )
+    rec = _step_from(session, actor, record_id, AccountabilityStatus.DECIDED, "已决定", "登记执行")
     if executed_on is None:
         raise ValidationError("请填写执行日期。", field="executed_on")
     if executed_on > today:
