@@ -171,6 +171,10 @@ def test_accountability_tally_and_decide(cli, demo_db, tmp_path):
     xlsx = tmp_path / "问责.xlsx"
     code, _, err = cli("--user", "city", "accountability", "export", str(xlsx))
     assert code == 0, err
-    rows = list(openpyxl.load_workbook(xlsx, read_only=True).active.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    try:
+        rows = list(book.active.iter_rows(values_only=True))
+    finally:
+        book.close()
     assert len(rows) - 3 == 3
     assert {r[9] for r in rows[3:]} == {"已执行", "已决定"}
