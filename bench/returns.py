@@ -87,12 +87,17 @@ def write_workbook(path: Path, rows: int, changed_below: int = 0) -> None:
 
 
 def make_database(path: Path) -> str:
-    from models.database import make_engine
+    """A migrated SQLite database with the default units (a new database has none)."""
+    from controllers.units.reference import load_reference_units
+    from models.database import Database, make_engine
     from models.migrate import upgrade
 
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine, backup=False)
+    with Database.from_engine(engine).session() as session:
+        load_reference_units(session)
+        session.commit()
     engine.dispose()
     return url
 

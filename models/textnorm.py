@@ -29,4 +29,7 @@ def search_key(value: object) -> str:
     """A key for matching: width folded, every space removed, letters lower-cased."""
     if value is None:
         return ""
-    return _SPACES.sub("", fold_width(str(value))).lower()
+    text = value if value.__class__ is str else str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return "".join(text.split()).lower()  # (str.split's spaces are exactly regex \s)

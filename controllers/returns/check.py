@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.errors import NotFoundError
+from controllers.infra.collector import paused_collector
 from controllers.permissions import Permission, can, require
 from controllers.returns.fields import FIELDS_BY_KEY
 from controllers.returns.headers import HEADER_SCAN_ROWS, find_header
@@ -189,6 +190,23 @@ def check_return(
 ) -> ReturnCheck:
     """Read, validate and compare a return; writes nothing. Raises :class:`UnreadableFile`."""
     require_check(actor, unit_id)
+    with paused_collector():
+        return _check_return(session, actor, path, unit_id, stage_id, filename=filename,
+                             limits=limits, progress=progress, today=today)  # fmt: skip
+
+
+def _check_return(
+    session: Session,
+    actor: Actor,
+    path: str | Path,
+    unit_id: int,
+    stage_id: int | None,
+    *,
+    filename: str | None,
+    limits: ReadLimits,
+    progress: Progress | None,
+    today: dt.date | None,
+) -> ReturnCheck:
     report = progress or (lambda _pct, _msg: None)
     unit = session.get(Unit, unit_id)
     if unit is None:
@@ -285,19 +303,27 @@ def compare(
     """Match the check's rows to the unit's register now; new rows need a classification."""
     register = load_register(session, check.unit_id)
     check.diff = compare_rows(check.rows, register, check.industry_names, decisions)
-    check.register_state = None if decisions else register_state(session, check.unit_id)
+    check.register_state = (
+        None
+        if decisions
+        else register_state(session, check.unit_id, [(c.id, c.version) for c in register])
+    )
     check.errors = [e for e in check.errors if not e.message.startswith(NEEDS_CLASSIFICATION)]
     check.errors.extend(missing_classification(check, check.diff.new))
     order = {n: i for i, n in enumerate(check.sheet_names)}
     check.errors.sort(key=lambda e: (order.get(e.sheet, 0), e.row))
 
 
-def register_state(session: Session, unit_id: int) -> int:
+def register_state(
+    session: Session, unit_id: int, cases: Sequence[tuple[int, int]] | None = None
+) -> int:
     """A fingerprint of what a comparison with the unit's register depends on: its cases'
-    ids and versions (every edit bumps the version), the names of townships and batches."""
-    cases = session.execute(
-        select(Case.id, Case.version).where(Case.unit_id == unit_id).order_by(Case.id)
-    ).all()
+    ids and versions (every edit bumps the version), the names of townships and batches.
+    ``cases``: the unit's (id, version) pairs in id order when already read."""
+    if cases is None:
+        cases = session.execute(
+            select(Case.id, Case.version).where(Case.unit_id == unit_id).order_by(Case.id)
+        ).all()
     towns = session.execute(select(Township.id, Township.name).order_by(Township.id)).all()
     batches = session.execute(select(Batch.id, Batch.name).order_by(Batch.id)).all()
     return hash((tuple(map(tuple, cases)), tuple(map(tuple, towns)), tuple(map(tuple, batches))))

@@ -12,10 +12,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.sqltypes import NULLTYPE
 
 from controllers.cases.columns import ColumnKind
 from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY, NOT_WRITTEN, RETURN_FIELDS
@@ -29,6 +31,8 @@ from models.textnorm import search_key
 COMPARED = tuple(f for f in RETURN_FIELDS if f.key not in NOT_WRITTEN)
 #: fields whose difference is a change of the case (a renumbered 序号 is not)
 CHANGE_FIELDS = tuple(f for f in COMPARED if f.key != "serial_no")
+_CHANGE_KEYS = tuple(f.key for f in CHANGE_FIELDS)
+_row_values = itemgetter(*(FIELD_INDEX[k] for k in _CHANGE_KEYS))
 _CASE_COLUMNS = {
     f.key: getattr(Case, f.key)
     for f in COMPARED
@@ -36,39 +40,94 @@ _CASE_COLUMNS = {
 }
 
 
-@dataclass
-class RegisterCase:
-    """A register case of the unit, its values in the same form as a return row's."""
+#: the fields of a register case, in the order :func:`load_register` reads them
+REGISTER_KEYS = (*_CASE_COLUMNS, "township", "industry", "batch")
+_REGISTER_POSITION = {k: i for i, k in enumerate(REGISTER_KEYS)}
+_stored_values = itemgetter(*(_REGISTER_POSITION[k] for k in _CHANGE_KEYS))
 
-    id: int
-    version: int
-    values: dict[str, Any]
+
+class RegisterCase:
+    """A register case of the unit, its values in the same form as a return row's.
+
+    Read from the database it keeps its values as one tuple (``REGISTER_KEYS`` order); the
+    ``values`` dict is made only when asked for."""
+
+    __slots__ = ("_values", "id", "row", "version")
+
+    def __init__(
+        self,
+        id: int,  # noqa: A002 (the case's id)
+        version: int,
+        values: dict[str, Any] | None = None,
+        row: tuple[Any, ...] | None = None,
+    ) -> None:
+        self.id = id
+        self.version = version
+        self._values = values
+        #: the values in ``REGISTER_KEYS`` order (None when made from a dict)
+        self.row = row
+
+    @property
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = dict(zip(REGISTER_KEYS, self.row or (), strict=False))
+        return self._values
+
+    def get(self, key: str) -> Any:
+        if self.row is not None:
+            return self.row[_REGISTER_POSITION[key]]
+        return self.values.get(key)
 
     def label(self) -> str:
-        name = self.values.get("name")
+        name = self.get("name")
         if name:
             return name
-        parts = [p for p in (self.values.get("address"), self.values.get("owner")) if p]
+        parts = [p for p in (self.get("address"), self.get("owner")) if p]
         return "（无名称）" + " ".join(parts)
 
 
+def _raw(column: Any, dialect: Any) -> tuple[Any, Any]:
+    """A column selected without result processing, and what its type would do to a value
+    (the enum member of a code, the date of SQLite's text…), or None when nothing."""
+    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    if process is None:
+        return column, None
+    return type_coerce(column, NULLTYPE), process
+
+
+def _converted(values: Sequence[Any], process: Any) -> list[Any]:
+    """A column's values converted, each distinct value once."""
+    done = {v: (None if v is None else process(v)) for v in set(values)}
+    return list(map(done.__getitem__, values))
+
+
 def load_register(session: Session, unit_id: int) -> list[RegisterCase]:
-    """Every case of a unit with the compared fields (township and batch by name)."""
+    """Every case of a unit with the compared fields (township and batch by name).
+
+    Read as plain rows (no ORM entities); coded and date columns are converted column by
+    column, each distinct value once."""
+    if session.autoflush:
+        session.flush()  # as a query through the session would
+    connection = session.connection()
+    selected = [_raw(c, connection.dialect) for c in _CASE_COLUMNS.values()]
     stmt = (
-        select(Case.id, Case.version, Township.name, Case.industry_id, Batch.name,
-               *_CASE_COLUMNS.values())
+        select(*(c for c, _p in selected), Township.name, Case.industry_id, Batch.name,
+               Case.id, Case.version)
         .outerjoin(Township, Township.id == Case.township_id)
         .outerjoin(Batch, Batch.id == Case.batch_id)
         .where(Case.unit_id == unit_id)
         .order_by(Case.id)
     )  # fmt: skip
-    keys = list(_CASE_COLUMNS)
-    out = []
-    for r in session.execute(stmt):
-        values = dict(zip(keys, r[5:], strict=True))
-        values["township"], values["industry"], values["batch"] = r[2], r[3], r[4]
-        out.append(RegisterCase(r[0], r[1], values))
-    return out
+    rows = connection.execute(stmt).all()
+    if not rows:
+        return []
+    columns = list(zip(*rows, strict=True))
+    del rows
+    for i, (_c, process) in enumerate(selected):
+        if process is not None:
+            columns[i] = _converted(columns[i], process)
+    n = len(REGISTER_KEYS)
+    return [RegisterCase(r[n], r[n + 1], row=r) for r in zip(*columns, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -162,20 +221,23 @@ def field_changes(
     row: ReturnRow, case: RegisterCase, industry_names: dict[int, str]
 ) -> list[FieldChange]:
     """The fields a row fills with a value other than the register's (blank cells never clear)."""
+    if case.row is not None:
+        olds = _stored_values(case.row)
+    else:
+        olds = tuple(case.values.get(k) for k in _CHANGE_KEYS)
+    # blank cells and equal values are never a change (what _same says, without its work)
+    differ = [(key, new, old)
+              for key, new, old in zip(_CHANGE_KEYS, _row_values(row.values), olds, strict=True)
+              if new is not None and (new != old or old == "")]  # fmt: skip
     out = []
-    values = row.values
-    for f in CHANGE_FIELDS:
-        new = values[FIELD_INDEX[f.key]]
-        if new is None:
+    for key, new, old in differ:
+        if _same(key, old, new):
             continue
-        old = case.values.get(f.key)
-        if _same(f.key, old, new):
-            continue
-        if f.key == "industry" and row.guessed_industry and old is not None:
+        if key == "industry" and row.guessed_industry and old is not None:
             continue  # a guessed industry never overwrites the register's
         out.append(
-            FieldChange(f.key, old, new, display_value(f.key, old, industry_names),
-                        display_value(f.key, new, industry_names))
+            FieldChange(key, old, new, display_value(key, old, industry_names),
+                        display_value(key, new, industry_names))
         )  # fmt: skip
     return out
 
@@ -190,9 +252,9 @@ class RegisterIndex:
         self.by_name: dict[str, list[int]] = {}
         self.by_owner_phone: dict[tuple[str, str], list[int]] = {}
         for c in cases:
-            v = c.values
-            name, address = search_key(v.get("name")), search_key(v.get("address"))
-            owner, phone = search_key(v.get("owner")), digits(v.get("phone"))
+            get = c.get
+            name, address = search_key(get("name")), search_key(get("address"))
+            owner, phone = search_key(get("owner")), digits(get("phone"))
             if name:
                 self.by_name_address.setdefault((name, address), c.id)
                 self.by_name.setdefault(name, []).append(c.id)
@@ -209,7 +271,7 @@ class RegisterIndex:
             return self.by_name_address.get((key[1], key[2]))
         found = [
             i for i in self.by_address_owner.get((key[1], key[2]), [])
-            if not search_key(self.cases[i].values.get("name"))
+            if not search_key(self.cases[i].get("name"))
         ]  # fmt: skip
         return found[0] if found else None
 
@@ -279,12 +341,12 @@ def compare_rows(
             continue
         claimed.add(candidate[0])
         m = matched(i, candidate[0], False, candidate[1])
-        v = index.cases[candidate[0]].values
+        v = index.cases[candidate[0]]
         m.register = tuple(v.get(k) or "" for k in ("name", "address", "owner", "phone"))
         uncertain.append(m)
     missing = [
-        MissingCase(c.id, c.label(), c.values.get("address") or "", c.values.get("owner") or "",
-                    CaseStatus.label_of(str(c.values.get("status") or "")))
+        MissingCase(c.id, c.label(), c.get("address") or "", c.get("owner") or "",
+                    CaseStatus.label_of(str(c.get("status") or "")))
         for c in register
         if c.id not in claimed
     ]  # fmt: skip

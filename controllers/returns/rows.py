@@ -6,7 +6,10 @@ column header as the sheet shows it and a Chinese message a county clerk underst
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +18,8 @@ from controllers.returns.fields import FIELD_INDEX, FIELD_KEYS, FIELDS_BY_KEY, R
 from controllers.returns.headers import HeaderMatch
 from controllers.returns.industries import IndustryGuess, IndustryMatcher
 from controllers.returns.normalise import (
+    WIDE_ALNUM,
+    WIDE_ALNUM_TABLE,
     CellError,
     digits,
     fold_text,
@@ -80,14 +85,20 @@ class ReturnRow:
 
     __slots__ = ("guessed_industry", "keys", "row", "sheet", "values")
 
-    def __init__(self, sheet: int, row: int, values: tuple[Any, ...]) -> None:
+    def __init__(
+        self,
+        sheet: int,
+        row: int,
+        values: tuple[Any, ...],
+        keys: tuple[str, str, str, str] | None = None,
+    ) -> None:
         self.sheet = sheet  # index into ReturnCheck.sheet_names
         self.row = row  # Excel row number
         self.values = values
         #: the county's industry word when the industry was guessed (a warning), else ''
         self.guessed_industry = ""
-        #: matching keys of name, address, owner and phone digits
-        self.keys = (
+        #: matching keys of name, address, owner and phone digits (given when already made)
+        self.keys = keys or (
             _key(values[I_NAME]),
             _key(values[I_ADDRESS]),
             _key(values[I_OWNER]),
@@ -247,23 +258,90 @@ CHUNK_ROWS = 4096
 
 
 def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
-    chunk: list[list[Any]] = []
-    for raw in rows:
-        chunk.append(raw)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
+    while chunk := list(itertools.islice(rows, size)):
         yield chunk
 
 
-def _clean_column(values: list[Any]) -> list[Any]:
+def _cell_text(v: Any) -> str | None:
+    """A cell that is not a string as clean text (numbers without a needless '.0')."""
+    if v is None:
+        return None
+    if v.__class__ is float and v.is_integer():
+        return str(int(v))
+    return to_text(v)
+
+
+#: joins a column's texts for cleaning them in one pass: never in a cell of an .xlsx or .ods
+#: (XML cannot hold it); a column holding it is cleaned cell by cell
+_JOIN = "\x00"
+
+
+_WIDE_RUN = re.compile(WIDE_ALNUM.pattern + "+")
+
+
+def _narrow(match: re.Match[str]) -> str:
+    return match[0].translate(WIDE_ALNUM_TABLE)
+
+
+def _fold_texts(texts: Sequence[str]) -> list[str]:
+    """:func:`fold_text` of every text, done on the column joined into one string."""
+    if not texts:
+        return []
+    joined = _JOIN.join(texts)
+    if joined.count(_JOIN) != len(texts) - 1:
+        return [fold_text(t) for t in texts]
+    if not joined.isascii() and WIDE_ALNUM.search(joined):
+        joined = _WIDE_RUN.sub(_narrow, joined)
+    # every run of spaces one space, then none next to a separator (each text trimmed)
+    joined = " ".join(joined.split()).replace(" " + _JOIN, _JOIN).replace(_JOIN + " ", _JOIN)
+    return joined.split(_JOIN)
+
+
+def _key_column(texts: Sequence[str | None]) -> list[str]:
+    """:func:`_key` of every clean text (None: ''), done on the column joined into one string
+    (NFKC, case and spaces never reach across the separator)."""
+    plain = ["" if t is None else t for t in texts]
+    joined = _JOIN.join(plain)
+    if joined.count(_JOIN) != len(plain) - 1:
+        return [_key(t) for t in texts]
+    if not joined.isascii():
+        joined = unicodedata.normalize("NFKC", joined)
+    return "".join(joined.split()).lower().split(_JOIN)
+
+
+def _clean_column(values: Sequence[Any]) -> list[Any]:
     """Plain text cells to clean text (see :func:`fold_text`: Chinese punctuation kept),
     column-wise."""
-    return [
-        (fold_text(v) or None) if v.__class__ is str else (None if v is None else to_text(v))
-        for v in values
-    ]
+    if all(v.__class__ is str for v in values):
+        folded = _fold_texts(values)  # type: ignore[arg-type]
+        return [t or None for t in folded] if "" in folded else folded
+    texts = [v for v in values if v.__class__ is str]
+    folded = _fold_texts(texts)
+    it = iter(folded)
+    return [(next(it) or None) if v.__class__ is str else _cell_text(v) for v in values]
+
+
+def _columns(raws: list[list[Any]], width: int) -> list[tuple[Any, ...]]:
+    """The chunk's cells column by column (at least ``width`` columns; missing cells None)."""
+    if min(map(len, raws)) < width:
+        raws = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in raws]
+    return list(zip(*raws, strict=False))
+
+
+def _serial(v: Any) -> int | None:
+    """:func:`to_int` of a cell (a blank one: None)."""
+    if v.__class__ is float:
+        return int(v) if v.is_integer() and abs(v) < 2**31 else None
+    if v == "" or v is None:
+        return None
+    return to_int(v)
+
+
+def _first_filled(raw: list[Any]) -> Any:
+    for v in raw:
+        if v != "" and v is not None:
+            return v
+    return None
 
 
 def _may_be_total(raw: list[Any]) -> bool:
@@ -298,6 +376,7 @@ def read_rows(
     deadline_header = header.header_of("deadline")
     deadline_col = next((p for p, k in header.columns.items() if k == "deadline"), None)
     next_row = first_row + header.data_start + 1  # Excel row number of the first data row
+    width = max((p for p, *_rest in plan), default=-1) + 1
     for chunk in _chunks(rows, CHUNK_ROWS):
         numbers = range(next_row, next_row + len(chunk))
         next_row += len(chunk)
@@ -307,16 +386,17 @@ def read_rows(
         if not kept:
             continue
         raws = [raw for _n, raw in kept]
+        cells = _columns(raws, width)
         none_column = [None] * len(raws)
-        columns: list[list[Any]] = [none_column] * N_FIELDS
+        columns: list[Sequence[Any]] = [none_column] * N_FIELDS
         cell_errors: dict[int, list[RowError]] = {}
         cell_warnings: dict[int, list[RowError]] = {}
         guessed: dict[int, str] = {}
         for pos, index, convert, limit, text in plan:
-            values = [raw[pos] if pos < len(raw) else None for raw in raws]
+            values = cells[pos]
             if convert is None:
                 out = _clean_column(values)
-                if limit:
+                if limit and max(map(len, filter(None, out)), default=0) > limit:
                     for j, v in enumerate(out):
                         if v is not None and len(v) > limit:
                             out[j] = None
@@ -324,6 +404,8 @@ def read_rows(
                                 RowError(sheet_name, kept[j][0], text,
                                          f"内容过长（{len(v)} 个字），最多 {limit} 个字", first_col + pos)
                             )  # fmt: skip
+            elif convert is to_int:  # 序号: a row label, every value distinct
+                out = [_serial(v) for v in values]
             else:
                 # coded columns, dates, townships… repeat: convert each distinct value once
                 results: dict[Any, Any] = {}
@@ -335,7 +417,7 @@ def read_rows(
                         results[v] = convert(v)
                     except CellError as exc:
                         results[v] = exc
-                out = [results[v] for v in values]
+                out = list(map(results.__getitem__, values))
                 if any(isinstance(r, IndustryGuess) for r in results.values()):
                     for j, r in enumerate(out):
                         if isinstance(r, IndustryGuess):
@@ -355,17 +437,26 @@ def read_rows(
             columns[index] = out
         if columns[I_PROGRESS] is not none_column:
             _split_progress(columns)
-        for j, values in enumerate(zip(*columns, strict=True)):
+        no_keys = [""] * len(raws)
+        keys = zip(
+            *(no_keys if columns[i] is none_column else _key_column(columns[i])
+              for i in (I_NAME, I_ADDRESS, I_OWNER)),
+            map(digits, columns[I_PHONE]),
+            strict=True,
+        )  # fmt: skip
+        for j, (values, row_keys) in enumerate(zip(zip(*columns, strict=True), keys, strict=True)):
             excel_row, raw = kept[j]
             row_errors = cell_errors.get(j, [])
             nobody = (
                 values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
             )
+            first = raw[0]  # a 合计 or signature line starts with a text
+            if first == "" or first is None:
+                first = _first_filled(raw)
             if (
-                (_may_be_total(raw) and is_total_row(raw))
-                or is_footer_row(raw)
-                or (nobody and not row_errors and _only_serial(values))
-            ):
+                isinstance(first, str)
+                and ((_may_be_total(raw) and is_total_row(raw)) or is_footer_row(raw))
+            ) or (nobody and not row_errors and _only_serial(values)):
                 continue
             if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
                 row_errors.append(
@@ -380,7 +471,7 @@ def read_rows(
                              f"完成时限 {deadline.isoformat()} 早于发现日期 {discovered.isoformat()}",
                              None if deadline_col is None else first_col + deadline_col)
                 )  # fmt: skip
-            row = ReturnRow(sheet_index, excel_row, values)
+            row = ReturnRow(sheet_index, excel_row, values, row_keys)
             if j in guessed:
                 row.guessed_industry = guessed[j]
                 if warnings is not None:
@@ -414,10 +505,14 @@ def _split_progress(columns: list[list[Any]]) -> None:
     new_notes = list(notes)
     new_statuses = list(statuses)
     changed = False
+    split: dict[str, tuple[Any, str | None]] = {}  # notes repeat ("正在整治"): split each once
     for j, note in enumerate(notes):
         if not note:
             continue
-        status, rest = split_status_prefix(note)
+        found = split.get(note)
+        if found is None:
+            found = split[note] = split_status_prefix(note)
+        status, rest = found
         if status is None:
             continue
         changed = True
