@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _SPACES = re.compile(r"\s+")
 
@@ -33,3 +34,20 @@ def search_key(value: object) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     return "".join(text.split()).lower()  # (str.split's spaces are exactly regex \s)
+
+
+#: joins texts for :func:`search_keys` (no text of a workbook holds it: XML cannot)
+_JOIN = "\x00"
+
+
+def search_keys(values: Sequence[str | None]) -> list[str]:
+    """:func:`search_key` of every text (None: ''), done on the texts joined into one string:
+    NFKC, spaces and case never reach across the separator (a starter that no character
+    decomposes to and that is neither a space nor cased)."""
+    texts = [v if v.__class__ is str else ("" if v is None else str(v)) for v in values]
+    joined = _JOIN.join(texts)
+    if joined.count(_JOIN) != len(texts) - 1:  # a text holds the separator: one by one
+        return [search_key(v) for v in values]
+    if not joined.isascii():
+        joined = unicodedata.normalize("NFKC", joined)
+    return "".join(joined.split()).lower().split(_JOIN)

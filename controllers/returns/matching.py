@@ -25,7 +25,7 @@ from controllers.returns.normalise import digits, fold
 from controllers.returns.rows import ReturnRow
 from models import Batch, Case, Township
 from models.codes import CaseStatus, CodedEnum, labels_of_codes
-from models.textnorm import search_key
+from models.textnorm import search_key, search_keys
 
 #: register fields a return row fills (the unit is the return's own)
 COMPARED = tuple(f for f in RETURN_FIELDS if f.key not in NOT_WRITTEN)
@@ -251,10 +251,13 @@ class RegisterIndex:
         self.by_address_owner: dict[tuple[str, str], list[int]] = {}
         self.by_name: dict[str, list[int]] = {}
         self.by_owner_phone: dict[tuple[str, str], list[int]] = {}
-        for c in cases:
-            get = c.get
-            name, address = search_key(get("name")), search_key(get("address"))
-            owner, phone = search_key(get("owner")), digits(get("phone"))
+        names, addresses, owners = (
+            search_keys([c.get(k) for c in cases]) for k in ("name", "address", "owner")
+        )
+        phones = [digits(c.get("phone")) for c in cases]
+        for c, name, address, owner, phone in zip(
+            cases, names, addresses, owners, phones, strict=True
+        ):
             if name:
                 self.by_name_address.setdefault((name, address), c.id)
                 self.by_name.setdefault(name, []).append(c.id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +32,7 @@ from controllers.returns.normalise import (
     to_int,
     to_text,
 )
-from models.textnorm import search_key
+from models.textnorm import search_key, search_keys
 
 N_FIELDS = len(FIELD_KEYS)
 I_NAME, I_ADDRESS, I_OWNER, I_PHONE = (
@@ -297,18 +296,6 @@ def _fold_texts(texts: Sequence[str]) -> list[str]:
     return joined.split(_JOIN)
 
 
-def _key_column(texts: Sequence[str | None]) -> list[str]:
-    """:func:`_key` of every clean text (None: ''), done on the column joined into one string
-    (NFKC, case and spaces never reach across the separator)."""
-    plain = ["" if t is None else t for t in texts]
-    joined = _JOIN.join(plain)
-    if joined.count(_JOIN) != len(plain) - 1:
-        return [_key(t) for t in texts]
-    if not joined.isascii():
-        joined = unicodedata.normalize("NFKC", joined)
-    return "".join(joined.split()).lower().split(_JOIN)
-
-
 def _clean_column(values: Sequence[Any]) -> list[Any]:
     """Plain text cells to clean text (see :func:`fold_text`: Chinese punctuation kept),
     column-wise."""
@@ -439,7 +426,7 @@ def read_rows(
             _split_progress(columns)
         no_keys = [""] * len(raws)
         keys = zip(
-            *(no_keys if columns[i] is none_column else _key_column(columns[i])
+            *(no_keys if columns[i] is none_column else search_keys(columns[i])
               for i in (I_NAME, I_ADDRESS, I_OWNER)),
             map(digits, columns[I_PHONE]),
             strict=True,
