@@ -126,6 +126,9 @@ def load_register(session: Session, unit_id: int) -> list[RegisterCase]:
     for i, (_c, process) in enumerate(selected):
         if process is not None:
             columns[i] = _converted(columns[i], process)
+        else:  # one object per distinct value: less memory, comparisons touch less of it
+            canonical: dict[Any, Any] = {}
+            columns[i] = list(map(canonical.setdefault, columns[i], columns[i]))
     n = len(REGISTER_KEYS)
     return [RegisterCase(r[n], r[n + 1], row=r) for r in zip(*columns, strict=True)]
 

@@ -301,6 +301,10 @@ def _clean_column(values: Sequence[Any]) -> list[Any]:
     column-wise."""
     if all(v.__class__ is str for v in values):
         folded = _fold_texts(values)  # type: ignore[arg-type]
+        # one object per distinct text (a column repeats its townships, measures, names of
+        # officials…): less memory, and comparing with the register touches less of it
+        canonical: dict[str, str] = {}
+        folded = list(map(canonical.setdefault, folded, folded))
         return [t or None for t in folded] if "" in folded else folded
     texts = [v for v in values if v.__class__ is str]
     folded = _fold_texts(texts)
