@@ -1,8 +1,8 @@
 """Pause Python's cyclic garbage collector around bulk work.
 
 Reading a return builds tens of thousands of small objects that all stay alive; every
-collection the allocations trigger rescans the growing heap for nothing (a 20,000-row check
-spends a third of its time there). Reference counting still frees everything as usual; only
+collection the allocations trigger rescans the growing heap for nothing (measured in one
+process checking a 20,000-row return again and again: 3.8 s with the collector, 2.6 s without). Reference counting still frees everything as usual; only
 the search for unreachable cycles waits until the work is done. Nested and concurrent pauses
 (two threads checking at once) are counted: the collector resumes when the last one ends, and
 only if it was running when the first one began.
