@@ -123,11 +123,6 @@ def test_county_clerk_sees_only_its_units_leads_a_leader_only_reads(app, qtbot, 
     assert not leader.confirm_button.isEnabled()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect, issue 17 kept open: on the living demo a power list raises "
-    "candidates for only some planted premises",
-)
 def test_power_import_in_the_background(app, qtbot, demo_db, tmp_path):
     with demo_db.session() as s:
         path = tmp_path / "用电.xlsx"
