@@ -23,11 +23,18 @@ _DIRECTIONS = re.compile(r"^(?:村东|村西|村南|村北|东|西|南|北)")
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
 
+_IS_NORMALIZED = unicodedata.is_normalized
+_NORMALIZE = unicodedata.normalize
+
+
 def fold(text: str | None) -> str:
     """Full-width to half-width, every space removed."""
     if not text:
         return ""
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+    text = str(text)
+    if not _IS_NORMALIZED("NFKC", text):
+        text = _NORMALIZE("NFKC", text)
+    return text if text.isalnum() else "".join(text.split())
 
 
 def chinese_number(text: str) -> int | None:
@@ -64,10 +71,15 @@ def phone_key(phone: str | None) -> str:
     return digits if len(digits) >= 7 else ""
 
 
-@lru_cache(maxsize=262144)
 def name_key(name: str | None) -> str:
     """A person's or business's name for comparison (widths folded, spaces and dots dropped)."""
-    return fold(name).replace("·", "").replace(".", "").lower()
+    if not name:
+        return ""
+    if not _IS_NORMALIZED("NFKC", name):
+        name = _NORMALIZE("NFKC", name)
+    if not name.isalnum():  # letters and digits only (Chinese included): nothing to drop
+        name = "".join(name.split()).replace("·", "").replace(".", "")
+    return name.lower()
 
 
 @lru_cache(maxsize=65536)
