@@ -152,13 +152,7 @@ class AddressParser:
         text = fold(address)
         if township and village:  # the case's own columns: only the house number is looked for
             vill = village_stem(village)
-            pos = text.find(vill) if vill else -1
-            return Address(
-                town_stem(township),
-                vill,
-                None,
-                _number(text[pos + len(vill) :] if pos >= 0 else text),
-            )
+            return Address(town_stem(township), vill, None, house_number(address, vill))
         town = town_stem(township) if township else ""
         rest = text
         for full, stem in self._by_unit.get(unit_id, ()) if unit_id is not None else ():
@@ -193,3 +187,11 @@ def _number(rest: str) -> int | None:
     """The house number: the last ``…号`` of the text."""
     numbers = _NUMBER.findall(rest)
     return chinese_number(numbers[-1]) if numbers else None
+
+
+def house_number(address: str | None, village_stem_: str) -> int | None:
+    """The house number of a case's address after its village (as :meth:`AddressParser.parse`
+    reads it when the case's own township and village columns are filled)."""
+    text = fold(address)
+    pos = text.find(village_stem_) if village_stem_ else -1
+    return _number(text[pos + len(village_stem_) :] if pos >= 0 else text)

@@ -26,7 +26,15 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.leads.address import AddressParser, fold, name_key, phone_key
+from controllers.leads.address import (
+    AddressParser,
+    fold,
+    house_number,
+    name_key,
+    phone_key,
+    town_stem,
+    village_stem,
+)
 from controllers.leads.scoring import (
     CLOSE_NAME,
     NEAR_NUMBERS,
@@ -90,6 +98,7 @@ def load_sites(session: Session, actor: Actor, parser: AddressParser | None = No
         type_coerce(c.status, String), c.discovered_on, c.created_at, c.closed_on,
     )  # fmt: skip
     stmt = scope_to_unit(stmt, actor, c.unit_id)
+    town_stems = {town_id: town_stem(name) for town_id, name in towns.items() if name}
     sites: list[Site] = []
     append = sites.append
     parse = parser.parse
@@ -100,14 +109,20 @@ def load_sites(session: Session, actor: Actor, parser: AddressParser | None = No
     while rows := cursor.fetchmany(20_000):
         for (case_id, unit_id, town_id, village, name, owner, phone, address, industry_id,
              products, classification, status, discovered, created, closed) in rows:  # fmt: skip
-            where = parse(address, unit_id, towns.get(town_id) if town_id else None, village)
+            if town_id and village and (town := town_stems.get(town_id)):
+                # the case's own township and village: only the house number is looked for
+                vill = village_stem(village)
+                township, number = town, house_number(address, vill)
+            else:
+                where = parse(address, unit_id, towns.get(town_id) if town_id else None, village)
+                township, vill, number = where.township, where.village, where.number
             append(
                 Site(
                     case_id,
                     unit_id,
-                    where.township,
-                    where.village,
-                    where.number,
+                    township,
+                    vill,
+                    number,
                     name_key(owner),
                     phone_key(phone),
                     name_key(name),
