@@ -36,6 +36,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -310,6 +311,12 @@ def main() -> int:
     parser.add_argument("--mariadb", default=DEFAULT_MARIADB, help="… of MariaDB")
     parser.add_argument("--json", action="store_true", help="print one JSON object per backend")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="alternate the shared-account and own-role PostgreSQL runs N times (medians)",
+    )
+    parser.add_argument(
         "--no-roles",
         action="store_true",
         help="skip the PostgreSQL run with every clerk connected as their own database role",
@@ -332,10 +339,12 @@ def main() -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     runs = [(b, False, False) for b in backends]
     if "postgresql" in backends and not args.no_roles:
-        runs.insert(backends.index("postgresql") + 1, ("postgresql", False, True))
+        at = backends.index("postgresql")
+        pairs = [("postgresql", False, False), ("postgresql", False, True)] * max(1, args.repeat)
+        runs[at : at + 1] = pairs  # alternated: the machine's load changes over time
     if args.unsafe_baseline:
         runs += [(b, True, False) for b in backends]
-    rates: dict[bool, float] = {}
+    rates: dict[bool, list[float]] = {False: [], True: []}
     for backend, unsafe, roles in runs:
         r = run_backend(backend, admin[backend], args.clerks, args.cases, args.seconds, unsafe,
                         roles)  # fmt: skip
@@ -343,7 +352,7 @@ def main() -> int:
             failed |= (r["lost_updates"] > 0 or not r["chain_intact"]
                        or r["saves_without_audit"] > 0)  # fmt: skip
         if backend == "postgresql" and not unsafe:
-            rates[roles] = r["saves"] / r["seconds"]
+            rates[roles].append(r["saves"] / r["seconds"])
         r["unsafe"] = unsafe
         if args.json:
             print(json.dumps(r, ensure_ascii=False))
@@ -352,14 +361,17 @@ def main() -> int:
         print(f"{label:<13}{r['saves']:>8}{r['saves'] / r['seconds']:>9.1f}{r['conflicts']:>11}"
               f"{r['errors']:>8}{r['lost_updates']:>14}{r['audit_entries']:>15}  "
               f"{'intact' if r['chain_intact'] else r['chain']}")  # fmt: skip
-    if len(rates) == 2:
-        ratio = rates[True] / rates[False] if rates[False] else float("nan")
-        line = (f"enforcement: {rates[True]:.1f} saves/s with each clerk's own role vs "
-                f"{rates[False]:.1f} with the shared account = {ratio:.2f} "
+    both = bool(rates[False]) and bool(rates[True])
+    if both:
+        own, shared = statistics.median(rates[True]), statistics.median(rates[False])
+        ratio = own / shared if shared else float("nan")
+        runs_note = f" (medians of {len(rates[True])} alternated runs)" if args.repeat > 1 else ""
+        line = (f"enforcement: {own:.1f} saves/s with each clerk's own role vs "
+                f"{shared:.1f} with the shared account = {ratio:.2f}{runs_note} "
                 f"(costs {100 * (1 - ratio):.0f} %; target: no more than 30 %)")  # fmt: skip
         print(json.dumps({"enforcement_ratio": ratio}) if args.json else "\n" + line)
     if not args.json:
-        if len(rates) == 2:
+        if both:
             print("† every clerk connected as their own database role (user db-roles: "
                   "row-level security, privileges, guard triggers).")  # fmt: skip
         if args.unsafe_baseline:
