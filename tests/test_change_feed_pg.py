@@ -85,21 +85,33 @@ class _Feed:
 
 
 def test_a_forged_notification_publishes_nothing_the_trail_does_not_back(secured):
-    """Another unit's clerk sends fake notifications and writes an entry of its own: the
-    county clerk's window publishes only what its own role may read in the audit log."""
-    other_case = str(secured["cases"]["xinle"])
+    """Another unit's clerk sends fake notifications: the county clerk's window publishes
+    nothing for them; the clerk's own entry from another workstation is the marker."""
     with _Feed(secured, "lingshou") as feed, connect_as(secured, "xinle") as xinle:
         xinle.execute(f"NOTIFY {CHANNEL}, '{FORGED}'")
         xinle.execute("SELECT pg_notify(%s, %s)", (CHANNEL, FORGED))
         xinle.execute(f"NOTIFY {CHANNEL}")
-        _append(xinle, "update", "case", other_case, '{"owner": ["a", "b"]}')
-        # the marker: the same clerk changes something on another workstation
         with connect_as(secured, "lingshou") as elsewhere:
             _append(elsewhere, "user_update", "user", "0")
         topics = feed.topics_until("users")
-    # only the marker's topics: the fake "case updated" and xinle's real one (which
-    # lingshou's role may not read) published nothing
+    # only the marker's topics: the fake "case updated" published nothing
     assert topics == {"users", "audit"}
+
+
+def test_another_units_commit_refreshes_the_window_by_its_kind_only(secured):
+    """Another unit's clerk really changes a case: the county clerk's window learns that
+    cases changed (and refreshes, reading its own unit's rows), though its role may read
+    neither that entry nor that case."""
+    other_case = str(secured["cases"]["xinle"])
+    with _Feed(secured, "lingshou") as feed, connect_as(secured, "xinle") as xinle:
+        _append(xinle, "update", "case", other_case, '{"owner": ["a", "b"]}')
+        assert feed.topics_until("cases") == {"cases", "audit"}
+    with connect_as(secured, "lingshou") as lingshou:
+        seen = lingshou.execute("SELECT count(*) FROM audit_log WHERE object_id = %s",
+                                (other_case,)).fetchone()[0]  # fmt: skip
+        kinds = lingshou.execute("SELECT * FROM rectify_audit_changes_since(0) LIMIT 1").description
+    assert seen == 0  # the entry itself stays behind row-level security
+    assert [c.name for c in kinds] == ["id", "action", "object_type"]  # the kind, nothing else
 
 
 def test_the_auditor_reads_every_change_the_notifications_only_wake_it(secured):

@@ -7,10 +7,12 @@ entries themselves are read from ``audit_log``, and only they say which panes mu
 
 A notification carries nothing (migration 0007_i14) and is trusted for nothing: PostgreSQL
 lets any role LISTEN to or NOTIFY any channel, so a notification is only a wake-up. What
-changed is read from ``audit_log`` as the window's own role, which row-level security filters
-(on a database secured by ``user db-roles`` a role reads its own entries, the auditor all):
-a forged notification causes one read that finds nothing, and listening reveals nothing the
-role may not read.
+changed is read from the trail through ``rectify_audit_changes_since()``, which gives every
+role the kind of each newer entry (id, action, object type) and nothing else — not the
+object, the user or the detail, which row-level security keeps to the roles that may read
+them. A forged notification causes one read that finds nothing; listening reveals nothing; and
+another clerk's commit still refreshes every window whose panes it touched (which then re-read
+their own data under row-level security).
 """
 
 from __future__ import annotations
@@ -79,17 +81,17 @@ def changes_since(
     return Changes(last, frozenset(topics))
 
 
-#: how far the trail has got (any role may ask: a number), and the entries since one that
-#: this role may read (PostgreSQL, psycopg)
+#: how far the trail has got, and the kind of each entry since one (any role may ask: ids,
+#: actions and object types only; PostgreSQL, psycopg)
 _LAST_ID = "SELECT rectify_audit_last_id()"
 _VISIBLE_SINCE = (
-    "SELECT id, action, object_type FROM audit_log WHERE id > %s AND id <= %s ORDER BY id"
+    "SELECT id, action, object_type FROM rectify_audit_changes_since(%s) WHERE id <= %s"
 )
 
 
 def visible_changes_since(conn, since_id: int, announced: Container[int] = frozenset()) -> Changes:
-    """What this connection's role may read of the entries after ``since_id`` (PostgreSQL,
-    a psycopg connection in autocommit): what a notification woke the watcher for."""
+    """The kinds of the entries after ``since_id`` (PostgreSQL, a psycopg connection in
+    autocommit), read from the trail itself: what a notification woke the watcher for."""
     last = int(conn.execute(_LAST_ID).fetchone()[0])
     if last <= since_id:  # nothing new (or the database was restored to an earlier state)
         return Changes(last, frozenset())

@@ -7,8 +7,13 @@ The window's change feed treats a notification only as a wake-up and reads what 
 ``audit_log`` itself, where row-level security decides what the role may see; a forged
 notification costs at most one harmless read. ``rectify_audit_last_id()`` tells any role how far
 the trail has got (a number, as a notification used to carry), so a clerk who reads only their
-own entries does not re-scan everyone else's at each wake-up. (Identical notifications of one transaction are
-folded into one by the server, so a unit of work wakes each window once.)
+own entries does not re-scan everyone else's at each wake-up, and
+``rectify_audit_changes_since(id)`` gives the kind of each newer entry (its id, action and
+object type — no object, user or detail: what the notification used to carry, less the user),
+so every window still refreshes the panes another clerk's commit touched, whatever its role may
+read of the entry itself. Both read only the trail as written: a forged notification finds
+nothing. (Identical notifications of one transaction are folded into one by the server, so a
+unit of work wakes each window once.)
 
 Revision ID: 0007_i14
 Revises: 0006_i20
@@ -50,16 +55,26 @@ PG_LAST_ID = """CREATE OR REPLACE FUNCTION rectify_audit_last_id() RETURNS integ
       SELECT coalesce((SELECT last_id FROM audit_head WHERE id = 1), 0) $$"""
 
 
+PG_CHANGES_SINCE = """CREATE OR REPLACE FUNCTION rectify_audit_changes_since(since integer)
+    RETURNS TABLE (id integer, action text, object_type text)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+      SELECT a.id, a.action::text, a.object_type::text FROM audit_log a
+      WHERE a.id > since ORDER BY a.id $$"""
+
+
 def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
         conn.exec_driver_sql(PG_MOVED)
-        conn.exec_driver_sql(PG_LAST_ID.replace("{schema}", '"' + schema.replace('"', '""') + '"'))
+        quoted = '"' + schema.replace('"', '""') + '"'
+        conn.exec_driver_sql(PG_LAST_ID.replace("{schema}", quoted))
+        conn.exec_driver_sql(PG_CHANGES_SINCE.replace("{schema}", quoted))
 
 
 def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS rectify_audit_changes_since(integer)")
         conn.exec_driver_sql("DROP FUNCTION IF EXISTS rectify_audit_last_id()")
         conn.exec_driver_sql(PG_MOVED_0004)
