@@ -162,3 +162,121 @@ def test_an_unknown_industry_is_a_warning_not_an_error(sqlite_db, tmp_path):
     assert check.warnings[0].startswith(
         "总表.xlsx：工作表“Sheet”第 2 行“行业”列：行业“造纸”不在行业目录中"
     )
+
+
+def write_office_register(path: Path, rows: list[list]) -> Path:
+    """A register as offices keep it: merged title, a 填报单位 line, a two-row header with
+    责任人 and 两断三清 groups over their sub-columns, a numbering row, a footer."""
+    from openpyxl.styles import Alignment
+
+    top = ["序号", "县（市、区）", "企业名称", "业主/法人", "地址", "整治类型", "状态",
+           "完成日期", "验收日期", "销号审批人", "销号日期", "责任人", None, "两断三清",
+           None, None, None, None]  # fmt: skip
+    sub = [None] * 11 + ["第一责任人", "直接责任人", "断水", "断电", "清除原料",
+                         "清除产品", "清除设备"]  # fmt: skip
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2024年清单"
+    ws.append(["2024年散乱污企业动态整治清单"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(top))
+    ws.append(
+        ["填报单位（盖章）：", None, None, None, None, None, None, None, "填报日期：2024年12月"]
+    )
+    ws.append(top)
+    ws.append(sub)
+    for col in range(1, 12):  # single headers merged over both rows
+        ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
+    ws.merge_cells(start_row=3, start_column=12, end_row=3, end_column=13)
+    ws.merge_cells(start_row=3, start_column=14, end_row=3, end_column=18)
+    ws["N3"].alignment = Alignment(horizontal="center")
+    ws.append(list(range(1, len(top) + 1)))
+    for i, r in enumerate(rows, start=1):
+        ws.append([i, *r])
+    ws.append(["合计", f"{len(rows)}家"])
+    ws.append(["填表人：王五", None, None, None, "审核人：赵六"])
+    wb.save(path)
+    return path
+
+
+MARCH_20, APRIL_20 = D(2024, 3, 20), D(2024, 4, 20)
+
+
+def _shut(name, status="已销号", checks=(MARCH_20,) * 5, *, kind="关停取缔", closed=APRIL_20):
+    done = status in ("已完成待验收", "已验收", "已销号")
+    return ["灵寿县", name, "张三", f"{name}地址", kind, status,
+            D(2024, 4, 1) if done else None,
+            D(2024, 4, 10) if status in ("已验收", "已销号") else None,
+            "李局长" if status == "已销号" else None,
+            closed if status == "已销号" else None,
+            "王镇长", "刘所长", *checks]  # fmt: skip
+
+
+def test_two_break_three_clear_dates_are_kept(database, tmp_path):
+    path = write_office_register(tmp_path / "灵寿县2024年清单.xlsx", [
+        _shut("甲石材厂"),
+        _shut("乙石材厂", "整治中", (D(2024, 3, 5), D(2024, 3, 6), None, None, None)),
+        _shut("丙石材厂", "整治中", (None,) * 5),
+    ])  # fmt: skip
+    with database.session() as s:
+        check = check_register(s, CITY, [path])
+    assert check.valid, [e.text() for e in check.errors]
+    assert len(check.rows) == 3
+    unit_of_work.run(database, CITY, load_register, check)
+    from models import CaseCheck
+    from models.codes import CheckItem
+
+    with database.session() as s:
+
+        def items(name):
+            case = s.scalars(select(Case).where(Case.name == name)).one()
+            return {CheckItem(c.item): c.done_on for c in case.checks}, case
+
+        closed, case = items("甲石材厂")
+        assert closed == dict.fromkeys(CheckItem, D(2024, 3, 20))
+        assert (case.status, case.closed_on, case.resp_first) == (
+            CaseStatus.CLOSED,
+            D(2024, 4, 20),
+            "王镇长",
+        )
+        started, _ = items("乙石材厂")
+        assert started == {CheckItem.WATER_CUT: D(2024, 3, 5), CheckItem.POWER_CUT: D(2024, 3, 6)}
+        assert items("丙石材厂")[0] == {}
+        assert s.scalar(select(func.count()).select_from(CaseCheck)) == 7
+        assert all(c.version == 1 for c in s.scalars(select(CaseCheck)))
+
+
+def test_illegal_two_break_three_clear_dates_are_row_errors(sqlite_db, tmp_path):
+    path = write_office_register(tmp_path / "灵寿县2024年清单.xlsx", [
+        _shut("甲厂", checks=(D(2024, 3, 20), None, D(2024, 3, 20), D(2024, 3, 20), None)),
+        _shut("乙厂", "整治中", (D(2024, 3, 5), "是", None, None, None)),
+        _shut("丙厂", "整治中", (D(2024, 3, 5), None, None, None, None), kind="提升改造"),
+        _shut("丁厂", checks=(D(2024, 3, 20),) * 4 + (D(2024, 5, 1),)),
+        _shut("戊厂", "整治中", (D(2099, 1, 1), None, None, None, None)),
+    ])  # fmt: skip
+    with sqlite_db.session() as s:
+        check = check_register(s, CITY, [path])
+    texts = [e.text() for e in check.errors]
+    assert not check.valid
+    assert len(texts) == 5, texts
+    # data start at Excel row 6 (title, 填报单位, two header rows, numbering row)
+    assert (
+        "第 6 行“断电”列：已销号的关停取缔企业须填写两断三清日期，缺少：断电、清除设备" in texts[0]
+    )
+    assert "第 7 行“断电”列：断电应填写完成日期（如 2024-04-01），不能只写“是”" in texts[1]
+    assert "第 8 行“断水”列：只有“关停取缔”类企业填写两断三清日期（本行为“提升改造”）" in texts[2]
+    assert "第 9 行“清除设备”列：清除设备日期 2024-05-01 晚于销号日期 2024-04-20" in texts[3]
+    assert "第 10 行“断水”列：断水日期不能晚于今天" in texts[4]
+    assert [e.col for e in check.errors][:2] == [14, 14]  # the sheet's column O: 断电
+
+
+def test_two_break_three_clear_headers_as_offices_write_them():
+    from controllers.onboarding.checklist import ALL, place_check_header
+    from models.codes import CheckItem
+
+    assert place_check_header("断水日期") == CheckItem.WATER_CUT
+    assert place_check_header("断电时间（年月日）") == CheckItem.POWER_CUT
+    assert place_check_header("两断三清·清除原料") == CheckItem.MATERIALS_CLEARED
+    assert place_check_header("清设备") == CheckItem.EQUIPMENT_CLEARED
+    assert place_check_header("两断三清完成时间") == ALL
+    assert place_check_header("两断三清") is None  # may hold 已完成: left alone
+    assert place_check_header("企业名称") is None

@@ -28,6 +28,12 @@ from controllers.audit.catalog import AuditAction, AuditObject
 from controllers.audit.trail import record
 from controllers.cases.validation import STATUS_REQUIRES
 from controllers.errors import ValidationError
+from controllers.onboarding.checklist import (
+    capture,
+    checklist_problems,
+    find_checklist_columns,
+    read_dates,
+)
 from controllers.permissions import Permission, require
 from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY
 from controllers.returns.headers import find_header
@@ -42,9 +48,9 @@ from controllers.returns.review import (
     insert_cases,
 )
 from controllers.returns.rows import ReturnRow, RowError, Vocabulary, read_rows, resolve_unit
-from models import Case, CaseChange, Township, Unit
+from models import Case, CaseChange, CaseCheck, Township, Unit
 from models.base import now
-from models.codes import CaseStatus
+from models.codes import CaseStatus, CheckItem
 from models.textnorm import search_key
 
 logger = logging.getLogger(__name__)
@@ -64,6 +70,8 @@ class RegisterRow:
     unit: str
     batch: str
     row: ReturnRow
+    #: the 两断三清 dates the workbook gives (None: none)
+    checks: dict[CheckItem, dt.date] | None = None
 
 
 @dataclass
@@ -207,13 +215,19 @@ def check_register(
                     continue
                 read_any = True
                 has_unit_column = "unit" in header.columns.values()
+                checklist = find_checklist_columns(head, header)
                 fallback_unit = None if has_unit_column else (
                     _unit_from_name(sheet.name, vocab.units) or _unit_from_name(path.stem, vocab.units)
                 )  # fmt: skip
                 sheet_batch = batch or _batch_from_name(sheet.name) or _batch_from_name(path.stem)
                 errors: list[RowError] = []
                 row_warnings: list[RowError] = []
-                data = itertools.chain(head[header.data_start :], sheet.rows)
+                data: Any = itertools.chain(head[header.data_start :], sheet.rows)
+                check_cells: dict[int, list[Any]] = {}
+                check_pos = sorted(checklist.columns) if checklist else []
+                if checklist:
+                    data = capture(data, check_pos, sheet.first_row + header.data_start + 1,
+                                   check_cells)  # fmt: skip
                 for row in read_rows(index, sheet.name, data, header, sheet.first_row,
                                      sheet.first_col, vocab, errors, seen, None,
                                      row_warnings):  # fmt: skip
@@ -229,8 +243,17 @@ def check_register(
                     for key, message in status_problems(row.values, today):
                         errors.append(RowError(sheet.name, row.row, FIELDS_BY_KEY[key].header,
                                                message))  # fmt: skip
+                    dates = None
+                    if checklist:
+                        cells = check_cells.pop(row.row, None)
+                        dates = read_dates(checklist, check_pos, cells, sheet.name, row.row,
+                                           sheet.first_col, errors) if cells else {}  # fmt: skip
+                        for pos, message in checklist_problems(row.values, dates, checklist, today):
+                            col_header = checklist.headers[pos] if pos is not None else ""
+                            col = None if pos is None else sheet.first_col + pos
+                            errors.append(RowError(sheet.name, row.row, col_header, message, col))
                     row_batch = row.values[I_BATCH] or sheet_batch or path.stem
-                    check.rows.append(RegisterRow(name, unit, row_batch, row))
+                    check.rows.append(RegisterRow(name, unit, row_batch, row, dates or None))
                 errors.sort(key=lambda e: e.row)
                 check.warnings.extend(f"{name}：{w.text()}" for w in row_warnings)
                 check.errors.extend(errors)
@@ -299,6 +322,15 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+def _checklist_rows(ids: Sequence[int], part: Sequence[RegisterRow]) -> list[dict[str, Any]]:
+    """The 两断三清 items of the new cases, with the workbook's dates."""
+    return [
+        {"case_id": case_id, "item": item, "done_on": done_on, "version": 1}
+        for case_id, r in zip(ids, part, strict=True) if r.checks
+        for item, done_on in r.checks.items()
+    ]  # fmt: skip
+
+
 def load_register(session: Session, actor: Actor, check: RegisterCheck,
                   progress: Progress | None = None) -> int:  # fmt: skip
     """Write every row of a valid check as a new case (all or nothing); returns the count."""
@@ -342,6 +374,7 @@ def load_register(session: Session, actor: Actor, check: RegisterCheck,
             for case_id, row, r in zip(ids, rows, part, strict=True)
         ]  # fmt: skip
         _insert(session, history, CaseChange.__table__)
+        _insert(session, _checklist_rows(ids, part), CaseCheck.__table__)
         total += len(ids)
         report(int(100 * total / len(check.rows)), f"已写入 {total:,} 家")
     record(session, actor, AuditAction.IMPORT, AuditObject.CASE, None,
