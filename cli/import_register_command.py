@@ -1,7 +1,8 @@
-"""``import-register FILE... [--batch NAME] [--dry-run] [--json]``: the office's existing
-registers (master workbooks with a 县（市、区） column, several files, or per-unit files).
-Exit 0 when valid (and loaded, unless ``--dry-run``), 1 when rows have errors (nothing
-written), 2 when a file cannot be read — as ``import-return``.
+"""``import-register FILE... [--batch NAME] [--dry-run] [--errors-out PATH] [--json]``: the
+office's existing registers (master workbooks with a 县（市、区） column, several files, or
+per-unit files). Exit 0 when valid (and loaded, unless ``--dry-run``), 1 when rows have errors
+(nothing written; ``--errors-out`` writes each file with errors as an annotated copy), 2 when
+a file cannot be read — as ``import-return``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.errors import UserError
+from controllers.onboarding.register_errors import export_register_errors
 from controllers.onboarding.register_import import check_register, load_register
 from controllers.returns.reader import UnreadableFile
 
@@ -32,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--batch", metavar="NAME", help="清单批次（如 2024年清单；默认取自工作表或文件名）"
     )
     p.add_argument("--dry-run", action="store_true", help="只核对，不写入 / check only")
+    p.add_argument(
+        "--errors-out",
+        metavar="PATH",
+        help="有错误时写出错误标注的工作簿：一个 .xlsx 文件，或一个文件夹（每个有错误的文件一份）"
+        " / write the annotated error workbooks (an .xlsx file, or a folder)",
+    )
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象 / print one JSON object")
     p.set_defaults(handler=cmd_import_register)
 
@@ -74,7 +82,18 @@ def cmd_import_register(ctx: CommandContext) -> int:
             lines.append(f"有 {len(check.errors):,} 处错误，未导入：")
             lines += [f"{f}：{e.text()}" for f, e in
                       list(zip(check.error_files, check.errors, strict=True))[:200]]  # fmt: skip
-            _emit(args.json, check.as_dict(), lines)
+            payload = check.as_dict()
+            if args.errors_out:
+                session.rollback()
+                try:
+                    written = ctx.run(export_register_errors, check, args.errors_out)
+                except OSError as exc:
+                    raise CliError(
+                        f"无法写入错误报告 / cannot write: {exc}", EXIT_UNREADABLE
+                    ) from None
+                lines += [f"错误报告已保存：{p}" for p in written]
+                payload["error_reports"] = [str(p) for p in written]
+            _emit(args.json, payload, lines)
             return EXIT_INVALID
         if args.dry_run:
             lines.append("核对通过（--dry-run：未写入）。")

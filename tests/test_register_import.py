@@ -280,3 +280,46 @@ def test_two_break_three_clear_headers_as_offices_write_them():
     assert place_check_header("两断三清完成时间") == ALL
     assert place_check_header("两断三清") is None  # may hold 已完成: left alone
     assert place_check_header("企业名称") is None
+
+
+def test_errors_out_writes_each_bad_file_annotated(sqlite_url, tmp_path, capsys):
+    from controllers.onboarding.register_errors import SUFFIX
+
+    bad = write_office_register(tmp_path / "灵寿县2024年清单.xlsx", [
+        _shut("甲厂"),
+        _shut("乙厂", "整治中", (D(2024, 3, 5), "是", None, None, None)),
+    ])  # fmt: skip
+    also_bad = write_register(tmp_path / "总表.xlsx", [_row("火星县", None, "丙厂")])
+    good = write_register(tmp_path / "好表.xlsx", [_row("新乐市", None, "丁厂")])
+    out = tmp_path / "报告"
+    code = cli_main(["--db", sqlite_url, "import-register", str(bad), str(also_bad), str(good),
+                     "--errors-out", str(out), "--json"])  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    assert (code, data["status"], data["loaded"]) == (1, "invalid", 0)
+    assert sorted(Path(p).name for p in data["error_reports"]) == [
+        f"总表{SUFFIX}", f"灵寿县2024年清单{SUFFIX}"]  # fmt: skip
+    wb = openpyxl.load_workbook(out / f"灵寿县2024年清单{SUFFIX}")
+    try:
+        assert wb.sheetnames[0] == "错误清单"
+        listing = [[c.value for c in row] for row in wb["错误清单"].iter_rows(min_row=3)]
+        assert listing == [["2024年清单", 7, "断电", "O7",
+                            "断电应填写完成日期（如 2024-04-01），不能只写“是”"]]  # fmt: skip
+        assert "整个清单未导入" in wb["错误清单"]["A1"].value
+        cell = wb["2024年清单"]["O7"]
+        assert cell.value == "是"
+        assert "不能只写“是”" in cell.comment.text
+        assert wb["2024年清单"]["A1"].value == "2024年散乱污企业动态整治清单"  # the office's copy
+    finally:
+        wb.close()
+    wb = openpyxl.load_workbook(out / f"总表{SUFFIX}")
+    try:
+        rows = [[c.value for c in row] for row in wb["错误清单"].iter_rows(min_row=3)]
+        assert [r[:4] for r in rows] == [["2024年清单", 3, "县（市、区）", "B3"]]
+        assert "火星县" in wb["2024年清单"]["B3"].comment.text
+    finally:
+        wb.close()
+    one = tmp_path / "只一个.xlsx"
+    assert cli_main(["--db", sqlite_url, "import-register", str(also_bad), str(good),
+                     "--errors-out", str(one)]) == 1  # fmt: skip
+    assert "错误报告已保存" in capsys.readouterr().out
+    assert one.is_file()

@@ -84,6 +84,10 @@ class RegisterCheck:
     warnings: list[str] = field(default_factory=list)
     new_townships: dict[str, list[str]] = field(default_factory=dict)  # unit → names
     error_files: list[str] = field(default_factory=list)  # the file of each error
+    paths: list[Path] = field(default_factory=list)  # the files as chosen (for error reports)
+    #: (file, sheet) → the columns read: (0-based sheet column, header as shown, field key)
+    sheet_columns: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
+    row_warnings: list[tuple[str, RowError]] = field(default_factory=list)  # (file, warning)
 
     @property
     def valid(self) -> bool:
@@ -198,6 +202,7 @@ def check_register(
     for fi, path in enumerate(files):
         name = path.name
         check.files.append(name)
+        check.paths.append(path)
         report(int(80 * fi / len(files)), f"正在读取“{name}”…")
         book = open_return_file(path, name, limits)
         try:
@@ -256,6 +261,13 @@ def check_register(
                     check.rows.append(RegisterRow(name, unit, row_batch, row, dates or None))
                 errors.sort(key=lambda e: e.row)
                 check.warnings.extend(f"{name}：{w.text()}" for w in row_warnings)
+                check.row_warnings.extend((name, w) for w in row_warnings)
+                placed = [(sheet.first_col + p, header.headers[p], k)
+                          for p, k in sorted(header.columns.items())]  # fmt: skip
+                if checklist:
+                    placed += [(sheet.first_col + p, checklist.headers[p], f"check_{v}")
+                               for p, v in sorted(checklist.columns.items())]  # fmt: skip
+                check.sheet_columns[(name, sheet.name)] = placed
                 check.errors.extend(errors)
                 check.error_files.extend([name] * len(errors))
                 sheets[index] = None
