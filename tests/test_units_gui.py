@@ -180,3 +180,36 @@ def test_administrators_edit_units_but_load_no_cases(qtbot, sqlite_db):
     box = _box(qtbot, sqlite_db, Actor(None, "chief", Role.ADMIN))
     assert box.save_button.isVisible()
     assert not box.register_button.isVisible()
+
+
+def test_a_register_with_errors_offers_its_annotated_copy(qtbot, sqlite_db, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2024年散乱污企业清单"])
+    ws.merge_cells("A1:F1")
+    ws.append(["县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
+    ws.append(["灵寿县", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
+    ws.append(["火星县", "乙厂", "乙地址", "李四", "提升改造", "整治中"])
+    path = tmp_path / "2024年清单.xlsx"
+    wb.save(path)
+    box = _box(qtbot, sqlite_db)
+    assert not box.register_errors_button.isVisible()
+    box.check_register_files([path])
+    qtbot.waitUntil(lambda: box.register_check is not None, timeout=20000)
+    assert box.last_message.startswith("清单有 1 处错误，未导入。")
+    assert "火星县" in box.last_message
+    assert box.register_errors_button.isVisible()
+    target = tmp_path / "标注.xlsx"
+    box.save_register_errors(target)
+    qtbot.waitUntil(lambda: getattr(box, "saved_box", None) is not None, timeout=20000)
+    assert box.saved_reports == [target]
+    assert str(target) in box.saved_box.text()
+    book = openpyxl.load_workbook(target)
+    try:
+        assert book.sheetnames[:2] == ["错误清单", "Sheet"]
+        assert "火星县" in book["Sheet"]["A4"].comment.text
+    finally:
+        book.close()
+    box.saved_box.close()
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +32,11 @@ from PySide6.QtWidgets import (
 from controllers.editing import EditConflict
 from controllers.errors import UserError
 from controllers.listings import Listing
+from controllers.onboarding.register_errors import (
+    SUFFIX,
+    export_register_errors,
+    files_with_errors,
+)
 from controllers.onboarding.register_import import RegisterCheck, check_register, load_register
 from controllers.permissions import Permission, can
 from controllers.returns.reader import UnreadableFile
@@ -51,10 +55,12 @@ from controllers.units.records import (
     update_unit,
 )
 from models.codes import UnitKind
+from ui import file_dialogs
 from ui.confirm import confirm
 from ui.dialogs.conflict_dialog import ConflictDialog
 from ui.listing_model import ListingModel
 from ui.operations import error_text, run_operation, show_error
+from ui.saved_file import show_saved_file
 
 HEADERS = ["序号", "单位名称", "简称", "代码", "类型", "主要负责同志", "状态", "企业", "乡镇"]
 TOWNSHIP_ID = Qt.ItemDataRole.UserRole
@@ -119,6 +125,13 @@ class UnitsBox(QWidget):
         self.register_button.setToolTip(
             "导入本单位已有的整治清单（总表或分单位文件）：先核对，确认后一次性写入"
         )
+        self.register_errors_button = QPushButton("保存错误报告…")
+        self.register_errors_button.setObjectName("saveRegisterErrors")
+        self.register_errors_button.setToolTip(
+            "把有错误的清单文件另存一份：出错的单元格标红并附说明，另有一页错误清单"
+        )
+        self.register_errors_button.setVisible(False)
+        self.register_check: RegisterCheck | None = None
         self.message = QLabel()
         self.message.setObjectName("unitsMessage")
         self.message.setWordWrap(True)
@@ -151,6 +164,7 @@ class UnitsBox(QWidget):
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.register_button)
+        buttons.addWidget(self.register_errors_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         right = QVBoxLayout()
@@ -193,6 +207,7 @@ class UnitsBox(QWidget):
         self.new_button.clicked.connect(self.start_new)
         self.import_button.clicked.connect(self.choose_import_file)
         self.register_button.clicked.connect(self.choose_register_files)
+        self.register_errors_button.clicked.connect(lambda: self.save_register_errors())
         self.add_town_button.clicked.connect(self.add_town)
         self.rename_town_button.clicked.connect(self.rename_town)
         self.toggle_town_button.clicked.connect(self.toggle_town)
@@ -402,7 +417,7 @@ class UnitsBox(QWidget):
 
     # -- importing ----------------------------------------------------------------------
     def choose_import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self, "导入单位名单", "", "表格 (*.xlsx *.xlsm *.xls *.ods *.csv)"
         )
         if path:
@@ -429,7 +444,7 @@ class UnitsBox(QWidget):
 
     # -- existing registers -------------------------------------------------------------
     def choose_register_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
+        paths, _ = file_dialogs.get_open_file_names(
             self, "导入已有清单", "", "表格 (*.xlsx *.xlsm *.xls *.ods *.csv)"
         )
         if paths:
@@ -451,6 +466,7 @@ class UnitsBox(QWidget):
 
     def _checked(self, check: RegisterCheck) -> None:
         self.register_check = check
+        self.register_errors_button.setVisible(bool(check.errors))
         by_unit = "、".join(f"{u} {n:,}" for u, n in check.by_unit().items())
         by_status = "、".join(f"{s} {n:,}" for s, n in check.by_status().items())
         towns = sum(len(t) for t in check.new_townships.values())
@@ -460,7 +476,8 @@ class UnitsBox(QWidget):
             lines = [f"{f}：{e.text()}" for f, e in
                      list(zip(check.error_files, check.errors, strict=True))[:20]]  # fmt: skip
             self._say(
-                f"清单有 {len(check.errors):,} 处错误，未导入。{summary}\n" + "\n".join(lines)
+                f"清单有 {len(check.errors):,} 处错误，未导入。{summary}"
+                "点“保存错误报告…”可得到标出错误的清单副本。\n" + "\n".join(lines)
             )
             return
         self._say("核对通过：" + summary)
@@ -480,4 +497,38 @@ class UnitsBox(QWidget):
             self.load()
 
         return run_operation(self, self.ctx, "正在写入清单", work, on_done=done,
+                             on_error=self._register_error)  # fmt: skip
+
+    def save_register_errors(self, target: str | Path | None = None):
+        """Write the checked files with errors as annotated copies (a file for one, a folder
+        for several); then offer to open it."""
+        check = self.register_check
+        if check is None or not check.errors:
+            return None
+        items = files_with_errors(check)
+        if target is None:
+            if len(items) == 1:
+                default = Path(items[0].filename).stem + SUFFIX
+                target, _ = file_dialogs.get_save_file_name(
+                    self, "保存错误报告", default, "Excel 工作簿 (*.xlsx)"
+                )
+            else:
+                target = file_dialogs.get_existing_directory(
+                    self, f"保存 {len(items)} 个文件的错误报告到文件夹"
+                )
+            if not target:
+                return None
+        actor = self.ctx.actor
+
+        def work(session, _progress):
+            return export_register_errors(session, actor, check, target)
+
+        def done(written: list[Path]) -> None:
+            self.saved_reports = written
+            self._say("错误报告已保存：" + "、".join(str(p) for p in written))
+            where = written[0] if len(written) == 1 else written[0].parent
+            self.saved_box = show_saved_file(self, "保存错误报告",
+                                             f"已保存 {len(written)} 份错误报告。", where)  # fmt: skip
+
+        return run_operation(self, self.ctx, "正在写出错误报告", work, on_done=done,
                              on_error=self._register_error)  # fmt: skip
