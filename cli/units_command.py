@@ -91,6 +91,7 @@ def cmd_list(ctx: CommandContext) -> int:
         data = [
             {"id": u.id, "order": u.sort_order, "name": u.name, "short_name": u.short_name,
              "code": u.code, "kind": u.kind.label, "head_name": u.head_name,
+             "counterparty": u.counterparty,
              "active": u.active, "cases": u.cases,
              "townships": [{"name": t.name, "active": t.active, "cases": t.cases}
                            for t in u.townships]}

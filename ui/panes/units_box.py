@@ -88,7 +88,7 @@ class UnitsBox(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.empty_label = QLabel(
             "还没有责任单位。点“新建单位”逐个添加，或“从 Excel 导入名单…”"
-            "（列：单位、简称、代码、类型、乡镇）。"
+            "（列：单位、简称、代码、类型、乡镇，可另有负责人、乙方）。"
         )
         self.empty_label.setWordWrap(True)
 
