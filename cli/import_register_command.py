@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--dry-run", action="store_true", help="只核对，不写入 / check only")
     p.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="跳过台账中已有的企业（默认是错误）/ leave out rows the register already holds",
+    )
+    p.add_argument(
         "--errors-out",
         metavar="PATH",
         help="有错误时写出错误标注的工作簿：一个 .xlsx 文件，或一个文件夹（每个有错误的文件一份）"
@@ -64,7 +69,8 @@ def cmd_import_register(ctx: CommandContext) -> int:
              "errors": [], "warnings": [], "new_townships": {}, "loaded": 0}  # fmt: skip
     with db.session() as session:
         try:
-            check = check_register(session, actor, paths, args.batch)
+            check = check_register(session, actor, paths, args.batch,
+                                   skip_existing=args.skip_existing)  # fmt: skip
         except UnreadableFile as exc:
             if args.json:
                 _emit(True, {**empty, "message": str(exc)}, [])
@@ -78,6 +84,8 @@ def cmd_import_register(ctx: CommandContext) -> int:
         lines += [f"警告：{w}" for w in check.warnings]
         for unit, towns in check.new_townships.items():
             lines.append(f"将新建乡镇（{unit}）：" + "、".join(towns))
+        if check.existing and not args.skip_existing:
+            lines.append(f"{check.existing:,} 行的企业已在台账中（可用 --skip-existing 跳过）")
         if not check.valid:
             lines.append(f"有 {len(check.errors):,} 处错误，未导入：")
             lines += [f"{f}：{e.text()}" for f, e in

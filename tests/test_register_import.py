@@ -323,3 +323,27 @@ def test_errors_out_writes_each_bad_file_annotated(sqlite_url, tmp_path, capsys)
                      "--errors-out", str(one)]) == 1  # fmt: skip
     assert "错误报告已保存" in capsys.readouterr().out
     assert one.is_file()
+
+
+def test_rows_already_in_the_register_are_listed_or_skipped(sqlite_db, sqlite_url, tmp_path,
+                                                            capsys):  # fmt: skip
+    first = write_register(tmp_path / "2024年清单.xlsx", [_row("灵寿县", None, "甲厂"),
+                                                         _row("新乐市", None, "乙厂")])  # fmt: skip
+    assert cli_main(["--db", sqlite_url, "import-register", str(first)]) == 0
+    capsys.readouterr()
+    # the same file again, with a new row and 乙厂 under another unit (not the same case)
+    again = write_register(tmp_path / "2024年清单（补充）.xlsx", [
+        _row("灵寿县", None, "甲厂"), _row("灵寿县", None, "乙厂"), _row("灵寿县", None, "丙厂")])  # fmt: skip
+    code = cli_main(["--db", sqlite_url, "import-register", str(again), "--dry-run", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(e["row"], e["column"]) for e in data["errors"]] == [(3, "企业名称")]
+    assert data["errors"][0]["message"].startswith("与台账中已有的企业重复（编号 1，2024年清单）")
+    code = cli_main(["--db", sqlite_url, "import-register", str(again), "--skip-existing"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "1 行的企业已在台账中，已跳过（2024年清单第 3 行）" in out
+    assert "已导入 2 家企业" in out
+    with sqlite_db.session() as s:
+        names = sorted(s.scalars(select(Case.name)))
+    assert names == ["丙厂", "乙厂", "乙厂", "甲厂"]

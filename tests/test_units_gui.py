@@ -213,3 +213,30 @@ def test_a_register_with_errors_offers_its_annotated_copy(qtbot, sqlite_db, tmp_
     box.saved_box.close()
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_rows_already_in_the_register_can_be_skipped(qtbot, sqlite_db, tmp_path):
+    with sqlite_db.session() as s:
+        make_case(s, unit=unit(s, "灵寿县"), name="甲厂", address="甲地址")
+        s.commit()
+    wb = openpyxl.Workbook()
+    wb.active.append(["县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
+    wb.active.append(["灵寿县", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
+    wb.active.append(["灵寿县", "乙厂", "乙地址", "李四", "提升改造", "整治中"])
+    path = tmp_path / "2024年清单.xlsx"
+    wb.save(path)
+    box = _box(qtbot, sqlite_db)
+    box.check_register_files([path])
+    qtbot.waitUntil(lambda: box.register_check is not None, timeout=20000)
+    assert "与台账中已有的企业重复" in box.last_message
+    assert box.register_skip_button.isVisible()
+    assert box.register_skip_button.text() == "跳过台账中已有的 1 家企业"
+    box.register_skip_button.click()
+    qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
+    assert box.last_message.startswith("核对通过：1 行")
+    assert "跳过台账中已有的企业 1 家" in box.last_message
+    assert not box.register_skip_button.isVisible()
+    next(b for b in box.register_confirm.buttons() if b.text() == "导入").click()
+    qtbot.waitUntil(lambda: box.last_message == "已导入 1 家企业。", timeout=20000)
+    with sqlite_db.session() as s:
+        assert sorted(s.scalars(select(Case.name))) == ["乙厂", "甲厂"]

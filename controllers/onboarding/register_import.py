@@ -47,8 +47,15 @@ from controllers.returns.review import (
     fast_insert,
     insert_cases,
 )
-from controllers.returns.rows import ReturnRow, RowError, Vocabulary, read_rows, resolve_unit
-from models import Case, CaseChange, CaseCheck, Township, Unit
+from controllers.returns.rows import (
+    ReturnRow,
+    RowError,
+    Vocabulary,
+    match_key,
+    read_rows,
+    resolve_unit,
+)
+from models import Batch, Case, CaseChange, CaseCheck, Township, Unit
 from models.base import now
 from models.codes import CaseStatus, CheckItem
 from models.textnorm import search_key
@@ -88,6 +95,8 @@ class RegisterCheck:
     #: (file, sheet) → the columns read: (0-based sheet column, header as shown, field key)
     sheet_columns: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
     row_warnings: list[tuple[str, RowError]] = field(default_factory=list)  # (file, warning)
+    #: rows of enterprises the register already holds (errors, or skipped with skip_existing)
+    existing: int = 0
 
     @property
     def valid(self) -> bool:
@@ -190,11 +199,18 @@ def check_register(
     *,
     limits: ReadLimits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    skip_existing: bool = False,
 ) -> RegisterCheck:
-    """Read and check the files; raises UnreadableFile for a file that is not a spreadsheet."""
+    """Read and check the files; raises UnreadableFile for a file that is not a spreadsheet.
+
+    A row naming an enterprise the register already holds (same unit, and the same name and
+    address — or address and owner for an unnamed site — as a county return is matched) is an
+    error; with ``skip_existing`` it is left out and counted in a warning per file.
+    """
     require(actor, Permission.MANAGE_UNITS)
     report = progress or (lambda _pct, _msg: None)
     vocab = _multi_vocabulary(session, None)
+    registered = _registered_cases(session)
     today = dt.date.today()
     check = RegisterCheck()
     seen: dict[tuple[str, str, str], tuple[str, int]] = {}
@@ -204,6 +220,7 @@ def check_register(
         check.files.append(name)
         check.paths.append(path)
         report(int(80 * fi / len(files)), f"正在读取“{name}”…")
+        skipped: list[str] = []
         book = open_return_file(path, name, limits)
         try:
             sheets = list(book.sheets())
@@ -257,6 +274,19 @@ def check_register(
                             col_header = checklist.headers[pos] if pos is not None else ""
                             col = None if pos is None else sheet.first_col + pos
                             errors.append(RowError(sheet.name, row.row, col_header, message, col))
+                    if registered:
+                        known = registered.get((unit, row.identity_key()))
+                        if known is not None:
+                            check.existing += 1
+                            if skip_existing:
+                                skipped.append(f"{sheet.name}第 {row.row} 行")
+                                continue
+                            errors.append(RowError(
+                                sheet.name, row.row, header.header_of("name") or "企业名称",
+                                f"与台账中已有的企业重复（编号 {known[0]}，{known[1]}）："
+                                "同一企业（名称和地址相同）不能再导入一次",
+                                _column_of(header, "name", sheet.first_col),
+                            ))  # fmt: skip
                     row_batch = row.values[I_BATCH] or sheet_batch or path.stem
                     check.rows.append(RegisterRow(name, unit, row_batch, row, dates or None))
                 errors.sort(key=lambda e: e.row)
@@ -273,11 +303,45 @@ def check_register(
                 sheets[index] = None
             if not read_any:
                 check.warnings.append(f"“{name}”中没有找到清单表头（应有“企业名称”“地址”等列）")
+            if skipped:
+                check.warnings.append(
+                    f"“{name}”中 {len(skipped):,} 行的企业已在台账中，已跳过（"
+                    + "、".join(skipped[:10])
+                    + ("等" if len(skipped) > 10 else "")
+                    + "）"
+                )
         finally:
             book.close()
     _find_new_townships(session, check)
     report(100, "核对完成")
     return check
+
+
+def _column_of(header: Any, key: str, first_col: int) -> int | None:
+    pos = next((p for p, k in header.columns.items() if k == key), None)
+    return None if pos is None else first_col + pos
+
+
+def _registered_cases(session: Session) -> dict[tuple[str, Any], tuple[int, str]]:
+    """(unit name, identity key) → (case id, its batch) of every case in the register; the
+    identity key as a return row makes it (name + address, or address + owner unnamed)."""
+    out: dict[tuple[str, Any], tuple[int, str]] = {}
+    rows = session.execute(
+        select(Case.id, Unit.name, Case.name, Case.address, Case.owner, Batch.name)
+        .join(Unit, Case.unit_id == Unit.id)
+        .outerjoin(Batch, Case.batch_id == Batch.id)
+        .order_by(Case.id)
+    )
+    for case_id, unit, name, address, owner, batch in rows:
+        name_key, address_key = match_key(name), match_key(address)
+        if name_key:
+            key: Any = ("n", name_key, address_key)
+        elif address_key and match_key(owner):
+            key = ("a", address_key, match_key(owner))
+        else:
+            continue
+        out.setdefault((unit, key), (case_id, batch or "无清单批次"))
+    return out
 
 
 def _find_new_townships(session: Session, check: RegisterCheck) -> None:

@@ -131,6 +131,14 @@ class UnitsBox(QWidget):
             "把有错误的清单文件另存一份：出错的单元格标红并附说明，另有一页错误清单"
         )
         self.register_errors_button.setVisible(False)
+        self.register_skip_button = QPushButton("跳过台账中已有的企业")
+        self.register_skip_button.setObjectName("skipExistingCases")
+        self.register_skip_button.setToolTip(
+            "清单中有些企业已在台账中（名称和地址相同）：跳过这些行，重新核对其余的行"
+        )
+        self.register_skip_button.setVisible(False)
+        self.register_paths: list[Path] = []
+        self.register_skipping = False
         self.register_check: RegisterCheck | None = None
         self.message = QLabel()
         self.message.setObjectName("unitsMessage")
@@ -165,6 +173,7 @@ class UnitsBox(QWidget):
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.register_button)
         buttons.addWidget(self.register_errors_button)
+        buttons.addWidget(self.register_skip_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         right = QVBoxLayout()
@@ -208,6 +217,9 @@ class UnitsBox(QWidget):
         self.import_button.clicked.connect(self.choose_import_file)
         self.register_button.clicked.connect(self.choose_register_files)
         self.register_errors_button.clicked.connect(lambda: self.save_register_errors())
+        self.register_skip_button.clicked.connect(
+            lambda: self.check_register_files(self.register_paths, skip_existing=True)
+        )
         self.add_town_button.clicked.connect(self.add_town)
         self.rename_town_button.clicked.connect(self.rename_town)
         self.toggle_town_button.clicked.connect(self.toggle_town)
@@ -450,12 +462,17 @@ class UnitsBox(QWidget):
         if paths:
             self.check_register_files([Path(p) for p in paths])
 
-    def check_register_files(self, paths: list[Path]):
-        """Check in the background (nothing written); then ask before the all-or-nothing load."""
+    def check_register_files(self, paths: list[Path], skip_existing: bool = False):
+        """Check in the background (nothing written); then ask before the all-or-nothing load.
+        Rows of enterprises the register holds are errors unless ``skip_existing``."""
         actor = self.ctx.actor
+        self.register_paths = list(paths)
+        self.register_skipping = skip_existing
+        self.register_check = None
 
         def work(session, progress):
-            return check_register(session, actor, paths, progress=progress)
+            return check_register(session, actor, paths, progress=progress,
+                                  skip_existing=skip_existing)  # fmt: skip
 
         return run_operation(self, self.ctx, "正在核对清单", work, on_done=self._checked,
                              on_error=self._register_error)  # fmt: skip
@@ -467,11 +484,18 @@ class UnitsBox(QWidget):
     def _checked(self, check: RegisterCheck) -> None:
         self.register_check = check
         self.register_errors_button.setVisible(bool(check.errors))
+        dupes = 0 if self.register_skipping else check.existing
+        self.register_skip_button.setVisible(dupes > 0)
+        if dupes:
+            self.register_skip_button.setText(f"跳过台账中已有的 {dupes:,} 家企业")
         by_unit = "、".join(f"{u} {n:,}" for u, n in check.by_unit().items())
         by_status = "、".join(f"{s} {n:,}" for s, n in check.by_status().items())
         towns = sum(len(t) for t in check.new_townships.values())
         summary = (f"{len(check.rows):,} 行（{by_unit}）；按状态：{by_status}；"
                    f"需新建乡镇 {towns} 个；警告 {len(check.warnings)} 条。")  # fmt: skip
+        if check.existing:
+            summary += (f"跳过台账中已有的企业 {check.existing:,} 家。" if self.register_skipping
+                        else f"其中 {check.existing:,} 行的企业已在台账中。")  # fmt: skip
         if not check.valid:
             lines = [f"{f}：{e.text()}" for f, e in
                      list(zip(check.error_files, check.errors, strict=True))[:20]]  # fmt: skip
