@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="先核对全部文件（按单位、状态统计，列出错误、警告、需新建的乡镇和重复行），"
         "没有错误时一次性写入（全部或全不）。退出码：0 有效（已导入），1 有错误，2 无法读取。",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help=".xlsx / .xls / .ods / .csv（可多个）")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help=".xlsx / .xls / .ods / .csv（可多个），或分单位文件所在的文件夹")  # fmt: skip
     p.add_argument(
         "--batch", metavar="NAME", help="清单批次（如 2024年清单；默认取自工作表或文件名）"
     )
@@ -61,7 +62,7 @@ def cmd_import_register(ctx: CommandContext) -> int:
     args = ctx.args
     paths = [Path(f) for f in args.files]
     for p in paths:
-        if not p.is_file():
+        if not p.exists():
             raise CliError(f"找不到文件 / file not found: {p}", EXIT_UNREADABLE)
     actor = ctx.require_person()
     db = ctx.database()

@@ -347,3 +347,24 @@ def test_rows_already_in_the_register_are_listed_or_skipped(sqlite_db, sqlite_ur
     with sqlite_db.session() as s:
         names = sorted(s.scalars(select(Case.name)))
     assert names == ["丙厂", "乙厂", "乙厂", "甲厂"]
+
+
+def test_a_folder_of_per_unit_files_on_the_command_line(sqlite_url, tmp_path, capsys):
+    folder = tmp_path / "2025年各县清单"
+    folder.mkdir()
+    for unit_name in ("灵寿县", "新乐市"):
+        rows = [r[1:] for r in [_row("", None, f"{unit_name}甲厂", "待整治", False)]]
+        wb = openpyxl.Workbook()
+        wb.active.title = "2025年清单"
+        wb.active.append([h for h in HEADERS if h != "县（市、区）"])
+        for i, r in enumerate(rows, start=1):
+            wb.active.append([i, *r])
+        wb.save(folder / f"{unit_name}.xlsx")
+    code = cli_main(["--db", sqlite_url, "import-register", str(folder), "--dry-run", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0, data["errors"]
+    assert data["by_unit"] == {"新乐市": 1, "灵寿县": 1}
+    empty = tmp_path / "空"
+    empty.mkdir()
+    assert cli_main(["--db", sqlite_url, "import-register", str(empty)]) == 2
+    assert "没有表格文件" in capsys.readouterr().err

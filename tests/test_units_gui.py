@@ -166,7 +166,7 @@ def test_existing_register_checked_then_loaded_after_confirmation(qtbot, sqlite_
     box = _box(qtbot, sqlite_db)
     box.check_register_files([path])
     qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
-    assert box.last_message.startswith("核对通过：2 行")
+    assert box.last_message.startswith("核对通过：1 个文件 2 行")
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
     yes = next(b for b in box.register_confirm.buttons() if b.text() == "导入")
@@ -233,10 +233,39 @@ def test_rows_already_in_the_register_can_be_skipped(qtbot, sqlite_db, tmp_path)
     assert box.register_skip_button.text() == "跳过台账中已有的 1 家企业"
     box.register_skip_button.click()
     qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
-    assert box.last_message.startswith("核对通过：1 行")
+    assert box.last_message.startswith("核对通过：1 个文件 1 行")
     assert "跳过台账中已有的企业 1 家" in box.last_message
     assert not box.register_skip_button.isVisible()
     next(b for b in box.register_confirm.buttons() if b.text() == "导入").click()
     qtbot.waitUntil(lambda: box.last_message == "已导入 1 家企业。", timeout=20000)
     with sqlite_db.session() as s:
         assert sorted(s.scalars(select(Case.name))) == ["乙厂", "甲厂"]
+
+
+def test_a_folder_of_per_unit_files_into_a_batch_the_clerk_names(qtbot, sqlite_db, tmp_path):
+    folder = tmp_path / "各县清单"
+    folder.mkdir()
+    for unit_name, names in (("灵寿县", ["甲厂", "乙厂"]), ("新乐市", ["丙厂"])):
+        wb = openpyxl.Workbook()
+        wb.active.append([f"{unit_name}散乱污企业清单"])
+        wb.active.append(["序号", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
+        for i, name in enumerate(names, start=1):
+            wb.active.append([i, name, f"{name}地址", "张三", "提升改造", "整治中"])
+        wb.save(folder / f"{unit_name}.xlsx")
+    (folder / "~$灵寿县.xlsx").write_bytes(b"lock")  # Excel's lock file of an open workbook
+    (folder / "说明.txt").write_text("各县上报", encoding="utf-8")
+    box = _box(qtbot, sqlite_db)
+    dialog = box.ask_batch([folder])
+    dialog.setTextValue("历史清单")
+    dialog.accept()
+    qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
+    assert box.last_message.startswith(
+        "核对通过：2 个文件 3 行（新乐市 1、灵寿县 2）；批次：历史清单 3"
+    )
+    next(b for b in box.register_confirm.buttons() if b.text() == "导入").click()
+    qtbot.waitUntil(lambda: box.last_message == "已导入 3 家企业。", timeout=20000)
+    with sqlite_db.session() as s:
+        from models import Batch
+
+        assert s.scalars(select(Batch.name).join(Case, Case.batch_id == Batch.id)).all() == [
+            "历史清单"] * 3  # fmt: skip

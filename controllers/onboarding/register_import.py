@@ -1,5 +1,5 @@
 """Load the office's existing registers: master workbooks with a unit column (县（市、区）),
-several files, or per-unit files (the unit named by the file or sheet).
+several files, or a folder of per-unit files (the unit named by the file or sheet).
 
 :func:`check_register` reads every file with the county-return reader (header synonyms,
 normalisation, row errors) and writes nothing: rows per unit and status, errors, warnings,
@@ -39,7 +39,14 @@ from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY
 from controllers.returns.headers import find_header
 from controllers.returns.lookup import load_vocabulary
 from controllers.returns.normalise import is_blank
-from controllers.returns.reader import DEFAULT_LIMITS, ReadLimits, open_return_file, too_many_rows
+from controllers.returns.reader import (
+    DEFAULT_LIMITS,
+    WORKBOOK_EXTENSIONS,
+    ReadLimits,
+    UnreadableFile,
+    open_return_file,
+    too_many_rows,
+)
 from controllers.returns.review import (
     _new_case_row,
     _resolve_batches,
@@ -191,6 +198,25 @@ def _batch_from_name(text: str) -> str | None:
     return f"{m[1]}年清单" if m else None
 
 
+def register_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The files to read: each file as given, and the spreadsheets directly inside each folder
+    (a folder of per-unit files), by name; Excel's ``~$`` lock files and hidden files skipped."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            out.append(p)
+            continue
+        found = sorted(
+            (f for f in p.iterdir() if f.is_file() and not f.name.startswith(("~$", "."))
+             and f.suffix.lower() in (*WORKBOOK_EXTENSIONS, ".csv")),
+            key=lambda f: f.name,
+        )  # fmt: skip
+        if not found:
+            raise UnreadableFile(f"文件夹“{p.name}”中没有表格文件（.xlsx、.xls、.ods、.csv）。")
+        out.extend(found)
+    return out
+
+
 def check_register(
     session: Session,
     actor: Actor,
@@ -214,7 +240,7 @@ def check_register(
     today = dt.date.today()
     check = RegisterCheck()
     seen: dict[tuple[str, str, str], tuple[str, int]] = {}
-    files = [Path(p) for p in paths]
+    files = register_files(paths)
     for fi, path in enumerate(files):
         name = path.name
         check.files.append(name)

@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -139,6 +141,7 @@ class UnitsBox(QWidget):
         self.register_skip_button.setVisible(False)
         self.register_paths: list[Path] = []
         self.register_skipping = False
+        self.register_batch: str | None = None
         self.register_check: RegisterCheck | None = None
         self.message = QLabel()
         self.message.setObjectName("unitsMessage")
@@ -215,10 +218,15 @@ class UnitsBox(QWidget):
         self.save_button.clicked.connect(self.save)
         self.new_button.clicked.connect(self.start_new)
         self.import_button.clicked.connect(self.choose_import_file)
-        self.register_button.clicked.connect(self.choose_register_files)
+        menu = QMenu(self.register_button)
+        menu.addAction("选择文件（可多选）…", self.choose_register_files)
+        menu.addAction("选择文件夹（分单位文件）…", self.choose_register_folder)
+        self.register_button.setMenu(menu)
         self.register_errors_button.clicked.connect(lambda: self.save_register_errors())
         self.register_skip_button.clicked.connect(
-            lambda: self.check_register_files(self.register_paths, skip_existing=True)
+            lambda: self.check_register_files(
+                self.register_paths, skip_existing=True, batch=self.register_batch
+            )
         )
         self.add_town_button.clicked.connect(self.add_town)
         self.rename_town_button.clicked.connect(self.rename_town)
@@ -460,18 +468,44 @@ class UnitsBox(QWidget):
             self, "导入已有清单", "", "表格 (*.xlsx *.xlsm *.xls *.ods *.csv)"
         )
         if paths:
-            self.check_register_files([Path(p) for p in paths])
+            self.ask_batch([Path(p) for p in paths])
 
-    def check_register_files(self, paths: list[Path], skip_existing: bool = False):
+    def choose_register_folder(self) -> None:
+        folder = file_dialogs.get_existing_directory(self, "导入已有清单：分单位文件所在的文件夹")
+        if folder:
+            self.ask_batch([Path(folder)])
+
+    def ask_batch(self, paths: list[Path]) -> QInputDialog:
+        """The batch the rows go to: a name the clerk gives, or (left empty) the year in each
+        sheet's or file's name (2024年清单) — then the check starts."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("registerBatch")
+        dialog.setWindowTitle("清单批次")
+        dialog.setLabelText("这些清单归入哪个批次？\n留空：按工作表名或文件名中的年份"
+                            "（如“2024年清单”），没有年份时用文件名。")  # fmt: skip
+        dialog.setTextValue("")
+        dialog.setOkButtonText("开始核对")
+        dialog.setCancelButtonText("取消")
+        dialog.textValueSelected.connect(
+            lambda text: self.check_register_files(paths, batch=text.strip() or None)
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.batch_dialog = dialog
+        return dialog
+
+    def check_register_files(self, paths: list[Path], skip_existing: bool = False,
+                             batch: str | None = None):  # fmt: skip
         """Check in the background (nothing written); then ask before the all-or-nothing load.
         Rows of enterprises the register holds are errors unless ``skip_existing``."""
         actor = self.ctx.actor
         self.register_paths = list(paths)
         self.register_skipping = skip_existing
+        self.register_batch = batch
         self.register_check = None
 
         def work(session, progress):
-            return check_register(session, actor, paths, progress=progress,
+            return check_register(session, actor, paths, batch, progress=progress,
                                   skip_existing=skip_existing)  # fmt: skip
 
         return run_operation(self, self.ctx, "正在核对清单", work, on_done=self._checked,
@@ -491,7 +525,9 @@ class UnitsBox(QWidget):
         by_unit = "、".join(f"{u} {n:,}" for u, n in check.by_unit().items())
         by_status = "、".join(f"{s} {n:,}" for s, n in check.by_status().items())
         towns = sum(len(t) for t in check.new_townships.values())
-        summary = (f"{len(check.rows):,} 行（{by_unit}）；按状态：{by_status}；"
+        by_batch = "、".join(f"{b} {n:,}" for b, n in check.by_batch().items())
+        summary = (f"{len(check.files)} 个文件 {len(check.rows):,} 行（{by_unit}）；"
+                   f"批次：{by_batch}；按状态：{by_status}；"
                    f"需新建乡镇 {towns} 个；警告 {len(check.warnings)} 条。")  # fmt: skip
         if check.existing:
             summary += (f"跳过台账中已有的企业 {check.existing:,} 家。" if self.register_skipping
