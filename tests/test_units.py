@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from controllers import unit_of_work
 from controllers.actor import Actor
+from controllers.cases.case_detail import case_history
 from controllers.editing import EditConflict
 from controllers.errors import ValidationError
 from controllers.permissions import PermissionDenied
@@ -28,7 +29,7 @@ from controllers.units.records import (
     set_township_active,
     update_unit,
 )
-from models import AuditEntry, Case, Township, Unit
+from models import AuditEntry, Case, CaseChange, Township, Unit
 from models.codes import Role, UnitKind
 from tests.factories import make_case, unit
 
@@ -94,7 +95,7 @@ def test_merge_two_townships_moves_their_cases(database):
         make_case(s, township_id=a.id)
         make_case(s, township_id=b.id)
         s.commit()
-        a_id, b_id = a.id, b.id
+        a_id, b_id, a_name = a.id, b.id, a.name
     moved = unit_of_work.run(database, CITY, merge_townships, a_id, b_id).value
     assert moved == 2
     with database.session() as s:
@@ -103,6 +104,15 @@ def test_merge_two_townships_moves_their_cases(database):
                         .where(Case.township_id == b_id)) == 3  # fmt: skip
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "merge")).one()
         assert json.loads(entry.detail)["cases"] == 2
+        moved_ids = set(s.scalars(select(Case.id).where(Case.township_id == b_id)))
+        b_name = s.get(Township, b_id).name
+        changes = s.scalars(select(CaseChange).where(CaseChange.field == "township_id")).all()
+        assert len(changes) == 2
+        assert {c.case_id for c in changes} < moved_ids
+        assert {c.note for c in changes} == {f"乡镇合并：{a_name}并入{b_name}"}
+        history = case_history(s, changes[0].case_id)
+        entry_text = next(h for h in history if h.field == "township_id")
+        assert (entry_text.old, entry_text.new) == (a_name, b_name)
         other_unit_town = unit(s, "新乐市")
         xinle_town = Township(unit_id=other_unit_town.id, name="某镇", sort_order=1)
         s.add(xinle_town)
