@@ -88,7 +88,8 @@ def test_errors_and_duplicates_refuse_the_whole_load(sqlite_db, tmp_path):
     texts = [f"{f}：{e.text()}" for f, e in zip(check.error_files, check.errors, strict=True)]
     assert any("第 4 行“县（市、区）”列：无法识别的县（市、区）“火星县”" in t for t in texts)
     assert any(t.startswith("a.xlsx：") and "第 5 行" in t and "销号审批人" in t for t in texts)
-    assert any(t.startswith("b.xlsx：") and "重复" in t for t in texts)
+    assert any(t.startswith("b.xlsx：") and "第 3 行“企业名称”列：与“a.xlsx”工作表“2024年清单”第 3 行重复"
+               in t for t in texts)  # fmt: skip
     with pytest.raises(ValidationError):
         unit_of_work.run(sqlite_db, CITY, load_register, check)
     with sqlite_db.session() as s:
@@ -333,11 +334,13 @@ def test_rows_already_in_the_register_are_listed_or_skipped(sqlite_db, sqlite_ur
     capsys.readouterr()
     # the same file again, with a new row and 乙厂 under another unit (not the same case)
     again = write_register(tmp_path / "2024年清单（补充）.xlsx", [
-        _row("灵寿县", None, "甲厂"), _row("灵寿县", None, "乙厂"), _row("灵寿县", None, "丙厂")])  # fmt: skip
+        _row("灵寿县", None, "甲厂", closed=False),  # also missing its 销号 data: skipped all the same
+        _row("灵寿县", None, "乙厂"), _row("灵寿县", None, "丙厂")])  # fmt: skip
     code = cli_main(["--db", sqlite_url, "import-register", str(again), "--dry-run", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert [(e["row"], e["column"]) for e in data["errors"]] == [(3, "企业名称")]
+    assert [(e["row"], e["column"]) for e in data["errors"]] == [
+        (3, "企业名称"), (3, "销号审批人"), (3, "销号日期")]  # fmt: skip
     assert data["errors"][0]["message"].startswith("与台账中已有的企业重复（编号 1，2024年清单）")
     code = cli_main(["--db", sqlite_url, "import-register", str(again), "--skip-existing"])
     out = capsys.readouterr().out

@@ -239,10 +239,12 @@ def check_register(
     registered = _registered_cases(session)
     today = dt.date.today()
     check = RegisterCheck()
-    seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+    #: identity key → (file, sheet, Excel row) of its first row, across the files
+    in_files: dict[tuple[str, str, str], tuple[str, str, int]] = {}
     files = register_files(paths)
     for fi, path in enumerate(files):
         name = path.name
+        seen: dict[tuple[str, str, str], tuple[str, int]] = {}  # within the file
         check.files.append(name)
         check.paths.append(path)
         report(int(80 * fi / len(files)), f"正在读取“{name}”…")
@@ -288,9 +290,35 @@ def check_register(
                             errors.append(RowError(sheet.name, row.row, unit_header,
                                                    "没有县（市、区）：请填写，或按单位命名文件/工作表"))  # fmt: skip
                         continue
+                    identity = row.identity_key()
+                    known = registered.get((unit, identity)) if registered else None
+                    if known is not None:
+                        check.existing += 1
+                        if skip_existing:  # the row goes, and whatever was wrong with it
+                            while errors and errors[-1].row == row.row:
+                                errors.pop()
+                            skipped.append(f"{sheet.name}第 {row.row} 行")
+                            continue
+                        errors.append(RowError(
+                            sheet.name, row.row, header.header_of("name") or "企业名称",
+                            f"与台账中已有的企业重复（编号 {known[0]}，{known[1]}）："
+                            "同一企业（名称和地址相同）不能再导入一次",
+                            _column_of(header, "name", sheet.first_col),
+                        ))  # fmt: skip
+                    if identity is not None:
+                        first = in_files.setdefault(identity, (name, sheet.name, row.row))
+                        if first[0] != name:  # within a file the reader names the row already
+                            errors.append(RowError(
+                                sheet.name, row.row, header.header_of("name") or "企业名称",
+                                f"与“{first[0]}”工作表“{first[1]}”第 {first[2]} 行重复："
+                                "同一企业（名称和地址相同）在两个文件中都出现了",
+                                _column_of(header, "name", sheet.first_col),
+                            ))  # fmt: skip
                     for key, message in status_problems(row.values, today):
-                        errors.append(RowError(sheet.name, row.row, FIELDS_BY_KEY[key].header,
-                                               message))  # fmt: skip
+                        errors.append(RowError(
+                            sheet.name, row.row, header.header_of(key) or FIELDS_BY_KEY[key].header,
+                            message, _column_of(header, key, sheet.first_col),
+                        ))  # fmt: skip
                     dates = None
                     if checklist:
                         cells = check_cells.pop(row.row, None)
@@ -300,19 +328,6 @@ def check_register(
                             col_header = checklist.headers[pos] if pos is not None else ""
                             col = None if pos is None else sheet.first_col + pos
                             errors.append(RowError(sheet.name, row.row, col_header, message, col))
-                    if registered:
-                        known = registered.get((unit, row.identity_key()))
-                        if known is not None:
-                            check.existing += 1
-                            if skip_existing:
-                                skipped.append(f"{sheet.name}第 {row.row} 行")
-                                continue
-                            errors.append(RowError(
-                                sheet.name, row.row, header.header_of("name") or "企业名称",
-                                f"与台账中已有的企业重复（编号 {known[0]}，{known[1]}）："
-                                "同一企业（名称和地址相同）不能再导入一次",
-                                _column_of(header, "name", sheet.first_col),
-                            ))  # fmt: skip
                     row_batch = row.values[I_BATCH] or sheet_batch or path.stem
                     check.rows.append(RegisterRow(name, unit, row_batch, row, dates or None))
                 errors.sort(key=lambda e: e.row)
