@@ -80,6 +80,8 @@ def test_errors_and_duplicates_refuse_the_whole_load(sqlite_db, tmp_path):
         _row("火星县", None, "乙厂"),
         ["灵寿县", None, "丙厂", "张三", "丙地址", "关停取缔", "自查", D(2024, 3, 1), "已销号",
          D(2024, 4, 1), D(2024, 4, 10), None, None],
+        ["灵寿县", None, "丁厂", "张三", "丁地址", "关停取缔", "自查", D(2024, 5, 1),
+         "已完成待验收", D(2024, 4, 1), None, None, None],
     ])  # fmt: skip
     b = write_register(tmp_path / "b.xlsx", [_row("灵寿县", None, "甲厂")])
     with sqlite_db.session() as s:
@@ -88,6 +90,7 @@ def test_errors_and_duplicates_refuse_the_whole_load(sqlite_db, tmp_path):
     texts = [f"{f}：{e.text()}" for f, e in zip(check.error_files, check.errors, strict=True)]
     assert any("第 4 行“县（市、区）”列：无法识别的县（市、区）“火星县”" in t for t in texts)
     assert any(t.startswith("a.xlsx：") and "第 5 行" in t and "销号审批人" in t for t in texts)
+    assert "a.xlsx：工作表“2024年清单”第 6 行“完成日期”列：完成日期不能早于发现日期" in texts
     assert any(t.startswith("b.xlsx：") and "第 3 行“企业名称”列：与“a.xlsx”工作表“2024年清单”第 3 行重复"
                in t for t in texts)  # fmt: skip
     with pytest.raises(ValidationError):

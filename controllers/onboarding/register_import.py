@@ -74,7 +74,7 @@ I_UNIT, I_TOWNSHIP, I_BATCH = FIELD_INDEX["unit"], FIELD_INDEX["township"], FIEL
 I_STATUS = FIELD_INDEX["status"]
 #: the fields whose combination with the status is checked (a closed case keeps its dates)
 STATUS_KEYS = ("status", "completed_on", "township_checked_on", "accepted_on", "closed_on",
-               "approved_by", "deadline")  # fmt: skip
+               "approved_by", "deadline", "discovered_on")  # fmt: skip
 Progress = Callable[[int, str], None]
 
 
@@ -138,8 +138,11 @@ class RegisterCheck:
 
 
 _I = {k: FIELD_INDEX[k] for k in STATUS_KEYS}
-_ORDER = (("completed_on", "township_checked_on", "乡镇初验日期不能早于完成日期"),
+#: the dates' order, as the case form checks it (controllers.cases.validation)
+_ORDER = (("discovered_on", "completed_on", "完成日期不能早于发现日期"),
+          ("completed_on", "township_checked_on", "乡镇初验日期不能早于完成日期"),
           ("completed_on", "accepted_on", "验收日期不能早于完成日期"),
+          ("township_checked_on", "accepted_on", "验收日期不能早于乡镇初验日期"),
           ("accepted_on", "closed_on", "销号日期不能早于验收日期"))  # fmt: skip
 
 
