@@ -153,7 +153,7 @@ def test_an_empty_database_says_how_to_start(qtbot, sqlite_db):
         s.commit()
     box = _box(qtbot, sqlite_db)
     assert box.empty_label.isVisible()
-    assert "从 Excel 导入名单" in box.empty_label.text()
+    assert "导入单位名单" in box.empty_label.text()
 
 
 def test_existing_register_checked_then_loaded_after_confirmation(qtbot, sqlite_db, tmp_path):
@@ -269,3 +269,21 @@ def test_a_folder_of_per_unit_files_into_a_batch_the_clerk_names(qtbot, sqlite_d
 
         assert s.scalars(select(Batch.name).join(Case, Case.batch_id == Batch.id)).all() == [
             "历史清单"] * 3  # fmt: skip
+
+
+def test_paste_a_unit_list_in_settings(qtbot, sqlite_db):
+    box = _box(qtbot, sqlite_db)
+    assert [a.text() for a in box.import_button.menu().actions()] == [
+        "从 Excel 文件读取…", "从 Excel 复制粘贴…"]  # fmt: skip
+    dialog = box.ask_paste()
+    dialog.setTextValue("单位\t简称\t代码\t类型\t乡镇\t乙方\n"
+                        "东城区\t东城\tdc\t区\t东街道、西街道\t市生态环境局东城分局\n")  # fmt: skip
+    dialog.accept()
+    qtbot.waitUntil(lambda: box.last_message.startswith("新建单位 1 个"), timeout=10000)
+    assert box.model.rowCount() == 26
+    with sqlite_db.session() as s:
+        east = unit(s, "东城区")
+        assert east.counterparty == "市生态环境局东城分局"
+        assert [t.name for t in east.townships] == ["东街道", "西街道"]
+    assert not box.import_pasted("")
+    assert box.last_message == "名单是空的，没有可导入的单位。"

@@ -42,7 +42,7 @@ from controllers.onboarding.register_errors import (
 from controllers.onboarding.register_import import RegisterCheck, check_register, load_register
 from controllers.permissions import Permission, can
 from controllers.returns.reader import UnreadableFile
-from controllers.units.list_file import read_unit_list
+from controllers.units.list_file import read_pasted_units, read_unit_list
 from controllers.units.list_import import import_units
 from controllers.units.records import (
     UNIT_FIELDS,
@@ -89,7 +89,7 @@ class UnitsBox(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.empty_label = QLabel(
-            "还没有责任单位。点“新建单位”逐个添加，或“从 Excel 导入名单…”"
+            "还没有责任单位。点“新建单位”逐个添加，或“导入单位名单”（从 Excel 文件读取或复制粘贴）"
             "（列：单位、简称、代码、类型、乡镇，可另有负责人、乙方）。"
         )
         self.empty_label.setWordWrap(True)
@@ -121,7 +121,11 @@ class UnitsBox(QWidget):
         self.save_button = QPushButton("保存单位 (Ctrl+S)")
         self.save_button.setObjectName("saveUnit")
         self.new_button = QPushButton("新建单位 (Ctrl+N)")
-        self.import_button = QPushButton("从 Excel 导入名单…")
+        self.import_button = QPushButton("导入单位名单")
+        self.import_button.setObjectName("importUnits")
+        self.import_button.setToolTip(
+            "列：单位、简称、代码、类型、乡镇（可另有负责人、乙方）；每个乡镇一行，或乡镇用“、”分隔"
+        )
         self.register_button = QPushButton("导入已有清单…")
         self.register_button.setObjectName("importRegister")
         self.register_button.setToolTip(
@@ -217,7 +221,10 @@ class UnitsBox(QWidget):
         )
         self.save_button.clicked.connect(self.save)
         self.new_button.clicked.connect(self.start_new)
-        self.import_button.clicked.connect(self.choose_import_file)
+        units_menu = QMenu(self.import_button)
+        units_menu.addAction("从 Excel 文件读取…", self.choose_import_file)
+        units_menu.addAction("从 Excel 复制粘贴…", lambda: self.ask_paste())
+        self.import_button.setMenu(units_menu)
         menu = QMenu(self.register_button)
         menu.addAction("选择文件（可多选）…", self.choose_register_files)
         menu.addAction("选择文件夹（分单位文件）…", self.choose_register_folder)
@@ -443,6 +450,26 @@ class UnitsBox(QWidget):
         if path:
             self.import_file(Path(path))
 
+    def ask_paste(self) -> QInputDialog:
+        """A unit list pasted from Excel (with its header row, or in the order 单位, 简称, 代码,
+        类型, 乡镇), loaded as a file would be."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("pasteUnits")
+        dialog.setWindowTitle("粘贴单位名单")
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput, True)
+        dialog.setLabelText("在 Excel 中选中名单（可连同表头）复制，粘贴到下面。\n"
+                            "没有表头时按“单位、简称、代码、类型、乡镇”的顺序读取。")  # fmt: skip
+        dialog.setOkButtonText("导入")
+        dialog.setCancelButtonText("取消")
+        dialog.textValueSelected.connect(lambda text: self.import_pasted(text))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.paste_dialog = dialog
+        return dialog
+
+    def import_pasted(self, text: str) -> bool:
+        return self._import_list(read_pasted_units(text))
+
     def import_file(self, path: Path, replace_unused: bool = False) -> bool:
         """Check the list, then load it (all or nothing); errors are shown, nothing written."""
         try:
@@ -450,6 +477,12 @@ class UnitsBox(QWidget):
         except UnreadableFile as exc:
             self._say(str(exc))
             show_error(self, "无法读取", exc)
+            return False
+        return self._import_list(parsed, replace_unused)
+
+    def _import_list(self, parsed, replace_unused: bool = False) -> bool:
+        if not parsed.units and not parsed.errors:
+            self._say("名单是空的，没有可导入的单位。")
             return False
         if not parsed.valid:
             lines = [e.text() if e.row else f"{e.column}：{e.message}" for e in parsed.errors[:20]]
