@@ -158,15 +158,18 @@ def test_an_empty_database_says_how_to_start(qtbot, sqlite_db):
 
 def test_existing_register_checked_then_loaded_after_confirmation(qtbot, sqlite_db, tmp_path):
     wb = openpyxl.Workbook()
-    wb.active.append(["县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
-    wb.active.append(["灵寿县", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
-    wb.active.append(["新乐市", "乙厂", "乙地址", "李四", "提升改造", "整治中"])
+    wb.active.append(["县（市、区）", "乡镇（街道）", "企业名称", "地址", "业主/法人", "整治类型",
+                      "状态"])  # fmt: skip
+    wb.active.append(["灵寿县", "新建镇", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
+    wb.active.append(["新乐市", None, "乙厂", "乙地址", "李四", "提升改造", "整治中"])
     path = tmp_path / "2024年清单.xlsx"
     wb.save(path)
     box = _box(qtbot, sqlite_db)
     box.check_register_files([path])
     qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
     assert box.last_message.startswith("核对通过：1 个文件 2 行")
+    assert box.last_message.endswith("\n将新建乡镇（灵寿县）：新建镇")
+    assert box.register_confirm.detailedText() == "将新建乡镇（灵寿县）：新建镇"
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
     yes = next(b for b in box.register_confirm.buttons() if b.text() == "导入")

@@ -573,11 +573,17 @@ class UnitsBox(QWidget):
                 "点“保存错误报告…”可得到标出错误的清单副本。\n" + "\n".join(lines)
             )
             return
-        self._say("核对通过：" + summary)
+        details = [f"将新建乡镇（{unit}）：" + "、".join(names)
+                   for unit, names in check.new_townships.items()]  # fmt: skip
+        details += [f"警告：{w}" for w in check.warnings]
+        shown = "\n".join(details[:10]) + ("\n……" if len(details) > 10 else "")
+        self._say("核对通过：" + summary + ("\n" + shown if details else ""))
         self.register_confirm = confirm(
             self, "导入已有清单", f"把 {len(check.rows):,} 家企业一次性写入台账？", summary,
             "导入", lambda: self.load_register_check(check),
         )  # fmt: skip
+        if details:  # every township to create and every warning, under 显示详细信息
+            self.register_confirm.setDetailedText("\n".join(details))
 
     def load_register_check(self, check: RegisterCheck):
         actor = self.ctx.actor
