@@ -15,8 +15,9 @@ from controllers import unit_of_work
 from controllers.actor import Actor
 from controllers.errors import ValidationError
 from controllers.onboarding.register_import import check_register, load_register
-from models import Batch, Case, CaseChange, Township
+from models import AuditEntry, Batch, Case, CaseChange, Township
 from models.codes import CaseStatus, Role
+from models.database import Database, make_engine
 from tests.factories import unit
 
 CITY = Actor(None, "city", Role.CITY_CLERK)
@@ -322,6 +323,14 @@ def test_errors_out_writes_each_bad_file_annotated(sqlite_url, tmp_path, capsys)
         assert "火星县" in wb["2024年清单"]["B3"].comment.text
     finally:
         wb.close()
+    db = Database.from_engine(make_engine(sqlite_url))
+    try:
+        with db.session() as s:
+            entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
+            assert entry.object_type == "return_error_report"
+            assert json.loads(entry.detail)["register_import"] is True
+    finally:
+        db.dispose()
     one = tmp_path / "只一个.xlsx"
     assert cli_main(["--db", sqlite_url, "import-register", str(also_bad), str(good),
                      "--errors-out", str(one)]) == 1  # fmt: skip

@@ -90,7 +90,6 @@ class AuditObject(StrEnum):
     COUNTY_RETURN = "county_return"
     RETURN_COLUMN_MAPPING = "return_column_mapping"
     RETURN_ERROR_REPORT = "return_error_report"
-    REGISTER_ERROR_REPORT = "register_error_report"
     RETURN_TEMPLATE = "return_template"
     LETTER = "letter"
     LETTER_TEMPLATE = "letter_template"
@@ -189,7 +188,6 @@ OBJECTS: dict[AuditObject, ObjectInfo] = {
     Ob.COUNTY_RETURN: ObjectInfo("县区上报", (T.RETURNS, T.CASES)),
     Ob.RETURN_COLUMN_MAPPING: ObjectInfo("上报列对应", (T.RETURNS,)),
     Ob.RETURN_ERROR_REPORT: ObjectInfo("上报错误报告"),
-    Ob.REGISTER_ERROR_REPORT: ObjectInfo("清单导入错误报告"),
     Ob.RETURN_TEMPLATE: ObjectInfo("上报模板"),
     Ob.LETTER: ObjectInfo("承诺书", (T.LETTERS,)),
     Ob.LETTER_TEMPLATE: ObjectInfo("承诺书模板", (T.LETTERS,)),

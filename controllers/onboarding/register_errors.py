@@ -87,7 +87,9 @@ def export_register_errors(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(report_bytes(item))
         written.append(path)
-    record(session, actor, AuditAction.EXPORT, AuditObject.REGISTER_ERROR_REPORT, None,
-           detail={"files": [i.filename for i, _ in targets], "errors": len(check.errors),
-                   "to": [p.name for p in written]})  # fmt: skip
+    # the return error report's object type: a PostgreSQL guard installed by an earlier
+    # version (user db-roles) accepts only the object types it knew
+    record(session, actor, AuditAction.EXPORT, AuditObject.RETURN_ERROR_REPORT, None,
+           detail={"register_import": True, "files": [i.filename for i, _ in targets],
+                   "errors": len(check.errors), "to": [p.name for p in written]})  # fmt: skip
     return written
