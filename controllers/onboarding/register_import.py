@@ -242,12 +242,15 @@ def check_register(
     registered = _registered_cases(session)
     today = dt.date.today()
     check = RegisterCheck()
-    #: identity key → (file, sheet, Excel row) of its first row, across the files
-    in_files: dict[tuple[str, str, str], tuple[str, str, int]] = {}
+    #: identity key → index of the earlier file that has it (the keys are the files' own)
+    in_files: dict[tuple[str, str, str], int] = {}
+    #: per file: identity key → (sheet, Excel row) of its first row in the file
+    seen_in: list[dict[tuple[str, str, str], tuple[str, int]]] = []
     files = register_files(paths)
     for fi, path in enumerate(files):
         name = path.name
-        seen: dict[tuple[str, str, str], tuple[str, int]] = {}  # within the file
+        seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+        seen_in.append(seen)
         check.files.append(name)
         check.paths.append(path)
         report(int(80 * fi / len(files)), f"正在读取“{name}”…")
@@ -293,7 +296,7 @@ def check_register(
                             errors.append(RowError(sheet.name, row.row, unit_header,
                                                    "没有县（市、区）：请填写，或按单位命名文件/工作表"))  # fmt: skip
                         continue
-                    identity = row.identity_key()
+                    identity = row.identity_key() if registered or in_files else None
                     known = registered.get((unit, identity)) if registered else None
                     if known is not None:
                         check.existing += 1
@@ -308,15 +311,15 @@ def check_register(
                             "同一企业（名称和地址相同）不能再导入一次",
                             _column_of(header, "name", sheet.first_col),
                         ))  # fmt: skip
-                    if identity is not None:
-                        first = in_files.setdefault(identity, (name, sheet.name, row.row))
-                        if first[0] != name:  # within a file the reader names the row already
-                            errors.append(RowError(
-                                sheet.name, row.row, header.header_of("name") or "企业名称",
-                                f"与“{first[0]}”工作表“{first[1]}”第 {first[2]} 行重复："
-                                "同一企业（名称和地址相同）在两个文件中都出现了",
-                                _column_of(header, "name", sheet.first_col),
-                            ))  # fmt: skip
+                    earlier = in_files.get(identity) if in_files and identity else None
+                    if earlier is not None:  # within a file the reader names the row already
+                        first_sheet, first_row = seen_in[earlier][identity]
+                        errors.append(RowError(
+                            sheet.name, row.row, header.header_of("name") or "企业名称",
+                            f"与“{files[earlier].name}”工作表“{first_sheet}”第 {first_row} 行"
+                            "重复：同一企业（名称和地址相同）在两个文件中都出现了",
+                            _column_of(header, "name", sheet.first_col),
+                        ))  # fmt: skip
                     for key, message in status_problems(row.values, today):
                         errors.append(RowError(
                             sheet.name, row.row, header.header_of(key) or FIELDS_BY_KEY[key].header,
@@ -347,6 +350,8 @@ def check_register(
                 sheets[index] = None
             if not read_any:
                 check.warnings.append(f"“{name}”中没有找到清单表头（应有“企业名称”“地址”等列）")
+            for key in seen:
+                in_files.setdefault(key, fi)
             if skipped:
                 check.warnings.append(
                     f"“{name}”中 {len(skipped):,} 行的企业已在台账中，已跳过（"
