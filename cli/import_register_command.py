@@ -92,6 +92,8 @@ def cmd_import_register(ctx: CommandContext) -> int:
             lines += [f"{f}：{e.text()}" for f, e in
                       list(zip(check.error_files, check.errors, strict=True))[:200]]  # fmt: skip
             payload = check.as_dict()
+            if not args.errors_out:
+                lines.append("（加 --errors-out 文件夹 可写出标出错误的清单副本）")
             if args.errors_out:
                 session.rollback()
                 try:

@@ -242,6 +242,7 @@ def test_units_import_and_list_on_the_command_line(tmp_path):
     assert [(u["name"], [t["name"] for t in u["townships"]]) for u in listed] == [
         ("东城区", ["东街道", "西街道"])
     ]
+    assert listed[0]["counterparty"] == ""  # none given: the letters use the unit's own name
     assert "东城区" in _cli("--db", url, "units", "list").stdout
 
 
