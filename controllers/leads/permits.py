@@ -196,7 +196,7 @@ def store_permit_file(session: Session, actor: Actor, path: str | Path,
                    credit_code=(row.credit_code or "")[:40] or None,
                    address=(row.address or "")[:300] or None,
                    industry=(row.industry or "")[:60] or None,
-                   industry_id=_industry_id(matcher, row.industry), permit_date=row.permit_date,
+                   industry_id=filed_industry_id(matcher, row.industry), permit_date=row.permit_date,
                    permit_no=(row.permit_no or "")[:80] or None, source_file=name[:255],
                    imported_at=stamp, imported_by_id=actor.user_id)
         )  # fmt: skip
@@ -207,7 +207,7 @@ def store_permit_file(session: Session, actor: Actor, path: str | Path,
     return PermitImportResult(len(permits), unplaced, name, [p.id for p in permits])
 
 
-def _industry_id(matcher, text: str | None) -> int | None:
+def filed_industry_id(matcher, text: str | None) -> int | None:
     """The catalog industry of a permit's 行业类别: a known word or a synonym, never 其他."""
     if not text:
         return None
