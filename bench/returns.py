@@ -86,14 +86,21 @@ def write_workbook(path: Path, rows: int, changed_below: int = 0) -> None:
     wb.close()
 
 
-def make_database(path: Path) -> str:
-    from models.database import make_engine
+def make_database(path: Path | str) -> str:
+    """A migrated database with the default 25 units (a new database has none): a SQLite file
+    at ``path``, or the database of a server URL."""
+    from controllers.units.reference import load_reference_units
+    from models.database import Database, make_engine
     from models.migrate import upgrade
 
-    url = f"sqlite:///{path}"
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine, backup=False)
-    engine.dispose()
+    database = Database.from_engine(engine)
+    with database.session() as session:
+        load_reference_units(session)
+        session.commit()
+    database.dispose()
     return url
 
 
