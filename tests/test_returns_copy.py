@@ -229,3 +229,29 @@ def test_a_failure_midway_leaves_nothing(database, backend, tmp_path):
     after = _counts(database)
     assert after["Case"] == before["Case"] + 4
     assert after["Township"] == before["Township"] + 1
+
+
+def test_bulk_rows_get_their_ids_in_order_and_the_python_defaults(database):
+    """Ids come back in the rows' order (children refer to them); a column the rows leave out
+    takes its Python-side default, as an ORM insert would give it."""
+    from controllers.bulk import bulk_insert, insert_with_ids
+
+    with database.session() as s:
+        case_id = make_case(s).id
+        rows = [{"case_id": case_id, "user_id": None, "username": "city", "field": "owner",
+                 "old_value": None, "new_value": f"第{n}个", "note": None}
+                for n in range(1, 1201)]  # fmt: skip
+        ids = insert_with_ids(s, CaseChange.__table__, rows)
+        more = [{"case_id": case_id, "field": "phone", "new_value": f"{n}"} for n in range(10)]
+        bulk_insert(s.connection(), CaseChange.__table__, more)
+        s.commit()
+    assert len(set(ids)) == 1200
+    assert ids == sorted(ids)
+    assert [r["id"] for r in rows] == ids
+    with database.session() as s:
+        written = {
+            h.id: h for h in s.scalars(select(CaseChange).where(CaseChange.case_id == case_id))
+        }
+        assert [written[i].new_value for i in ids] == [f"第{n}个" for n in range(1, 1201)]
+        assert len(written) == 1210
+        assert all(h.changed_at is not None for h in written.values())
