@@ -27,7 +27,6 @@ from controllers.cases.lookbacks import record_lookback
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require
-from controllers.spot_checks.joined import in_caller_transaction
 from models import (
     Attachment,
     Batch,
@@ -379,19 +378,17 @@ def _apply_findings(
         if site.outcome == FindingKind.NEW_CASE:
             case_id = _new_case(session, actor, check, site, data)
             finding.case_id = case_id
-            row = session.get(SpotCheckSite, row.id)
             row.case_id = case_id
             result.cases_created.append(case_id)
         elif site.outcome in LOOKBACK_OF:
             case = session.get(Case, site.case_id)
             if case is not None and case.status == CaseStatus.CLOSED:
-                finding.lookback_id = in_caller_transaction(
-                    session, record_lookback, actor, case.id, check.checked_on,
+                finding.lookback_id = record_lookback(
+                    session, actor, case.id, check.checked_on,
                     LOOKBACK_OF[site.outcome], inspector=check.leader,
                     note=_lookback_note(check, site), today=max(check.checked_on, dt.date.today()),
                 )  # fmt: skip
                 result.lookbacks.append(finding.lookback_id)
-        check = session.get(SpotCheck, check.id)
         check.findings.append(finding)
         session.flush()
         diffs["findings"] = True
@@ -424,8 +421,7 @@ def _new_case(
         "remark": f"市级督导抽查（{check.checked_on.isoformat()} {check.group_name}）发现"
         + (f"：{_clean(site.note)}" if _clean(site.note) else ""),
     }
-    return in_caller_transaction(session, create_case, actor, values,
-                                 today=max(check.checked_on, dt.date.today()))  # fmt: skip
+    return create_case(session, actor, values, today=max(check.checked_on, dt.date.today()))
 
 
 def _attach_photos(
