@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from controllers.actor import Actor
 from controllers.attachments import add_attachment
 from controllers.audit.trail import record
+from controllers.campaigns import campaign_on
 from controllers.cases.case_edit import EvidenceFile, create_case
 from controllers.cases.lookbacks import record_lookback
 from controllers.editing import apply_edit
@@ -234,6 +235,8 @@ def save_check(
     if data.campaign_id is not None:
         header["campaign_id"] = data.campaign_id
     created = check is None
+    if created and data.campaign_id is None:  # the campaign in force on the check's day
+        header["campaign_id"] = campaign_on(session, data.checked_on)
     diffs: dict[str, Any] = {}
     if created:
         check = SpotCheck(**header)

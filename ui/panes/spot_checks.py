@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
@@ -24,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controllers.campaigns import campaign_windows
 from controllers.errors import UserError
 from controllers.listings import unit_names_by_id
+from controllers.overview import current_campaign
 from controllers.permissions import Permission, can
 from controllers.spot_checks.daily import checks_of_day, load_check, previous_group
 from controllers.spot_checks.documents import export_checks, period_text, write_circular
@@ -44,7 +47,7 @@ COLUMNS = ["检查组", "被检查单位", "带队", "人次", "检查点位", "
 
 class SpotChecksPane(Pane):
     title = "督导抽查"
-    topics = frozenset({events.SPOT_CHECKS, events.CASES})
+    topics = frozenset({events.SPOT_CHECKS, events.CASES, events.SETTINGS})  # settings: campaigns
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -54,7 +57,13 @@ class SpotChecksPane(Pane):
         self.day_edit.setObjectName("dayEdit")
         self.day_edit.setCalendarPopup(True)
         self.day_edit.setDisplayFormat("yyyy-MM-dd")
-        self.from_edit = QDateEdit(to_qdate(today.replace(day=1)))
+        # The totals follow the overview and the stage report: the current campaign's checks,
+        # by default from the day it started (this month's when no campaign was set up).
+        self.campaign_combo = QComboBox()
+        self.campaign_combo.setObjectName("checksCampaign")
+        self.campaign_combo.setToolTip("统计、导出和通报所依据的专项行动")
+        start = self._fill_campaigns(initial=True)
+        self.from_edit = QDateEdit(to_qdate(min(start, today) if start else today.replace(day=1)))
         self.to_edit = QDateEdit(to_qdate(today))
         for e in (self.from_edit, self.to_edit):
             e.setCalendarPopup(True)
@@ -99,6 +108,8 @@ class SpotChecksPane(Pane):
             buttons.addWidget(b)
         buttons.addStretch(1)
         period_row = QHBoxLayout()
+        period_row.addWidget(QLabel("专项行动："))
+        period_row.addWidget(self.campaign_combo)
         period_row.addWidget(QLabel("统计期间："))
         period_row.addWidget(self.from_edit)
         period_row.addWidget(QLabel("至"))
@@ -124,6 +135,9 @@ class SpotChecksPane(Pane):
         self.day_edit.dateChanged.connect(lambda _d: self._loaded and self.load())
         self.from_edit.dateChanged.connect(lambda _d: self._loaded and self.load_totals())
         self.to_edit.dateChanged.connect(lambda _d: self._loaded and self.load_totals())
+        self.campaign_combo.currentIndexChanged.connect(
+            lambda _i: self._loaded and self.load_totals()
+        )
         self.new_button.clicked.connect(self.new_check)
         self.copy_button.clicked.connect(self.copy_previous)
         self.edit_button.clicked.connect(self.edit_check)
@@ -153,7 +167,30 @@ class SpotChecksPane(Pane):
     def period(self) -> tuple[dt.date, dt.date]:
         return from_qdate(self.from_edit.date()), from_qdate(self.to_edit.date())
 
+    @property
+    def campaign_id(self) -> int | None:
+        return self.campaign_combo.currentData()
+
+    def _fill_campaigns(self, *, initial: bool = False) -> dt.date | None:
+        """The campaigns, newest first, then 全部; the current campaign is chosen at first,
+        later the clerk's choice is kept. Returns the current campaign's first day."""
+        windows = self.ctx.call(campaign_windows)
+        current = self.ctx.call(lambda s: getattr(current_campaign(s), "id", None))
+        chosen = current if initial else self.campaign_combo.currentData()
+        self.campaign_combo.blockSignals(True)
+        self.campaign_combo.clear()
+        for w in reversed(windows):
+            self.campaign_combo.addItem(w.name, w.campaign_id)
+        self.campaign_combo.addItem("全部（不分专项行动）", None)
+        index = self.campaign_combo.count() - 1  # 全部
+        if chosen is not None:
+            index = max(self.campaign_combo.findData(chosen), 0)
+        self.campaign_combo.setCurrentIndex(index)
+        self.campaign_combo.blockSignals(False)
+        return next((w.starts_on for w in windows if w.campaign_id == current), None)
+
     def load(self) -> None:
+        self._fill_campaigns()
         rows = self.ctx.call(checks_of_day, self.ctx.actor, self.day)
         self.row_ids = [r.id for r in rows]
         self.table.setRowCount(len(rows))
@@ -173,7 +210,7 @@ class SpotChecksPane(Pane):
 
     def load_totals(self) -> None:
         start, end = self.period()
-        t = self.ctx.call(check_totals, self.ctx.actor, start, end)
+        t = self.ctx.call(check_totals, self.ctx.actor, start, end, campaign_id=self.campaign_id)
         problems = "，".join(f"{FindingKind.label_of(k)} {n}" for k, n in t.by_kind.items()
                             if n and k != FindingKind.NEW_CASE.value)  # fmt: skip
         self.totals_label.setText(
@@ -209,7 +246,9 @@ class SpotChecksPane(Pane):
             return None
         data = self.ctx.call(previous_group, self.ctx.actor, self.day)
         if data is None:
-            QMessageBox.information(self, "没有可复制的检查组", "此日期之前还没有抽查记录。")
+            QMessageBox.information(
+                self, "没有可复制的检查组", "此日期之前还没有抽查记录，或上一天的检查组都已复制。"
+            )
             return None
         return self._open(data)
 
@@ -243,17 +282,17 @@ class SpotChecksPane(Pane):
         path, _ = file_dialogs.get_save_file_name(self, "导出督导抽查", f"督导抽查{start:%m%d}-{end:%m%d}.xlsx",
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if path:
-            self._write(export_checks, path, start, end)
+            self._write(export_checks, path, start, end, campaign_id=self.campaign_id)
 
     def circular(self) -> None:
         start, end = self.period()
         path, _ = file_dialogs.get_save_file_name(self, "督导抽查情况通报", "督导抽查情况通报.pdf",
                                               "PDF 文件 (*.pdf)")  # fmt: skip
         if path:
-            self._write(write_circular, path, start, end)
+            self._write(write_circular, path, start, end, campaign_id=self.campaign_id)
 
-    def _write(self, fn, path: str, start: dt.date, end: dt.date) -> None:
+    def _write(self, fn, path: str, start: dt.date, end: dt.date, **kw) -> None:
         try:
-            self.ctx.run(fn, path, start, end)
+            self.ctx.run(fn, path, start, end, **kw)
         except UserError as exc:
             QMessageBox.warning(self, "未导出", str(exc))
