@@ -282,6 +282,8 @@ def test_checks_follow_the_campaign_like_the_overview_and_the_report(database, r
     ids = [unit_of_work.run(database, CITY, save_check, d).value.check_id for d in runs]
     with database.session() as s:
         assert [s.get(SpotCheck, i).campaign_id for i in ids] == [new_id, old_id, new_id]
+        # the look-back the relapse wrote belongs to the check's campaign
+        assert s.scalars(select(CaseLookback.campaign_id)).all() == [new_id]
         # a check recorded before checks knew their campaign
         s.execute(update(SpotCheck).where(SpotCheck.id == ids[2]).values(campaign_id=None))
         s.commit()
@@ -298,3 +300,22 @@ def test_checks_follow_the_campaign_like_the_overview_and_the_report(database, r
         tiles = {t.key: t for t in overview_tiles(s, CITY, dt.date(2026, 5, 31))}
         assert tiles["spot_check_findings"].value == 2
         assert "本次专项行动" in tiles["spot_check_findings"].note
+
+
+def test_a_site_is_found_with_the_registers_search(database, register):
+    """Spaces, full-width characters and letter case do not matter, as in the register."""
+    from controllers.spot_checks.daily import search_cases
+
+    with database.session() as s:
+        make_case(s, name="ABC砖厂", owner="孙 某", phone="13912345678")
+        s.commit()
+        ls = register["lingshou"]
+
+        def names(text):
+            return {h.name for h in search_cases(s, CITY, ls, text)}
+
+        assert names("abc 砖厂") == {"ABC砖厂"}
+        assert names("孙某") == {"ABC砖厂"}
+        assert names("１３９１２") == {"ABC砖厂"}  # full-width digits
+        assert len(names("东关村 蛭石")) == 2  # the two cases of 灵寿县 in the fixture
+        assert names("100%") == set()  # % taken literally

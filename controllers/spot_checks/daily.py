@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
+from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.permissions import Permission, require, scope_to_unit
 from controllers.spot_checks.entry import CheckInput, MemberInput, SiteInput, findings_at
 from models import Case, SpotCheck
@@ -112,18 +113,16 @@ class CaseHit:
 def search_cases(
     session: Session, actor: Actor, unit_id: int, text: str, limit: int = 30
 ) -> list[CaseHit]:
-    """Cases of the unit whose name, address, owner or phone contain the text."""
+    """Cases of the unit whose name, address, owner or phone contain the text — the
+    register's own search (width folded, spaces and case ignored)."""
     require(actor, Permission.VIEW, unit_id)
     key = clean_text(text)
     if not key:
         return []
-    like = f"%{key}%"
-    rows = session.scalars(scope_to_unit(
-        select(Case).where(Case.unit_id == unit_id, or_(
-            Case.name.like(like), Case.address.like(like), Case.owner.like(like),
-            Case.phone.like(like)))
-        .order_by(Case.name, Case.id).limit(limit), actor, Case.unit_id)
-    ).all()  # fmt: skip
+    stmt = apply_to_select(select(Case).where(Case.unit_id == unit_id), CaseFilter(search=key))
+    rows = session.scalars(
+        scope_to_unit(stmt.order_by(Case.name, Case.id).limit(limit), actor, Case.unit_id)
+    ).all()
     return [
         CaseHit(c.id, " · ".join(x for x in (c.display_name, c.address or "", c.owner or "",
                                              c.phone or "", CaseStatus.label_of(c.status)) if x),

@@ -389,7 +389,8 @@ def _apply_findings(
                 finding.lookback_id = record_lookback(
                     session, actor, case.id, check.checked_on,
                     LOOKBACK_OF[site.outcome], inspector=check.leader,
-                    note=_lookback_note(check, site), today=max(check.checked_on, dt.date.today()),
+                    note=_lookback_note(check, site), campaign_id=check.campaign_id,
+                    today=max(check.checked_on, dt.date.today()),
                 )  # fmt: skip
                 result.lookbacks.append(finding.lookback_id)
         check.findings.append(finding)
