@@ -319,3 +319,26 @@ def test_a_site_is_found_with_the_registers_search(database, register):
         assert names("１３９１２") == {"ABC砖厂"}  # full-width digits
         assert len(names("东关村 蛭石")) == 2  # the two cases of 灵寿县 in the fixture
         assert names("100%") == set()  # % taken literally
+
+
+def test_a_finding_on_a_case_not_closed_goes_into_its_history(database, register):
+    """No look-back for a case still being rectified (the register's rule), but the finding
+    is written on the case all the same: once, in its history."""
+    from models import CaseChange
+
+    data = _check(register, sites=[
+        SiteInput(case_id=register["open"], outcome=FindingKind.SUBSTANDARD, note="设备未拆除"),
+        SiteInput(case_id=register["closed"], outcome=FindingKind.OTHER, note="台账缺失"),
+    ])  # fmt: skip
+    for _ in range(2):  # saved twice: written once
+        unit_of_work.run(database, CITY, save_check, data)
+    with database.session() as s:
+        rows = s.scalars(select(CaseChange).where(CaseChange.field == "spot_check")
+                         .order_by(CaseChange.case_id)).all()  # fmt: skip
+        assert [(r.case_id, r.new_value) for r in rows] == sorted([
+            (register["open"], f"{DAY.isoformat()} 整治不到位"),
+            (register["closed"], f"{DAY.isoformat()} 其他问题"),
+        ])  # fmt: skip
+        assert "设备未拆除" in rows[[r.case_id for r in rows].index(register["open"])].note
+        assert s.scalar(select(func.count()).select_from(CaseLookback)) == 0
+        assert s.get(Case, register["open"]).status == CaseStatus.IN_PROGRESS

@@ -218,6 +218,12 @@ def test_totals_follow_the_current_campaign_and_copy_brings_the_days_groups(qapp
     assert "执法组 1 个 · 执法人员 2 人次" in pane.totals_label.text()
     pane.load()  # a refresh keeps the clerk's choice
     assert pane.campaign_combo.currentText() == "上年专项行动"
+    # and for any unit
+    pane.unit_combo.setCurrentIndex(pane.unit_combo.findText("井陉县"))
+    assert "井陉县 " in pane.totals_label.text()
+    assert "执法组 0 个" in pane.totals_label.text()
+    pane.unit_combo.setCurrentIndex(pane.unit_combo.findText("灵寿县"))
+    assert "执法组 1 个 · 执法人员 2 人次" in pane.totals_label.text()
 
     # copy the previous day's groups, one after the other
     pane.day_edit.setDate(to_qdate(today))

@@ -24,6 +24,7 @@ from controllers.attachments import add_attachment
 from controllers.audit.trail import record
 from controllers.campaigns import campaign_on
 from controllers.cases.case_edit import EvidenceFile, create_case
+from controllers.cases.history import record_changes
 from controllers.cases.lookbacks import record_lookback
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError, WorkflowError
@@ -378,7 +379,8 @@ def _apply_findings(
             site_id=row.id, kind=site.outcome, case_id=site.case_id,
             description=_clean(site.note),
         )  # fmt: skip
-        if site.outcome == FindingKind.NEW_CASE:
+        is_new = site.outcome == FindingKind.NEW_CASE
+        if is_new:
             case_id = _new_case(session, actor, check, site, data)
             finding.case_id = case_id
             row.case_id = case_id
@@ -393,6 +395,13 @@ def _apply_findings(
                     today=max(check.checked_on, dt.date.today()),
                 )  # fmt: skip
                 result.lookbacks.append(finding.lookback_id)
+        if site.case_id is not None and finding.lookback_id is None and not is_new:
+            # a case not (yet) closed has no look-back: the finding goes into its history
+            case = session.get(Case, site.case_id)
+            if case is not None:
+                text = f"{check.checked_on.isoformat()} {FindingKind.label_of(site.outcome)}"
+                record_changes(session, case, actor, {"spot_check": (None, text)},
+                               note=_lookback_note(check, site))  # fmt: skip
         check.findings.append(finding)
         session.flush()
         diffs["findings"] = True

@@ -63,6 +63,16 @@ class SpotChecksPane(Pane):
         self.campaign_combo.setObjectName("checksCampaign")
         self.campaign_combo.setToolTip("统计、导出和通报所依据的专项行动")
         start = self._fill_campaigns(initial=True)
+        # totals for any unit (a county clerk's are their own unit's anyway)
+        self.unit_combo = QComboBox()
+        self.unit_combo.setObjectName("checksUnit")
+        self.unit_combo.setToolTip("统计和导出所依据的被检查单位")
+        self.unit_combo.addItem("全部单位", None)
+        for unit_id, name in ctx.call(unit_names_by_id):
+            if ctx.actor.unit_id in (None, unit_id):
+                self.unit_combo.addItem(name, unit_id)
+        if ctx.actor.unit_id is not None:
+            self.unit_combo.hide()  # never setVisible(True) before it has a parent
         self.from_edit = QDateEdit(to_qdate(min(start, today) if start else today.replace(day=1)))
         self.to_edit = QDateEdit(to_qdate(today))
         for e in (self.from_edit, self.to_edit):
@@ -110,6 +120,7 @@ class SpotChecksPane(Pane):
         period_row = QHBoxLayout()
         period_row.addWidget(QLabel("专项行动："))
         period_row.addWidget(self.campaign_combo)
+        period_row.addWidget(self.unit_combo)
         period_row.addWidget(QLabel("统计期间："))
         period_row.addWidget(self.from_edit)
         period_row.addWidget(QLabel("至"))
@@ -135,9 +146,8 @@ class SpotChecksPane(Pane):
         self.day_edit.dateChanged.connect(lambda _d: self._loaded and self.load())
         self.from_edit.dateChanged.connect(lambda _d: self._loaded and self.load_totals())
         self.to_edit.dateChanged.connect(lambda _d: self._loaded and self.load_totals())
-        self.campaign_combo.currentIndexChanged.connect(
-            lambda _i: self._loaded and self.load_totals()
-        )
+        for combo in (self.campaign_combo, self.unit_combo):
+            combo.currentIndexChanged.connect(lambda _i: self._loaded and self.load_totals())
         self.new_button.clicked.connect(self.new_check)
         self.copy_button.clicked.connect(self.copy_previous)
         self.edit_button.clicked.connect(self.edit_check)
@@ -210,11 +220,15 @@ class SpotChecksPane(Pane):
 
     def load_totals(self) -> None:
         start, end = self.period()
-        t = self.ctx.call(check_totals, self.ctx.actor, start, end, campaign_id=self.campaign_id)
+        unit_id = self.unit_combo.currentData()
+        t = self.ctx.call(
+            check_totals, self.ctx.actor, start, end, unit_id, campaign_id=self.campaign_id
+        )
         problems = "，".join(f"{FindingKind.label_of(k)} {n}" for k, n in t.by_kind.items()
                             if n and k != FindingKind.NEW_CASE.value)  # fmt: skip
         self.totals_label.setText(
-            f"{period_text(start, end)}：执法组 {t.groups} 个 · 执法人员 {t.person_times} 人次 · "
+            (f"{self.unit_combo.currentText()} " if unit_id is not None else "")
+            + f"{period_text(start, end)}：执法组 {t.groups} 个 · 执法人员 {t.person_times} 人次 · "
             f"检查企业（点位）{t.sites} 个 · 新增“散乱污”企业 {t.new_found} 家"
             + (f" · {problems}" if problems else "")
         )
@@ -282,7 +296,8 @@ class SpotChecksPane(Pane):
         path, _ = file_dialogs.get_save_file_name(self, "导出督导抽查", f"督导抽查{start:%m%d}-{end:%m%d}.xlsx",
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if path:
-            self._write(export_checks, path, start, end, campaign_id=self.campaign_id)
+            self._write(export_checks, path, start, end, self.unit_combo.currentData(),
+                        campaign_id=self.campaign_id)  # fmt: skip
 
     def circular(self) -> None:
         start, end = self.period()
@@ -291,8 +306,8 @@ class SpotChecksPane(Pane):
         if path:
             self._write(write_circular, path, start, end, campaign_id=self.campaign_id)
 
-    def _write(self, fn, path: str, start: dt.date, end: dt.date, **kw) -> None:
+    def _write(self, fn, path: str, start: dt.date, end: dt.date, *args, **kw) -> None:
         try:
-            self.ctx.run(fn, path, start, end, **kw)
+            self.ctx.run(fn, path, start, end, *args, **kw)
         except UserError as exc:
             QMessageBox.warning(self, "未导出", str(exc))
