@@ -77,9 +77,12 @@ class RulesDialog(QDialog):
         self.versions = QComboBox()
         self.versions.setObjectName("ruleVersions")
         self.versions.setToolTip("查看以前的版本；在旧版本上修改后保存，将成为新的版本")
+        self.versions.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for rule_id, version_no, at, note in ctx.call(rule_history):
-            text = f"第{version_no}版 · {at[:16]}" + (f" · {note}" if note else "")
+            text = f"第{version_no}版 · {at[:10]}" + (f" · {note}" if note else "")
             self.versions.addItem(text, rule_id)
+        # room for the longest entry, arrow included (the style's hint is a few pixels short)
+        self.versions.setMinimumWidth(self.versions.sizeHint().width() + 16)
         self.basis = QLineEdit(self.rules.basis)
 
         # -- the ladder
@@ -111,12 +114,12 @@ class RulesDialog(QDialog):
         lay.addWidget(QLabel("每个问题按权重计入所勾选的计数项"))
         lay.addWidget(self.weights)
 
-        # -- measures per level
+        # -- measures per level (a row per measure, a column per level)
         measures = list(Measure)
         levels = list(AccountabilityLevel)
-        self.measures = QTableWidget(len(levels), 1 + len(measures))
+        self.measures = QTableWidget(len(measures), 1 + len(levels))
         self.measures.setObjectName("measuresTable")
-        self.measures.setHorizontalHeaderLabels(["问责层级", *(m.label for m in measures)])
+        self.measures.setHorizontalHeaderLabels(["问责措施", *(lv.label for lv in levels)])
         self.measure_boxes: dict[tuple[str, str], QCheckBox] = {}
         measures_tab = QWidget()
         lay = QVBoxLayout(measures_tab)
@@ -130,6 +133,9 @@ class RulesDialog(QDialog):
         for table in (self.weights, self.ladder, self.measures):
             table.verticalHeader().setVisible(False)
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.measures.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
         self.tabs = QTabWidget()
         self.tabs.addTab(ladder_tab, "阈值阶梯")
         self.tabs.addTab(kinds_tab, "问题类型与计数")
@@ -186,9 +192,9 @@ class RulesDialog(QDialog):
                 self.weights.setCellWidget(row, col, holder)
                 self.counter_boxes[(counter.value, kind.value)] = box
         self.measure_boxes.clear()
-        for row, level in enumerate(AccountabilityLevel):
-            self.measures.setItem(row, 0, _label_item(level.label))
-            for col, measure in enumerate(Measure, start=1):
+        for row, measure in enumerate(Measure):
+            self.measures.setItem(row, 0, _label_item(measure.label))
+            for col, level in enumerate(AccountabilityLevel, start=1):
                 holder, box = _check_cell(
                     measure.value in rules.measures.get(level.value, []),
                     f"measure_{level.value}_{measure.value}",

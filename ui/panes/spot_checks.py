@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -62,6 +63,12 @@ class SpotChecksPane(Pane):
         self.campaign_combo = QComboBox()
         self.campaign_combo.setObjectName("checksCampaign")
         self.campaign_combo.setToolTip("统计、导出和通报所依据的专项行动")
+        # a long campaign name takes the room there is, and never widens the window
+        self.campaign_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.campaign_combo.setMinimumContentsLength(12)
+        self.campaign_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         start = self._fill_campaigns(initial=True)
         # totals for any unit (a county clerk's are their own unit's anyway)
         self.unit_combo = QComboBox()
@@ -117,10 +124,11 @@ class SpotChecksPane(Pane):
         for b in (self.new_button, self.copy_button, self.edit_button, self.delete_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        scope_row = QHBoxLayout()
+        scope_row.addWidget(QLabel("专项行动："))
+        scope_row.addWidget(self.campaign_combo)
+        scope_row.addWidget(self.unit_combo)
         period_row = QHBoxLayout()
-        period_row.addWidget(QLabel("专项行动："))
-        period_row.addWidget(self.campaign_combo)
-        period_row.addWidget(self.unit_combo)
         period_row.addWidget(QLabel("统计期间："))
         period_row.addWidget(self.from_edit)
         period_row.addWidget(QLabel("至"))
@@ -133,6 +141,7 @@ class SpotChecksPane(Pane):
         lay = QVBoxLayout(self)
         lay.addWidget(pane_header(self.title, "每日执法检查组的督导抽查：人员、检查点位与发现问题；"
                                               "发现的新增企业和反弹问题直接写入企业清单"))  # fmt: skip
+        lay.addLayout(scope_row)
         lay.addLayout(period_row)
         lay.addWidget(self.totals_label)
         lay.addLayout(day_row)
