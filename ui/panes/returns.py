@@ -147,6 +147,8 @@ class ReturnsPane(Pane):
         if index < 0:
             index = self.stage_combo.findData(self.ctx.call(default_stage_id))
         self.stage_combo.setCurrentIndex(max(index, 0))
+        # room for the longest stage, arrow included (the style's hint is a few pixels short)
+        self.stage_combo.setMinimumWidth(max(260, self.stage_combo.sizeHint().width() + 16))
         self.stage_combo.blockSignals(False)
         self._fill()
 
