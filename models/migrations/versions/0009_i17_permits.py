@@ -55,9 +55,5 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_leads_permit_id_permits'), type_='foreignkey')
         batch_op.drop_column('permit_id')
 
-    with op.batch_alter_table('permits', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_permits_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_permits_permit_no'))
-        batch_op.drop_index(batch_op.f('ix_permits_credit_code'))
-
+    # the table goes with its indexes (MariaDB refuses to drop an index backing a foreign key)
     op.drop_table('permits')
