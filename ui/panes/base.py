@@ -11,10 +11,12 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -80,6 +82,17 @@ def pane_header(title: str, subtitle: str = "") -> QWidget:
         sub.setWordWrap(True)
         lay.addWidget(sub)
     return box
+
+
+def scrolled(content: QWidget) -> QScrollArea:
+    """``content`` filling the room it gets, and scrolled when it needs more (a page of
+    settings on a small or scaled screen)."""
+    area = QScrollArea()
+    area.setObjectName(f"{content.objectName() or 'content'}Scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
 
 
 class ListPane(Pane):

@@ -87,6 +87,7 @@ class ReturnsPane(Pane):
         self.overview_view.setProperty("scrollsSideways", True)
         self.list_model = ListingModel(parent=self)
         self.list_view = _table("returnsTable")
+        self.list_view.setProperty("scrollsSideways", True)  # many columns: the unit first
         self.list_view.setModel(self.list_model)
         self.list_view.setSortingEnabled(True)
         self.tabs = QTabWidget()
