@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -136,7 +135,6 @@ class ListPane(Pane):
     def _connect_callbacks(self) -> None:
         self.refresh_button.clicked.connect(self.refresh)
         self.view_combo.currentIndexChanged.connect(lambda _i: self._loaded and self.refresh())
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     def current_view(self) -> str | None:
         return self.view_combo.currentData()

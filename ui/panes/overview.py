@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QShortcut
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -137,7 +137,6 @@ class OverviewPane(Pane):
         self.refresh_button.clicked.connect(self.refresh)
         self.charts_button.clicked.connect(lambda: self.navigate("charts"))
         self.report_button.clicked.connect(self.open_report_dialog)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     @staticmethod
     def _subtitle(scope: str) -> str:

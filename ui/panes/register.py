@@ -193,7 +193,9 @@ class RegisterPane(Pane):
         self.filter_bar.save_view_button.clicked.connect(self.save_current_view)
         self.filter_bar.delete_view_button.clicked.connect(self.delete_current_view)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
-        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_case)
+        # a role not offered 新建企业 does not get its key either
+        new = QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_case)
+        new.setEnabled(not self.new_button.isHidden())
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self._export_shortcut)
 
     # -- loading ------------------------------------------------------------------------

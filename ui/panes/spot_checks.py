@@ -54,6 +54,7 @@ class SpotChecksPane(Pane):
         self.day_edit.setObjectName("dayEdit")
         self.day_edit.setCalendarPopup(True)
         self.day_edit.setDisplayFormat("yyyy-MM-dd")
+        self.day_edit.setToolTip("检查日期：前一天 / 后一天（Alt+Left / Alt+Right）")
         self.from_edit = QDateEdit(to_qdate(today.replace(day=1)))
         self.to_edit = QDateEdit(to_qdate(today))
         for e in (self.from_edit, self.to_edit):
@@ -143,7 +144,6 @@ class SpotChecksPane(Pane):
         QShortcut(QKeySequence("Alt+Left"), self, activated=lambda: self.step_day(-1))
         QShortcut(QKeySequence("Alt+Right"), self, activated=lambda: self.step_day(1))
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     # -- reading ---------------------------------------------------------------------
     @property
