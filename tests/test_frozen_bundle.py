@@ -27,7 +27,8 @@ from controllers.demo.accounts import DEMO_PASSWORD
 from models.database import make_engine
 from models.migrate import head_revision, upgrade
 
-pytestmark = pytest.mark.slow
+# the bundle is built in the first test's setup: minutes on a quiet machine, more under load
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLER = ROOT / "installer"

@@ -130,8 +130,19 @@ def test_report_docx_has_heading_styles_chinese_language_and_east_asian_punctuat
     assert paras[-3].paragraph_format.keep_with_next is True
 
 
+def _system_has_a_cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(listed.stdout.strip())
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+@pytest.mark.skipif(
+    not _system_has_a_cjk_font(),
+    reason="no CJK font for LibreOffice (.ci/run installs fonts-noto-cjk)",
+)
 def test_report_docx_converted_by_libreoffice_ends_with_body_text(demo_reports, tmp_path):
     _, docx_path = demo_reports
     profile = tmp_path / "lo_profile"
