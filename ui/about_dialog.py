@@ -34,4 +34,5 @@ class AboutDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(label)
         lay.addWidget(buttons)
-        self.resize(460, 260)
+        # as tall as the wrapped text needs at this width, whatever the font (Noto, 雅黑 …)
+        self.resize(460, max(260, lay.totalHeightForWidth(460)))
