@@ -2,11 +2,21 @@
 
     python bench/concurrency.py [--seconds 60] [--clerks 20] [--cases 50]
                                 [--backends postgresql,mariadb] [--pg URL] [--mariadb URL]
+                                [--no-roles]
 
 Each clerk is a process of its own with its own account and connection. It opens a random
-case of the 50, takes a moment to "type", and saves a new 业主 through the application's
-optimistic locking (controllers.editing.apply_edit) with an audit entry in the same
-transaction. A save over a newer version is refused (a conflict the clerk would be shown).
+case, takes a moment to "type", and saves a new 业主 through the application's optimistic
+locking (controllers.editing.apply_edit) with an audit entry in the same transaction. A save
+over a newer version is refused (a conflict the clerk would be shown). Every other clerk is a
+county clerk (县区业务员) of one of five units and opens only that unit's cases; the others
+are city clerks and open any of the 50.
+
+On PostgreSQL the same run is made twice: once with every process connected as the database
+owner (the shared account), once with every clerk connected as their own database role made
+by ``user db-roles`` (row-level security, privileges and the guard triggers of
+controllers/infra/db_roles.py and pg_guards.py). The throughput of both and their ratio show
+what the enforcement costs (target: no more than 30 %). MariaDB has no per-account roles
+(README, "MariaDB"), so it runs the shared account only.
 
 Afterwards every successful save is checked against the database and the audit trail:
 
@@ -26,6 +36,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -66,13 +77,24 @@ def _server_database(backend: str, admin_url: str) -> tuple[str, callable]:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
-def _prepare(url: str, clerks: int, cases: int) -> list[int]:
-    """Schema, one city-clerk account per process, and the cases they will fight over."""
+UNITS = 5  # the county clerks' units; the cases are spread over them
+
+
+def _clerk_unit(index: int) -> int | None:
+    """Which of the UNITS a clerk works for (None: a city clerk, every unit)."""
+    return (index // 2) % UNITS if index % 2 else None
+
+
+def _prepare(url: str, clerks: int, cases: int, roles: bool) -> tuple[list[int], str | None]:
+    """Schema, one account per process, the cases they will fight over; with ``roles``, the
+    database roles of ``user db-roles`` (returns the role prefix)."""
     from sqlalchemy import select
 
     from controllers.actor import SYSTEM
     from controllers.auth.accounts import create_user
+    from controllers.infra import db_roles
     from controllers.unit_of_work import execute
+    from controllers.units.reference import load_reference_units
     from models import Batch, Case, Unit
     from models.codes import BatchKind, CaseStatus, Classification, Source
     from models.database import Database, make_engine
@@ -80,13 +102,22 @@ def _prepare(url: str, clerks: int, cases: int) -> list[int]:
 
     db = Database.from_engine(make_engine(url))
     upgrade(db.engine, backup=False)
+    prefix = None
+    if roles:  # before the accounts: each new account gets its role and password
+        with db.engine.begin() as conn:
+            prefix = db_roles.install(conn).prefix
 
     def setup(s) -> list[int]:
+        load_reference_units(s)
+        units = list(s.scalars(select(Unit.id).order_by(Unit.sort_order)))[:UNITS]
+        names = {i: n for i, n in s.execute(select(Unit.id, Unit.name))}
         create_user(s, SYSTEM, "chief", "admin", password=PASSWORD)
         for i in range(clerks):
-            create_user(s, SYSTEM, f"clerk{i:02d}", "city_clerk", password=PASSWORD,
-                        must_change_password=False)  # fmt: skip
-        units = list(s.scalars(select(Unit.id).order_by(Unit.sort_order)))
+            u = _clerk_unit(i)
+            create_user(s, SYSTEM, f"clerk{i:02d}",
+                        "city_clerk" if u is None else "county_clerk",
+                        unit=None if u is None else names[units[u]],
+                        password=PASSWORD, must_change_password=False)  # fmt: skip
         batch = Batch(name="2026年清单", year=2026, kind=BatchKind.ANNUAL)
         s.add(batch)
         s.flush()
@@ -102,11 +133,21 @@ def _prepare(url: str, clerks: int, cases: int) -> list[int]:
 
     ids = execute(db, setup).value
     db.dispose()
-    return ids
+    return ids, prefix
 
 
-def clerk(url: str, index: int, case_ids: list[int], start_at: float, seconds: float,
-          results: mp.Queue, unsafe: bool = False) -> None:  # fmt: skip
+def _role_url(url: str, prefix: str, username: str) -> str:
+    """The clerk's own connection: their database role and password."""
+    from sqlalchemy.engine import make_url
+
+    from controllers.infra import db_roles
+
+    role = db_roles.account_role(prefix, username)
+    return make_url(url).set(username=role, password=PASSWORD).render_as_string(hide_password=False)
+
+
+def clerk(url: str, index: int, case_ids: list[int], start, seconds: float,
+          results: mp.Queue, unsafe: bool = False, prefix: str | None = None) -> None:  # fmt: skip
     """One clerk's process: open, think, save; until the time is up.
 
     ``unsafe`` saves without the version check (what happens without optimistic locking):
@@ -123,13 +164,19 @@ def clerk(url: str, index: int, case_ids: list[int], start_at: float, seconds: f
     from models.database import Database, make_engine
 
     rng = random.Random(index)
+    if prefix is not None:  # connected as the clerk's own database role
+        url = _role_url(url, prefix, f"clerk{index:02d}")
+    unit = _clerk_unit(index)
+    if unit is not None:  # a county clerk opens its own unit's cases
+        case_ids = [c for n, c in enumerate(case_ids) if n % UNITS == unit]
     db = Database.from_engine(make_engine(url))
     with db.session() as s:
         actor = actor_for(user_by_name(s, f"clerk{index:02d}"))
+        s.get(Case, case_ids[0])  # warmed up: imported, connected, the first query compiled
     saves: list[tuple[int, int, str]] = []
     conflicts = errors = 0
-    time.sleep(max(0.0, start_at - time.time()))
-    deadline = start_at + seconds
+    start.wait()  # every clerk starts together, however long the imports took
+    deadline = time.time() + seconds
     n = 0
     while time.time() < deadline:
         case_id = rng.choice(case_ids)
@@ -216,24 +263,42 @@ def _analyse(url: str, reports: list[dict]) -> dict:
 
 
 def run_backend(backend: str, admin_url: str, clerks: int, cases: int, seconds: float,
-                unsafe: bool = False) -> dict:  # fmt: skip
+                unsafe: bool = False, roles: bool = False) -> dict:  # fmt: skip
     url, drop = _server_database(backend, admin_url)
+    prefix = None
     try:
-        ids = _prepare(url, clerks, cases)
+        ids, prefix = _prepare(url, clerks, cases, roles)
         ctx = mp.get_context("spawn")
         results = ctx.Queue()
-        start_at = time.time() + 8.0  # every process imported and connected before the start
-        procs = [ctx.Process(target=clerk, args=(url, i, ids, start_at, seconds, results, unsafe))
+        start = ctx.Barrier(clerks + 1)  # the clerks and this process
+        procs = [ctx.Process(target=clerk,
+                             args=(url, i, ids, start, seconds, results, unsafe, prefix))
                  for i in range(clerks)]  # fmt: skip
         for p in procs:
             p.start()
+        start.wait(timeout=600)
         reports = [results.get(timeout=seconds + 300) for _ in procs]
         for p in procs:
             p.join(timeout=60)
-        return {"backend": backend, "clerks": clerks, "cases": cases, "seconds": seconds,
-                **_analyse(url, reports)}  # fmt: skip
+        return {"backend": backend, "roles": roles, "clerks": clerks, "cases": cases,
+                "seconds": seconds, **_analyse(url, reports)}  # fmt: skip
     finally:
+        if prefix is not None:
+            _drop_roles(url)
         drop()
+
+
+def _drop_roles(url: str) -> None:
+    """The roles of ``user db-roles`` are the server's, not the database's: drop them too."""
+    from controllers.infra import db_roles
+    from models.database import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            db_roles.drop_roles(conn)
+    finally:
+        engine.dispose()
 
 
 def main() -> int:
@@ -246,6 +311,17 @@ def main() -> int:
     parser.add_argument("--mariadb", default=DEFAULT_MARIADB, help="… of MariaDB")
     parser.add_argument("--json", action="store_true", help="print one JSON object per backend")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="alternate the shared-account and own-role PostgreSQL runs N times (medians)",
+    )
+    parser.add_argument(
+        "--no-roles",
+        action="store_true",
+        help="skip the PostgreSQL run with every clerk connected as their own database role",
+    )
+    parser.add_argument(
         "--unsafe-baseline",
         action="store_true",
         help="also run each server once WITHOUT optimistic locking, to show what it prevents",
@@ -256,28 +332,50 @@ def main() -> int:
     print(f"{args.clerks} clerks (processes) edit {args.cases} overlapping cases for "
           f"{args.seconds:.0f} s on each server; 2-core machine shared with other work, figures "
           "are noisy.\n")  # fmt: skip
-    header = (f"{'backend':<11}{'saves':>8}{'saves/s':>9}{'conflicts':>11}{'errors':>8}"
+    header = (f"{'backend':<13}{'saves':>8}{'saves/s':>9}{'conflicts':>11}{'errors':>8}"
               f"{'lost updates':>14}{'audit entries':>15}  audit chain")  # fmt: skip
     if not args.json:
         print(header)
-    runs = [(b.strip(), False) for b in args.backends.split(",") if b.strip()]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    runs = [(b, False, False) for b in backends]
+    if "postgresql" in backends and not args.no_roles:
+        at = backends.index("postgresql")
+        pairs = [("postgresql", False, False), ("postgresql", False, True)] * max(1, args.repeat)
+        runs[at : at + 1] = pairs  # alternated: the machine's load changes over time
     if args.unsafe_baseline:
-        runs += [(b, True) for b, _ in list(runs)]
-    for backend, unsafe in runs:
-        r = run_backend(backend, admin[backend], args.clerks, args.cases, args.seconds, unsafe)
+        runs += [(b, True, False) for b in backends]
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    for backend, unsafe, roles in runs:
+        r = run_backend(backend, admin[backend], args.clerks, args.cases, args.seconds, unsafe,
+                        roles)  # fmt: skip
         if not unsafe:
             failed |= (r["lost_updates"] > 0 or not r["chain_intact"]
                        or r["saves_without_audit"] > 0)  # fmt: skip
+        if backend == "postgresql" and not unsafe:
+            rates[roles].append(r["saves"] / r["seconds"])
         r["unsafe"] = unsafe
         if args.json:
             print(json.dumps(r, ensure_ascii=False))
             continue
-        label = f"{backend}*" if unsafe else backend
-        print(f"{label:<11}{r['saves']:>8}{r['saves'] / r['seconds']:>9.1f}{r['conflicts']:>11}"
+        label = f"{backend}*" if unsafe else f"{backend}†" if roles else backend
+        print(f"{label:<13}{r['saves']:>8}{r['saves'] / r['seconds']:>9.1f}{r['conflicts']:>11}"
               f"{r['errors']:>8}{r['lost_updates']:>14}{r['audit_entries']:>15}  "
               f"{'intact' if r['chain_intact'] else r['chain']}")  # fmt: skip
-    if args.unsafe_baseline and not args.json:
-        print("\n* without optimistic locking (baseline): the same analysis finds lost updates.")
+    both = bool(rates[False]) and bool(rates[True])
+    if both:
+        own, shared = statistics.median(rates[True]), statistics.median(rates[False])
+        ratio = own / shared if shared else float("nan")
+        runs_note = f" (medians of {len(rates[True])} alternated runs)" if args.repeat > 1 else ""
+        line = (f"enforcement: {own:.1f} saves/s with each clerk's own role vs "
+                f"{shared:.1f} with the shared account = {ratio:.2f}{runs_note} "
+                f"(costs {100 * (1 - ratio):.0f} %; target: no more than 30 %)")  # fmt: skip
+        print(json.dumps({"enforcement_ratio": ratio}) if args.json else "\n" + line)
+    if not args.json:
+        if both:
+            print("† every clerk connected as their own database role (user db-roles: "
+                  "row-level security, privileges, guard triggers).")  # fmt: skip
+        if args.unsafe_baseline:
+            print("* without optimistic locking (baseline): the same analysis finds lost updates.")
     if failed:
         print("\nFAILED: lost updates, saves without an audit entry, or a broken audit chain.")
         return 1

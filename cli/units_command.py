@@ -91,6 +91,7 @@ def cmd_list(ctx: CommandContext) -> int:
         data = [
             {"id": u.id, "order": u.sort_order, "name": u.name, "short_name": u.short_name,
              "code": u.code, "kind": u.kind.label, "head_name": u.head_name,
+             "counterparty": u.counterparty,
              "active": u.active, "cases": u.cases,
              "townships": [{"name": t.name, "active": t.active, "cases": t.cases}
                            for t in u.townships]}
@@ -104,6 +105,8 @@ def cmd_list(ctx: CommandContext) -> int:
     for u in rows:
         state = "" if u.active else "（已停用）"
         towns = "、".join(t.name + ("" if t.active else "（停用）") for t in u.townships)
+        party = f"  乙方 {u.counterparty}" if u.counterparty else ""
         print(f"{u.sort_order:>3} {u.name}{state}  简称 {u.short_name}  代码 {u.code}  "
-              f"{u.kind.label}  企业 {u.cases} 家  乡镇 {len(u.townships)} 个：{towns or '—'}")  # fmt: skip
+              f"{u.kind.label}{party}  企业 {u.cases} 家  乡镇 {len(u.townships)} 个："
+              f"{towns or '—'}")  # fmt: skip
     return 0

@@ -145,7 +145,10 @@ def cmd_db_roles(ctx: CommandContext) -> int:
 
     db = ctx.database()
     if db.info.backend != "postgresql":
-        raise CliError("数据库角色与行级安全只适用于 PostgreSQL / PostgreSQL only")
+        raise CliError(
+            "数据库角色与行级安全只适用于 PostgreSQL；MariaDB 上单位范围只在程序中检查"
+            "（见 README“MariaDB”一节）/ PostgreSQL only: not enforced by MariaDB"
+        )
     with db.engine.begin() as conn:
         result = pg_security.install(conn, gate_password=ctx.args.gate_password)
     print(f"已建立数据库角色与行级安全策略（角色前缀 {result.prefix}）/ roles and policies ready")

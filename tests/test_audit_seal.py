@@ -192,3 +192,25 @@ def test_seal_commands(sqlite_db, sqlite_url, tmp_path):
     bad = _cli("--db", sqlite_url, "audit", "verify", env=env)
     assert bad.returncode == 1
     assert "第 1–4 条" in bad.stderr
+
+
+@pytest.mark.parametrize("backend", ["mariadb"], indirect=True)
+def test_truncate_on_mariadb_passes_the_triggers_but_not_the_seal(database, audit_key):
+    """What the README and the settings pane say of MariaDB's shared account: TRUNCATE fires
+    no trigger, so it empties the trail with every trigger in place; only the seal names it."""
+    from controllers.infra.restore import expected_triggers, present_triggers
+    from models.migrate import current_revision
+
+    _fill(database)
+    _seal(database)
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE TABLE audit_log")
+        conn.exec_driver_sql("TRUNCATE TABLE audit_head")
+        assert expected_triggers("mariadb", current_revision(database.engine)) <= present_triggers(
+            conn
+        )
+    with database.session() as s:
+        assert verify_chain(s, key=None).intact  # without the key nothing is amiss
+    report = _verify(database)
+    assert not report.intact
+    assert report.broken.reason == "tail_removed"

@@ -83,6 +83,7 @@ def test_accounts_from_the_command_line(sqlite_url):
     assert "已停用" in one_line_error(after)
     secure = run(*db, *admin, "user", "db-roles", password="Xin-Guanli-2")
     assert "只适用于 PostgreSQL" in one_line_error(secure)
+    assert "只在程序中检查" in one_line_error(secure)
     verify = run(*db, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
 

@@ -98,7 +98,7 @@ def test_cancelling_or_a_bad_file_changes_nothing(app, qtbot, sqlite_db, tmp_pat
     box.restore_from(backup)
     confirm = _box(qtbot, box, "confirmRestore")
     confirm.button(QMessageBox.StandardButton.No).click()
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not confirm.isVisible())  # 恢复 would have started from this click
     assert box.findChild(QMessageBox, "restoreDone") is None
     assert _cases(sqlite_db) == 2
 

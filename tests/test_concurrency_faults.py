@@ -130,10 +130,11 @@ def test_postgresql_restarted_during_a_session(qapp, qtbot, private_pg):
     ctx = AppContext(db, me)
     window = MainWindow(ctx)
     qtbot.addWidget(window)
-    session = ClerkSession(window, ctx, poll_seconds=0.2, retry_seconds=0.3).start()
+    session = ClerkSession(window, ctx, poll_seconds=0.2, retry_seconds=0.3)
+    with qtbot.waitSignal(session.listener.ready, timeout=20_000):  # listening to the server
+        session.start()
     window.show()
     try:
-        qtbot.wait(500)
         private_pg.stop()  # the server goes away (restart, network drop…)
         typed = "断线时输入的业主"
 

@@ -84,7 +84,7 @@ def test_layout_is_remembered(app, qtbot, demo_db):
     qtbot.addWidget(first)
     first.show()
     first.resize(first.minimumSizeHint().width(), 541)  # the offscreen screen is 800 px wide
-    qtbot.wait(10)
+    qtbot.waitUntil(lambda: first.height() == 541)
     first.show_pane("spot_checks")
     size = (first.width(), first.height())
     assert size[1] == 541

@@ -130,3 +130,82 @@ def test_the_demo_writes_its_own_25_units_into_a_new_database(new_db):
     with new_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Unit)) == 25
         assert len(unit(s, "灵寿县").townships) == 14
+
+
+def test_another_city_from_its_own_files(new_db, tmp_path):
+    """The office's own unit list (with 乙方 and 负责人) and its 2025 master workbook of three
+    units — a closed 关停取缔 case with its 两断三清 dates, an accepted and a pending one — read
+    and loaded as the office would; the letters and the report then name that city's units."""
+    from controllers.onboarding.register_import import check_register, load_register
+    from models.codes import CheckItem
+
+    units_path = tmp_path / "责任单位.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["滨海市散乱污整治责任单位名单"])
+    ws.merge_cells("A1:G1")
+    ws.append(["单位", "简称", "代码", "类型", "负责人", "乙方", "乡镇"])
+    ws.append(
+        ["东城区", "东城", "dc", "区", "王区长", "滨海市生态环境局东城分局", "东街道、西街道"]
+    )
+    ws.append(["北山县", "北山", "bs", "县", "李县长", "滨海市生态环境局北山分局", "北山镇"])
+    ws.append(["滨海新区", "滨海", "bh", "新区", None, None, "港口街道"])
+    wb.save(units_path)
+    parsed = read_unit_list(units_path)
+    assert parsed.valid, [e.text() for e in parsed.errors]
+    unit_of_work.run(new_db, ADMIN, set_up_office, "滨海市", parsed.units)
+
+    register = tmp_path / "滨海市2025年散乱污清单.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2025年清单"
+    ws.append(["滨海市2025年“散乱污”企业动态整治清单"])
+    ws.merge_cells("A1:P1")
+    ws.append(["序号", "县（市、区）", "乡镇（街道）", "企业名称", "业主/法人", "地址", "整治类型",
+               "状态", "完成日期", "验收日期", "销号审批人", "销号日期", "两断三清"])  # fmt: skip
+    ws.append([None] * 12 + ["断水", "断电", "清除原料", "清除产品", "清除设备"])
+    for col in range(1, 13):
+        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    ws.merge_cells("M2:Q2")
+    d = dt.date
+    ws.append([1, "东城", "东街道", "东城砖厂", "赵一", "东街道1号", "关停取缔", "已销号",
+               d(2025, 3, 1), d(2025, 3, 20), "钱局长", d(2025, 4, 1),
+               *[d(2025, 2, 20)] * 5])  # fmt: skip
+    ws.append([2, "bs", "北山镇", "北山石料厂", "孙二", "北山镇2号", "提升改造", "已验收",
+               d(2025, 3, 5), d(2025, 3, 25)])  # fmt: skip
+    ws.append([3, "滨海新区", "港口街道", "港口小作坊", "李三", "港口路3号", "整合搬迁", "待整治"])
+    ws.append(["合计", "3家"])
+    wb.save(register)
+    with new_db.session() as s:
+        check = check_register(s, CITY, [register])
+    assert check.valid, [e.text() for e in check.errors]
+    assert check.by_unit() == {"东城区": 1, "北山县": 1, "滨海新区": 1}
+    assert check.new_townships == {}
+    assert unit_of_work.run(new_db, CITY, load_register, check).value == 3
+    with new_db.session() as s:
+        closed = s.scalars(select(Case).where(Case.name == "东城砖厂")).one()
+        assert (closed.status, closed.closed_on) == (CaseStatus.CLOSED, d(2025, 4, 1))
+        assert {CheckItem(c.item): c.done_on for c in closed.checks} == dict.fromkeys(
+            CheckItem, d(2025, 2, 20)
+        )
+        by_status = dict(s.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+        assert by_status == {CaseStatus.CLOSED: 1, CaseStatus.ACCEPTED: 1, CaseStatus.PENDING: 1}
+        ensure_default_template(s)
+        s.commit()
+    unit_of_work.run(new_db, CITY, save_campaign, default_campaign(2026))
+    with new_db.session() as s:
+        letters, drafted = prepare_letters(s, CITY)
+        assert drafted == 3
+        assert [lt.unit.name for lt in letters] == ["东城区", "北山县", "滨海新区"]
+        campaign = current_campaign(s)
+        from controllers.letters.templates import current_template, template_content
+
+        shared = shared_values(s, campaign, template_content(current_template(s)))
+        east = letter_values(shared, unit(s, "东城区"), dt.date(2026, 5, 17))
+        assert (east["unit_org"], east["head_name"]) == ("滨海市生态环境局东城分局", "王区长")
+        assert letter_values(shared, unit(s, "滨海新区"), None)["unit_org"] == "滨海新区管委会"
+        s.commit()
+    with new_db.session() as s:
+        report = prepare_report(s, CITY, dt.date(2026, 6, 1))
+        assert "滨海市" in report.title
+        assert {"东城区", "北山县", "滨海新区"} <= {row[1] for row in report.table_rows}

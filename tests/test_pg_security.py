@@ -555,7 +555,7 @@ def test_the_names_function_gives_only_names_and_not_to_the_gate(secured):
         conn.execute("SELECT * FROM rectify_display_names(%s)", ([city_id],))
 
 
-def test_a_secured_database_upgraded_to_0007_grants_the_names_function(secured):
+def test_a_secured_database_upgraded_to_0008_grants_the_names_function(secured):
     """Security installed before the migration: upgrading grants the function to the groups."""
     from alembic import command
 
@@ -565,7 +565,7 @@ def test_a_secured_database_upgraded_to_0007_grants_the_names_function(secured):
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006_i20")
+        command.downgrade(cfg, "0007_i14")
     with engine.connect() as conn:
         assert (
             conn.scalar(text("SELECT to_regprocedure('rectify_display_names(integer[])')")) is None

@@ -52,7 +52,7 @@ def test_diff_tabs_fit_a_small_screen(check, qtbot):
     view.set_check(check)
     for tab in (TAB_CHANGED, TAB_UNCERTAIN):
         view.setCurrentIndex(tab)
-        qtbot.wait(1)
+        qtbot.waitUntil(lambda tab=tab: view.views[tab].isVisible())
         assert layout_problems(view) == [], tab
     model = view.uncertain_model
     model.setData(model.index(0, 0), 2)  # ticked: 是同一企业, the longest answer

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from controllers import unit_of_work
 from controllers.actor import Actor
+from controllers.cases.case_detail import case_history
 from controllers.editing import EditConflict
 from controllers.errors import ValidationError
 from controllers.permissions import PermissionDenied
@@ -28,7 +29,7 @@ from controllers.units.records import (
     set_township_active,
     update_unit,
 )
-from models import AuditEntry, Case, Township, Unit
+from models import AuditEntry, Case, CaseChange, Township, Unit
 from models.codes import Role, UnitKind
 from tests.factories import make_case, unit
 
@@ -94,7 +95,7 @@ def test_merge_two_townships_moves_their_cases(database):
         make_case(s, township_id=a.id)
         make_case(s, township_id=b.id)
         s.commit()
-        a_id, b_id = a.id, b.id
+        a_id, b_id, a_name = a.id, b.id, a.name
     moved = unit_of_work.run(database, CITY, merge_townships, a_id, b_id).value
     assert moved == 2
     with database.session() as s:
@@ -103,6 +104,15 @@ def test_merge_two_townships_moves_their_cases(database):
                         .where(Case.township_id == b_id)) == 3  # fmt: skip
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "merge")).one()
         assert json.loads(entry.detail)["cases"] == 2
+        moved_ids = set(s.scalars(select(Case.id).where(Case.township_id == b_id)))
+        b_name = s.get(Township, b_id).name
+        changes = s.scalars(select(CaseChange).where(CaseChange.field == "township_id")).all()
+        assert len(changes) == 2
+        assert {c.case_id for c in changes} < moved_ids
+        assert {c.note for c in changes} == {f"乡镇合并：{a_name}并入{b_name}"}
+        history = case_history(s, changes[0].case_id)
+        entry_text = next(h for h in history if h.field == "township_id")
+        assert (entry_text.old, entry_text.new) == (a_name, b_name)
         other_unit_town = unit(s, "新乐市")
         xinle_town = Township(unit_id=other_unit_town.id, name="某镇", sort_order=1)
         s.add(xinle_town)
@@ -232,4 +242,52 @@ def test_units_import_and_list_on_the_command_line(tmp_path):
     assert [(u["name"], [t["name"] for t in u["townships"]]) for u in listed] == [
         ("东城区", ["东街道", "西街道"])
     ]
+    assert listed[0]["counterparty"] == ""  # none given: the letters use the unit's own name
     assert "东城区" in _cli("--db", url, "units", "list").stdout
+
+
+def test_a_list_with_head_and_counterparty_columns(database, tmp_path):
+    """乙方 (the letters' counterparty) and 负责人 beside 单位…乡镇, one row per township
+    under a merged title; a list without 乙方 later keeps what the units have."""
+    path = tmp_path / "units.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["某市散乱污整治责任单位名单"])
+    ws.merge_cells("A1:G1")
+    ws.append(["单位", "简称", "代码", "类型", "负责人", "乙方", "乡镇"])
+    ws.append(["东城区", "东城", "dc", "区", "王区长", "市生态环境局东城分局", "东街道"])
+    ws.append(["东城区", None, None, None, None, None, "西街道"])
+    ws.append(["北山县", "北山", "bs", "县", "李县长", None, "北山镇、南河乡"])
+    ws.append(["合计", None, None, None, None, None, None])
+    wb.save(path)
+    parsed = read_unit_list(path)
+    assert parsed.valid, [e.text() for e in parsed.errors]
+    assert [(u.name, u.head_name, u.counterparty, u.townships) for u in parsed.units] == [
+        ("东城区", "王区长", "市生态环境局东城分局", ["东街道", "西街道"]),
+        ("北山县", "李县长", None, ["北山镇", "南河乡"]),
+    ]
+    unit_of_work.run(database, CITY, import_units, parsed.units)
+    again = [UnitInput("东城区", "东城", "dc", UnitKind.DISTRICT, townships=["东街道"])]
+    unit_of_work.run(database, CITY, import_units, again)
+    with database.session() as s:
+        rows = {r.name: r for r in list_units(s, CITY)}
+        assert (rows["东城区"].counterparty, rows["东城区"].head_name) == (
+            "市生态环境局东城分局", "王区长")  # fmt: skip
+        assert rows["北山县"].counterparty == ""
+
+
+def test_a_list_with_values_too_long_or_disagreeing(tmp_path):
+    path = tmp_path / "units.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["单位", "简称", "代码", "类型", "乙方", "乡镇"])
+    ws.append(["东城区", "东城", "dc", "区", "甲" * 81, "东街道"])
+    ws.append(["西城区", "西城", "xc", "区", "市生态环境局西城分局", "西街道"])
+    ws.append(["西城区", None, None, None, "市生态环境局西城区分局", "北街道"])
+    wb.save(path)
+    texts = [e.text() for e in read_unit_list(path).errors]
+    assert texts == [
+        "工作表“Sheet”第 2 行“乙方”列：乙方“甲甲甲甲甲甲甲甲甲甲甲甲甲甲甲甲甲甲甲甲…”超过 80 个字。",
+        "工作表“Sheet”第 4 行“乙方”列：西城区的乙方“市生态环境局西城区分局”与第 3 行的"
+        "“市生态环境局西城分局”不一致。",
+    ]

@@ -153,20 +153,23 @@ def test_an_empty_database_says_how_to_start(qtbot, sqlite_db):
         s.commit()
     box = _box(qtbot, sqlite_db)
     assert box.empty_label.isVisible()
-    assert "从 Excel 导入名单" in box.empty_label.text()
+    assert "导入单位名单" in box.empty_label.text()
 
 
 def test_existing_register_checked_then_loaded_after_confirmation(qtbot, sqlite_db, tmp_path):
     wb = openpyxl.Workbook()
-    wb.active.append(["县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
-    wb.active.append(["灵寿县", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
-    wb.active.append(["新乐市", "乙厂", "乙地址", "李四", "提升改造", "整治中"])
+    wb.active.append(["县（市、区）", "乡镇（街道）", "企业名称", "地址", "业主/法人", "整治类型",
+                      "状态"])  # fmt: skip
+    wb.active.append(["灵寿县", "新建镇", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
+    wb.active.append(["新乐市", None, "乙厂", "乙地址", "李四", "提升改造", "整治中"])
     path = tmp_path / "2024年清单.xlsx"
     wb.save(path)
     box = _box(qtbot, sqlite_db)
     box.check_register_files([path])
     qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
-    assert box.last_message.startswith("核对通过：2 行")
+    assert box.last_message.startswith("核对通过：1 个文件 2 行")
+    assert box.last_message.endswith("\n将新建乡镇（灵寿县）：新建镇")
+    assert box.register_confirm.detailedText() == "将新建乡镇（灵寿县）：新建镇"
     with sqlite_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
     yes = next(b for b in box.register_confirm.buttons() if b.text() == "导入")
@@ -180,3 +183,110 @@ def test_administrators_edit_units_but_load_no_cases(qtbot, sqlite_db):
     box = _box(qtbot, sqlite_db, Actor(None, "chief", Role.ADMIN))
     assert box.save_button.isVisible()
     assert not box.register_button.isVisible()
+
+
+def test_a_register_with_errors_offers_its_annotated_copy(qtbot, sqlite_db, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2024年散乱污企业清单"])
+    ws.merge_cells("A1:F1")
+    ws.append(["县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
+    ws.append(["灵寿县", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
+    ws.append(["火星县", "乙厂", "乙地址", "李四", "提升改造", "整治中"])
+    path = tmp_path / "2024年清单.xlsx"
+    wb.save(path)
+    box = _box(qtbot, sqlite_db)
+    assert not box.register_errors_button.isVisible()
+    box.check_register_files([path])
+    qtbot.waitUntil(lambda: box.register_check is not None, timeout=20000)
+    assert box.last_message.startswith("清单有 1 处错误，未导入。")
+    assert "火星县" in box.last_message
+    assert box.register_errors_button.isVisible()
+    target = tmp_path / "标注.xlsx"
+    box.save_register_errors(target)
+    qtbot.waitUntil(lambda: getattr(box, "saved_box", None) is not None, timeout=20000)
+    assert box.saved_reports == [target]
+    assert str(target) in box.saved_box.text()
+    book = openpyxl.load_workbook(target)
+    try:
+        assert book.sheetnames[:2] == ["错误清单", "Sheet"]
+        assert "火星县" in book["Sheet"]["A4"].comment.text
+    finally:
+        book.close()
+    box.saved_box.close()
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_rows_already_in_the_register_can_be_skipped(qtbot, sqlite_db, tmp_path):
+    with sqlite_db.session() as s:
+        make_case(s, unit=unit(s, "灵寿县"), name="甲厂", address="甲地址")
+        s.commit()
+    wb = openpyxl.Workbook()
+    wb.active.append(["县（市、区）", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
+    wb.active.append(["灵寿县", "甲厂", "甲地址", "张三", "关停取缔", "待整治"])
+    wb.active.append(["灵寿县", "乙厂", "乙地址", "李四", "提升改造", "整治中"])
+    path = tmp_path / "2024年清单.xlsx"
+    wb.save(path)
+    box = _box(qtbot, sqlite_db)
+    box.check_register_files([path])
+    qtbot.waitUntil(lambda: box.register_check is not None, timeout=20000)
+    assert "与台账中已有的企业重复" in box.last_message
+    assert box.register_skip_button.isVisible()
+    assert box.register_skip_button.text() == "跳过台账中已有的 1 家企业"
+    box.register_skip_button.click()
+    qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
+    assert box.last_message.startswith("核对通过：1 个文件 1 行")
+    assert "跳过台账中已有的企业 1 家" in box.last_message
+    assert not box.register_skip_button.isVisible()
+    next(b for b in box.register_confirm.buttons() if b.text() == "导入").click()
+    qtbot.waitUntil(lambda: box.last_message == "已导入 1 家企业。", timeout=20000)
+    with sqlite_db.session() as s:
+        assert sorted(s.scalars(select(Case.name))) == ["乙厂", "甲厂"]
+
+
+def test_a_folder_of_per_unit_files_into_a_batch_the_clerk_names(qtbot, sqlite_db, tmp_path):
+    folder = tmp_path / "各县清单"
+    folder.mkdir()
+    for unit_name, names in (("灵寿县", ["甲厂", "乙厂"]), ("新乐市", ["丙厂"])):
+        wb = openpyxl.Workbook()
+        wb.active.append([f"{unit_name}散乱污企业清单"])
+        wb.active.append(["序号", "企业名称", "地址", "业主/法人", "整治类型", "状态"])
+        for i, name in enumerate(names, start=1):
+            wb.active.append([i, name, f"{name}地址", "张三", "提升改造", "整治中"])
+        wb.save(folder / f"{unit_name}.xlsx")
+    (folder / "~$灵寿县.xlsx").write_bytes(b"lock")  # Excel's lock file of an open workbook
+    (folder / "说明.txt").write_text("各县上报", encoding="utf-8")
+    box = _box(qtbot, sqlite_db)
+    dialog = box.ask_batch([folder])
+    dialog.setTextValue("历史清单")
+    dialog.accept()
+    qtbot.waitUntil(lambda: getattr(box, "register_confirm", None) is not None, timeout=20000)
+    assert box.last_message.startswith(
+        "核对通过：2 个文件 3 行（新乐市 1、灵寿县 2）；批次：历史清单 3"
+    )
+    next(b for b in box.register_confirm.buttons() if b.text() == "导入").click()
+    qtbot.waitUntil(lambda: box.last_message == "已导入 3 家企业。", timeout=20000)
+    with sqlite_db.session() as s:
+        from models import Batch
+
+        assert s.scalars(select(Batch.name).join(Case, Case.batch_id == Batch.id)).all() == [
+            "历史清单"] * 3  # fmt: skip
+
+
+def test_paste_a_unit_list_in_settings(qtbot, sqlite_db):
+    box = _box(qtbot, sqlite_db)
+    assert [a.text() for a in box.import_button.menu().actions()] == [
+        "从 Excel 文件读取…", "从 Excel 复制粘贴…"]  # fmt: skip
+    dialog = box.ask_paste()
+    dialog.setTextValue("单位\t简称\t代码\t类型\t乡镇\t乙方\n"
+                        "东城区\t东城\tdc\t区\t东街道、西街道\t市生态环境局东城分局\n")  # fmt: skip
+    dialog.accept()
+    qtbot.waitUntil(lambda: box.last_message.startswith("新建单位 1 个"), timeout=10000)
+    assert box.model.rowCount() == 26
+    with sqlite_db.session() as s:
+        east = unit(s, "东城区")
+        assert east.counterparty == "市生态环境局东城分局"
+        assert [t.name for t in east.townships] == ["东街道", "西街道"]
+    assert not box.import_pasted("")
+    assert box.last_message == "名单是空的，没有可导入的单位。"

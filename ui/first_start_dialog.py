@@ -55,7 +55,7 @@ class FirstStartDialog(QDialog):
         self.units_edit = QPlainTextEdit()
         self.units_edit.setObjectName("unitsPaste")
         self.units_edit.setPlaceholderText(
-            "从 Excel 复制粘贴（列：单位、简称、代码、类型、乡镇；每个乡镇一行，"
+            "从 Excel 复制粘贴（列：单位、简称、代码、类型、乡镇，可另有负责人、乙方；每个乡镇一行，"
             "或在“乡镇”列中用“、”分隔），例如：\n" + EXAMPLE
         )
         self.file_button = QPushButton("从 Excel 文件读取…")

@@ -1,13 +1,22 @@
 """Changes committed elsewhere, read from the audit trail: which panes must refresh.
 
-PostgreSQL pushes each committed entry (``NOTIFY rectify_changes`` from the audit trigger);
-elsewhere the application polls the chain head, a one-row read, and reads the new entries.
+PostgreSQL wakes the watcher at each commit (``NOTIFY rectify_changes`` from the audit
+trigger); elsewhere the application polls the chain head, a one-row read. Either way the new
+entries themselves are read from ``audit_log``, and only they say which panes must refresh.
 :func:`watch` does either and yields what it finds; the window's thread only drives it.
+
+A notification carries nothing (migration 0007_i14) and is trusted for nothing: PostgreSQL
+lets any role LISTEN to or NOTIFY any channel, so a notification is only a wake-up. What
+changed is read from the trail through ``rectify_audit_changes_since()``, which gives every
+role the kind of each newer entry (id, action, object type) and nothing else — not the
+object, the user or the detail, which row-level security keeps to the roles that may read
+them. A forged notification causes one read that finds nothing; listening reveals nothing; and
+another clerk's commit still refreshes every window whose panes it touched (which then re-read
+their own data under row-level security).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Container, Iterator
@@ -27,7 +36,7 @@ __all__ = [
     "changes_since",
     "head_id",
     "topics_for",
-    "topics_from_notification",
+    "visible_changes_since",
     "watch",
 ]
 
@@ -72,17 +81,25 @@ def changes_since(
     return Changes(last, frozenset(topics))
 
 
-def topics_from_notification(
-    payload: str, announced: Container[int] = frozenset()
-) -> frozenset[str]:
-    """Topics of one PostgreSQL notification (the audit trigger's JSON)."""
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return frozenset()
-    if data.get("id") in announced:
-        return frozenset()
-    return topics_for(data.get("action"), data.get("object_type"))
+#: how far the trail has got, and the kind of each entry since one (any role may ask: ids,
+#: actions and object types only; PostgreSQL, psycopg)
+_LAST_ID = "SELECT rectify_audit_last_id()"
+_VISIBLE_SINCE = (
+    "SELECT id, action, object_type FROM rectify_audit_changes_since(%s) WHERE id <= %s"
+)
+
+
+def visible_changes_since(conn, since_id: int, announced: Container[int] = frozenset()) -> Changes:
+    """The kinds of the entries after ``since_id`` (PostgreSQL, a psycopg connection in
+    autocommit), read from the trail itself: what a notification woke the watcher for."""
+    last = int(conn.execute(_LAST_ID).fetchone()[0])
+    if last <= since_id:  # nothing new (or the database was restored to an earlier state)
+        return Changes(last, frozenset())
+    topics: set[str] = set()
+    for entry_id, action, object_type in conn.execute(_VISIBLE_SINCE, (since_id, last)):
+        if entry_id not in announced:
+            topics |= topics_for(action, object_type)
+    return Changes(last, frozenset(topics))
 
 
 @dataclass(frozen=True)
@@ -159,14 +176,20 @@ def _listen(
             with psycopg.connect(**{k: v for k, v in params.items() if v is not None},
                                  autocommit=True) as conn:  # fmt: skip
                 conn.execute(f"LISTEN {CHANNEL}")
+                # listening first: an entry committed from here on wakes the loop below
+                last = int(conn.execute(_LAST_ID).fetchone()[0])
                 yield FeedEvent(ALL_TOPICS if failing else frozenset(), ready=True)
                 failing = False
                 while not stop.is_set():
-                    topics: set[str] = set()
-                    for note in conn.notifies(timeout=1.0):
-                        topics |= topics_from_notification(note.payload, announced)
-                    if topics:
-                        yield FeedEvent(frozenset(topics))
+                    woken = False
+                    for _note in conn.notifies(timeout=1.0):
+                        woken = True  # the payload is ignored: anyone may send one
+                    if not woken:
+                        continue
+                    found = visible_changes_since(conn, last, announced)
+                    last = found.last_id
+                    if found.topics:
+                        yield FeedEvent(found.topics)
         except Exception as exc:  # noqa: BLE001 (a watcher must survive any failure)
             if not failing:
                 yield FeedEvent(lost=str(exc))

@@ -1,7 +1,7 @@
 """The display names of the people who did something (张市级 rather than ``city``).
 
 On PostgreSQL with the database roles of ``db secure`` a clerk reads only their own
-``users`` row; ``rectify_display_names()`` (migration 0007_i18) returns just the id and display
+``users`` row; ``rectify_display_names()`` (migration 0008_i18) returns just the id and display
 name of the accounts asked for. SQLite and MariaDB have no row-level security: a plain read."""
 
 from __future__ import annotations

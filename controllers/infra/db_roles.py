@@ -1,6 +1,6 @@
 """PostgreSQL security outside the application: roles, privileges, row-level security.
 
-After :func:`install` (``python main.py --db URL db secure``, run once by the database owner):
+After :func:`install` (``python main.py --db URL user db-roles``, run once by the database owner):
 
 - every account is a database role ``rd_<database>_<username>`` with the account's own
   password (a SCRAM verifier computed on the clerk's machine, never the password itself);
@@ -360,7 +360,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
     if not can:
         raise SecurityError(
             "建立数据库角色需要数据库所有者账户具有 CREATEROLE 权限："
-            "请用该账户的连接地址（--db）运行 db secure，或请数据库管理员授予 CREATEROLE。"
+            "请用该账户的连接地址（--db）运行 user db-roles，或请数据库管理员授予 CREATEROLE。"
         )
     database, schema, owner = conn.execute(
         text("SELECT current_database(), current_schema(), current_user")

@@ -7,15 +7,26 @@ import secrets
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from controllers.infra import db_roles
 from models.database import Database, make_engine
 
-#: shown in the settings pane and the README: MariaDB has no per-user roles here yet
+#: shown in the settings pane and the README: MariaDB has no per-user accounts here yet
 MARIADB_NOT_ENFORCED = (
     "MariaDB：本程序尚未为每个账户建立数据库账户，所有电脑使用同一个数据库账户；"
     "单位范围、职责分离和审计日志的权限只在程序中检查，数据库本身不限制。"
+    "持有该账户密码的人可以读取所有单位的数据和密码哈希、修改任何记录（包括把自己改成市级业务员）；"
+    "触发器拒绝修改、删除、替换审计记录和回退链头，但 TRUNCATE 不触发任何触发器，"
+    "可以清空审计日志和链头，有 TRIGGER 权限时还可以删除触发器后改写；"
+    "这些只有用审计密钥封存后才能被 audit verify 发现。"
+    "多人使用请改用 PostgreSQL 并运行 user db-roles。"
+)
+#: a PostgreSQL database on which ``user db-roles`` has not run
+PG_NOT_SECURED = (
+    "PostgreSQL：尚未运行 user db-roles，所有电脑使用同一个数据库账户；"
+    "单位范围和职责分离只在程序中检查，数据库本身不限制。"
     "持有该账户密码的人可以读取所有单位的数据和密码哈希、修改任何记录；"
-    "触发器阻止修改和删除审计记录，但该账户若有 TRIGGER 权限可以删除触发器后改写，"
-    "只有用审计密钥封存后才能被 audit verify 发现。多人使用请改用 PostgreSQL 并运行 user db-roles。"
+    "审计日志的触发器拒绝修改、删除、清空审计记录和回退链头，但表的所有者可以关闭触发器后改写，"
+    "只有用审计密钥封存后才能被 audit verify 发现。请由数据库所有者运行一次 user db-roles。"
 )
 TRUST_WARNING = (
     "警告：数据库服务器接受了错误的密码（pg_hba.conf 中可能是 trust 认证）。"
@@ -52,6 +63,10 @@ def enforcement_notes(db: Database, *, probe: bool = True) -> list[str]:
     notes: list[str] = []
     if backend in ("mysql", "mariadb"):
         notes.append(MARIADB_NOT_ENFORCED)
+    if backend == "postgresql":
+        with db.session() as session:
+            if not db_roles.is_installed(session):
+                notes.append(PG_NOT_SECURED)
     if (
         probe
         and backend in ("postgresql", "mysql", "mariadb")

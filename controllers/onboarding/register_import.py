@@ -1,5 +1,5 @@
 """Load the office's existing registers: master workbooks with a unit column (县（市、区）),
-several files, or per-unit files (the unit named by the file or sheet).
+several files, or a folder of per-unit files (the unit named by the file or sheet).
 
 :func:`check_register` reads every file with the county-return reader (header synonyms,
 normalisation, row errors) and writes nothing: rows per unit and status, errors, warnings,
@@ -28,12 +28,25 @@ from controllers.audit.catalog import AuditAction, AuditObject
 from controllers.audit.trail import record
 from controllers.cases.validation import STATUS_REQUIRES
 from controllers.errors import ValidationError
+from controllers.onboarding.checklist import (
+    capture,
+    checklist_problems,
+    find_checklist_columns,
+    read_dates,
+)
 from controllers.permissions import Permission, require
 from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY
 from controllers.returns.headers import find_header
 from controllers.returns.lookup import load_vocabulary
 from controllers.returns.normalise import is_blank
-from controllers.returns.reader import DEFAULT_LIMITS, ReadLimits, open_return_file, too_many_rows
+from controllers.returns.reader import (
+    DEFAULT_LIMITS,
+    WORKBOOK_EXTENSIONS,
+    ReadLimits,
+    UnreadableFile,
+    open_return_file,
+    too_many_rows,
+)
 from controllers.returns.review import (
     _new_case_row,
     _resolve_batches,
@@ -41,10 +54,17 @@ from controllers.returns.review import (
     fast_insert,
     insert_cases,
 )
-from controllers.returns.rows import ReturnRow, RowError, Vocabulary, read_rows, resolve_unit
-from models import Case, CaseChange, Township, Unit
+from controllers.returns.rows import (
+    ReturnRow,
+    RowError,
+    Vocabulary,
+    match_key,
+    read_rows,
+    resolve_unit,
+)
+from models import Batch, Case, CaseChange, CaseCheck, Township, Unit
 from models.base import now
-from models.codes import CaseStatus
+from models.codes import CaseStatus, CheckItem
 from models.textnorm import search_key
 
 logger = logging.getLogger(__name__)
@@ -54,7 +74,7 @@ I_UNIT, I_TOWNSHIP, I_BATCH = FIELD_INDEX["unit"], FIELD_INDEX["township"], FIEL
 I_STATUS = FIELD_INDEX["status"]
 #: the fields whose combination with the status is checked (a closed case keeps its dates)
 STATUS_KEYS = ("status", "completed_on", "township_checked_on", "accepted_on", "closed_on",
-               "approved_by", "deadline")  # fmt: skip
+               "approved_by", "deadline", "discovered_on")  # fmt: skip
 Progress = Callable[[int, str], None]
 
 
@@ -64,6 +84,8 @@ class RegisterRow:
     unit: str
     batch: str
     row: ReturnRow
+    #: the 两断三清 dates the workbook gives (None: none)
+    checks: dict[CheckItem, dt.date] | None = None
 
 
 @dataclass
@@ -76,6 +98,12 @@ class RegisterCheck:
     warnings: list[str] = field(default_factory=list)
     new_townships: dict[str, list[str]] = field(default_factory=dict)  # unit → names
     error_files: list[str] = field(default_factory=list)  # the file of each error
+    paths: list[Path] = field(default_factory=list)  # the files as chosen (for error reports)
+    #: (file, sheet) → the columns read: (0-based sheet column, header as shown, field key)
+    sheet_columns: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
+    row_warnings: list[tuple[str, RowError]] = field(default_factory=list)  # (file, warning)
+    #: rows of enterprises the register already holds (errors, or skipped with skip_existing)
+    existing: int = 0
 
     @property
     def valid(self) -> bool:
@@ -110,8 +138,11 @@ class RegisterCheck:
 
 
 _I = {k: FIELD_INDEX[k] for k in STATUS_KEYS}
-_ORDER = (("completed_on", "township_checked_on", "乡镇初验日期不能早于完成日期"),
+#: the dates' order, as the case form checks it (controllers.cases.validation)
+_ORDER = (("discovered_on", "completed_on", "完成日期不能早于发现日期"),
+          ("completed_on", "township_checked_on", "乡镇初验日期不能早于完成日期"),
           ("completed_on", "accepted_on", "验收日期不能早于完成日期"),
+          ("township_checked_on", "accepted_on", "验收日期不能早于乡镇初验日期"),
           ("accepted_on", "closed_on", "销号日期不能早于验收日期"))  # fmt: skip
 
 
@@ -170,6 +201,25 @@ def _batch_from_name(text: str) -> str | None:
     return f"{m[1]}年清单" if m else None
 
 
+def register_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The files to read: each file as given, and the spreadsheets directly inside each folder
+    (a folder of per-unit files), by name; Excel's ``~$`` lock files and hidden files skipped."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            out.append(p)
+            continue
+        found = sorted(
+            (f for f in p.iterdir() if f.is_file() and not f.name.startswith(("~$", "."))
+             and f.suffix.lower() in (*WORKBOOK_EXTENSIONS, ".csv")),
+            key=lambda f: f.name,
+        )  # fmt: skip
+        if not found:
+            raise UnreadableFile(f"文件夹“{p.name}”中没有表格文件（.xlsx、.xls、.ods、.csv）。")
+        out.extend(found)
+    return out
+
+
 def check_register(
     session: Session,
     actor: Actor,
@@ -178,19 +228,33 @@ def check_register(
     *,
     limits: ReadLimits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    skip_existing: bool = False,
 ) -> RegisterCheck:
-    """Read and check the files; raises UnreadableFile for a file that is not a spreadsheet."""
+    """Read and check the files; raises UnreadableFile for a file that is not a spreadsheet.
+
+    A row naming an enterprise the register already holds (same unit, and the same name and
+    address — or address and owner for an unnamed site — as a county return is matched) is an
+    error; with ``skip_existing`` it is left out and counted in a warning per file.
+    """
     require(actor, Permission.MANAGE_UNITS)
     report = progress or (lambda _pct, _msg: None)
     vocab = _multi_vocabulary(session, None)
+    registered = _registered_cases(session)
     today = dt.date.today()
     check = RegisterCheck()
-    seen: dict[tuple[str, str, str], tuple[str, int]] = {}
-    files = [Path(p) for p in paths]
+    #: identity key → index of the earlier file that has it (the keys are the files' own)
+    in_files: dict[tuple[str, str, str], int] = {}
+    #: per file: identity key → (sheet, Excel row) of its first row in the file
+    seen_in: list[dict[tuple[str, str, str], tuple[str, int]]] = []
+    files = register_files(paths)
     for fi, path in enumerate(files):
         name = path.name
+        seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+        seen_in.append(seen)
         check.files.append(name)
+        check.paths.append(path)
         report(int(80 * fi / len(files)), f"正在读取“{name}”…")
+        skipped: list[str] = []
         book = open_return_file(path, name, limits)
         try:
             sheets = list(book.sheets())
@@ -207,13 +271,19 @@ def check_register(
                     continue
                 read_any = True
                 has_unit_column = "unit" in header.columns.values()
+                checklist = find_checklist_columns(head, header)
                 fallback_unit = None if has_unit_column else (
                     _unit_from_name(sheet.name, vocab.units) or _unit_from_name(path.stem, vocab.units)
                 )  # fmt: skip
                 sheet_batch = batch or _batch_from_name(sheet.name) or _batch_from_name(path.stem)
                 errors: list[RowError] = []
                 row_warnings: list[RowError] = []
-                data = itertools.chain(head[header.data_start :], sheet.rows)
+                data: Any = itertools.chain(head[header.data_start :], sheet.rows)
+                check_cells: dict[int, list[Any]] = {}
+                check_pos = sorted(checklist.columns) if checklist else []
+                if checklist:
+                    data = capture(data, check_pos, sheet.first_row + header.data_start + 1,
+                                   check_cells)  # fmt: skip
                 for row in read_rows(index, sheet.name, data, header, sheet.first_row,
                                      sheet.first_col, vocab, errors, seen, None,
                                      row_warnings):  # fmt: skip
@@ -226,23 +296,101 @@ def check_register(
                             errors.append(RowError(sheet.name, row.row, unit_header,
                                                    "没有县（市、区）：请填写，或按单位命名文件/工作表"))  # fmt: skip
                         continue
+                    identity = row.identity_key() if registered or in_files else None
+                    known = registered.get((unit, identity)) if registered else None
+                    if known is not None:
+                        check.existing += 1
+                        if skip_existing:  # the row goes, and whatever was wrong with it
+                            while errors and errors[-1].row == row.row:
+                                errors.pop()
+                            skipped.append(f"{sheet.name}第 {row.row} 行")
+                            continue
+                        errors.append(RowError(
+                            sheet.name, row.row, header.header_of("name") or "企业名称",
+                            f"与台账中已有的企业重复（编号 {known[0]}，{known[1]}）："
+                            "同一企业（名称和地址相同）不能再导入一次",
+                            _column_of(header, "name", sheet.first_col),
+                        ))  # fmt: skip
+                    earlier = in_files.get(identity) if in_files and identity else None
+                    if earlier is not None:  # within a file the reader names the row already
+                        first_sheet, first_row = seen_in[earlier][identity]
+                        errors.append(RowError(
+                            sheet.name, row.row, header.header_of("name") or "企业名称",
+                            f"与“{files[earlier].name}”工作表“{first_sheet}”第 {first_row} 行"
+                            "重复：同一企业（名称和地址相同）在两个文件中都出现了",
+                            _column_of(header, "name", sheet.first_col),
+                        ))  # fmt: skip
                     for key, message in status_problems(row.values, today):
-                        errors.append(RowError(sheet.name, row.row, FIELDS_BY_KEY[key].header,
-                                               message))  # fmt: skip
+                        errors.append(RowError(
+                            sheet.name, row.row, header.header_of(key) or FIELDS_BY_KEY[key].header,
+                            message, _column_of(header, key, sheet.first_col),
+                        ))  # fmt: skip
+                    dates = None
+                    if checklist:
+                        cells = check_cells.pop(row.row, None)
+                        dates = read_dates(checklist, check_pos, cells, sheet.name, row.row,
+                                           sheet.first_col, errors) if cells else {}  # fmt: skip
+                        for pos, message in checklist_problems(row.values, dates, checklist, today):
+                            col_header = checklist.headers[pos] if pos is not None else ""
+                            col = None if pos is None else sheet.first_col + pos
+                            errors.append(RowError(sheet.name, row.row, col_header, message, col))
                     row_batch = row.values[I_BATCH] or sheet_batch or path.stem
-                    check.rows.append(RegisterRow(name, unit, row_batch, row))
+                    check.rows.append(RegisterRow(name, unit, row_batch, row, dates or None))
                 errors.sort(key=lambda e: e.row)
                 check.warnings.extend(f"{name}：{w.text()}" for w in row_warnings)
+                check.row_warnings.extend((name, w) for w in row_warnings)
+                placed = [(sheet.first_col + p, header.headers[p], k)
+                          for p, k in sorted(header.columns.items())]  # fmt: skip
+                if checklist:
+                    placed += [(sheet.first_col + p, checklist.headers[p], f"check_{v}")
+                               for p, v in sorted(checklist.columns.items())]  # fmt: skip
+                check.sheet_columns[(name, sheet.name)] = placed
                 check.errors.extend(errors)
                 check.error_files.extend([name] * len(errors))
                 sheets[index] = None
             if not read_any:
                 check.warnings.append(f"“{name}”中没有找到清单表头（应有“企业名称”“地址”等列）")
+            for key in seen:
+                in_files.setdefault(key, fi)
+            if skipped:
+                check.warnings.append(
+                    f"“{name}”中 {len(skipped):,} 行的企业已在台账中，已跳过（"
+                    + "、".join(skipped[:10])
+                    + ("等" if len(skipped) > 10 else "")
+                    + "）"
+                )
         finally:
             book.close()
     _find_new_townships(session, check)
     report(100, "核对完成")
     return check
+
+
+def _column_of(header: Any, key: str, first_col: int) -> int | None:
+    pos = next((p for p, k in header.columns.items() if k == key), None)
+    return None if pos is None else first_col + pos
+
+
+def _registered_cases(session: Session) -> dict[tuple[str, Any], tuple[int, str]]:
+    """(unit name, identity key) → (case id, its batch) of every case in the register; the
+    identity key as a return row makes it (name + address, or address + owner unnamed)."""
+    out: dict[tuple[str, Any], tuple[int, str]] = {}
+    rows = session.execute(
+        select(Case.id, Unit.name, Case.name, Case.address, Case.owner, Batch.name)
+        .join(Unit, Case.unit_id == Unit.id)
+        .outerjoin(Batch, Case.batch_id == Batch.id)
+        .order_by(Case.id)
+    )
+    for case_id, unit, name, address, owner, batch in rows:
+        name_key, address_key = match_key(name), match_key(address)
+        if name_key:
+            key: Any = ("n", name_key, address_key)
+        elif address_key and match_key(owner):
+            key = ("a", address_key, match_key(owner))
+        else:
+            continue
+        out.setdefault((unit, key), (case_id, batch or "无清单批次"))
+    return out
 
 
 def _find_new_townships(session: Session, check: RegisterCheck) -> None:
@@ -299,6 +447,15 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+def _checklist_rows(ids: Sequence[int], part: Sequence[RegisterRow]) -> list[dict[str, Any]]:
+    """The 两断三清 items of the new cases, with the workbook's dates."""
+    return [
+        {"case_id": case_id, "item": item, "done_on": done_on, "version": 1}
+        for case_id, r in zip(ids, part, strict=True) if r.checks
+        for item, done_on in r.checks.items()
+    ]  # fmt: skip
+
+
 def load_register(session: Session, actor: Actor, check: RegisterCheck,
                   progress: Progress | None = None) -> int:  # fmt: skip
     """Write every row of a valid check as a new case (all or nothing); returns the count."""
@@ -342,6 +499,7 @@ def load_register(session: Session, actor: Actor, check: RegisterCheck,
             for case_id, row, r in zip(ids, rows, part, strict=True)
         ]  # fmt: skip
         _insert(session, history, CaseChange.__table__)
+        _insert(session, _checklist_rows(ids, part), CaseCheck.__table__)
         total += len(ids)
         report(int(100 * total / len(check.rows)), f"已写入 {total:,} 家")
     record(session, actor, AuditAction.IMPORT, AuditObject.CASE, None,

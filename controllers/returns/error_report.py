@@ -154,8 +154,13 @@ def _write_list(ws: Any, check: ReturnCheck, problems: list[RowError],
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
-def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
-    """The annotated workbook as .xlsx bytes."""
+def build_error_report(path: str | Path, check: ReturnCheck, *, title: str | None = None,
+                       warning_title: str | None = None) -> bytes:  # fmt: skip
+    """The annotated workbook as .xlsx bytes.
+
+    ``check`` may be any object with a return check's ``filename``, ``unit_name``, ``sheets``
+    (each with ``name`` and ``columns``), ``errors`` and ``warnings`` (the register import
+    passes one per file, with its own titles)."""
     from openpyxl.styles import Font, PatternFill
 
     error_fill = PatternFill("solid", fgColor="FFC7CE")
@@ -167,13 +172,13 @@ def build_error_report(path: str | Path, check: ReturnCheck) -> bytes:
     wb = _open_copy(Path(path), check)
     links = _mark(wb, check, check.errors, error_fill, error_font)
     ws = wb.create_sheet(LIST_SHEET, 0)
-    _write_list(ws, check, check.errors, links,
+    _write_list(ws, check, check.errors, links, title or
                 f"{check.unit_name}上报文件“{check.filename}”的错误清单：共 {len(check.errors)} 处，"
                 "请逐项改正后重新上报（点击“单元格”列可跳转到出错位置）")  # fmt: skip
     if check.warnings:
         warn_links = _mark(wb, check, check.warnings, warn_fill, warn_font, skip=set(links))
         ws2 = wb.create_sheet(WARNING_SHEET, 1)
-        _write_list(ws2, check, check.warnings, warn_links,
+        _write_list(ws2, check, check.warnings, warn_links, warning_title or
                     f"{check.unit_name}上报文件“{check.filename}”的警告：共 {len(check.warnings)} 处，"
                     "不影响通过，请核实（如行业名称请按行业目录填写）", "警告说明")  # fmt: skip
     wb.active = 0

@@ -75,6 +75,10 @@ def _key(text: str | None) -> str:
     return text.replace(" ", "").lower() if text.isascii() else search_key(text)
 
 
+#: the matching key of a stored text, as a row's keys are made (register import)
+match_key = _key
+
+
 class ReturnRow:
     """A data row read from the return: where it was and its register values (by field index)."""
 

@@ -1,4 +1,5 @@
-"""Read a unit list from Excel or CSV: ``单位, 简称, 代码, 类型, 乡镇``.
+"""Read a unit list from Excel or CSV: ``单位, 简称, 代码, 类型, 乡镇`` (optional 负责人 —
+the 主要负责同志 — and 乙方, the letters' counterparty).
 
 One row per township (the unit's columns repeated), or the townships of a unit in one cell
 separated by 、，,;； — or both. Problems come back as the same row errors a return gives
@@ -24,11 +25,14 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "short_name": ("简称", "单位简称"),
     "code": ("代码", "单位代码", "编码", "编号"),
     "kind": ("类型", "类别", "单位类型"),
-    "head_name": ("主要负责同志", "负责人", "政府主要负责人"),
+    "head_name": ("主要负责同志", "负责人", "政府主要负责人", "主要负责人"),
+    "counterparty": ("乙方", "承诺书乙方", "乙方单位", "责任书乙方", "乙方名称"),
     "townships": ("乡镇", "乡镇(街道)", "乡镇街道", "乡镇(街道、园区)"),
 }
 LABELS = {"name": "单位", "short_name": "简称", "code": "代码", "kind": "类型",
-          "head_name": "主要负责同志", "townships": "乡镇"}  # fmt: skip
+          "head_name": "主要负责同志", "counterparty": "乙方", "townships": "乡镇"}  # fmt: skip
+#: characters each column holds (the database's limits)
+LIMITS = {"name": 60, "short_name": 30, "code": 40, "head_name": 40, "counterparty": 80}
 SEPARATORS = re.compile(r"[、，,;；/\n]+")
 HEADER_SEARCH_ROWS = 10
 
@@ -143,6 +147,12 @@ def _read_sheet(
             continue
         if name in ("合计", "总计", "小计"):
             continue
+        too_long = [k for k, n in LIMITS.items() if len(cell(row, k) or "") > n]
+        for key in too_long:
+            error(excel_row, key, f"{LABELS[key]}“{(cell(row, key) or '')[:20]}…”超过 "
+                                  f"{LIMITS[key]} 个字。")  # fmt: skip
+        if too_long:
+            continue
         kind_text = cell(row, "kind")
         kind = UnitKind.parse(kind_text) if kind_text else None
         if kind_text and kind is None:
@@ -159,12 +169,13 @@ def _read_sheet(
                 kind=kind or _guess_kind(name),
                 head_name=cell(row, "head_name"),
                 sort_order=len(by_name) + 1,
+                counterparty=cell(row, "counterparty"),
             )
             by_name[name] = unit
             first_row[name] = (sheet_name, excel_row)
             result.units.append(unit)
         else:
-            for key in ("short_name", "code"):
+            for key in ("short_name", "code", "head_name", "counterparty"):
                 text = cell(row, key)
                 if text and getattr(unit, key) and text != getattr(unit, key):
                     where = first_row[name][1]

@@ -72,7 +72,8 @@ def import_units(
         code = value.code or (unit.code if unit else value.name)
         if unit is None:
             unit = Unit(name=value.name, short_name=short, code=code, kind=value.kind,
-                        head_name=value.head_name, sort_order=order, active=True)  # fmt: skip
+                        head_name=value.head_name, counterparty=value.counterparty,
+                        sort_order=order, active=True)  # fmt: skip
             session.add(unit)
             session.flush()
             result.created.append(unit.name)
@@ -81,6 +82,8 @@ def import_units(
                        "kind": value.kind, "sort_order": order, "active": True}  # fmt: skip
             if value.head_name:
                 changes["head_name"] = value.head_name
+            if value.counterparty:  # a list without 乙方 keeps the unit's
+                changes["counterparty"] = value.counterparty
             if any(getattr(unit, k) != v for k, v in changes.items()):
                 for k, v in changes.items():
                     setattr(unit, k, v)

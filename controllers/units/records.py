@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
@@ -21,6 +21,7 @@ from controllers.permissions import Permission, require
 from models import (
     AccountabilityRecord,
     Case,
+    CaseChange,
     CountyReturn,
     Letter,
     ReturnColumnMapping,
@@ -29,6 +30,7 @@ from models import (
     Unit,
     User,
 )
+from models.base import now
 from models.codes import UnitKind
 
 #: the fields of a unit a clerk edits, with their Chinese labels
@@ -260,12 +262,21 @@ def merge_townships(session: Session, actor: Actor, source_id: int, target_id: i
     source, target = _township(session, source_id), _township(session, target_id)
     if source.unit_id != target.unit_id:
         raise ValidationError("只能合并同一责任单位下的两个乡镇。")
+    case_ids = list(session.scalars(select(Case.id).where(Case.township_id == source.id)))
     moved = session.execute(
         update(Case)
         .where(Case.township_id == source.id)
         .values(township_id=target.id, version=Case.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
+    if case_ids:  # each case's history says where it moved (the old township's name: it goes)
+        at = now()
+        session.execute(insert(CaseChange), [
+            {"case_id": i, "changed_at": at, "user_id": actor.user_id,
+             "username": actor.username, "field": "township_id", "old_value": source.name,
+             "new_value": str(target.id), "note": f"乡镇合并：{source.name}并入{target.name}"}
+            for i in case_ids
+        ])  # fmt: skip
     detail = {"from": source.name, "into": target.name, "cases": int(moved or 0)}
     session.delete(source)
     session.flush()

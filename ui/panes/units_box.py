@@ -14,14 +14,15 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -33,10 +34,15 @@ from PySide6.QtWidgets import (
 from controllers.editing import EditConflict
 from controllers.errors import UserError
 from controllers.listings import Listing
+from controllers.onboarding.register_errors import (
+    SUFFIX,
+    export_register_errors,
+    files_with_errors,
+)
 from controllers.onboarding.register_import import RegisterCheck, check_register, load_register
 from controllers.permissions import Permission, can
 from controllers.returns.reader import UnreadableFile
-from controllers.units.list_file import read_unit_list
+from controllers.units.list_file import read_pasted_units, read_unit_list
 from controllers.units.list_import import import_units
 from controllers.units.records import (
     UNIT_FIELDS,
@@ -51,10 +57,12 @@ from controllers.units.records import (
     update_unit,
 )
 from models.codes import UnitKind
+from ui import file_dialogs
 from ui.confirm import confirm
 from ui.dialogs.conflict_dialog import ConflictDialog
 from ui.listing_model import ListingModel
 from ui.operations import error_text, run_operation, show_error
+from ui.saved_file import show_saved_file
 
 HEADERS = ["序号", "单位名称", "简称", "代码", "类型", "主要负责同志", "状态", "企业", "乡镇"]
 TOWNSHIP_ID = Qt.ItemDataRole.UserRole
@@ -82,8 +90,8 @@ class UnitsBox(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.empty_label = QLabel(
-            "还没有责任单位。点“新建单位”逐个添加，或“从 Excel 导入名单…”"
-            "（列：单位、简称、代码、类型、乡镇）。"
+            "还没有责任单位。点“新建单位”逐个添加，或“导入单位名单”（从 Excel 文件读取或复制粘贴）"
+            "（列：单位、简称、代码、类型、乡镇，可另有负责人、乙方）。"
         )
         self.empty_label.setWordWrap(True)
 
@@ -119,12 +127,32 @@ class UnitsBox(QWidget):
         self.save_button = QPushButton("保存单位 (Ctrl+S)")
         self.save_button.setObjectName("saveUnit")
         self.new_button = QPushButton("新建单位 (Ctrl+N)")
-        self.import_button = QPushButton("从 Excel 导入名单…")
+        self.import_button = QPushButton("导入单位名单")
+        self.import_button.setObjectName("importUnits")
+        self.import_button.setToolTip(
+            "列：单位、简称、代码、类型、乡镇（可另有负责人、乙方）；每个乡镇一行，或乡镇用“、”分隔"
+        )
         self.register_button = QPushButton("导入已有清单…")
         self.register_button.setObjectName("importRegister")
         self.register_button.setToolTip(
             "导入本单位已有的整治清单（总表或分单位文件）：先核对，确认后一次性写入"
         )
+        self.register_errors_button = QPushButton("保存错误报告…")
+        self.register_errors_button.setObjectName("saveRegisterErrors")
+        self.register_errors_button.setToolTip(
+            "把有错误的清单文件另存一份：出错的单元格标红并附说明，另有一页错误清单"
+        )
+        self.register_errors_button.setVisible(False)
+        self.register_skip_button = QPushButton("跳过台账中已有的企业")
+        self.register_skip_button.setObjectName("skipExistingCases")
+        self.register_skip_button.setToolTip(
+            "清单中有些企业已在台账中（名称和地址相同）：跳过这些行，重新核对其余的行"
+        )
+        self.register_skip_button.setVisible(False)
+        self.register_paths: list[Path] = []
+        self.register_skipping = False
+        self.register_batch: str | None = None
+        self.register_check: RegisterCheck | None = None
         self.message = QLabel()
         self.message.setObjectName("unitsMessage")
         self.message.setWordWrap(True)
@@ -159,6 +187,8 @@ class UnitsBox(QWidget):
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.register_button)
+        buttons.addWidget(self.register_errors_button)
+        buttons.addWidget(self.register_skip_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         right = QVBoxLayout()
@@ -199,8 +229,20 @@ class UnitsBox(QWidget):
         )
         self.save_button.clicked.connect(self.save)
         self.new_button.clicked.connect(self.start_new)
-        self.import_button.clicked.connect(self.choose_import_file)
-        self.register_button.clicked.connect(self.choose_register_files)
+        units_menu = QMenu(self.import_button)
+        units_menu.addAction("从 Excel 文件读取…", self.choose_import_file)
+        units_menu.addAction("从 Excel 复制粘贴…", lambda: self.ask_paste())
+        self.import_button.setMenu(units_menu)
+        menu = QMenu(self.register_button)
+        menu.addAction("选择文件（可多选）…", self.choose_register_files)
+        menu.addAction("选择文件夹（分单位文件）…", self.choose_register_folder)
+        self.register_button.setMenu(menu)
+        self.register_errors_button.clicked.connect(lambda: self.save_register_errors())
+        self.register_skip_button.clicked.connect(
+            lambda: self.check_register_files(
+                self.register_paths, skip_existing=True, batch=self.register_batch
+            )
+        )
         self.add_town_button.clicked.connect(self.add_town)
         self.rename_town_button.clicked.connect(self.rename_town)
         self.toggle_town_button.clicked.connect(self.toggle_town)
@@ -410,11 +452,31 @@ class UnitsBox(QWidget):
 
     # -- importing ----------------------------------------------------------------------
     def choose_import_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self, "导入单位名单", "", "表格 (*.xlsx *.xlsm *.xls *.ods *.csv)"
         )
         if path:
             self.import_file(Path(path))
+
+    def ask_paste(self) -> QInputDialog:
+        """A unit list pasted from Excel (with its header row, or in the order 单位, 简称, 代码,
+        类型, 乡镇), loaded as a file would be."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("pasteUnits")
+        dialog.setWindowTitle("粘贴单位名单")
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput, True)
+        dialog.setLabelText("在 Excel 中选中名单（可连同表头）复制，粘贴到下面。\n"
+                            "没有表头时按“单位、简称、代码、类型、乡镇”的顺序读取。")  # fmt: skip
+        dialog.setOkButtonText("导入")
+        dialog.setCancelButtonText("取消")
+        dialog.textValueSelected.connect(lambda text: self.import_pasted(text))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.paste_dialog = dialog
+        return dialog
+
+    def import_pasted(self, text: str) -> bool:
+        return self._import_list(read_pasted_units(text))
 
     def import_file(self, path: Path, replace_unused: bool = False) -> bool:
         """Check the list, then load it (all or nothing); errors are shown, nothing written."""
@@ -423,6 +485,12 @@ class UnitsBox(QWidget):
         except UnreadableFile as exc:
             self._say(str(exc))
             show_error(self, "无法读取", exc)
+            return False
+        return self._import_list(parsed, replace_unused)
+
+    def _import_list(self, parsed, replace_unused: bool = False) -> bool:
+        if not parsed.units and not parsed.errors:
+            self._say("名单是空的，没有可导入的单位。")
             return False
         if not parsed.valid:
             lines = [e.text() if e.row else f"{e.column}：{e.message}" for e in parsed.errors[:20]]
@@ -437,18 +505,49 @@ class UnitsBox(QWidget):
 
     # -- existing registers -------------------------------------------------------------
     def choose_register_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
+        paths, _ = file_dialogs.get_open_file_names(
             self, "导入已有清单", "", "表格 (*.xlsx *.xlsm *.xls *.ods *.csv)"
         )
         if paths:
-            self.check_register_files([Path(p) for p in paths])
+            self.ask_batch([Path(p) for p in paths])
 
-    def check_register_files(self, paths: list[Path]):
-        """Check in the background (nothing written); then ask before the all-or-nothing load."""
+    def choose_register_folder(self) -> None:
+        folder = file_dialogs.get_existing_directory(self, "导入已有清单：分单位文件所在的文件夹")
+        if folder:
+            self.ask_batch([Path(folder)])
+
+    def ask_batch(self, paths: list[Path]) -> QInputDialog:
+        """The batch the rows go to: a name the clerk gives, or (left empty) the year in each
+        sheet's or file's name (2024年清单) — then the check starts."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("registerBatch")
+        dialog.setWindowTitle("清单批次")
+        dialog.setLabelText("这些清单归入哪个批次？\n留空：按工作表名或文件名中的年份"
+                            "（如“2024年清单”），没有年份时用文件名。")  # fmt: skip
+        dialog.setTextValue("")
+        dialog.setOkButtonText("开始核对")
+        dialog.setCancelButtonText("取消")
+        dialog.textValueSelected.connect(
+            lambda text: self.check_register_files(paths, batch=text.strip() or None)
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.batch_dialog = dialog
+        return dialog
+
+    def check_register_files(self, paths: list[Path], skip_existing: bool = False,
+                             batch: str | None = None):  # fmt: skip
+        """Check in the background (nothing written); then ask before the all-or-nothing load.
+        Rows of enterprises the register holds are errors unless ``skip_existing``."""
         actor = self.ctx.actor
+        self.register_paths = list(paths)
+        self.register_skipping = skip_existing
+        self.register_batch = batch
+        self.register_check = None
 
         def work(session, progress):
-            return check_register(session, actor, paths, progress=progress)
+            return check_register(session, actor, paths, batch, progress=progress,
+                                  skip_existing=skip_existing)  # fmt: skip
 
         return run_operation(self, self.ctx, "正在核对清单", work, on_done=self._checked,
                              on_error=self._register_error)  # fmt: skip
@@ -459,23 +558,40 @@ class UnitsBox(QWidget):
 
     def _checked(self, check: RegisterCheck) -> None:
         self.register_check = check
+        self.register_errors_button.setVisible(bool(check.errors))
+        dupes = 0 if self.register_skipping else check.existing
+        self.register_skip_button.setVisible(dupes > 0)
+        if dupes:
+            self.register_skip_button.setText(f"跳过台账中已有的 {dupes:,} 家企业")
         by_unit = "、".join(f"{u} {n:,}" for u, n in check.by_unit().items())
         by_status = "、".join(f"{s} {n:,}" for s, n in check.by_status().items())
         towns = sum(len(t) for t in check.new_townships.values())
-        summary = (f"{len(check.rows):,} 行（{by_unit}）；按状态：{by_status}；"
+        by_batch = "、".join(f"{b} {n:,}" for b, n in check.by_batch().items())
+        summary = (f"{len(check.files)} 个文件 {len(check.rows):,} 行（{by_unit}）；"
+                   f"批次：{by_batch}；按状态：{by_status}；"
                    f"需新建乡镇 {towns} 个；警告 {len(check.warnings)} 条。")  # fmt: skip
+        if check.existing:
+            summary += (f"跳过台账中已有的企业 {check.existing:,} 家。" if self.register_skipping
+                        else f"其中 {check.existing:,} 行的企业已在台账中。")  # fmt: skip
         if not check.valid:
             lines = [f"{f}：{e.text()}" for f, e in
                      list(zip(check.error_files, check.errors, strict=True))[:20]]  # fmt: skip
             self._say(
-                f"清单有 {len(check.errors):,} 处错误，未导入。{summary}\n" + "\n".join(lines)
+                f"清单有 {len(check.errors):,} 处错误，未导入。{summary}"
+                "点“保存错误报告…”可得到标出错误的清单副本。\n" + "\n".join(lines)
             )
             return
-        self._say("核对通过：" + summary)
+        details = [f"将新建乡镇（{unit}）：" + "、".join(names)
+                   for unit, names in check.new_townships.items()]  # fmt: skip
+        details += [f"警告：{w}" for w in check.warnings]
+        shown = "\n".join(details[:10]) + ("\n……" if len(details) > 10 else "")
+        self._say("核对通过：" + summary + ("\n" + shown if details else ""))
         self.register_confirm = confirm(
             self, "导入已有清单", f"把 {len(check.rows):,} 家企业一次性写入台账？", summary,
             "导入", lambda: self.load_register_check(check),
         )  # fmt: skip
+        if details:  # every township to create and every warning, under 显示详细信息
+            self.register_confirm.setDetailedText("\n".join(details))
 
     def load_register_check(self, check: RegisterCheck):
         actor = self.ctx.actor
@@ -488,4 +604,38 @@ class UnitsBox(QWidget):
             self.load()
 
         return run_operation(self, self.ctx, "正在写入清单", work, on_done=done,
+                             on_error=self._register_error)  # fmt: skip
+
+    def save_register_errors(self, target: str | Path | None = None):
+        """Write the checked files with errors as annotated copies (a file for one, a folder
+        for several); then offer to open it."""
+        check = self.register_check
+        if check is None or not check.errors:
+            return None
+        items = files_with_errors(check)
+        if target is None:
+            if len(items) == 1:
+                default = Path(items[0].filename).stem + SUFFIX
+                target, _ = file_dialogs.get_save_file_name(
+                    self, "保存错误报告", default, "Excel 工作簿 (*.xlsx)"
+                )
+            else:
+                target = file_dialogs.get_existing_directory(
+                    self, f"保存 {len(items)} 个文件的错误报告到文件夹"
+                )
+            if not target:
+                return None
+        actor = self.ctx.actor
+
+        def work(session, _progress):
+            return export_register_errors(session, actor, check, target)
+
+        def done(written: list[Path]) -> None:
+            self.saved_reports = written
+            self._say("错误报告已保存：" + "、".join(str(p) for p in written))
+            where = written[0] if len(written) == 1 else written[0].parent
+            self.saved_box = show_saved_file(self, "保存错误报告",
+                                             f"已保存 {len(written)} 份错误报告。", where)  # fmt: skip
+
+        return run_operation(self, self.ctx, "正在写出错误报告", work, on_done=done,
                              on_error=self._register_error)  # fmt: skip

@@ -6,8 +6,8 @@ returns only the id and display name of the accounts asked for (no login names, 
 run with the owner's rights; the clerks' group roles may call it, the gate role may not.
 SQLite and MariaDB have no row-level security: there the names are a plain read of ``users``.
 
-Revision ID: 0007_i18
-Revises: 0006_i20
+Revision ID: 0008_i18
+Revises: 0007_i14
 Create Date: 2026-12-01
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_i18"
-down_revision = "0006_i20"
+revision = "0008_i18"
+down_revision = "0007_i14"  # chained after issue 14's bare notifications
 branch_labels = None
 depends_on = None
 
@@ -31,10 +31,11 @@ def upgrade() -> None:
     if conn.dialect.name != "postgresql":
         return
     schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
+    quoted = '"' + schema.replace('"', '""') + '"'
     conn.exec_driver_sql(
         f"""CREATE OR REPLACE FUNCTION rectify_display_names(p_ids integer[])
             RETURNS TABLE (id integer, display_name text)
-            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = "{schema}", pg_temp AS $$
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {quoted}, pg_temp AS $$
               SELECT u.id, u.display_name::text FROM users u WHERE u.id = ANY(p_ids) $$"""
     )
     conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {SIGNATURE} FROM PUBLIC")
