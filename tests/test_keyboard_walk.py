@@ -54,15 +54,16 @@ def _pane_shortcuts(pane: QWidget) -> list[QShortcut]:
             if s.isEnabled() and not s.key().isEmpty() and s.parent().isVisible()]  # fmt: skip
 
 
-def _menu_reachable(menu: QMenu, buttons: list[QAbstractButton]) -> bool:
-    """A menu opened by a visible, Tab-reachable button (or a sub-menu of one)."""
+def _openers(menu: QMenu, buttons: list[QAbstractButton]) -> list[QAbstractButton]:
+    """The buttons that open a menu (or the menu it is a sub-menu of)."""
     node: QWidget | None = menu
     while isinstance(node, QMenu):
-        if any(getattr(b, "menu", lambda: None)() is node for b in buttons):
-            return True
+        found = [b for b in buttons if getattr(b, "menu", lambda: None)() is node]
+        if found:
+            return found
         parents = [a for a in node.menuAction().associatedObjects() if isinstance(a, QMenu)]
         node = parents[0] if parents else None
-    return False
+    return []
 
 
 def keyboard_problems(window: MainWindow, pane: QWidget) -> list[str]:
@@ -95,7 +96,7 @@ def keyboard_problems(window: MainWindow, pane: QWidget) -> list[str]:
     for b in buttons:
         if not b.focusPolicy() & Qt.FocusPolicy.TabFocus:
             out.append(f"按钮不能用 Tab 键到达：{b.text() or b.toolTip()}")
-    reachable = [b for b in buttons if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
+    every_button = pane.findChildren(QAbstractButton)
     for action in pane.findChildren(QAction):
         if action.isSeparator() or not action.text() or not action.isVisible():
             continue
@@ -107,8 +108,12 @@ def keyboard_problems(window: MainWindow, pane: QWidget) -> list[str]:
                 if key not in {canon(k) for k in KEY_TEXT.findall(w.toolTip())}:
                     out.append(f"“{action.text()}”的提示没有写快捷键 {key}")
             continue
-        menus = [m for m in action.associatedObjects() if isinstance(m, QMenu)]
-        if not any(_menu_reachable(m, reachable) for m in menus):
+        openers = [b for m in action.associatedObjects() if isinstance(m, QMenu)
+                   for b in _openers(m, every_button)]  # fmt: skip
+        if openers and not any(b.isVisible() for b in openers):
+            continue  # its button is not offered here (another tab, or not to this role)
+        if not any(b.isVisible() and b.isEnabled() and b.focusPolicy() & Qt.FocusPolicy.TabFocus
+                   for b in openers):  # fmt: skip
             out.append(f"操作“{action.text()}”既没有快捷键，也不在键盘能打开的菜单里")
     return out
 
