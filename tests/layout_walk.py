@@ -160,7 +160,19 @@ def _dialogs(key: str, pane, ctx) -> dict[str, Callable]:
             out["return"] = lambda: pane.open_return(returned.return_id)
         if can(ctx.actor, Permission.SUBMIT_RETURNS):
             out["import"] = pane.open_import
+    if key == "spot_checks" and can(ctx.actor, Permission.EDIT_SPOT_CHECKS):
+        out["check-new"] = pane.new_check
+    if key == "accountability" and can(ctx.actor, Permission.EDIT_ACCOUNTABILITY):
+        from ui.accountability.rules_dialog import RulesDialog
+
+        out["rules"] = lambda: RulesDialog(ctx, pane)
+        out["rules-measures"] = lambda: _tab(RulesDialog(ctx, pane), 2)
     return out
+
+
+def _tab(dialog, index: int):
+    dialog.tabs.setCurrentIndex(index)
+    return dialog
 
 
 def _with_selection(pane, open_dialog):

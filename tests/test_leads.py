@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
@@ -194,3 +195,52 @@ def test_county_clerks_see_and_decide_only_their_units_leads(database, story):
     unit_of_work.run(database, county(xinle.id), scan_leads)
     with database.session() as s:
         assert s.scalar(select(func.count()).select_from(Lead)) == 3
+
+
+def test_blocking_finds_what_comparing_every_pair_finds():
+    """The blocked, pruned search raises exactly the candidates that scoring every pair of a
+    small register raises (shared and rare phones and names, villages, trades, dates)."""
+    import random
+
+    from controllers.leads.scan import find_candidates
+    from controllers.leads.scoring import Site, after_closure, compare, is_old
+
+    rng = random.Random(17)
+    # a common name, names 5 and 6 cases share, close names (one character apart), unique ones
+    owners = ["王伟"] * 40 + ["李强"] * 6 + ["张敏"] * 5 + ["", ""] * 10
+    owners += [
+        f"{stem}{end}" for stem in ("欧阳明远", "司马俊峰", "上官志强") for end in "山川河"
+    ] * 3
+    owners += [f"业主{n}" for n in range(240 - len(owners))]
+    rng.shuffle(owners)
+    phones = ["031188886666", "", *(f"138{n:08d}" for n in range(100))]
+    sites = []
+    for case_id, owner in enumerate(owners, start=1):
+        closed = rng.random() < 0.5
+        seen = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(900))
+        unit_id, town = rng.choice([(1, "灵寿"), (1, "北洼"), (2, "城关")])
+        village = rng.choice(["东关", "西关", ""])  # a village's name is its own
+        sites.append(Site(
+            case_id, unit_id, town, village and f"{town}{village}",
+            rng.choice([None, *range(1, 12)]), owner,
+            rng.choice(phones), rng.choice(["东关蛭石厂", "东关蛭石加工厂", "西关五金"]),
+            rng.choice([None, 1, 1, 1, 2]), rng.choice(["", "膨胀蛭石", "膨胀蛭石"]),
+            rng.choice(["shutdown", "relocate", "upgrade"]),
+            "closed" if closed else "in_progress", seen,
+            seen + dt.timedelta(days=rng.randrange(30, 200)) if closed else None,
+        ))  # fmt: skip
+    phone_counts = Counter(s.phone for s in sites if s.phone)
+    owner_counts = Counter(s.owner for s in sites if s.owner)
+    every = {
+        (c.case_id, c.other_case_id, c.kind, round(c.score, 9))
+        for this in sites
+        for old in sites
+        if is_old(old) and after_closure(this, old)
+        and (c := compare(this, old, phone_counts, owner_counts)) is not None
+    }  # fmt: skip
+    blocked = {
+        (c.case_id, c.other_case_id, c.kind, round(c.score, 9)) for c in find_candidates(sites)
+    }
+    assert len(every) > 20
+    assert {k for _i, _j, k, _s in every} == {"relocation", "relapse", "similar"}
+    assert blocked == every

@@ -123,11 +123,6 @@ def test_county_clerk_sees_only_its_units_leads_a_leader_only_reads(app, qtbot, 
     assert not leader.confirm_button.isEnabled()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect, issue 17 kept open: on the living demo a power list raises "
-    "candidates for only some planted premises",
-)
 def test_power_import_in_the_background(app, qtbot, demo_db, tmp_path):
     with demo_db.session() as s:
         path = tmp_path / "用电.xlsx"
@@ -168,3 +163,81 @@ def test_the_administrator_sets_the_power_columns_and_threshold(app, qtbot, sqli
     clerk = SettingsPane(AppContext(sqlite_db, local_actor()))
     qtbot.addWidget(clerk)
     assert clerk.power_box is None
+
+
+def test_the_case_dialog_lists_linked_cases_and_opens_them(app, qtbot, sqlite_db):
+    """A confirmed relocation links the newer case to the old one: both dialogs list the other
+    case under 关联案件 with the kind, and activating the row opens it; a county clerk sees the
+    other unit's case listed but cannot open it."""
+    import datetime as dt
+
+    from PySide6.QtWidgets import QApplication
+
+    from controllers import unit_of_work
+    from controllers.leads.decisions import confirm_lead
+    from controllers.leads.scanning import scan_leads
+    from controllers.leads.store import list_leads
+    from tests.factories import make_case, unit
+    from ui.register.case_dialog import CaseDialog
+    from ui.register.links_panel import NO_ACCESS
+
+    city = Actor(user_id=None, username="city_t", role=Role.CITY_CLERK, display_name="市级")
+    with sqlite_db.session() as s:
+        lingshou, xinle = unit(s, "灵寿县"), unit(s, "新乐市")
+        old = make_case(s, unit=lingshou, name="东关蛭石加工厂", owner="欧阳明远",
+                        phone="13911112222", village="东关村", address="灵寿镇东关村12号",
+                        status=CaseStatus.CLOSED, discovered_on=dt.date(2025, 3, 1),
+                        completed_on=dt.date(2025, 6, 1), accepted_on=dt.date(2025, 6, 20),
+                        closed_on=dt.date(2025, 6, 30)).id  # fmt: skip
+        moved = make_case(s, unit=xinle, name="南街蛭石加工点", owner="欧阳明远",
+                          phone="13911112222", village="南街村", address="长寿街道南街村5号",
+                          discovered_on=dt.date(2026, 3, 1), status=CaseStatus.IN_PROGRESS).id  # fmt: skip
+        lingshou_id = lingshou.id
+        s.commit()
+    unit_of_work.run(sqlite_db, city, scan_leads)
+    with sqlite_db.session() as s:
+        lead = next(r for r in list_leads(s, city) if r.case_id == moved)
+    today = dt.date(2026, 7, 1)
+    unit_of_work.run(sqlite_db, city, confirm_lead, lead.id, today=today)
+
+    dialog = CaseDialog(AppContext(sqlite_db, city), moved, today=today)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.tabs.tabText(dialog.links_tab) == "关联案件（1）"
+    dialog.tabs.setCurrentIndex(dialog.links_tab)
+    assert dialog.links.topLevelItemCount() == 1
+    line = dialog.links.lines()[0]
+    assert "异地转移 · 原企业（已关停）" in line
+    assert f"#{old} 东关蛭石加工厂" in line
+    assert "灵寿县" in line
+    # activating the row opens the old case, whose own tab names the newer one
+    item = dialog.links.topLevelItem(0)
+    dialog.links.setCurrentItem(item)
+    dialog.links.itemActivated.emit(item, 1)
+    qtbot.waitUntil(lambda: dialog.linked_dialog is not None and dialog.linked_dialog.isVisible())
+    other = dialog.linked_dialog
+    assert other.case_id == old
+    assert "东关蛭石加工厂" in other.windowTitle()
+    assert other.links.lines()[0].startswith("异地转移 · 后发现的企业")
+    assert f"#{moved} 南街蛭石加工点" in other.links.lines()[0]
+    other.reject()
+    qtbot.waitUntil(lambda: not other.isVisible())
+
+    # 灵寿县's clerk: the old case is theirs, the newer one in 新乐市 is listed but not opened
+    clerk = Actor(user_id=None, username="lingshou_t", role=Role.COUNTY_CLERK, unit_id=lingshou_id)
+    own = CaseDialog(AppContext(sqlite_db, clerk), old, today=today)
+    qtbot.addWidget(own)
+    own.show()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is own)
+    item = own.links.topLevelItem(0)
+    assert item.toolTip(1) == NO_ACCESS
+    own.links.itemActivated.emit(item, 1)
+    assert own.linked_dialog is None
+    # a case without links says so
+    with sqlite_db.session() as s:
+        plain = make_case(s, unit=unit(s, "灵寿县")).id
+        s.commit()
+    lone = CaseDialog(AppContext(sqlite_db, city), plain, today=today)
+    qtbot.addWidget(lone)
+    assert lone.tabs.tabText(lone.links_tab) == "关联案件"
+    assert lone.links.lines() == ["暂无关联案件（线索确认后在此列出）"]

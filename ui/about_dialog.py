@@ -34,5 +34,8 @@ class AboutDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(label)
         lay.addWidget(buttons)
-        # as tall as the wrapped text needs at this width, whatever the font (Noto, 雅黑 …)
-        self.resize(460, max(260, lay.totalHeightForWidth(460)))
+        # as tall as the wrapped text needs (a long database path takes another line)
+        margins = lay.contentsMargins()
+        width = 460 - margins.left() - margins.right()
+        self.resize(460, max(260, label.heightForWidth(width) + buttons.sizeHint().height()
+                             + margins.top() + margins.bottom() + 2 * lay.spacing()))  # fmt: skip

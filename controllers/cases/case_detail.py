@@ -13,11 +13,13 @@ from controllers.actor import Actor
 from controllers.auth.display_names import display_names
 from controllers.cases.case_edit import case_values, get_case
 from controllers.cases.validation import FIELD_LABELS
-from controllers.permissions import Permission, require, scope_to_unit
+from controllers.permissions import Permission, can, require, scope_to_unit
 from models import (
     Attachment,
     Batch,
+    Case,
     CaseChange,
+    CaseLink,
     CaseLookback,
     Industry,
     Township,
@@ -34,6 +36,7 @@ from models.codes import (
     Source,
     labels_of_codes,
 )
+from models.leads import LeadKind
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,27 @@ class LookbackRow:
     inspector: str | None
     note: str | None
     attachment_id: int | None
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A case linked to this one by a confirmed 线索 (relocation, relapse, 类散乱污)."""
+
+    case_id: int  # the other case
+    kind: LeadKind
+    #: True: the other case is the old, closed one; False: the newer case found later
+    other_is_old: bool
+    name: str
+    unit: str
+    status: CaseStatus
+    linked_at: dt.datetime | None
+    #: the actor may open the other case (a county clerk: only its own unit's)
+    can_open: bool
+
+    @property
+    def relation(self) -> str:
+        side = "原企业（已关停）" if self.other_is_old else "后发现的企业"
+        return f"{self.kind.label} · {side}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,7 @@ class CaseRecord:
     lookbacks: list[LookbackRow] = field(default_factory=list)
     attachments: list[AttachmentRow] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    links: list[LinkRow] = field(default_factory=list)
 
     @property
     def status(self) -> CaseStatus:
@@ -173,7 +198,42 @@ def load_case(session: Session, actor: Actor, case_id: int) -> CaseRecord:
         lookbacks=lookbacks,
         attachments=attachments,
         history=case_history(session, case.id),
+        links=case_links(session, actor, case.id),
     )
+
+
+def case_links(session: Session, actor: Actor, case_id: int) -> list[LinkRow]:
+    """The cases a confirmed 线索 linked to this one (either side), oldest link first."""
+    links = list(
+        session.scalars(
+            select(CaseLink)
+            .where((CaseLink.case_id == case_id) | (CaseLink.other_case_id == case_id))
+            .order_by(CaseLink.created_at, CaseLink.id)
+        )
+    )
+    if not links:
+        return []
+    others = {ln.other_case_id if ln.case_id == case_id else ln.case_id for ln in links}
+    rows = {
+        r.id: r
+        for r in session.execute(
+            select(Case.id, Case.name, Case.address, Case.owner, Case.unit_id, Case.status,
+                   Unit.name.label("unit")).join(Unit, Unit.id == Case.unit_id)
+            .where(Case.id.in_(others))
+        )
+    }  # fmt: skip
+    out = []
+    for ln in links:
+        other_is_old = ln.case_id == case_id
+        r = rows.get(ln.other_case_id if other_is_old else ln.case_id)
+        if r is None:
+            continue
+        name = r.name or "（无名称）" + " ".join(p for p in (r.address, r.owner) if p)
+        out.append(
+            LinkRow(r.id, LeadKind(ln.kind), other_is_old, name, r.unit, CaseStatus(r.status),
+                    ln.created_at, can(actor, Permission.VIEW, r.unit_id))
+        )  # fmt: skip
+    return out
 
 
 class _Names:

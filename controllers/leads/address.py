@@ -23,11 +23,18 @@ _DIRECTIONS = re.compile(r"^(?:村东|村西|村南|村北|东|西|南|北)")
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
 
+_IS_NORMALIZED = unicodedata.is_normalized
+_NORMALIZE = unicodedata.normalize
+
+
 def fold(text: str | None) -> str:
     """Full-width to half-width, every space removed."""
     if not text:
         return ""
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+    text = str(text)
+    if not _IS_NORMALIZED("NFKC", text):
+        text = _NORMALIZE("NFKC", text)
+    return text if text.isalnum() else "".join(text.split())
 
 
 def chinese_number(text: str) -> int | None:
@@ -64,10 +71,15 @@ def phone_key(phone: str | None) -> str:
     return digits if len(digits) >= 7 else ""
 
 
-@lru_cache(maxsize=262144)
 def name_key(name: str | None) -> str:
     """A person's or business's name for comparison (widths folded, spaces and dots dropped)."""
-    return fold(name).replace("·", "").replace(".", "").lower()
+    if not name:
+        return ""
+    if not _IS_NORMALIZED("NFKC", name):
+        name = _NORMALIZE("NFKC", name)
+    if not name.isalnum():  # letters and digits only (Chinese included): nothing to drop
+        name = "".join(name.split()).replace("·", "").replace(".", "")
+    return name.lower()
 
 
 @lru_cache(maxsize=65536)
@@ -140,13 +152,7 @@ class AddressParser:
         text = fold(address)
         if township and village:  # the case's own columns: only the house number is looked for
             vill = village_stem(village)
-            pos = text.find(vill) if vill else -1
-            return Address(
-                town_stem(township),
-                vill,
-                None,
-                _number(text[pos + len(vill) :] if pos >= 0 else text),
-            )
+            return Address(town_stem(township), vill, None, house_number(address, vill))
         town = town_stem(township) if township else ""
         rest = text
         for full, stem in self._by_unit.get(unit_id, ()) if unit_id is not None else ():
@@ -181,3 +187,11 @@ def _number(rest: str) -> int | None:
     """The house number: the last ``…号`` of the text."""
     numbers = _NUMBER.findall(rest)
     return chinese_number(numbers[-1]) if numbers else None
+
+
+def house_number(address: str | None, village_stem_: str) -> int | None:
+    """The house number of a case's address after its village (as :meth:`AddressParser.parse`
+    reads it when the case's own township and village columns are filled)."""
+    text = fold(address)
+    pos = text.find(village_stem_) if village_stem_ else -1
+    return _number(text[pos + len(village_stem_) :] if pos >= 0 else text)

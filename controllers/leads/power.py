@@ -31,16 +31,16 @@ from sqlalchemy.orm import Session
 from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.errors import UserError
-from controllers.leads.address import AddressParser, fold, name_key
+from controllers.leads.address import Address, AddressParser, fold, name_key
 from controllers.leads.scoring import (
     NEAR_NUMBERS,
+    OLD_CLASSIFICATIONS,
     THRESHOLD,
     W_NEAR_ADDRESS,
     W_OWNER,
     W_SAME_ADDRESS,
     Candidate,
     Site,
-    is_old,
     rarity,
 )
 from controllers.permissions import Permission, require, scope_to_unit, unit_scope
@@ -288,30 +288,54 @@ def power_candidates(session: Session, actor: Actor, sites: list[Site],
                      parser: AddressParser) -> tuple[list[Candidate], dict[int, dict]]:  # fmt: skip
     """Candidates of the stored power lists against the closed cases; and the premises' sides."""
     _columns, threshold = power_settings(session)
-    olds = [s for s in sites if is_old(s)]
-    by_village: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-    by_name: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(olds):
-        if s.village_key and s.number is not None:
-            by_village[s.village_key].append((s.number, i))
-        for key in {s.owner, s.name}:
-            if key:
-                by_name[key].append(i)
-    for v in by_village.values():
-        v.sort()
-    owner_counts = Counter(s.owner for s in sites if s.owner)
     units = [(u.id, u.name, u.short_name) for u in session.scalars(select(Unit))]
     stmt = scope_to_unit(select(PowerRecord), actor, PowerRecord.unit_id).order_by(PowerRecord.id)
     latest: dict[str, PowerRecord] = {}
     for rec in session.scalars(stmt):  # a newer list replaces a premises' older readings
         latest[premises_key(rec)] = rec
+    if not latest:
+        return [], {}
+    # the premises first (a few hundred), then one pass over the register for the closed
+    # cases in their villages or with their holders' names
+    premises_at: dict[str, tuple[int | None, Address, str]] = {}
+    for premises, rec in latest.items():
+        unit_id = rec.unit_id or parser.unit_of(rec.address or "", units)
+        premises_at[premises] = (unit_id, parser.parse(rec.address, unit_id), name_key(rec.holder))
+    villages = {
+        (unit_id, where.township, where.village)
+        for unit_id, where, _holder in premises_at.values()
+        if unit_id is not None and where.village and where.number is not None
+    }
+    village_names = {v for _u, _t, v in villages}
+    holders = {holder for _u, _w, holder in premises_at.values() if holder}
+    olds: list[Site] = []
+    by_village: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    by_name: dict[str, list[int]] = defaultdict(list)
+    owner_counts: Counter = Counter()
+    old_classes = OLD_CLASSIFICATIONS
+    for s in sites:
+        if s.owner in holders:
+            owner_counts[s.owner] += 1
+        if s.status != "closed" or s.classification not in old_classes:
+            continue
+        in_village = s.village in village_names and s.number is not None
+        named = s.owner in holders or s.name in holders
+        if not (in_village or named):
+            continue
+        i = len(olds)
+        olds.append(s)
+        if in_village and (key := (s.unit_id, s.township, s.village)) in villages:
+            by_village[key].append((s.number, i))
+        for key in {s.owner, s.name}:
+            if key in holders:
+                by_name[key].append(i)
+    for v in by_village.values():
+        v.sort()
     found: list[Candidate] = []
     sides: dict[int, dict] = {}
     for premises, rec in latest.items():
         readings = json.loads(rec.readings or "{}")
-        unit_id = rec.unit_id or parser.unit_of(rec.address or "", units)
-        where = parser.parse(rec.address, unit_id)
-        holder = name_key(rec.holder)
+        unit_id, where, holder = premises_at[premises]
         near: set[int] = set()
         if unit_id is not None and where.village and where.number is not None:
             numbers = by_village.get((unit_id, where.township, where.village), [])

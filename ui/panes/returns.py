@@ -149,13 +149,9 @@ class ReturnsPane(Pane):
         if index < 0:
             index = self.stage_combo.findData(self.ctx.call(default_stage_id))
         self.stage_combo.setCurrentIndex(max(index, 0))
+        # room for the longest stage, arrow included (the style's hint is a few pixels short)
+        self.stage_combo.setMinimumWidth(max(260, self.stage_combo.sizeHint().width() + 16))
         self.stage_combo.blockSignals(False)
-        # as wide as the longest stage ("2026年 · 全面自查（截止 2026-05-25）") in the font in
-        # use, with room for the frame and the arrow
-        metrics = self.stage_combo.fontMetrics()
-        longest = max(metrics.horizontalAdvance(self.stage_combo.itemText(i))
-                      for i in range(self.stage_combo.count()))  # fmt: skip
-        self.stage_combo.setMinimumWidth(max(260, longest + 40))
         self._fill()
 
     def apply_named_filter(self, payload: object) -> None:

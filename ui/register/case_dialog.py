@@ -39,6 +39,7 @@ from ui.register.attachments_panel import AttachmentsPanel
 from ui.register.case_form import CaseForm
 from ui.register.checklist_widget import ChecklistWidget
 from ui.register.history_view import HistoryView
+from ui.register.links_panel import LinksPanel
 from ui.register.lookback_panel import LookbackDialog, LookbackPanel
 
 #: forward moves the same clerk cannot simply take back: what the confirmation says
@@ -47,6 +48,7 @@ IRREVERSIBLE_MOVES = {
     CaseStatus.CLOSED: "销号后不能退回；只有回头看发现问题时才会重新打开。销号记录永久保存。",
 }
 READ_ONLY_MARK = "（只读）"
+LINKS_TAB = "关联案件"
 #: a field that cannot be changed looks like text on the dialog, not like an input box
 READ_ONLY_STYLE = (
     'QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"], QTextEdit[readOnly="true"]'
@@ -78,6 +80,7 @@ class CaseDialog(QDialog):
         self.record: CaseRecord | None = None
         self.conflict_dialog: ConflictDialog | None = None
         self.lookback_dialog: LookbackDialog | None = None
+        self.linked_dialog: CaseDialog | None = None
         self.choices = ctx.call(form_choices, ctx.actor)
 
         self.title_label = QLabel()
@@ -104,12 +107,14 @@ class CaseDialog(QDialog):
         self.lookbacks = LookbackPanel()
         self.attachments = AttachmentsPanel(ctx)
         self.history = HistoryView()
+        self.links = LinksPanel()
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "基本信息")
         self.tabs.addTab(self.checklist, "两断三清")
         self.tabs.addTab(self.lookbacks, "回头看")
         self.tabs.addTab(self.attachments, "附件")
         self.tabs.addTab(self.history, "变更记录")
+        self.links_tab = self.tabs.addTab(self.links, LINKS_TAB)
 
         self.error_count = QLabel()
         self.error_count.setStyleSheet("color: #c0392b;")
@@ -146,6 +151,7 @@ class CaseDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
         self.lookbacks.record_requested.connect(self.open_lookback)
+        self.links.open_requested.connect(self.open_linked)
         self.attachments.changed.connect(self._refresh_lists)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
@@ -164,7 +170,8 @@ class CaseDialog(QDialog):
             self.checklist.set_rows({})
             self.setWindowTitle("新建企业")
             self.title_label.setText("新建企业（点位）")
-            for i in (2, 3, 4):
+            self.links.set_rows([])
+            for i in (2, 3, 4, self.links_tab):
                 self.tabs.setTabEnabled(i, False)
             can_edit = can(actor, Permission.EDIT_CASES)
         else:
@@ -182,7 +189,10 @@ class CaseDialog(QDialog):
             self.setWindowTitle(f"企业详情 · {record.display_name}{mark}")
             relapse = f"　反弹 {record.relapse_count} 次" if record.is_relapsed else ""
             self.title_label.setText(record.display_name + relapse)
-            for i in (2, 3, 4):
+            self.links.set_rows(record.links)
+            count = f"（{len(record.links)}）" if record.links else ""
+            self.tabs.setTabText(self.links_tab, LINKS_TAB + count)
+            for i in (2, 3, 4, self.links_tab):
                 self.tabs.setTabEnabled(i, True)
         self.can_edit = can_edit
         self.save_button.setVisible(can_edit)  # a read-only view offers nothing to save
@@ -395,6 +405,15 @@ class CaseDialog(QDialog):
                 show_error(self, "回头看未保存", exc)
             return
         self._after_write()
+
+    # -- linked cases -------------------------------------------------------------------
+    def open_linked(self, case_id: int) -> CaseDialog:
+        """The detail dialog of a linked case, over this one (its saves are announced too)."""
+        dialog = CaseDialog(self.ctx, case_id, self, today=self.today)
+        dialog.saved.connect(self.saved)
+        self.linked_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- closing ------------------------------------------------------------------------
     def reject(self) -> None:
