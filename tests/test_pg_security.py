@@ -367,6 +367,55 @@ def test_county_clerk_attaches_a_file_another_unit_already_stored(secured):
         account_db.dispose()
 
 
+def test_a_city_clerk_accepts_a_return_in_its_own_role_where_copy_is_refused(secured, tmp_path):
+    """Row-level security binds the clerks' roles and PostgreSQL refuses COPY FROM there: the
+    accept writes by INSERT instead, and its history rows pass the per-row guard (own name)."""
+    from controllers.bulk import copy_allowed
+    from controllers.returns.check import check_return
+    from controllers.returns.records import submit_return
+    from controllers.returns.review import accept_return
+    from models import CaseChange, CountyReturn
+    from models.codes import ReturnStatus
+    from tests.returns_fixtures import make_stage, standard_row, write_xlsx
+
+    with secured["owner"].session() as s:
+        stage = make_stage(s).id
+        s.commit()
+    rows = [
+        standard_row(n, 企业名称=f"安全测试加工厂{n}", 地址=f"灵寿镇北关村{n}号") for n in (1, 2, 3)
+    ]
+    path = write_xlsx(tmp_path / "灵寿县上报.xlsx", rows)
+    gate = gate_db(secured)
+    try:
+        account_db, result = sign_in_database(gate, "city", PASSWORDS["city"])
+    finally:
+        gate.dispose()
+    actor, lingshou = result.actor, secured["units"]["lingshou"]
+    try:
+        with account_db.session() as s:
+            assert not copy_allowed(s.connection(), Case.__table__)
+            check = check_return(s, actor, path, lingshou, stage)
+            assert check.diff.counts()["new"] == 3
+            ret = submit_return(s, actor, check, path)
+            s.commit()
+            ret_id, version = ret.id, ret.version
+        accepted = call(account_db, accept_return, actor, ret_id, version, check).value
+        assert accepted.created == 3
+    finally:
+        account_db.dispose()
+    with secured["owner"].session() as s:
+        names = set(s.scalars(select(Case.name).where(Case.id.in_(accepted.new_case_ids))))
+        assert names == {f"安全测试加工厂{n}" for n in (1, 2, 3)}
+        history = list(s.scalars(select(CaseChange).where(
+            CaseChange.case_id.in_(accepted.new_case_ids))))  # fmt: skip
+        assert {(h.username, h.field, h.new_value) for h in history} == {
+            ("city", "status", "pending")
+        }
+        assert len(history) == 3
+        assert s.get(CountyReturn, ret_id).status == ReturnStatus.APPROVED
+        assert verify_chain(s).intact
+
+
 # ------------------------------------------------------------------------------------------
 # The matrix: every action the controllers refuse, as raw SQL with each role's own account,
 # is refused by the database itself.
