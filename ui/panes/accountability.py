@@ -134,6 +134,7 @@ class AccountabilityPane(Pane):
         self.amend_button = QPushButton("追加更正…")
         self.delete_button = QPushButton("删除")
         self.export_button = QPushButton("导出 Excel…")
+        self.export_button.setToolTip("导出问责记录（Ctrl+E）")
         self.notice_button = QPushButton("决定书 PDF…")
         self.rules_button = QPushButton("规则…")
         self.rules_button.setEnabled(self.can_edit)
@@ -214,7 +215,6 @@ class AccountabilityPane(Pane):
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export)
         QShortcut(QKeySequence.StandardKey.Delete, self.records_table, activated=self.delete_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     def current_view(self) -> str:
         return self.view_combo.currentData()

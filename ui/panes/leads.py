@@ -48,8 +48,8 @@ PERMIT_FILTER = "排污许可名单 (*.xlsx *.xlsm *.xls *.ods *.csv);;所有文
 #: columns that hold names and addresses start wider than their titles
 MIN_WIDTHS = {COL_THIS: 110, COL_OTHER: 110}
 EMPTY_HINT = (
-    "<p>暂无线索。</p><p>点击“重新研判”（F5）比对企业清单，“导入电力数据”（Ctrl+I）"
-    "比对供电公司的用电清单，或“导入排污许可”比对新发放的排污许可（登记）名单。</p>"
+    "<p>暂无线索。</p><p>点击“重新研判”（Ctrl+R）比对企业清单，“导入电力数据”（Ctrl+I）"
+    "比对供电公司的用电清单，或“导入排污许可”（Ctrl+Shift+I）比对新发放的排污许可（登记）名单。</p>"
 )
 
 
@@ -84,12 +84,13 @@ class LeadsPane(Pane):
         self.status_combo.addItem("全部", None)
         self.count_label = QLabel()
         self.scan_button = QPushButton("重新研判")
-        self.scan_button.setToolTip("比对全部企业，找出新的线索（F5）")
+        self.scan_button.setToolTip("比对全部企业，找出新的线索（Ctrl+R）")
         self.power_button = QPushButton("导入电力数据…")
         self.power_button.setToolTip("导入供电公司的用电清单并比对（Ctrl+I）")
         self.permit_button = QPushButton("导入排污许可…")
         self.permit_button.setToolTip(
             "导入排污许可（登记）名单，找出已关停取缔企业原址或附近新取得许可的同行业企业"
+            "（Ctrl+Shift+I）"
         )
         self.confirm_button = QPushButton("确认线索…")
         self.confirm_button.setToolTip("确认所选线索（Ctrl+Enter）")
@@ -151,10 +152,15 @@ class LeadsPane(Pane):
         self.confirm_button.clicked.connect(self.confirm_selected)
         self.dismiss_button.clicked.connect(self.dismiss_selected)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
-        QShortcut(QKeySequence("F5"), self, activated=self.scan)
-        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.choose_power_file)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.confirm_selected)
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self, activated=self.dismiss_selected)
+        for key, slot, button in (
+            ("Ctrl+R", self.scan, self.scan_button),  # not F5: that is the window's refresh
+            ("Ctrl+I", self.choose_power_file, self.power_button),
+            ("Ctrl+Shift+I", self.choose_permit_file, self.permit_button),
+            ("Ctrl+Return", self.confirm_selected, self.confirm_button),
+            ("Del", self.dismiss_selected, self.dismiss_button),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self, activated=slot)
+            shortcut.setEnabled(not button.isHidden())  # a role not offered the step: no key
 
     # -- data ------------------------------------------------------------------------
     def load(self) -> None:

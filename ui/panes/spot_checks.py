@@ -58,6 +58,7 @@ class SpotChecksPane(Pane):
         self.day_edit.setObjectName("dayEdit")
         self.day_edit.setCalendarPopup(True)
         self.day_edit.setDisplayFormat("yyyy-MM-dd")
+        self.day_edit.setToolTip("检查日期：前一天 / 后一天（Alt+Left / Alt+Right）")
         # The totals follow the overview and the stage report: the current campaign's checks,
         # by default from the day it started (this month's when no campaign was set up).
         self.campaign_combo = QComboBox()
@@ -176,7 +177,6 @@ class SpotChecksPane(Pane):
         QShortcut(QKeySequence("Alt+Left"), self, activated=lambda: self.step_day(-1))
         QShortcut(QKeySequence("Alt+Right"), self, activated=lambda: self.step_day(1))
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     # -- reading ---------------------------------------------------------------------
     @property

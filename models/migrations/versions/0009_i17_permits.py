@@ -6,7 +6,7 @@
 - ``leads.permit_id``: a 类散乱污 candidate raised by a permit names it (``case_id`` is None).
 
 Revision ID: 0009_i17_permits
-Revises: 0007_i14
+Revises: 0008_i18
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_i17_permits"
-down_revision = "0007_i14"
+down_revision = "0008_i18"
 branch_labels = None
 depends_on = None
 
