@@ -1,6 +1,7 @@
 """County returns: read + validate + compare, and accept, beside their baselines.
 
     python bench/returns.py [--rows 20000 200000] [--repeat 3] [--skip-pandas-above N]
+                            [--pg] [--accept-only]
 
 For each size a return workbook is written (a merged title, a 填报单位 line, the published
 header, rows with date cells, text dates and full-width digits) and two migrated SQLite
@@ -22,8 +23,15 @@ that phase's own:
 - raw sqlite3: the same writes with ``executemany`` (INSERT of the new cases, UPDATE of the
   changed ones, INSERT of the history and merge-record rows) + commit.
 
+With ``--pg`` accept runs also on the test PostgreSQL server (a fresh database per phase,
+copied from a migrated template, the realistic one seeded through the application), beside
+the same writes with psycopg 3 directly (COPY of the new cases with ids from the sequence,
+their history and the merge record; executemany of the UPDATEs) + commit. ``--accept-only``
+skips the reads and checks (accept and its baselines only).
+
 Targets (issue 16): check ≤ 2× the bare calamine read at 20k and 200k; accept ≤ 3× raw;
-peak memory of a 200k check ≤ 1.3× calamine's.
+peak memory of a 200k check ≤ 1.3× calamine's; accept of 100k rows on PostgreSQL no slower
+than on SQLite (issue 13).
 """
 
 from __future__ import annotations
@@ -86,19 +94,21 @@ def write_workbook(path: Path, rows: int, changed_below: int = 0) -> None:
     wb.close()
 
 
-def make_database(path: Path) -> str:
-    """A migrated SQLite database with the default units (a new database has none)."""
+def make_database(path: Path | str) -> str:
+    """A migrated database with the default 25 units (a new database has none): a SQLite file
+    at ``path``, or the database of a server URL."""
     from controllers.units.reference import load_reference_units
     from models.database import Database, make_engine
     from models.migrate import upgrade
 
-    url = f"sqlite:///{path}"
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine, backup=False)
-    with Database.from_engine(engine).session() as session:
+    database = Database.from_engine(engine)
+    with database.session() as session:
         load_reference_units(session)
         session.commit()
-    engine.dispose()
+    database.dispose()
     return url
 
 
@@ -188,12 +198,10 @@ def phase_seed(file: Path, db: str) -> float:
     return phase_accept(file, db)
 
 
-def phase_raw(file: Path, db: str) -> float:
-    """The same case rows as accept writes, inserted with sqlite3 executemany."""
-    import sqlite3
-
+def _raw_writes(file: Path, db: str):
+    """The rows accept writes, as plain tuples: (database, return id, columns, new cases,
+    updates, history of the changes, stamp, check)."""
     from controllers.actor import SYSTEM
-    from controllers.returns.merge_record import merge_items
     from controllers.returns.review import _new_case_row, _resolve_batches, _resolve_townships
     from controllers.unit_of_work import execute
     from models.base import now
@@ -210,11 +218,12 @@ def phase_raw(file: Path, db: str) -> float:
     batches = {"新增": batches[search_key("新增")]}
     at = now()
     dicts = [_new_case_row(r.values, ret.unit_id, SYSTEM, at, towns, batches) for r in rows_needed]
+    sqlite = db.startswith("sqlite")
 
     def plain(v):
-        if isinstance(v, dt.datetime):
+        if sqlite and isinstance(v, dt.datetime):
             return v.isoformat(sep=" ")
-        if isinstance(v, dt.date):
+        if sqlite and isinstance(v, dt.date):
             return v.isoformat()
         if hasattr(v, "value"):
             return v.value
@@ -226,32 +235,44 @@ def phase_raw(file: Path, db: str) -> float:
     updates = [(plain(c.new), stamp, m.case_id) for m in check.diff.changed for c in m.changes]
     history = [(m.case_id, stamp, "main_products", plain(c.old), plain(c.new), "raw")
                for m in check.diff.changed for c in m.changes]  # fmt: skip
-    path = db.removeprefix("sqlite:///")
+    statuses = [plain(d["status"]) for d in dicts]
     ret_id = ret.id
     database.dispose()
-    con = sqlite3.connect(path)
+    return ret_id, columns, data, statuses, updates, history, stamp, check
+
+
+HISTORY_COLUMNS = "case_id, changed_at, field, old_value, new_value, note"
+
+
+def phase_raw(file: Path, db: str) -> float:
+    """The same writes as accept (INSERT of the new cases and their history, UPDATE of the
+    changed ones and their history, the merge record), with sqlite3 executemany."""
+    import sqlite3
+
+    from controllers.returns.merge_record import merge_items
+
+    ret_id, columns, data, statuses, updates, history, stamp, check = _raw_writes(file, db)
+    con = sqlite3.connect(db.removeprefix("sqlite:///"))
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     sql = f"INSERT INTO cases ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    hist = ("INSERT INTO case_changes (case_id, changed_at, field, old_value, new_value, note) "
-            "VALUES (?, ?, ?, ?, ?, ?)")  # fmt: skip
+    hist = f"INSERT INTO case_changes ({HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
     start = time.perf_counter()
     first = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").fetchone()[0]
     con.executemany(sql, data)
-    new_history = [(first + i, stamp, "status", None, plain(d["status"]), "raw")
-                   for i, d in enumerate(dicts)]  # fmt: skip
+    new_history = [(first + i, stamp, "status", None, s, "raw") for i, s in enumerate(statuses)]
     con.executemany(hist, new_history)
     con.executemany(
         "UPDATE cases SET main_products = ?, updated_at = ?, version = version + 1 WHERE id = ?",
         updates,
     )
     con.executemany(hist, history)
-    items = merge_items(check, ret_id, list(range(first, first + len(dicts))))
+    items = merge_items(check, ret_id, list(range(first, first + len(data))))
     if items:
         keys = list(items[0])
         con.executemany(
             f"INSERT INTO return_merge_items ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})",
-            [tuple(plain(d[k]) for k in keys) for d in items],
+            [tuple(d[k] for k in keys) for d in items],
         )
     con.commit()
     elapsed = time.perf_counter() - start
@@ -259,8 +280,51 @@ def phase_raw(file: Path, db: str) -> float:
     return elapsed
 
 
+def phase_raw_pg(file: Path, db: str) -> float:
+    """PostgreSQL: the same writes with psycopg 3 directly — COPY of the new cases (ids from
+    the sequence), their history and the merge record, executemany of the UPDATEs — + commit."""
+    import psycopg
+
+    from controllers.returns.merge_record import merge_items
+    from models.database import normalise_url
+
+    ret_id, columns, data, statuses, updates, history, stamp, check = _raw_writes(file, db)
+    url = normalise_url(db).set(drivername="postgresql").render_as_string(hide_password=False)
+    con = psycopg.connect(url)
+    start = time.perf_counter()
+    with con.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence('cases', 'id'))"
+                    " FROM generate_series(1, %s)", (len(data),))  # fmt: skip
+        ids = sorted(r[0] for r in cur.fetchall())
+        with cur.copy(f"COPY cases (id, {', '.join(columns)}) FROM STDIN") as copy:
+            for case_id, row in zip(ids, data, strict=True):
+                copy.write_row((case_id, *row))
+        with cur.copy(f"COPY case_changes ({HISTORY_COLUMNS}) FROM STDIN") as copy:
+            for case_id, s in zip(ids, statuses, strict=True):
+                copy.write_row((case_id, stamp, "status", None, s, "raw"))
+        cur.executemany(
+            "UPDATE cases SET main_products = %s, updated_at = %s, version = version + 1"
+            " WHERE id = %s",
+            updates,
+        )
+        with cur.copy(f"COPY case_changes ({HISTORY_COLUMNS}) FROM STDIN") as copy:
+            for row in history:
+                copy.write_row(row)
+        items = merge_items(check, ret_id, ids)
+        if items:
+            keys = list(items[0])
+            with cur.copy(f"COPY return_merge_items ({', '.join(keys)}) FROM STDIN") as copy:
+                for d in items:
+                    copy.write_row([d[k] for k in keys])
+    con.commit()
+    elapsed = time.perf_counter() - start
+    con.close()
+    return elapsed
+
+
 PHASES = {"calamine": phase_calamine, "pandas": phase_pandas, "ours": phase_ours,
-          "accept": phase_accept, "raw": phase_raw, "seed": phase_seed}  # fmt: skip
+          "accept": phase_accept, "raw": phase_raw, "raw_pg": phase_raw_pg,
+          "seed": phase_seed}  # fmt: skip
 
 
 def run_phase(name: str, file: Path, db: str) -> dict:
@@ -282,7 +346,32 @@ def _child(name: str, file: Path, db: str) -> None:
     print(json.dumps({"seconds": elapsed, "peak_mb": peak}))
 
 
-def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path) -> None:
+class PgDatabases:
+    """Databases on the test PostgreSQL server: migrated templates, a fresh copy per phase."""
+
+    def __init__(self) -> None:
+        from tests import dbservers
+
+        self.servers = dbservers
+        self.names: list[str] = []
+
+    def create(self, template: str | None = None) -> tuple[str, str]:
+        name = self.servers.unique_name("rectify_bench")
+        url = self.servers.create_pg(name, template)
+        self.names.append(name)
+        return name, url
+
+    def drop(self, name: str) -> None:
+        self.servers.drop_pg(name)
+        self.names.remove(name)
+
+    def drop_all(self) -> None:
+        for name in list(self.names):
+            self.drop(name)
+
+
+def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path,
+               pg: bool = False, accept_only: bool = False) -> None:  # fmt: skip
     existing = int(rows * EXISTING)
     file = folder / f"return-{rows}.xlsx"
     write_workbook(file, rows, changed_below=existing)
@@ -294,8 +383,27 @@ def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path) -> 
     seeded = folder / f"register-{rows}.db"
     shutil.copy(template, seeded)
     seed = run_phase("seed", earlier, f"sqlite:///{seeded}")
-    print(f"\n（台账预置：先通过一份 {existing:,} 行的上报，用时 {seed['seconds']:.1f} s）")
+    print(f"\n（台账预置：先通过一份 {existing:,} 行的上报，SQLite 用时 {seed['seconds']:.1f} s）")
+    servers = PgDatabases() if pg else None
+    pg_sources: dict[str, str] = {}
+    try:
+        if servers is not None:
+            tpl, tpl_url = servers.create()
+            make_database(tpl_url)
+            seeded_pg, seeded_url = servers.create(tpl)
+            pg_seed = run_phase("seed", earlier, seeded_url)
+            print(f"（PostgreSQL 台账预置用时 {pg_seed['seconds']:.1f} s）")
+            pg_sources = {"": seeded_pg, "empty ": tpl}
+        results = _measure(rows, repeat, skip_pandas_above, folder, file, template, seeded,
+                           servers, pg_sources, accept_only)  # fmt: skip
+    finally:
+        if servers is not None:
+            servers.drop_all()
+    _report(rows, repeat, existing, file, results)
 
+
+def _measure(rows, repeat, skip_pandas_above, folder, file, template, seeded, servers,
+             pg_sources, accept_only) -> dict[str, list[dict]]:  # fmt: skip
     def fresh_db(tag: str, source: Path) -> str:
         path = folder / f"{tag}-{rows}.db"
         for suffix in ("", "-wal", "-shm"):
@@ -303,28 +411,50 @@ def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path) -> 
         shutil.copy(source, path)
         return f"sqlite:///{path}"
 
+    def on_pg(name: str, source: str) -> dict:
+        db_name, url = servers.create(source)
+        try:
+            return run_phase(name, file, url)
+        finally:
+            servers.drop(db_name)
+
     results: dict[str, list[dict]] = {}
+    phases = ("accept", "raw") if accept_only else ("ours", "accept", "raw")
     for _ in range(repeat):  # interleaved: the machine's load hits every phase alike
-        results.setdefault("calamine", []).append(
-            run_phase("calamine", file, fresh_db("c", template))
-        )
+        if not accept_only:
+            results.setdefault("calamine", []).append(
+                run_phase("calamine", file, fresh_db("c", template))
+            )
         for label, source in (("", seeded), ("empty ", template)):
-            for name in ("ours", "accept", "raw"):
+            for name in phases:
                 results.setdefault(label + name, []).append(
                     run_phase(name, file, fresh_db(name, source))
                 )
-        if rows <= skip_pandas_above and "pandas" not in results:
+            if label in pg_sources:
+                for name in ("accept", "raw_pg"):
+                    results.setdefault(f"pg {label}{name}", []).append(
+                        on_pg(name, pg_sources[label])
+                    )
+        if not accept_only and rows <= skip_pandas_above and "pandas" not in results:
             results["pandas"] = [run_phase("pandas", file, fresh_db("pandas", template))]
+    return results
 
+
+def _report(rows: int, repeat: int, existing: int, file: Path,
+            results: dict[str, list[dict]]) -> None:  # fmt: skip
     def med(name: str) -> tuple[float, float]:
         runs = results[name]
         return (statistics.median(r["seconds"] for r in runs), max(r["peak_mb"] for r in runs))
 
     size_mb = file.stat().st_size / 1048576
+    load = os.getloadavg()[0]
     print(f"{rows:,} 行上报（{size_mb:.1f} MB .xlsx），{repeat} 次中位数，同一次运行的基线，"
-          "2 核机器，其他人同时在跑测试：")  # fmt: skip
-    cal = med("calamine")
-    print(f"  python-calamine 纯读取                  {cal[0]:7.2f} s   峰值内存 {cal[1]:6.0f} MB")
+          f"2 核机器，负载 {load:.1f}（其他人同时在跑测试）：")  # fmt: skip
+    cal = med("calamine") if "calamine" in results else None
+    if cal:
+        print(
+            f"  python-calamine 纯读取                  {cal[0]:7.2f} s   峰值内存 {cal[1]:6.0f} MB"
+        )
     if "pandas" in results:
         pd_ = med("pandas")
         print(
@@ -332,23 +462,33 @@ def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path) -> 
         )
     for label, title in (("", f"现实台账（已有 {existing:,} 家，变更 {existing // CHANGED_EVERY:,}）"),
                          ("empty ", "空台账（全部新增）")):  # fmt: skip
-        ours, acc, raw = med(label + "ours"), med(label + "accept"), med(label + "raw")
-        # each repetition's check against the calamine read of the same repetition
-        paired = statistics.median(
-            o["seconds"] / c["seconds"]
-            for o, c in zip(results[label + "ours"], results["calamine"], strict=True)
-        )
+        acc, raw = med(label + "accept"), med(label + "raw")
         print(f"  {title}：")
-        print(
-            f"    读取+校验+比对 (check_return)        {ours[0]:7.2f} s   峰值内存 {ours[1]:6.0f} MB"
-            f"  = {ours[0] / cal[0]:.2f}× calamine（目标 ≤ 2×；逐次配对比值的中位数 {paired:.2f}×），"
-            f"内存 {ours[1] / cal[1]:.2f}×（目标 ≤ 1.3×）"
-        )
+        if cal:
+            ours = med(label + "ours")
+            # each repetition's check against the calamine read of the same repetition
+            paired = statistics.median(
+                o["seconds"] / c["seconds"]
+                for o, c in zip(results[label + "ours"], results["calamine"], strict=True)
+            )
+            print(
+                f"    读取+校验+比对 (check_return)        {ours[0]:7.2f} s   峰值内存 {ours[1]:6.0f} MB"
+                f"  = {ours[0] / cal[0]:.2f}× calamine（目标 ≤ 2×；逐次配对比值的中位数 {paired:.2f}×），"
+                f"内存 {ours[1] / cal[1]:.2f}×（目标 ≤ 1.3×）"
+            )
         print(
             f"    审核通过写入 (accept_return)         {acc[0]:7.2f} s"
             f"                    = {acc[0] / raw[0]:.2f}× raw（目标 ≤ 3×）"
         )
         print(f"    sqlite3 executemany 同样的写入       {raw[0]:7.2f} s")  # fmt: skip
+        if f"pg {label}accept" in results:
+            pacc, praw = med(f"pg {label}accept"), med(f"pg {label}raw_pg")
+            print(
+                f"    PostgreSQL 审核通过写入              {pacc[0]:7.2f} s"
+                f"                    = {pacc[0] / praw[0]:.2f}× psycopg COPY，"
+                f"{pacc[0] / acc[0]:.2f}× SQLite（目标 ≤ 1×）"
+            )
+            print(f"    psycopg COPY 同样的写入              {praw[0]:7.2f} s")  # fmt: skip
 
 
 def main() -> None:
@@ -359,6 +499,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-pandas-above", type=int, default=1_000_000,
                         help="do not run the (slow) pandas baseline above this many rows")  # fmt: skip
+    parser.add_argument("--pg", action="store_true",
+                        help="accept also on the test PostgreSQL server (RECTIFY_TEST_PG_URL)")  # fmt: skip
+    parser.add_argument("--accept-only", action="store_true",
+                        help="measure only accept and its raw baselines (no check, no reads)")  # fmt: skip
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -368,9 +512,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="rectify-bench-returns-") as folder:
         for rows in args.rows:
-            bench_size(
-                rows, args.repeat if rows <= 50_000 else 1, args.skip_pandas_above, Path(folder)
-            )
+            bench_size(rows, args.repeat if rows <= 50_000 else 1, args.skip_pandas_above,
+                       Path(folder), args.pg, args.accept_only)  # fmt: skip
 
 
 if __name__ == "__main__":

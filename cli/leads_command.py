@@ -1,4 +1,5 @@
-"""``leads scan [--unit NAME] [--json]`` and ``leads import-power FILE [--json]``: 线索."""
+"""``leads scan [--unit NAME] [--json]``, ``leads import-power FILE [--json]`` and
+``leads import-permits FILE [--json]``: 线索."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers import unit_of_work
-from controllers.leads.scanning import import_power, scan_leads
+from controllers.leads.scanning import import_permits, import_power, scan_leads
 from controllers.leads.scoring import Candidate
 from controllers.leads.store import LeadKind
 from controllers.units import unit_ids_by_names
@@ -38,6 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     power.add_argument("file", metavar="FILE", help=".xlsx / .xls / .csv")
     power.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     power.set_defaults(handler=cmd_import_power)
+    permits = leads_sub.add_parser(
+        "import-permits",
+        help="导入排污许可（登记）名单并比对类散乱污 / import a permit list and match it",
+        description="导入排污许可或排污登记名单（单位名称、统一社会信用代码、生产经营场所地址、"
+        "行业类别、发证日期、许可证编号），找出已关停取缔企业原址或附近销号后新取得许可的同行业企业。",
+    )
+    permits.add_argument("file", metavar="FILE", help=".xlsx / .xls / .csv")
+    permits.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    permits.set_defaults(handler=cmd_import_permits)
 
 
 def _print(candidates: list[Candidate], as_json: bool) -> None:
@@ -45,7 +55,12 @@ def _print(candidates: list[Candidate], as_json: bool) -> None:
         print(json.dumps([c.as_json() for c in candidates], ensure_ascii=False, indent=1))
         return
     for c in candidates:
-        this = f"#{c.case_id}" if c.case_id else f"电力用户 {c.extra.get('premises', '')}"
+        if c.case_id:
+            this = f"#{c.case_id}"
+        elif c.permit_id:
+            this = f"排污许可 {c.evidence[-1]['this']}"
+        else:
+            this = f"电力用户 {c.extra.get('premises', '')}"
         fields = "、".join(e["field"] for e in c.evidence)
         print(
             f"{c.score:.2f}  {LeadKind.label_of(c.kind)}  {this} ↔ #{c.other_case_id}  ({fields})"
@@ -83,4 +98,23 @@ def cmd_import_power(ctx: CommandContext) -> int:
     _print(result.open, False)
     print(f"已导入 {imported.rows} 户用电数据（{len(imported.months)} 个月），"
           f"比对出待研判线索 {len(result.open)} 条 / {imported.rows} premises imported")  # fmt: skip
+    return 0
+
+
+def cmd_import_permits(ctx: CommandContext) -> int:
+    actor = ctx.require_person()
+    db = ctx.database()
+    try:
+        imported, result = unit_of_work.run(db, actor, import_permits, ctx.args.file).value
+    except FileNotFoundError:
+        raise CliError(f"找不到文件 / no such file: {ctx.args.file}") from None
+    if ctx.args.json:
+        print(json.dumps({"file": imported.filename, "permits": imported.rows,
+                          "unplaced": imported.unplaced,
+                          "candidates": [c.as_json() for c in result.open]},
+                         ensure_ascii=False, indent=1))  # fmt: skip
+        return 0
+    _print(result.open, False)
+    print(f"已导入 {imported.rows} 家排污许可单位（{imported.unplaced} 家无法确定所属单位），"
+          f"比对出待研判线索 {len(result.open)} 条 / {imported.rows} permits imported")  # fmt: skip
     return 0

@@ -334,3 +334,47 @@ def _conflict(current: Campaign, mine: CampaignInput) -> EditConflict:
     }
     conflicts = [FieldConflict(k, v, theirs[k]) for k, v in wanted.items() if theirs[k] != v]
     return EditConflict("Campaign", current.id, current.version, conflicts, theirs)
+
+
+@dataclass(frozen=True)
+class CampaignWindow:
+    """The days a campaign is in force: from its start until it ended or the next one began."""
+
+    campaign_id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date | None  # None: still in force
+
+    def holds(self, day: dt.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+def campaign_windows(session: Session) -> list[CampaignWindow]:
+    """Every campaign's window, oldest first. A campaign starts on ``started_on`` (1 January
+    of its year when not set) and is in force until its ``ended_on`` or the day before the
+    next campaign starts, whichever comes first; the windows never overlap."""
+    camps = sorted(
+        session.scalars(select(Campaign)),
+        key=lambda c: (c.started_on or dt.date(c.year, 1, 1), c.year, c.id),
+    )
+    out = []
+    for i, c in enumerate(camps):
+        start = c.started_on or dt.date(c.year, 1, 1)
+        ends = [c.ended_on] if c.ended_on else []
+        if i + 1 < len(camps):
+            nxt = camps[i + 1]
+            ends.append((nxt.started_on or dt.date(nxt.year, 1, 1)) - dt.timedelta(days=1))
+        out.append(CampaignWindow(c.id, c.name, start, min(ends) if ends else None))
+    return out
+
+
+def campaign_on(session: Session, day: dt.date) -> int | None:
+    """The id of the campaign in force on ``day`` (None before the first or after one ended)."""
+    return next((w.campaign_id for w in campaign_windows(session) if w.holds(day)), None)
+
+
+def campaign_window(session: Session, campaign_id: int) -> CampaignWindow:
+    found = next((w for w in campaign_windows(session) if w.campaign_id == campaign_id), None)
+    if found is None:
+        raise NotFoundError("该专项行动不存在。")
+    return found

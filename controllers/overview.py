@@ -18,6 +18,7 @@ from controllers.actor import Actor
 from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.listings import accountability_pending
 from controllers.permissions import Permission, require, scope_to_unit, unit_scope
+from controllers.spot_checks.totals import of_campaign
 from models import (
     AccountabilityRecord,
     Campaign,
@@ -337,22 +338,19 @@ def overview_tiles(session: Session, actor: Actor, today: dt.date | None = None)
         )
         or 0
     )
-    findings = int(
-        session.scalar(
-            scope_to_unit(
-                select(func.count(SpotCheckFinding.id)).join(SpotCheck),
-                actor,
-                SpotCheck.unit_id,
-            )
-        )
-        or 0
-    )
+    # the current campaign's checks, as the 督导抽查 pane and the stage report count them
+    checks = select(func.count(SpotCheckFinding.id)).join(SpotCheck)
+    if campaign is not None:
+        checks = checks.where(of_campaign(session, campaign.id))
+    findings = int(session.scalar(scope_to_unit(checks, actor, SpotCheck.unit_id)) or 0)
     tiles.append(
         Tile(
             "spot_check_findings",
             "督导抽查发现问题",
             findings,
-            "新增企业、反弹、整治不到位等",
+            "本次专项行动：新增企业、反弹、整治不到位等"
+            if campaign is not None
+            else "新增企业、反弹、整治不到位等",
             SECTION_CAMPAIGN,
             pane="spot_checks",
         )

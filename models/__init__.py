@@ -14,7 +14,7 @@ from models.audit import AuditArchive, AuditEntry, AuditHead
 from models.base import Base
 from models.campaigns import Campaign, CampaignEvent, CampaignStage
 from models.cases import Case, CaseChange, CaseCheck, CaseLookback
-from models.leads import CaseLink, Lead, PowerImport, PowerRecord
+from models.leads import CaseLink, Lead, Permit, PowerImport, PowerRecord
 from models.letters import Letter, LetterTemplate
 from models.returns import CountyReturn, IndustryAlias, ReturnColumnMapping, ReturnMergeItem
 from models.spot_checks import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
@@ -51,6 +51,7 @@ __all__ = [
     "Lead",
     "Letter",
     "LetterTemplate",
+    "Permit",
     "PowerImport",
     "PowerRecord",
     "ProblemWeight",

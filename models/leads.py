@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Code, Versioned, now
@@ -30,7 +30,8 @@ class Lead(Versioned, Base):
     """One candidate: a case (or a power-company premises) that looks like a closed case.
 
     ``other_case_id`` is always the old, closed case; ``case_id`` the newer case (None for a
-    power-data candidate, which names ``power_record_id`` instead). ``evidence`` is JSON
+    power-data candidate, which names ``power_record_id`` instead, and for a permit candidate,
+    which names ``permit_id``). ``evidence`` is JSON
     ``[{field, this, other}]``; ``sides`` a JSON snapshot of both sides for the comparison (a
     county clerk may not read another unit's case). ``fingerprint`` hashes the evidence: a
     dismissed candidate is raised again only when it changes.
@@ -46,6 +47,7 @@ class Lead(Versioned, Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     other_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     power_record_id: Mapped[int | None] = mapped_column(ForeignKey("power_records.id"))
+    permit_id: Mapped[int | None] = mapped_column(ForeignKey("permits.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     other_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     score: Mapped[float] = mapped_column(Float)
@@ -100,3 +102,23 @@ class PowerRecord(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     industry: Mapped[str | None] = mapped_column(String(60))
     readings: Mapped[str] = mapped_column(Text)  # {"2026-03": 1200.0, …}
+
+
+class Permit(Base):
+    """One permitted enterprise (排污许可 / 排污登记) of an imported permit list: a newly
+    permitted business of a banned trade at a closed site's address is a 类散乱污 candidate."""
+
+    __tablename__ = "permits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(40), index=True)  # 统一社会信用代码
+    address: Mapped[str | None] = mapped_column(String(300))
+    industry: Mapped[str | None] = mapped_column(String(60))  # as the list writes it
+    industry_id: Mapped[int | None] = mapped_column(ForeignKey("industries.id"))
+    permit_date: Mapped[dt.date | None] = mapped_column(Date)
+    permit_no: Mapped[str | None] = mapped_column(String(80), index=True)
+    source_file: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

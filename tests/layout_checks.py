@@ -143,9 +143,24 @@ def _header_problems(view: QAbstractItemView) -> list[str]:
     return out
 
 
+def _scrolled_in_view(w: QWidget, parent: QWidget) -> bool:
+    """A table's cell widget that runs past the edge the table scrolls along (a last row half
+    shown above a visible scroll bar): scrolled to, like every other row, not cut."""
+    view = parent.parentWidget()
+    if not isinstance(view, QAbstractItemView) or parent is not view.viewport():
+        return False
+    g, r = w.geometry(), parent.rect()
+    cut_v = g.top() < r.top() - SLACK or g.bottom() > r.bottom() + SLACK
+    cut_h = g.left() < r.left() - SLACK or g.right() > r.right() + SLACK
+    return ((not cut_v or view.verticalScrollBar().isVisible())
+            and (not cut_h or view.horizontalScrollBar().isVisible()))  # fmt: skip
+
+
 def _cut_by_parent(w: QWidget) -> str | None:
     parent = w.parentWidget()
     if parent is None or w.isWindow() or _in_scrolled_content(w):
+        return None
+    if _scrolled_in_view(w, parent):
         return None
     if isinstance(w, QScrollBar | QMenu) or isinstance(parent, QTabBar | QAbstractScrollArea):
         return None

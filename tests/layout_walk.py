@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QDialog, QWidget
+    from PySide6.QtWidgets import QDialog, QTabWidget, QWidget
 
     from controllers.actor import Actor
     from models.codes import Role
@@ -109,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
             is_loading = lambda p=pane: getattr(p, "is_loading", False)  # noqa: E731
             _wait(app, lambda f=is_loading: not f())
             check(f"{role}-{spec.key}", window)
+            # every page of the pane's tabs (e.g. each tab of 系统设置), as the clerk opens them
+            for tabs in [t for t in pane.findChildren(QTabWidget) if t.isVisible()]:
+                for index in range(1, tabs.count()):
+                    tabs.setCurrentIndex(index)
+                    _wait(app, lambda f=is_loading: not f())
+                    check(f"{role}-{spec.key}-{tabs.objectName() or 'tabs'}{index}", window)
+                tabs.setCurrentIndex(0)
             for name, open_dialog in _dialogs(spec.key, pane, ctx).items():
                 try:
                     dialog = open_dialog()
@@ -153,7 +160,19 @@ def _dialogs(key: str, pane, ctx) -> dict[str, Callable]:
             out["return"] = lambda: pane.open_return(returned.return_id)
         if can(ctx.actor, Permission.SUBMIT_RETURNS):
             out["import"] = pane.open_import
+    if key == "spot_checks" and can(ctx.actor, Permission.EDIT_SPOT_CHECKS):
+        out["check-new"] = pane.new_check
+    if key == "accountability" and can(ctx.actor, Permission.EDIT_ACCOUNTABILITY):
+        from ui.accountability.rules_dialog import RulesDialog
+
+        out["rules"] = lambda: RulesDialog(ctx, pane)
+        out["rules-measures"] = lambda: _tab(RulesDialog(ctx, pane), 2)
     return out
+
+
+def _tab(dialog, index: int):
+    dialog.tabs.setCurrentIndex(index)
+    return dialog
 
 
 def _with_selection(pane, open_dialog):

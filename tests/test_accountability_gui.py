@@ -4,8 +4,8 @@ and the refusals a decided record meets."""
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QMessageBox, QPushButton
 from sqlalchemy import select
 
 from controllers.actor import Actor
@@ -118,3 +118,70 @@ def test_a_city_clerk_edits_the_rules_as_a_new_version(pane, sqlite_db, qtbot):
     assert len(rules.ladder) == 5
     assert rules.ladder[0].threshold == 1
     qtbot.waitUntil(lambda: pane.tally_table.rowCount() == 25)
+
+
+def test_the_rules_editor_edits_measures_and_counters_per_level(pane, sqlite_db, qtbot):
+    """The measures each level calls for and the kinds each counter sums are edited in the
+    dialog, saved as a new version and read back through the controller; the first measure
+    of the level is what starting a record proposes."""
+    from controllers import unit_of_work
+    from controllers.accountability.rules import current_rules, save_rules
+    from ui.accountability.rules_dialog import RulesDialog
+
+    dialog = RulesDialog(pane.ctx, pane)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentIndex(2)
+    assert "分管副县（市、区）长：约谈" in dialog.default_label.text()
+    interview = dialog.measure_boxes[("deputy_head", "interview")]
+    admonish = dialog.measure_boxes[("deputy_head", "admonish")]
+    assert interview.isChecked()
+    assert not admonish.isChecked()
+    interview.setFocus()
+    qtbot.keyClick(interview, Qt.Key.Key_Space)  # untick 约谈 by keyboard
+    admonish.click()  # tick 诫勉谈话
+    assert "分管副县（市、区）长：通报批评" in dialog.default_label.text()
+    dialog.measure_boxes[("secretary", "circular")].click()
+    dialog.tabs.setCurrentIndex(1)
+    dialog.counter_boxes[("new_found", "dereliction")].click()  # 履职不到位 no longer counts
+    dialog.note.setText("分管副县长不再约谈")
+    dialog.save()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.saved_version == 2
+    with sqlite_db.session() as s:
+        rules = current_rules(s)
+    assert rules.version_no == 2
+    assert rules.measures == {
+        "deputy_head": ["circular", "admonish"],
+        "head": ["circular", "admonish"],
+        "secretary": ["organisational", "discipline", "circular"],
+    }
+    assert "dereliction" not in rules.counters["new_found"]
+    assert rules.counters["new_found"] == ["relapse", "not_in_place", "off_list", "concealment"]
+    assert len(rules.ladder) == 6  # the ladder as it was
+
+    # the next start proposes the level's first measure under the new rules
+    row = next(i for i, t in enumerate(pane.tallies) if t.unit == "灵寿县")
+    pane.tally_table.selectRow(row)
+    QTimer.singleShot(0, lambda: pane.form_dialog.reject())
+    pane.start_record()
+    combo = pane.form_dialog.findChild(QComboBox)
+    assert combo.currentData() == "circular"
+
+    # an older version is loaded to start from; a version saved meanwhile is not overwritten
+    again = RulesDialog(pane.ctx, pane)
+    qtbot.addWidget(again)
+    assert again.versions.count() == 2
+    again.versions.setCurrentIndex(1)
+    again.versions.activated.emit(1)
+    assert again.measure_boxes[("deputy_head", "interview")].isChecked()
+    assert again.counter_boxes[("new_found", "dereliction")].isChecked()
+    rules.weights["relapse"] = 3
+    unit_of_work.run(sqlite_db, CITY, save_rules, rules, "另一位业务员")
+    warnings = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+        again.save()
+    assert "第 3 版" in warnings[-1]
+    with sqlite_db.session() as s:
+        assert current_rules(s).version_no == 3

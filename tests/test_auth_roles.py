@@ -6,35 +6,42 @@ log and changes nothing else; a leader only reads.
 """
 
 import contextlib
+import datetime as dt
 import io
 import subprocess
 
 import pytest
 from sqlalchemy import func, select
 
+from controllers.accountability.records import record_rows
 from controllers.attachments import add_attachment, attachment_content, attachments_of
 from controllers.audit.archive import archive_old_entries, set_retention_months
 from controllers.audit.query import AuditFilter, audit_listing, export_audit
 from controllers.auth import create_user, list_users, set_disabled, sign_in
 from controllers.demo.accounts import DEMO_PASSWORD
 from controllers.infra.backup import backup_database, set_backup_keep
-from controllers.listings import (
-    accountability_listing,
-    spot_checks_listing,
-)
 from controllers.overview import overview_tiles
 from controllers.permissions import PermissionDenied
+from controllers.spot_checks.daily import checks_of_day
 from controllers.summary import summary
 from models import AuditEntry, Case, Unit
 from models.codes import Role
 
 USERS = ("admin", "auditor", "city", "lingshou", "leader")
 
-#: listing → column holding the unit's name
-LISTINGS = {
-    spot_checks_listing: 3,
-    accountability_listing: 0,
-}
+
+def spot_check_units(session, actor) -> set[str]:
+    """The units of the checks the 督导抽查 pane lists over the demo's 5月7日–25日."""
+    days = (dt.date(2026, 5, 7) + dt.timedelta(days=i) for i in range(19))
+    return {row.unit for day in days for row in checks_of_day(session, actor, day)}
+
+
+def accountability_units(session, actor) -> set[str]:
+    """The units of the records the 问责 pane lists."""
+    return {r.unit for r in record_rows(session, actor)}
+
+
+LISTINGS = (spot_check_units, accountability_units)
 
 
 @pytest.fixture
@@ -52,7 +59,7 @@ def test_reading_business_data_as_each_role(demo_db, actors):
             if name == "admin":  # separation of duties: no business data for the administrator
                 for listing in LISTINGS:
                     with pytest.raises(PermissionDenied):
-                        listing(s, actor=actor)
+                        listing(s, actor)
                 with pytest.raises(PermissionDenied):
                     summary(s, actor)
                 with pytest.raises(PermissionDenied):
@@ -68,11 +75,11 @@ def test_reading_business_data_as_each_role(demo_db, actors):
             else:
                 assert data["cases"]["total"] == s.scalar(select(func.count()).select_from(Case))
                 assert data["spot_checks"]["groups"] >= 33  # 33 by the report's day, more since
-            for listing, unit_col in LISTINGS.items():
-                units = {row[unit_col] for row in listing(s, actor=actor).rows}
+            for listing in LISTINGS:
+                units = listing(s, actor)
                 if name == "lingshou":
                     assert units <= {"灵寿县"}, listing.__name__
-                    if listing is not accountability_listing:  # the demo has none for 灵寿县
+                    if listing is not accountability_units:  # the demo has none for 灵寿县
                         assert units, listing.__name__
                 else:
                     assert len(units) > 1, listing.__name__

@@ -1,5 +1,5 @@
 """线索 on the demo: precision and recall on the planted truth, the command line, the power list
-(import, settings, bad files with the county return's messages)."""
+(import, settings, bad files with the county return's messages), the permit list."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 
 from controllers import unit_of_work
 from controllers.actor import SYSTEM
-from controllers.demo.leads_story import planted_power, power_workbook, truth_of
+from controllers.demo.leads_story import (
+    permit_workbook,
+    planted_permits,
+    planted_power,
+    power_workbook,
+    truth_of,
+)
 from controllers.leads.power import (
     DEFAULT_COLUMNS,
     PowerFileError,
@@ -25,17 +31,22 @@ from controllers.leads.power import (
 )
 from controllers.leads.scanning import import_power, scan_leads
 from controllers.returns.reader import UnreadableFile
-from models import Case, Lead, PowerRecord, Unit
+from models import Case, Lead, Permit, PowerRecord, Unit
 from models.database import Database, make_engine
 from tests.conftest import DEMO_AS_OF, ROOT
 from tests.test_cli import assert_one_line_error, run
 
 
 def _measure(candidates, truth) -> tuple[float, float, list]:
-    """Precision and recall over the candidates touching a planted case or premises."""
+    """Precision and recall over the candidates touching a planted case, premises or permit."""
     judged, hits = [], 0
     for c in candidates:
-        if c.power_record_id:
+        if c.permit_id:
+            number = c.extra.get("permit", "")[1:]
+            if number not in truth.permit_numbers and c.other_case_id not in truth.planted:
+                continue
+            ok = (number, c.other_case_id) in truth.permits
+        elif c.power_record_id:
             key = (c.extra.get("premises"), c.other_case_id)
             if key[0] not in truth.power_accounts and c.other_case_id not in truth.planted:
                 continue
@@ -46,7 +57,7 @@ def _measure(candidates, truth) -> tuple[float, float, list]:
             ok = (c.case_id, c.other_case_id, c.kind) in truth.pairs
         judged.append((ok, c))
         hits += ok
-    expected = len(truth.pairs) + len(truth.power)
+    expected = len(truth.pairs) + len(truth.power) + len(truth.permits)
     precision = hits / len(judged) if judged else 0.0
     return precision, hits / expected, [c for ok, c in judged if not ok]
 
@@ -57,14 +68,19 @@ def test_precision_and_recall_on_the_planted_truth(demo_db):
         truth = truth_of(s)
     assert len(truth.pairs) == 19
     assert len(truth.power) == 4
+    assert len(truth.permits) == 4
+    assert len(truth.permit_numbers) == 12
     precision, recall, wrong = _measure(result.open, truth)
     print(f"\n线索 on the demo: precision {precision:.2f}, recall {recall:.2f} "
           f"({len(truth.pairs)} planted pairs, {len(truth.power)} power premises, "
+          f"{len(truth.permits)} permits, "
           f"{len(result.open)} candidates in all)")  # fmt: skip
     assert recall >= 0.9
     assert precision >= 0.8, wrong
     kinds = {c.kind for c in result.open if (c.case_id, c.other_case_id, c.kind) in truth.pairs}
     assert kinds == {"relocation", "relapse", "similar"}
+    raised = {(c.extra["permit"][1:], c.other_case_id) for c in result.open if c.permit_id}
+    assert raised == truth.permits  # every true restart, none of the look-alikes
 
 
 def test_cli_scan_prints_json_ordered_by_score(demo_url):
@@ -169,6 +185,56 @@ def test_the_power_workbook_is_the_list_planted_not_a_new_plan(demo_db):
             case = s.get(Case, old)
             assert power[account]["用电地址"] == f"{units[case.unit_id]}{case.address}"
             assert power[account]["户名"] == case.owner
+
+
+def test_cli_import_permits_updates_the_permits_it_already_knows(demo_url, tmp_path):
+    db = Database.from_engine(make_engine(demo_url))
+    try:
+        with db.session() as s:
+            content = permit_workbook(s)
+            truth = truth_of(s)
+            before = s.scalar(select(func.count()).select_from(Permit))
+        assert before == 12  # the demo keeps its permit list
+        path = tmp_path / "排污许可名单.xlsx"
+        path.write_bytes(content)
+        env = {"RECTIFY_PASSWORD": "Demo-2026"}
+        proc = run("--db", demo_url, "--user", "city", "leads", "import-permits", str(path),
+                   "--json", env=env)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        assert (out["permits"], out["unplaced"]) == (12, 0)
+        assert {c["other_case_id"] for c in out["candidates"]} == {o for _n, o in truth.permits}
+        assert all(c["kind"] == "similar" and c["case_id"] is None for c in out["candidates"])
+        assert all(any(e["field"] == "permit" for e in c["evidence"]) for c in out["candidates"])
+        with db.session() as s:
+            assert s.scalar(select(func.count()).select_from(Permit)) == before + 12
+            # one candidate per permit and old case, however many lists name the permit
+            count = select(func.count()).select_from(Lead).where(Lead.permit_id.is_not(None))
+            assert s.scalar(count) == 4
+        text = run("--db", demo_url, "--user", "city", "leads", "import-permits", str(path),
+                   env=env)  # fmt: skip
+        assert text.returncode == 0, text.stderr
+        assert "已导入 12 家排污许可单位" in text.stdout
+        bad = tmp_path / "坏文件.xlsx"
+        bad.write_bytes(b"")
+        proc = run("--db", demo_url, "--user", "city", "leads", "import-permits", str(bad),
+                   env=env)  # fmt: skip
+        assert_one_line_error(proc)
+        assert "是空的" in proc.stderr
+    finally:
+        db.dispose()
+
+
+def test_the_permit_workbook_is_the_list_planted(demo_db):
+    with demo_db.session() as s:
+        truth = truth_of(s)
+        permits = {p["许可证编号"]: p for p in planted_permits(s)}
+        assert set(permits) == truth.permit_numbers
+        units = {u.id: u.name for u in s.scalars(select(Unit))}
+        for number, old in truth.permits:
+            case = s.get(Case, old)
+            assert permits[number]["发证日期"] > case.closed_on
+            assert permits[number]["生产经营场所地址"].startswith(units[case.unit_id])
 
 
 #: builds a small living demo, scans it, re-imports its power list; prints what was raised

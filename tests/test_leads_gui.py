@@ -1,16 +1,16 @@
 """The 线索 pane with real widgets: an empty state, the scan in the background, the comparison
 with the evidence highlighted, the confirm and dismiss dialogs, a county clerk's view, the power
-import."""
+and permit imports."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 from sqlalchemy import select
 
 from controllers.actor import Actor
-from controllers.demo.leads_story import power_workbook, truth_of
+from controllers.demo.leads_story import permit_workbook, power_workbook, truth_of
 from models import Case, Lead, Unit
 from models.codes import CaseStatus, Role
 from models.leads import LeadStatus
@@ -120,6 +120,7 @@ def test_county_clerk_sees_only_its_units_leads_a_leader_only_reads(app, qtbot, 
     assert leader.model.rowCount() == city.model.rowCount()
     assert not leader.scan_button.isVisible()
     assert not leader.power_button.isVisible()
+    assert not leader.permit_button.isVisible()
     assert not leader.confirm_button.isEnabled()
 
 
@@ -134,6 +135,39 @@ def test_power_import_in_the_background(app, qtbot, demo_db, tmp_path):
     qtbot.waitUntil(lambda: pane.model.rowCount() == 4)
     assert pane.count_label.text() == "共 4 条"
     assert all(pane.model.row_at(r).power_record_id for r in range(4))
+
+
+def test_permit_import_in_the_background_and_its_confirmation(app, qtbot, demo_db, tmp_path):
+    with demo_db.session() as s:
+        path = tmp_path / "排污许可名单.xlsx"
+        path.write_bytes(permit_workbook(s))
+        truth = truth_of(s)
+    pane = make_pane(qtbot, demo_db)
+    assert pane.permit_button.isVisible()
+    assert pane.permit_button.text() == "导入排污许可…"
+    op = pane.import_permit_file(str(path))
+    with qtbot.waitSignal(op.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 4)
+    rows = [pane.model.row_at(r) for r in range(4)]
+    assert all(r.permit_id and r.case_id is None for r in rows)
+    assert {r.other_case_id for r in rows} == {old for _n, old in truth.permits}
+    assert pane.model.index(0, COL_KIND).data() == "类散乱污（排污许可）"
+    pane.table.selectRow(0)
+    row = pane.selected()
+    html = pane.detail.toHtml()
+    assert "排污许可单位" in html
+    assert row.this_side["name"] in html
+    assert MATCH_BG.lstrip("#") in html.lower()
+    pane.confirm_selected()
+    dialog = pane.findChild(ConfirmLeadDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    assert "标记为“类散乱污”" in dialog.findChildren(QLabel)[0].text()
+    dialog.accept()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 3)
+    with demo_db.session() as s:
+        assert s.get(Case, row.other_case_id).is_quasi
+        assert s.get(Lead, row.id).status == LeadStatus.CONFIRMED
 
 
 def test_the_administrator_sets_the_power_columns_and_threshold(app, qtbot, sqlite_db):

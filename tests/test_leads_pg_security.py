@@ -1,15 +1,18 @@
-"""PostgreSQL itself limits a county clerk to the 线索 touching its unit (row-level security)."""
+"""PostgreSQL itself limits a county clerk to the 线索 touching its unit and to its unit's permits
+(row-level security)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
+import pytest
 from sqlalchemy import select
 
 from controllers import unit_of_work
 from controllers.actor import Actor
 from controllers.leads.scanning import scan_leads
-from models import Lead
+from models import Lead, Permit
 from models.codes import CaseStatus, Role
 from tests.factories import make_case, unit
 from tests.test_pg_security import connect_as, secured, server  # noqa: F401 (fixtures)
@@ -58,3 +61,30 @@ def test_county_clerk_sees_only_leads_of_its_unit_in_a_plain_sql_client(secured)
     with owner.session() as s:
         assert s.get(Lead, xinle_only).reason is None
         assert s.get(Lead, cross).reason == "x"
+
+
+def test_county_clerk_reads_and_adds_only_its_units_permits(secured):  # noqa: F811
+    """The permit register is a unit table: a county role reads its unit's permits and may not
+    file one under another unit, in a plain SQL client."""
+    owner = secured["owner"]
+    with owner.session() as s:
+        lingshou, xinle = unit(s, "灵寿县").id, unit(s, "新乐市").id
+        for unit_id, name in ((lingshou, "灵寿某建材厂"), (xinle, "新乐某建材厂"), (None, "未定")):
+            s.add(Permit(unit_id=unit_id, name=name, source_file="许可.xlsx"))
+        s.commit()
+    with connect_as(secured, "lingshou") as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM permits")] == ["灵寿某建材厂"]
+        conn.execute(
+            "INSERT INTO permits (unit_id, name, source_file, imported_at) "
+            "VALUES (%s, '灵寿新厂', 'x.xlsx', now())",
+            (lingshou,),
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO permits (unit_id, name, source_file, imported_at) "
+                "VALUES (%s, '冒充', 'x.xlsx', now())",
+                (xinle,),
+            )
+    with owner.session() as s:
+        assert s.scalar(select(Permit.unit_id).where(Permit.name == "灵寿新厂")) == lingshou
+        assert s.scalar(select(Permit.id).where(Permit.name == "冒充")) is None

@@ -6,6 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from controllers.infra.database_setup import open_database
 from models import Base, Case, Industry, Unit
@@ -132,3 +133,99 @@ def test_cases_table_accepts_a_full_register_row(database: Database):
         s.commit()
         assert case.id is not None
         assert s.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def _downgrade(engine, revision: str) -> None:
+    from alembic import command
+
+    from models.migrate import alembic_config
+
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def _triggers(engine) -> set[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        elif engine.dialect.name == "postgresql":
+            sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        else:
+            sql = "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE()"
+        return {r[0] for r in conn.exec_driver_sql(sql)}
+
+
+def test_issue_12_migration_downgrades_with_its_records_and_upgrades_again(database):
+    """Head → before issue 12 (0004) → head again, on a database holding a check whose
+    finding wrote a look-back and a decided record with an amendment: the older schema
+    keeps the rows, loses issue 12's columns, table and guards; upgrading restores them."""
+    import datetime as dt
+
+    from sqlalchemy import inspect
+
+    from controllers import unit_of_work
+    from controllers.accountability.records import (
+        PersonInput,
+        ProblemInput,
+        amend,
+        create_record,
+        decide,
+    )
+    from controllers.actor import Actor
+    from controllers.spot_checks.entry import CheckInput, MemberInput, SiteInput, save_check
+    from models import AccountabilityRecord, SpotCheckFinding
+    from models.codes import CaseStatus, FindingKind, Measure, ProblemKind, Role
+    from tests.factories import make_case, unit
+
+    city = Actor(None, "city", Role.CITY_CLERK, display_name="市级业务员")
+    with database.session() as s:
+        ls = unit(s).id
+        closed = make_case(s, status=CaseStatus.CLOSED, completed_on=dt.date(2026, 5, 1),
+                           township_checked_on=dt.date(2026, 5, 1),
+                           accepted_on=dt.date(2026, 5, 2), approved_by="刘局长",
+                           closed_on=dt.date(2026, 5, 3),
+                           discovered_on=dt.date(2026, 4, 1)).id  # fmt: skip
+        s.commit()
+    check = CheckInput(dt.date(2026, 5, 8), "第1执法检查组", ls, (MemberInput("王强"),),
+                       sites=(SiteInput(case_id=closed, outcome=FindingKind.RELAPSE),),
+                       leader="王强")  # fmt: skip
+    saved = unit_of_work.run(database, city, save_check, check).value
+    with database.session() as s:
+        finding = s.scalars(select(SpotCheckFinding)).one()
+        problem = ProblemInput(ProblemKind.RELAPSE, "原址复产", dt.date(2026, 5, 8), closed,
+                               finding.id, saved.lookbacks[0])  # fmt: skip
+    rid = unit_of_work.run(database, city, create_record, ls, Measure.INTERVIEW,
+                           persons=[PersonInput("张某", "副镇长")], problems=[problem],
+                           clause="第八条", summary="反弹1起").value  # fmt: skip
+    unit_of_work.run(database, city, decide, rid, "灵寿县〔2026〕3号", dt.date(2026, 6, 1))
+    unit_of_work.run(database, city, amend, rid, "文号录入错误", {"doc_no": "灵寿县〔2026〕5号"})
+    engine = database.engine
+    guards = {t for t in _triggers(engine) if t.startswith("accountability")}
+    assert guards  # issue 12's triggers are there at head
+
+    _downgrade(engine, "0004_security")
+    assert current_revision(engine) == "0004_security"
+    insp = inspect(engine)
+    assert not insp.has_table("accountability_rule_sets")
+    assert "rule_set_id" not in {c["name"] for c in insp.get_columns("accountability_records")}
+    assert "lookback_id" not in {c["name"] for c in insp.get_columns("spot_check_findings")}
+    assert not guards & _triggers(engine)
+    with engine.connect() as conn:
+        counts = [conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in
+                  ("spot_checks", "spot_check_findings", "accountability_records",
+                   "accountability_amendments", "case_lookbacks")]  # fmt: skip
+        assert counts == [1, 1, 1, 1, 1]
+        if engine.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+
+    upgrade(engine, backup=False)
+    assert current_revision(engine) == head_revision()
+    assert _diff(engine) == []
+    assert guards <= _triggers(engine)
+    with database.session() as s:
+        assert s.get(AccountabilityRecord, rid).doc_no == "灵寿县〔2026〕3号"
+        assert s.scalar(select(func.count()).select_from(SpotCheckFinding)) == 1
+    with engine.connect() as conn, pytest.raises(DBAPIError, match="问责"):  # guarded again
+        conn.execute(text("DELETE FROM accountability_records WHERE id = :id"), {"id": rid})

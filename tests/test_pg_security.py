@@ -367,6 +367,55 @@ def test_county_clerk_attaches_a_file_another_unit_already_stored(secured):
         account_db.dispose()
 
 
+def test_a_city_clerk_accepts_a_return_in_its_own_role_where_copy_is_refused(secured, tmp_path):
+    """Row-level security binds the clerks' roles and PostgreSQL refuses COPY FROM there: the
+    accept writes by INSERT instead, and its history rows pass the per-row guard (own name)."""
+    from controllers.bulk import copy_allowed
+    from controllers.returns.check import check_return
+    from controllers.returns.records import submit_return
+    from controllers.returns.review import accept_return
+    from models import CaseChange, CountyReturn
+    from models.codes import ReturnStatus
+    from tests.returns_fixtures import make_stage, standard_row, write_xlsx
+
+    with secured["owner"].session() as s:
+        stage = make_stage(s).id
+        s.commit()
+    rows = [
+        standard_row(n, 企业名称=f"安全测试加工厂{n}", 地址=f"灵寿镇北关村{n}号") for n in (1, 2, 3)
+    ]
+    path = write_xlsx(tmp_path / "灵寿县上报.xlsx", rows)
+    gate = gate_db(secured)
+    try:
+        account_db, result = sign_in_database(gate, "city", PASSWORDS["city"])
+    finally:
+        gate.dispose()
+    actor, lingshou = result.actor, secured["units"]["lingshou"]
+    try:
+        with account_db.session() as s:
+            assert not copy_allowed(s.connection(), Case.__table__)
+            check = check_return(s, actor, path, lingshou, stage)
+            assert check.diff.counts()["new"] == 3
+            ret = submit_return(s, actor, check, path)
+            s.commit()
+            ret_id, version = ret.id, ret.version
+        accepted = call(account_db, accept_return, actor, ret_id, version, check).value
+        assert accepted.created == 3
+    finally:
+        account_db.dispose()
+    with secured["owner"].session() as s:
+        names = set(s.scalars(select(Case.name).where(Case.id.in_(accepted.new_case_ids))))
+        assert names == {f"安全测试加工厂{n}" for n in (1, 2, 3)}
+        history = list(s.scalars(select(CaseChange).where(
+            CaseChange.case_id.in_(accepted.new_case_ids))))  # fmt: skip
+        assert {(h.username, h.field, h.new_value) for h in history} == {
+            ("city", "status", "pending")
+        }
+        assert len(history) == 3
+        assert s.get(CountyReturn, ret_id).status == ReturnStatus.APPROVED
+        assert verify_chain(s).intact
+
+
 # ------------------------------------------------------------------------------------------
 # The matrix: every action the controllers refuse, as raw SQL with each role's own account,
 # is refused by the database itself.
@@ -495,3 +544,82 @@ def test_the_city_clerk_still_does_the_allowed_steps_in_sql(matrix):
                      "VALUES ({open}, now(), 'city', 'status', 'accepted', 'closed')"):  # fmt: skip
             assert conn.execute(step.format(**ids)).rowcount == 1
         conn.execute("ROLLBACK")
+
+
+# ------------------------------------------------------------------------------------------
+# 变更记录 names the people who changed a case, though a clerk's role reads only its own
+# users row (issue 18).
+def _city_changes_lingshous_case(env) -> int:
+    """The city clerk (张市级) changed the lingshou case; returns the city clerk's id."""
+    from models import CaseChange, User
+
+    with env["owner"].session() as s:
+        city = s.scalar(select(User).where(User.username == "city"))
+        city.display_name = "张市级"
+        s.add(CaseChange(case_id=env["cases"]["lingshou"], user_id=city.id, username="city",
+                         field="owner", old_value="王建国", new_value="新业主"))  # fmt: skip
+        s.commit()
+        return city.id
+
+
+def _history_as(env, username):
+    """The case's 变更记录 as the clerk's window loads it, and how many accounts it can read."""
+    from controllers.cases.case_detail import load_case
+    from controllers.unit_of_work import run
+    from models import User
+
+    gate = gate_db(env)
+    try:
+        account_db, result = sign_in_database(gate, username, PASSWORDS[username])
+    finally:
+        gate.dispose()
+    try:
+        record = run(account_db, result.actor, load_case, env["cases"]["lingshou"]).value
+        with account_db.session() as s:
+            readable = s.scalar(select(func.count()).select_from(User))
+        return record.history, readable
+    finally:
+        account_db.dispose()
+
+
+def test_a_county_clerk_sees_who_changed_its_case_by_display_name(secured):
+    _city_changes_lingshous_case(secured)
+    history, users_readable = _history_as(secured, "lingshou")
+    assert users_readable == 1  # row-level security: the clerk reads only its own account
+    change = next(h for h in history if h.field == "owner")
+    assert (change.person, change.username) == ("张市级", "city")
+
+
+def test_the_names_function_gives_only_names_and_not_to_the_gate(secured):
+    city_id = _city_changes_lingshous_case(secured)
+    with connect_as(secured, "lingshou") as conn:
+        rows = conn.execute("SELECT * FROM rectify_display_names(%s)", ([city_id],)).fetchall()
+        assert rows == [(city_id, "张市级")]  # the id and the name: no login name, no role
+    gate_role = pg_security.group_role(secured["prefix"], pg_security.GATE)
+    with (
+        psycopg.connect(host="127.0.0.1", port=secured["server"].port, dbname=secured["name"],
+                        user=gate_role, password="Gate-Pass-1", autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):  # fmt: skip
+        conn.execute("SELECT * FROM rectify_display_names(%s)", ([city_id],))
+
+
+def test_a_secured_database_upgraded_to_0008_grants_the_names_function(secured):
+    """Security installed before the migration: upgrading grants the function to the groups."""
+    from alembic import command
+
+    from models.migrate import alembic_config
+
+    engine = secured["owner"].engine
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007_i14")
+    with engine.connect() as conn:
+        assert (
+            conn.scalar(text("SELECT to_regprocedure('rectify_display_names(integer[])')")) is None
+        )
+    upgrade(engine, backup=False)
+    _city_changes_lingshous_case(secured)
+    history, _ = _history_as(secured, "lingshou")
+    assert next(h for h in history if h.field == "owner").person == "张市级"

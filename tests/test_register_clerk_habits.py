@@ -166,26 +166,78 @@ def test_an_empty_attachments_tab_says_how_to_add_one(app, qtbot, db):
     dialog.done(0)
 
 
-def test_a_bulk_move_that_cannot_be_taken_back_names_the_cases_first(app, qtbot, db):
-    pane = _open(qtbot, db)
+def _completed_cases(db, count: int) -> list[str]:
+    """``count`` cases ready for 验收通过 (completed, with an acceptance date), and one still
+    in progress; returns the ready ones' names."""
+    names = []
+    with db.session() as s:
+        for n in range(count):
+            case = make_case(s, name=f"待验收企业{n + 1:02d}", status=CaseStatus.COMPLETED,
+                             completed_on=dt.date(2026, 5, 1), accepted_on=dt.date(2026, 5, 20))  # fmt: skip
+            names.append(case.name)
+        make_case(s, name="仍在整治企业", status=CaseStatus.IN_PROGRESS)
+        s.commit()
+    return names
+
+
+def _statuses(db) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from models import Case
+
+    with db.session() as s:
+        return dict(s.execute(select(Case.name, Case.status)).all())
+
+
+def _ask_bulk(qtbot, pane, target: CaseStatus):
     pane.table.selectAll()
     dialog = pane.bulk_status()
-    dialog.set_target(CaseStatus.ACCEPTED)
+    dialog.set_target(target)
     dialog.accept()
-    box = pane.confirm_box
-    assert "东关蛭石厂" in box.text()
-    assert "新乐油毡厂" in box.text()
-    assert "验收通过" in box.text()
-    box.defaultButton().click()  # 取消
-    assert getattr(pane, "last_bulk_run", None) is None
-    dialog = pane.bulk_status()
-    dialog.set_target(CaseStatus.ACCEPTED)
-    dialog.accept()
-    pane.confirm_box.findChild(QPushButton, "confirmYes").click()
-    qtbot.waitUntil(lambda: getattr(pane, "last_bulk_run", None) is not None, timeout=10_000)
-    # a move that can be taken back goes straight to the usual check
+    qtbot.waitUntil(lambda: pane.last_bulk_run.confirm_box is not None, timeout=10_000)
+    return pane.last_bulk_run.confirm_box
+
+
+def test_a_bulk_move_that_cannot_be_taken_back_names_each_case_it_moves(app, qtbot, sqlite_db):
+    ready = _completed_cases(sqlite_db, 3)
+    pane = _open(qtbot, sqlite_db)
+    box = _ask_bulk(qtbot, pane, CaseStatus.ACCEPTED)
+    assert box.isVisible()
+    assert box.objectName() == "bulkConfirm"
+    assert "确定对以下 3 家企业执行“验收通过”？" in box.text()
+    lines = box.text().splitlines()[1:]
+    assert sorted(lines) == sorted(f"· {name}" for name in ready)  # each case, one a line
+    assert "等" not in box.text()
+    # the case that cannot move is not among them: it is counted with its reason below
+    assert "仍在整治企业" not in box.text()
+    assert "另有 1 家不符合条件" in box.informativeText()
+    assert "仍在整治企业" in box.informativeText()
+    box.defaultButton().click()  # 取消: the safe answer is the default
+    assert set(_statuses(sqlite_db).values()) == {CaseStatus.COMPLETED, CaseStatus.IN_PROGRESS}
+    box = _ask_bulk(qtbot, pane, CaseStatus.ACCEPTED)
+    box.findChild(QPushButton, "confirmYes").click()
+    qtbot.waitUntil(lambda: _statuses(sqlite_db)[ready[0]] == CaseStatus.ACCEPTED, timeout=10_000)
+    statuses = _statuses(sqlite_db)
+    assert {statuses[name] for name in ready} == {CaseStatus.ACCEPTED}
+    assert statuses["仍在整治企业"] == CaseStatus.IN_PROGRESS
+
+
+def test_a_long_bulk_confirmation_lists_ten_names_then_counts_the_rest(app, qtbot, sqlite_db):
+    ready = _completed_cases(sqlite_db, 14)
+    pane = _open(qtbot, sqlite_db)
+    box = _ask_bulk(qtbot, pane, CaseStatus.ACCEPTED)
+    lines = box.text().splitlines()
+    assert lines[0] == "确定对以下 14 家企业执行“验收通过”？"
+    assert len([line for line in lines if line.startswith("· ")]) == 10
+    assert lines[-1] == "……等 14 家"
+    assert sorted(box.detailedText().splitlines()) == sorted(ready)  # every one, on demand
+    box.defaultButton().click()
+    # a move that can be taken back goes straight to the usual check, without a confirmation
     pane.last_bulk_run = None
+    pane.table.selectAll()
     dialog = pane.bulk_status()
     dialog.set_target(CaseStatus.IN_PROGRESS)
     dialog.accept()
-    qtbot.waitUntil(lambda: getattr(pane, "last_bulk_run", None) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: pane.last_bulk_run is not None and pane.last_bulk_run.plan is not None,
+                    timeout=10_000)  # fmt: skip
+    assert pane.last_bulk_run.irreversible is None

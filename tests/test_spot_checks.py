@@ -247,3 +247,98 @@ def test_demo_totals_are_the_reports(demo_db):
     with demo_db.session() as s:
         t = check_totals(s, CITY, dt.date(2026, 5, 7), dt.date(2026, 5, 25))
     assert (t.groups, t.person_times, t.sites, t.new_found) == (33, 127, 199, 4)
+
+
+def test_checks_follow_the_campaign_like_the_overview_and_the_report(database, register):
+    """A check is saved under the campaign in force on its day; one saved without a campaign
+    (older records) counts for the campaign whose window holds its day. The pane's totals,
+    the overview's tile and the stage report's figures all count the same checks."""
+    from sqlalchemy import update
+
+    from controllers.campaigns import campaign_on, campaign_windows
+    from controllers.overview import overview_tiles
+    from controllers.report.figures import report_figures
+    from controllers.stats.as_of import spot_checks_as_of
+    from models import Campaign
+
+    with database.session() as s:
+        old = Campaign(name="2025年专项行动", year=2025, started_on=dt.date(2025, 3, 1))
+        new = Campaign(name="2026年专项行动", year=2026, started_on=dt.date(2026, 3, 1))
+        s.add_all([old, new])
+        s.commit()
+        old_id, new_id = old.id, new.id
+        windows = {w.campaign_id: w for w in campaign_windows(s)}
+        assert windows[old_id].ends_on == dt.date(2026, 2, 28)
+        assert windows[new_id].ends_on is None
+        assert campaign_on(s, dt.date(2025, 2, 1)) is None  # before the first campaign
+    runs = [
+        _check(register, sites=[SiteInput(case_id=register["closed"],
+                                          outcome=FindingKind.RELAPSE)]),
+        _check(register, day=dt.date(2026, 2, 10), group="第9执法检查组",
+               sites=[SiteInput(case_id=register["open"], outcome=FindingKind.SUBSTANDARD)]),
+        _check(register, day=DAY + dt.timedelta(days=1), group="第2执法检查组",
+               sites=[SiteInput(case_id=register["open"], outcome=FindingKind.OTHER)]),
+    ]  # fmt: skip
+    ids = [unit_of_work.run(database, CITY, save_check, d).value.check_id for d in runs]
+    with database.session() as s:
+        assert [s.get(SpotCheck, i).campaign_id for i in ids] == [new_id, old_id, new_id]
+        # the look-back the relapse wrote belongs to the check's campaign
+        assert s.scalars(select(CaseLookback.campaign_id)).all() == [new_id]
+        # a check recorded before checks knew their campaign
+        s.execute(update(SpotCheck).where(SpotCheck.id == ids[2]).values(campaign_id=None))
+        s.commit()
+    with database.session() as s:
+        assert check_totals(s, CITY).groups == 3
+        t = check_totals(s, CITY, campaign_id=new_id)
+        assert (t.groups, t.by_kind["relapse"], t.by_kind["other"]) == (2, 1, 1)
+        assert check_totals(s, CITY, campaign_id=old_id).by_kind["substandard"] == 1
+        assert check_totals(s, CITY, campaign_id=old_id).groups == 1
+        # the stage report (current campaign = the newest) and the overview agree
+        fig = spot_checks_as_of(s, CITY, dt.date(2026, 5, 31), new_id)
+        assert (fig.groups, fig.first_day) == (2, DAY)
+        assert report_figures(s, CITY, dt.date(2026, 5, 31)).spot_checks.groups == 2
+        tiles = {t.key: t for t in overview_tiles(s, CITY, dt.date(2026, 5, 31))}
+        assert tiles["spot_check_findings"].value == 2
+        assert "本次专项行动" in tiles["spot_check_findings"].note
+
+
+def test_a_site_is_found_with_the_registers_search(database, register):
+    """Spaces, full-width characters and letter case do not matter, as in the register."""
+    from controllers.spot_checks.daily import search_cases
+
+    with database.session() as s:
+        make_case(s, name="ABC砖厂", owner="孙 某", phone="13912345678")
+        s.commit()
+        ls = register["lingshou"]
+
+        def names(text):
+            return {h.name for h in search_cases(s, CITY, ls, text)}
+
+        assert names("abc 砖厂") == {"ABC砖厂"}
+        assert names("孙某") == {"ABC砖厂"}
+        assert names("１３９１２") == {"ABC砖厂"}  # full-width digits
+        assert len(names("东关村 蛭石")) == 2  # the two cases of 灵寿县 in the fixture
+        assert names("100%") == set()  # % taken literally
+
+
+def test_a_finding_on_a_case_not_closed_goes_into_its_history(database, register):
+    """No look-back for a case still being rectified (the register's rule), but the finding
+    is written on the case all the same: once, in its history."""
+    from models import CaseChange
+
+    data = _check(register, sites=[
+        SiteInput(case_id=register["open"], outcome=FindingKind.SUBSTANDARD, note="设备未拆除"),
+        SiteInput(case_id=register["closed"], outcome=FindingKind.OTHER, note="台账缺失"),
+    ])  # fmt: skip
+    for _ in range(2):  # saved twice: written once
+        unit_of_work.run(database, CITY, save_check, data)
+    with database.session() as s:
+        rows = s.scalars(select(CaseChange).where(CaseChange.field == "spot_check")
+                         .order_by(CaseChange.case_id)).all()  # fmt: skip
+        assert [(r.case_id, r.new_value) for r in rows] == sorted([
+            (register["open"], f"{DAY.isoformat()} 整治不到位"),
+            (register["closed"], f"{DAY.isoformat()} 其他问题"),
+        ])  # fmt: skip
+        assert "设备未拆除" in rows[[r.case_id for r in rows].index(register["open"])].note
+        assert s.scalar(select(func.count()).select_from(CaseLookback)) == 0
+        assert s.get(Case, register["open"]).status == CaseStatus.IN_PROGRESS

@@ -177,3 +177,71 @@ def test_edit_over_another_clerks_change(window, qtbot, sqlite_db, monkeypatch):
         check = s.get(SpotCheck, cid)
         assert check.leader == "王强强"
         assert len(check.sites) == 2
+
+
+def test_totals_follow_the_current_campaign_and_copy_brings_the_days_groups(qapp, qtbot, sqlite_db):
+    """The pane opens on the newest campaign (as the overview and the stage report count),
+    from the day it started; 全部 counts every check. Copying the previous day twice brings
+    its two groups, then says there is nothing left."""
+    from models import Campaign
+
+    today = dt.date.today()
+    start = today - dt.timedelta(days=30)
+    with sqlite_db.session() as s:
+        old = Campaign(name="上年专项行动", year=today.year - 1,
+                       started_on=today - dt.timedelta(days=400))  # fmt: skip
+        new = Campaign(name="本年专项行动", year=today.year, started_on=start)
+        s.add_all([old, new])
+        s.commit()
+        uid = unit(s).id
+    yesterday = today - dt.timedelta(days=1)
+    for day, group, people in ((today - dt.timedelta(days=200), "第1执法检查组", ("甲", "乙")),
+                               (yesterday, "第1执法检查组", ("王强", "李明")),
+                               (yesterday, "第2执法检查组", ("赵刚",))):  # fmt: skip
+        data = CheckInput(day, group, uid, tuple(MemberInput(p) for p in people),
+                          leader=people[0], sites=(SiteInput("加油站", "东街"),))  # fmt: skip
+        unit_of_work.run(sqlite_db, CITY, save_check, data)
+    create_application()
+    QSettings().clear()
+    w = MainWindow(AppContext(sqlite_db, CITY))
+    qtbot.addWidget(w)
+    w.show()
+    pane = w.show_pane("spot_checks")
+    assert pane.campaign_combo.currentText() == "本年专项行动"
+    assert pane.from_edit.date() == to_qdate(start)
+    assert "执法组 2 个 · 执法人员 3 人次" in pane.totals_label.text()
+    pane.from_edit.setDate(to_qdate(today - dt.timedelta(days=365)))
+    assert "执法组 2 个 · 执法人员 3 人次" in pane.totals_label.text()  # not the older one's
+    pane.campaign_combo.setCurrentIndex(pane.campaign_combo.findText("全部（不分专项行动）"))
+    assert "执法组 3 个 · 执法人员 5 人次" in pane.totals_label.text()
+    pane.campaign_combo.setCurrentIndex(pane.campaign_combo.findText("上年专项行动"))
+    assert "执法组 1 个 · 执法人员 2 人次" in pane.totals_label.text()
+    pane.load()  # a refresh keeps the clerk's choice
+    assert pane.campaign_combo.currentText() == "上年专项行动"
+    # and for any unit
+    pane.unit_combo.setCurrentIndex(pane.unit_combo.findText("井陉县"))
+    assert "井陉县 " in pane.totals_label.text()
+    assert "执法组 0 个" in pane.totals_label.text()
+    pane.unit_combo.setCurrentIndex(pane.unit_combo.findText("灵寿县"))
+    assert "执法组 1 个 · 执法人员 2 人次" in pane.totals_label.text()
+
+    # copy the previous day's groups, one after the other
+    pane.day_edit.setDate(to_qdate(today))
+    first = pane.copy_previous()
+    qtbot.waitUntil(first.isVisible)
+    assert first.group_edit.text() == "第1执法检查组"
+    first.save()
+    qtbot.waitUntil(lambda: pane.table.rowCount() == 1)
+    second = pane.copy_previous()
+    qtbot.waitUntil(second.isVisible)
+    assert second.group_edit.text() == "第2执法检查组"
+    assert second.leader_edit.text() == "赵刚"
+    second.save()
+    qtbot.waitUntil(lambda: pane.table.rowCount() == 2)
+    from controllers.spot_checks.daily import previous_group
+
+    with sqlite_db.session() as s:
+        assert previous_group(s, CITY, today) is None  # both copied
+        new_id = s.scalar(select(Campaign.id).where(Campaign.name == "本年专项行动"))
+        assert {c.campaign_id for c in s.scalars(select(SpotCheck).where(
+            SpotCheck.checked_on == today))} == {new_id}  # fmt: skip

@@ -34,4 +34,8 @@ class AboutDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(label)
         lay.addWidget(buttons)
-        self.resize(460, 260)
+        # as tall as the wrapped text needs (a long database path takes another line)
+        margins = lay.contentsMargins()
+        width = 460 - margins.left() - margins.right()
+        self.resize(460, max(260, label.heightForWidth(width) + buttons.sizeHint().height()
+                             + margins.top() + margins.bottom() + 2 * lay.spacing()))  # fmt: skip

@@ -116,7 +116,9 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("视图(&V)")
         self.pane_actions: list[QAction] = []
         for i, spec in enumerate(self.specs, start=1):
-            action = QAction(spec.title, self, shortcut=QKeySequence(f"Ctrl+{i}"))
+            # Ctrl+1 … Ctrl+9, then Ctrl+0 for a tenth pane (the auditor has ten)
+            key = QKeySequence(f"Ctrl+{i % 10}") if i <= 10 else QKeySequence()
+            action = QAction(spec.title, self, shortcut=key)
             action.setData(spec.key)
             view_menu.addAction(action)
             self.pane_actions.append(action)

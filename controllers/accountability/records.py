@@ -23,6 +23,7 @@ from controllers.accountability.rules import current_rules
 from controllers.accountability.tally import Problem, tally_units
 from controllers.actor import Actor
 from controllers.audit.trail import record
+from controllers.auth.display_names import display_names
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require, scope_to_unit
@@ -32,7 +33,6 @@ from models import (
     AccountabilityProblem,
     AccountabilityRecord,
     Unit,
-    User,
 )
 from models.codes import AccountabilityLevel, AccountabilityStatus, Measure, ProblemKind
 
@@ -405,7 +405,7 @@ def record_version(session: Session, actor: Actor, record_id: int) -> int:
 def record_view(session: Session, actor: Actor, record_id: int) -> RecordView:
     rec = _get(session, record_id)
     require(actor, Permission.VIEW, rec.unit_id)
-    names = dict(session.execute(select(User.id, User.display_name)).all())
+    names = display_names(session, (a.created_by_id for a in rec.amendments))
     amendments = [
         {"id": a.id, "at": a.created_at, "by": names.get(a.created_by_id) or "",
          "reason": a.reason, "changes": json.loads(a.changes)}

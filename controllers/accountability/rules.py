@@ -162,11 +162,27 @@ def validate_rules(rules: RuleSet) -> None:
             raise ValidationError("问责措施设置中有无法识别的层级或措施。", field="measures")
 
 
-def save_rules(session: Session, actor: Actor, rules: RuleSet, note: str | None = None) -> int:
-    """Save the rules as a new version (never commits). Returns the new version number."""
+def save_rules(
+    session: Session,
+    actor: Actor,
+    rules: RuleSet,
+    note: str | None = None,
+    *,
+    based_on: int | None = None,
+) -> int:
+    """Save the rules as a new version (never commits). Returns the new version number.
+
+    ``based_on`` is the newest version the clerk saw when starting to edit (the editor passes
+    it); if another clerk saved a newer one meanwhile, nothing is written and the clerk is told.
+    """
     require(actor, Permission.EDIT_ACCOUNTABILITY)
     validate_rules(rules)
     newest = session.scalar(select(func.max(AccountabilityRuleSet.version_no))) or 0
+    if based_on is not None and newest != based_on:
+        raise ValidationError(
+            f"问责规则已被其他用户保存为第 {newest} 版（您编辑的是第 {based_on} 版），未保存。"
+            "请重新打开问责规则，在最新版本上修改。"
+        )
     content = rules.content()
     if newest:
         current = current_rules(session)

@@ -111,6 +111,7 @@ class AuditObject(StrEnum):
     DATABASE = "database"
     AUDIT_LOG = "audit_log"
     POWER_LIST = "power_list"
+    PERMIT_LIST = "permit_list"
     INDUSTRY_ALIAS = "industry_alias"
 
 
@@ -211,6 +212,7 @@ OBJECTS: dict[AuditObject, ObjectInfo] = {
     Ob.DATABASE: ObjectInfo("数据库", tuple(Topic)),
     Ob.AUDIT_LOG: ObjectInfo("审计日志"),
     Ob.POWER_LIST: ObjectInfo("电力数据", (T.LEADS,)),
+    Ob.PERMIT_LIST: ObjectInfo("排污许可名单", (T.LEADS,)),
     Ob.INDUSTRY_ALIAS: ObjectInfo("行业对应", (T.RETURNS, T.SETTINGS)),
 }
 

@@ -48,9 +48,10 @@ class BulkPlan:
     names: dict[int, str] = field(default_factory=dict)
 
     def refusal_summary(self, limit: int = 5) -> str:
-        lines = [f"{self.names.get(i, i)}：{why}" for i, why in list(self.refused.items())[:limit]]
+        lines = [f"{self.names.get(i, i)}：{why.rstrip('。')}"
+                 for i, why in list(self.refused.items())[:limit]]  # fmt: skip
         more = len(self.refused) - limit
-        return "；".join(lines) + (f"；另有 {more} 家同样不能处理" if more > 0 else "")
+        return "；".join(lines) + (f"；另有 {more:,} 家同样不能处理" if more > 0 else "")
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:

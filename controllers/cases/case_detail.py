@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
+from controllers.auth.display_names import display_names
 from controllers.cases.case_edit import case_values, get_case
 from controllers.cases.validation import FIELD_LABELS
 from controllers.permissions import Permission, can, require, scope_to_unit
@@ -23,7 +24,6 @@ from models import (
     Industry,
     Township,
     Unit,
-    User,
 )
 from models.codes import (
     AttachmentKind,
@@ -278,12 +278,14 @@ def value_text(field_name: str, stored: str) -> str:
 def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
     """Every change of a case, newest first, with labels and names."""
     names = _Names(session)
-    rows = session.execute(
-        select(CaseChange, User.display_name)
-        .outerjoin(User, User.id == CaseChange.user_id)
+    rows = session.scalars(
+        select(CaseChange)
         .where(CaseChange.case_id == case_id)
         .order_by(CaseChange.changed_at.desc(), CaseChange.id.desc())
-    )
+    ).all()
+    # read through rectify_display_names() on PostgreSQL: a county clerk's role reads only
+    # its own users row, and the history names everyone who changed the case
+    people = display_names(session, (r.user_id for r in rows))
     return [
         HistoryEntry(
             changed_at=r.changed_at,
@@ -293,7 +295,7 @@ def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
             old=names.text(r.field, r.old_value),
             new=names.text(r.field, r.new_value),
             note=r.note,
-            person=person or r.username or "（系统）",
+            person=people.get(r.user_id) or r.username or "（系统）",
         )
-        for r, person in rows
+        for r in rows
     ]

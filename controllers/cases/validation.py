@@ -75,6 +75,7 @@ FIELD_LABELS: dict[str, str] = {
     "is_relapsed": "反弹",
     "relapse_count": "反弹次数",
     "lookback": "回头看",
+    "spot_check": "督导抽查",
     "attachment": "附件",
     "created": "新建",
     **{f"check_{item.value}": f"两断三清·{item.label}" for item in CheckItem},

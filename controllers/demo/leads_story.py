@@ -1,4 +1,4 @@
-"""The demo's planted truth for 线索: relocations, relapses, 类散乱污 and a power list.
+"""The demo's planted truth for 线索: relocations, relapses, 类散乱污, a power list, a permit list.
 
 Planted (each in villages of their own, so the rest of the demo does not blur the count):
 owners who reappear in another unit after their site was closed (same owner and phone; the
@@ -6,7 +6,10 @@ phone alone; a changed phone but the same rare name, trade and products), sites 
 few doors away, 类散乱污 (a banned site's address now holds an upgraded, permitted business of
 the same trade), and power-company premises of closed sites whose consumption resumes. And
 look-alikes that are not the same: a common name (王伟) in other villages and units, a village
-committee's phone several sites gave, premises whose consumption stays low.
+committee's phone several sites gave, premises whose consumption stays low. And a permit list
+(排污许可): banned sites whose address, or the next door, was permitted to a business of the
+same trade after the close-out — with look-alikes: another trade at the old address, the same
+trade permitted before the close-out, the same trade far down the village.
 
 :func:`truth_of` finds the planted cases again by their names, so tests can measure precision
 and recall of the scan on any database the story was planted in.
@@ -24,7 +27,7 @@ from typing import Any
 from sqlalchemy import String, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from models import Case, Industry, PowerImport, PowerRecord, Township, Unit
+from models import Case, Industry, Permit, PowerImport, PowerRecord, Township, Unit
 from models.codes import CaseStatus, Classification
 
 logger = logging.getLogger(__name__)
@@ -36,6 +39,15 @@ RARE = ["欧阳明远", "司马俊峰", "上官志强", "诸葛建平", "东方�
         "独孤兴邦", "南宫振东", "西门宝山", "百里德旺", "呼延广才", "轩辕立本"]  # fmt: skip
 POWER_MONTHS = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)][:22]  # to 2026-10
 POWER_FILE = "演示电力数据（供电公司2026年10月）.xlsx"
+PERMIT_FILE = "演示排污许可名单（生态环境局2026年）.xlsx"
+PERMIT_HEADERS = [
+    "单位名称",
+    "统一社会信用代码",
+    "生产经营场所地址",
+    "行业类别",
+    "发证日期",
+    "许可证编号",
+]
 
 
 @dataclass
@@ -47,6 +59,9 @@ class Truth:
     #: every planted case (true and look-alike): candidates touching them are judged
     planted: set[int] = field(default_factory=set)
     power_accounts: set[str] = field(default_factory=set)
+    #: (许可证编号, old case) of the permits planted as 类散乱污; every planted permit's number
+    permits: set[tuple[str, int]] = field(default_factory=set)
+    permit_numbers: set[str] = field(default_factory=set)
 
 
 def _business_name(key: str, village: str, product: str | None) -> str:
@@ -85,6 +100,7 @@ class _Story:
         self.keys: dict[str, dict] = {}
         self.village_no = 0
         self.turn = 0
+        self.permits: list[dict] = []
 
     def _take(self, pool: list, accept) -> Any:
         if not pool:
@@ -243,11 +259,49 @@ def _plan(story: _Story) -> tuple[list[tuple[str, str, str]], list[dict]]:
                       "行业": "制造业", "readings": dict.fromkeys(POWER_MONTHS, 3000.0),
                       "_old": None})  # fmt: skip
         story.used.discard(row[0])
+    _plan_permits(story, trades, mark)
     return expected, power
 
 
+def _plan_permits(story: _Story, trades: list[tuple[str, str]], mark: str) -> None:
+    """7. 类散乱污 by permit: the permit list's rows (``story.permits``), true and look-alike."""
+
+    def permit(i: int, kind: str, row: Any, village: str, number: int, industry: str,
+               issued: dt.date, old: str | None) -> None:  # fmt: skip
+        unit = story.units[row[1]].name
+        story.permits.append({
+            "单位名称": f"{village.removesuffix('村')}{kind}", "统一社会信用代码": f"91130100MA0{i:06d}X",
+            "生产经营场所地址": f"{unit}{story.address(row, village, number)}", "行业类别": industry,
+            "发证日期": issued, "许可证编号": f"91130100MA0{i:06d}X001P", "_old": old,
+        })  # fmt: skip
+
+    for i in range(4):
+        trade, product = trades[i % len(trades)]
+        row = story.take_old()
+        v = story.village()
+        story.case(f"壬{i}旧", row, v, 20 + i, f"冯{mark[i]}贵", _phone(800 + i), trade, product)
+        word = story.industries[trade].name + "制品制造"
+        closed = row[5]
+        # the true restarts: the old address, or the next door, a year or so after the close-out
+        permit(i, f"{product}科技有限公司", row, v, 20 + i + i % 2, word,
+               closed + dt.timedelta(days=300 + 30 * i), f"壬{i}旧")  # fmt: skip
+        # look-alikes: another trade at the old address; the same trade permitted before the
+        # close-out next door; the same trade far down the village
+        permit(10 + i, "豆制品有限公司", row, v, 20 + i, "豆制品加工",
+               closed + dt.timedelta(days=200), None)  # fmt: skip
+        if i % 2 == 0:
+            permit(
+                20 + i, "建材有限公司", row, v, 21 + i, word, closed - dt.timedelta(days=90), None
+            )
+        else:
+            permit(
+                20 + i, "建材有限公司", row, v, 60 + i, word, closed + dt.timedelta(days=90), None
+            )
+
+
 def plant_leads_story(session: Session, year: int = 2026, *, store_power: bool = True) -> dict:
-    """Rewrite register rows into the planted cases (and keep the power list); no commit."""
+    """Rewrite register rows into the planted cases (and keep the power and permit lists);
+    no commit."""
     story = _Story(session, year)
     try:
         _expected, power = _plan(story)
@@ -267,8 +321,29 @@ def plant_leads_story(session: Session, year: int = 2026, *, store_power: bool =
                   address=p["用电地址"], industry=p["行业"],
                   readings=json.dumps(p["readings"], ensure_ascii=False)) for p in power],
         )  # fmt: skip
+    if store_power:
+        _store_permits(session, story)
     return {"planted_cases": len(story.updates), "power_premises": len(power),
+            "permits": len(story.permits),
             "case_ids": frozenset(story.updates)}  # fmt: skip
+
+
+def _store_permits(session: Session, story: _Story) -> None:
+    """The permit list kept as its import keeps it: unit from the address, industry filed."""
+    from controllers.leads.permits import filed_industry_id
+    from controllers.leads.scan import parser_for
+    from controllers.returns.industries import load_matcher
+
+    parser, matcher = parser_for(session), load_matcher(session)
+    units = [(u.id, u.name, u.short_name) for u in story.units.values()]
+    session.add_all(
+        Permit(unit_id=parser.unit_of(p["生产经营场所地址"], units), name=p["单位名称"],
+               credit_code=p["统一社会信用代码"], address=p["生产经营场所地址"],
+               industry=p["行业类别"], industry_id=filed_industry_id(matcher, p["行业类别"]),
+               permit_date=p["发证日期"], permit_no=p["许可证编号"], source_file=PERMIT_FILE)
+        for p in story.permits
+    )  # fmt: skip
+    session.flush()
 
 
 def truth_of(session: Session, year: int = 2026) -> Truth:
@@ -289,6 +364,10 @@ def truth_of(session: Session, year: int = 2026) -> Truth:
         truth.power_accounts.add(p["户号"])
         if p["_old"]:
             truth.power.add((p["户号"], ids[p["_old"]]))
+    for p in story.permits:
+        truth.permit_numbers.add(p["许可证编号"])
+        if p["_old"]:
+            truth.permits.add((p["许可证编号"], ids[p["_old"]]))
     return truth
 
 
@@ -332,5 +411,38 @@ def power_workbook(session: Session, year: int = 2026) -> bytes:
     for r, p in enumerate(power, start=2):
         sheet.write_row(r, 0, [p["户名"], p["户号"], p["用电地址"], p["行业"]])
         sheet.write_row(r, 4, [p["readings"].get(m, 0.0) for m in POWER_MONTHS])
+    book.close()
+    return out.getvalue()
+
+
+def planted_permits(session: Session, year: int = 2026) -> list[dict]:
+    """The permit list the story kept when it was planted (read back, as :func:`planted_power`)."""
+    rows = session.scalars(
+        select(Permit).where(Permit.source_file == PERMIT_FILE).order_by(Permit.id)
+    ).all()
+    if not rows:
+        story = _Story(session, year)
+        _plan(story)
+        return story.permits
+    return [{"单位名称": p.name, "统一社会信用代码": p.credit_code, "生产经营场所地址": p.address,
+             "行业类别": p.industry, "发证日期": p.permit_date, "许可证编号": p.permit_no}
+            for p in rows]  # fmt: skip
+
+
+def permit_workbook(session: Session, year: int = 2026) -> bytes:
+    """The planted permit list as the environment bureau sends it (.xlsx, a title row above)."""
+    import xlsxwriter
+
+    permits = planted_permits(session, year)
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("许可名单")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.merge_range(0, 0, 0, len(PERMIT_HEADERS) - 1, "排污许可证（登记）发放情况")
+    sheet.write_row(1, 0, PERMIT_HEADERS)
+    for r, p in enumerate(permits, start=2):
+        sheet.write_row(r, 0, [p[h] for h in PERMIT_HEADERS[:4]])
+        sheet.write_datetime(r, 4, dt.datetime.combine(p["发证日期"], dt.time()), dates)
+        sheet.write(r, 5, p["许可证编号"])
     book.close()
     return out.getvalue()

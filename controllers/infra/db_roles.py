@@ -397,6 +397,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
         "rectify_own_password_hash()",
         "rectify_audit_append(integer, text, text, text, text, text, text)",
         "rectify_store_blob(text, bytea)",
+        "rectify_display_names(integer[])",
     ):
         sql.append(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
     sql += [
@@ -404,7 +405,8 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
         f" TO {q(g[GATE])}",
         f"GRANT EXECUTE ON FUNCTION rectify_sync_account(text, text) TO {q(g['admin'])}",
         f"GRANT EXECUTE ON FUNCTION rectify_own_password_hash(),"
-        f" rectify_audit_append(integer, text, text, text, text, text, text)"
+        f" rectify_audit_append(integer, text, text, text, text, text, text),"
+        f" rectify_display_names(integer[])"
         f" TO {', '.join(map(q, everyone))}",
     ]
     readers = [g["city"], g["county"], g["auditor"], g["leader"]]

@@ -3,7 +3,10 @@
 Confirming a 异地转移 / 死灰复燃 candidate records a 回头看 of the old case with that result
 (which reopens it as a relapse) and links the newer case to it; confirming a 类散乱污
 candidate sets the flag on the newer case (the site that re-opened with paperwork) and links
-the two. Dismissing keeps the reason and the evidence's fingerprint: the pair comes back only
+the two. A 类散乱污 candidate raised by a permit (排污许可 / 登记) has no newer case: the permit
+is not a case, so no link row is written; the lead keeps ``permit_id`` (which permit) and
+confirming it sets the flag on the old, closed case itself — its site re-opened with paperwork
+— with a history entry naming the permit. Dismissing keeps the reason and the evidence's fingerprint: the pair comes back only
 with new evidence.
 """
 
@@ -20,7 +23,7 @@ from controllers.cases.history import record_changes
 from controllers.cases.lookbacks import record_lookback
 from controllers.errors import NotFoundError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require
-from models import Case, CaseLink, Lead
+from models import Case, CaseLink, Lead, Permit
 from models.base import now
 from models.codes import CaseStatus, LookbackResult
 from models.leads import LeadKind, LeadStatus
@@ -72,22 +75,14 @@ def confirm_lead(
         if exists is None:
             session.add(CaseLink(case_id=lead.case_id, other_case_id=old.id, kind=kind,
                                  lead_id=lead.id, created_by_id=actor.user_id))  # fmt: skip
-    if kind == LeadKind.SIMILAR:
+    if kind == LeadKind.SIMILAR and lead.permit_id is not None:
+        permit = session.get(Permit, lead.permit_id)
+        detail["permit_id"] = lead.permit_id
+        label = f"{permit.name}（许可证编号 {permit.permit_no or '无'}）" if permit else "排污许可"
+        _flag_quasi(session, actor, old, lead, f"线索确认：原址已取得排污许可 {label}")
+    elif kind == LeadKind.SIMILAR:
         newer = session.get(Case, lead.case_id)
-        require(actor, Permission.EDIT_CASES, newer.unit_id)
-        if not newer.is_quasi:
-            newer.is_quasi = True
-            session.flush()
-            record_changes(session, newer, actor, {"is_quasi": (False, True)},
-                           note=f"线索确认：原址为已取缔企业 {old.display_name}")  # fmt: skip
-            record(
-                session,
-                actor,
-                "update",
-                "case",
-                newer.id,
-                detail={"is_quasi": True, "lead": lead.id},
-            )
+        _flag_quasi(session, actor, newer, lead, f"线索确认：原址为已取缔企业 {old.display_name}")
     record(session, actor, "confirm", "lead", lead.id, detail=detail)
     session.flush()
     if kind in LOOKBACK_OF and old.status == CaseStatus.CLOSED:
@@ -99,6 +94,17 @@ def confirm_lead(
         record_lookback(session, actor, old.id, checked, LOOKBACK_OF[kind],
                         note=f"线索确认{where}" + (f"：{text}" if text else ""), today=today)  # fmt: skip
     return lead.id
+
+
+def _flag_quasi(session: Session, actor: Actor, case: Case, lead: Lead, note: str) -> None:
+    """Set the 类散乱污 flag on a case (history and audit), unless it is set already."""
+    require(actor, Permission.EDIT_CASES, case.unit_id)
+    if case.is_quasi:
+        return
+    case.is_quasi = True
+    session.flush()
+    record_changes(session, case, actor, {"is_quasi": (False, True)}, note=note)
+    record(session, actor, "update", "case", case.id, detail={"is_quasi": True, "lead": lead.id})
 
 
 def dismiss_lead(session: Session, actor: Actor, lead_id: int, reason: str) -> int:

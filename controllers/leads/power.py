@@ -79,6 +79,19 @@ class PowerFileError(UserError):
         self.problems = problems
 
 
+def problems_message(name: str, problems: list[RowError]) -> str:
+    """ "文件“…”有 N 处问题，未导入：…" naming the first problems by sheet, row and column."""
+    shown = "；".join(
+        f"{p.sheet} 第 {p.row} 行“{p.column}”列：{p.message}" for p in problems[:MAX_PROBLEMS_SHOWN]
+    )
+    more = (
+        f"（另有 {len(problems) - MAX_PROBLEMS_SHOWN} 处）"
+        if len(problems) > MAX_PROBLEMS_SHOWN
+        else ""
+    )
+    return f"文件“{name}”有 {len(problems)} 处问题，未导入：{shown}{more}。"
+
+
 def power_settings(session: Session) -> tuple[dict[str, list[str]], float]:
     """The column mapping (field → header texts) and the threshold (kWh a month)."""
     columns = {**DEFAULT_COLUMNS, **(get_setting(session, COLUMNS_SETTING) or {})}
@@ -211,18 +224,7 @@ def read_power_file(path: str | Path, columns: dict[str, list[str]],
             "和按月的用电量列（如“2026-03”或“2026年3月”）。表头名称不同时，请在“线索 → 导入设置”中添加对应关系。"
         )
     if problems:
-        shown = "；".join(
-            f"{p.sheet} 第 {p.row} 行“{p.column}”列：{p.message}"
-            for p in problems[:MAX_PROBLEMS_SHOWN]
-        )
-        more = (
-            f"（另有 {len(problems) - MAX_PROBLEMS_SHOWN} 处）"
-            if len(problems) > MAX_PROBLEMS_SHOWN
-            else ""
-        )
-        raise PowerFileError(
-            f"文件“{name}”有 {len(problems)} 处问题，未导入：{shown}{more}。", problems
-        )
+        raise PowerFileError(problems_message(name, problems), problems)
     if not result.rows:
         raise UnreadableFile(f"文件“{name}”的表头下没有任何用电户。")
     return result

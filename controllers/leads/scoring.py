@@ -80,6 +80,8 @@ class Candidate:
     other_unit_id: int
     power_record_id: int | None = None
     extra: dict = field(default_factory=dict)
+    #: a 类散乱污 candidate raised by a permit (``case_id`` is None)
+    permit_id: int | None = None
 
     @property
     def pair_key(self) -> str:
@@ -87,6 +89,8 @@ class Candidate:
             return f"p{self.extra.get('premises') or self.power_record_id}:{self.other_case_id}"[
                 :80
             ]
+        if self.permit_id:  # the permit (its number), so that a newer list updates it
+            return f"k{self.extra.get('permit') or self.permit_id}:{self.other_case_id}"[:80]
         return f"{self.case_id}:{self.other_case_id}"
 
     def as_json(self) -> dict:
@@ -97,6 +101,7 @@ class Candidate:
             "score": round(self.score, 3),
             "evidence": self.evidence,
             **({"power_record_id": self.power_record_id} if self.power_record_id else {}),
+            **({"permit_id": self.permit_id} if self.permit_id else {}),
         }
 
 

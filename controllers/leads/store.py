@@ -77,6 +77,7 @@ def sync_candidates(
     sides: Callable[[Candidate], dict],
     *,
     power_only: bool = False,
+    permit_only: bool = False,
 ) -> SyncResult:
     """Store the candidates (no commit); returns what changed and which are open."""
     require(actor, Permission.EDIT_CASES)
@@ -86,6 +87,8 @@ def sync_candidates(
     )
     if power_only:
         stmt = stmt.where(Lead.power_record_id.is_not(None))
+    if permit_only:
+        stmt = stmt.where(Lead.permit_id.is_not(None))
     existing = {key: (i, st, fp, sc) for i, key, st, fp, sc in session.execute(stmt)}
     seen: set[str] = set()
     rows: list[dict] = []
@@ -101,7 +104,8 @@ def sync_candidates(
             rows.append(
                 dict(pair_key=key, kind=cand.kind, status=LeadStatus.OPEN.value,
                      case_id=cand.case_id, other_case_id=cand.other_case_id,
-                     power_record_id=cand.power_record_id, unit_id=cand.unit_id,
+                     power_record_id=cand.power_record_id, permit_id=cand.permit_id,
+                     unit_id=cand.unit_id,
                      other_unit_id=cand.other_unit_id, score=round(cand.score, 4),
                      evidence=json.dumps(cand.evidence, ensure_ascii=False),
                      sides=json.dumps(sides(cand), ensure_ascii=False), fingerprint=fp,
@@ -117,7 +121,7 @@ def sync_candidates(
             continue
         if old_fp != fp or abs(old_score - cand.score) > 1e-4:
             values = dict(kind=cand.kind, score=round(cand.score, 4),
-                          power_record_id=cand.power_record_id,
+                          power_record_id=cand.power_record_id, permit_id=cand.permit_id,
                           evidence=json.dumps(cand.evidence, ensure_ascii=False),
                           sides=json.dumps(sides(cand), ensure_ascii=False), fingerprint=fp,
                           version=Lead.version + 1)  # fmt: skip
@@ -153,6 +157,7 @@ class LeadRow:
     case_id: int | None
     other_case_id: int
     power_record_id: int | None
+    permit_id: int | None
     unit_id: int
     other_unit_id: int
     score: float
@@ -195,6 +200,7 @@ def list_leads(
             case_id=lead.case_id,
             other_case_id=lead.other_case_id,
             power_record_id=lead.power_record_id,
+            permit_id=lead.permit_id,
             unit_id=lead.unit_id,
             other_unit_id=lead.other_unit_id,
             score=lead.score,

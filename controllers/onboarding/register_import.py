@@ -16,16 +16,16 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.audit.catalog import AuditAction, AuditObject
 from controllers.audit.trail import record
+from controllers.bulk import bulk_insert, insert_with_ids
 from controllers.cases.validation import STATUS_REQUIRES
 from controllers.errors import ValidationError
 from controllers.onboarding.checklist import (
@@ -47,13 +47,7 @@ from controllers.returns.reader import (
     open_return_file,
     too_many_rows,
 )
-from controllers.returns.review import (
-    _new_case_row,
-    _resolve_batches,
-    _resolve_townships,
-    fast_insert,
-    insert_cases,
-)
+from controllers.returns.review import _new_case_row, _resolve_batches, _resolve_townships
 from controllers.returns.rows import (
     ReturnRow,
     RowError,
@@ -405,48 +399,6 @@ def _find_new_townships(session: Session, check: RegisterCheck) -> None:
     check.new_townships = {u: sorted(t.values()) for u, t in proposed.items()}
 
 
-def _insert(session: Session, rows: list[dict[str, Any]], table: Any = None) -> list[int]:
-    """Insert rows (cases when ``table`` is None; returns their ids); COPY on PostgreSQL."""
-    conn = session.connection()
-    if conn.dialect.name != "postgresql" or not _may_copy(session):
-        if table is None:
-            return insert_cases(session, rows)
-        fast_insert(conn, table, rows)
-        return []
-    target = table if table is not None else Case.__table__
-    ids: list[int] = []
-    if table is None:
-        ids = list(session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, :n)"),
-            {"n": len(rows)},
-        ))  # fmt: skip
-        for row, case_id in zip(rows, ids, strict=True):
-            row["id"] = case_id
-    if not rows:
-        return ids
-    columns = list(rows[0])
-    raw = conn.connection.driver_connection
-    names = ", ".join(f'"{c}"' for c in columns)
-    with raw.cursor() as cur, cur.copy(f'COPY "{target.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([_plain(row[c]) for c in columns])
-    return ids
-
-
-def _may_copy(session: Session) -> bool:
-    """COPY FROM is refused on a table under row-level security for the roles it binds."""
-    bound = session.execute(text(
-        "SELECT c.relrowsecurity AND NOT (r.rolsuper OR r.rolbypassrls"
-        " OR pg_has_role(c.relowner, 'USAGE')) FROM pg_class c, pg_roles r"
-        " WHERE c.oid = 'cases'::regclass AND r.rolname = current_user"
-    )).scalar()  # fmt: skip
-    return not bound
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
-
-
 def _checklist_rows(ids: Sequence[int], part: Sequence[RegisterRow]) -> list[dict[str, Any]]:
     """The 两断三清 items of the new cases, with the workbook's dates."""
     return [
@@ -490,7 +442,7 @@ def load_register(session: Session, actor: Actor, check: RegisterCheck,
             values[I_BATCH] = r.batch
             rows.append(_new_case_row(tuple(values), units[r.unit], actor, at,
                                       town_ids.get(r.unit, {}), batch_ids))  # fmt: skip
-        ids = _insert(session, rows)
+        ids = insert_with_ids(session, Case.__table__, rows)
         history = [
             {"case_id": case_id, "changed_at": at, "user_id": actor.user_id,
              "username": actor.username, "field": "status", "old_value": None,
@@ -498,8 +450,8 @@ def load_register(session: Session, actor: Actor, check: RegisterCheck,
              "note": f"imported from {r.file}, row {r.row.row}（导入自 {r.file} 第 {r.row.row} 行）"[:255]}
             for case_id, row, r in zip(ids, rows, part, strict=True)
         ]  # fmt: skip
-        _insert(session, history, CaseChange.__table__)
-        _insert(session, _checklist_rows(ids, part), CaseCheck.__table__)
+        bulk_insert(session.connection(), CaseChange.__table__, history)
+        bulk_insert(session.connection(), CaseCheck.__table__, _checklist_rows(ids, part))
         total += len(ids)
         report(int(100 * total / len(check.rows)), f"已写入 {total:,} 家")
     record(session, actor, AuditAction.IMPORT, AuditObject.CASE, None,

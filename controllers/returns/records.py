@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session, aliased
 from controllers.actor import Actor
 from controllers.attachments import add_attachment, attachment_content, attachments_of
 from controllers.audit.trail import record
+from controllers.auth.display_names import display_names
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError
 from controllers.listings import Listing
 from controllers.permissions import Permission, can, require, scope_to_unit
 from controllers.returns.check import ReturnCheck, file_digest
-from models import Attachment, AuditEntry, Campaign, CampaignStage, CountyReturn, Unit, User
+from models import Attachment, AuditEntry, Campaign, CampaignStage, CountyReturn, Unit
 from models.base import now
 from models.codes import AttachmentKind, ReturnStatus
 from models.textnorm import clean_text
@@ -232,9 +233,9 @@ def _reviewer_name(session: Session, ret: CountyReturn) -> str:
     if ret.reviewed_at is None:
         return ""
     if ret.reviewer_id is not None:
-        user = session.get(User, ret.reviewer_id)
-        if user is not None:
-            return user.display_name
+        name = display_names(session, [ret.reviewer_id]).get(ret.reviewer_id)
+        if name:
+            return name
     return session.scalar(
         select(AuditEntry.username)
         .where(AuditEntry.object_type == "county_return", AuditEntry.object_id == str(ret.id),

@@ -10,20 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Connection,
-    Date,
-    DateTime,
-    Table,
     bindparam,
     func,
-    insert,
     select,
 )
 from sqlalchemy.orm import Session
@@ -31,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from controllers.actor import Actor
 from controllers.audit.trail import record
+from controllers.bulk import bulk_insert, insert_with_ids
 from controllers.cases.columns import ColumnKind
 from controllers.cases.history import as_text
 from controllers.editing import EditConflict
@@ -47,7 +41,7 @@ from controllers.returns.matching import COMPARED, RowMatch
 from controllers.returns.merge_record import merge_items
 from controllers.returns.records import get_return, mark_reviewed, return_file_attachment
 from models import Batch, Case, CaseChange, CountyReturn, ReturnMergeItem, Township
-from models.base import Code, now
+from models.base import now
 from models.codes import BatchKind, CaseStatus, ReturnStatus, Source
 from models.textnorm import search_key
 
@@ -170,72 +164,10 @@ def _resolve_townships(
     return {k: t.id for k, t in existing.items()}, created
 
 
-def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
-    """How SQLAlchemy stores a value of this type in SQLite, for values of the expected type."""
-    if isinstance(column_type, Code):
-        return None  # members are str: stored as their code, as Code would store them
-    if isinstance(column_type, DateTime):
-        return lambda v: v.isoformat(" ", "microseconds")
-    if isinstance(column_type, Date):
-        return lambda v: v.isoformat()
-    if isinstance(column_type, Boolean):
-        return int
-    return None
-
-
-def fast_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT many rows in one driver-level executemany, values converted as the column types
-    convert them (on SQLite by the equivalent plain conversions, which is several times faster)."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    dialect = conn.dialect
-    compiled = insert(table).compile(dialect=dialect, column_keys=columns)
-    if dialect.name == "sqlite" and compiled.positional:
-        order = list(compiled.positiontup or [])
-        getter = itemgetter(*order)
-        convert = [(i, f) for i, name in enumerate(order)
-                   if (f := _sqlite_converter(table.c[name].type)) is not None]  # fmt: skip
-        params: list[Any] = []
-        for r in rows:
-            values = list(getter(r))
-            for i, f in convert:
-                v = values[i]
-                if v is not None:
-                    values[i] = f(v)
-            params.append(tuple(values))
-    else:
-        procs = {c: table.c[c].type._cached_bind_processor(dialect) for c in columns}
-        if compiled.positional:
-            plan = [(name, procs[name]) for name in (compiled.positiontup or [])]
-            params = [tuple(p(r[n]) if p is not None else r[n] for n, p in plan) for r in rows]
-        else:
-            plan = [(name, procs[name]) for name in columns]
-            params = [{n: (p(r[n]) if p is not None else r[n]) for n, p in plan} for r in rows]
-    conn.exec_driver_sql(str(compiled), params)
-
-
 def insert_cases(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert new cases; returns their ids in order.
-
-    On SQLite (one writer at a time, and this transaction already holds the write lock) ids are
-    allocated here and rows go through one executemany; elsewhere INSERT … RETURNING.
-    """
-    if not rows:
-        return []
-    table = Case.__table__
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        start = int(session.scalar(select(func.coalesce(func.max(Case.id), 0)))) + 1
-        ids = list(range(start, start + len(rows)))
-        for row, case_id in zip(rows, ids, strict=True):
-            row["id"] = case_id
-        fast_insert(conn, table, rows)
-        return ids
-    result = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    )
-    return list(result.scalars())
+    """Insert new cases; returns their ids in order (see :func:`controllers.bulk.insert_with_ids`:
+    COPY on PostgreSQL, one executemany on SQLite, INSERT … RETURNING elsewhere)."""
+    return insert_with_ids(session, Case.__table__, rows)
 
 
 #: (field key, position in a row's values) of the plain fields a new case takes from its row
@@ -403,11 +335,11 @@ def accept_return(
          "field": "status", "old_value": None, "new_value": as_text(row["status"]), "note": note}
         for case_id, row in zip(new_ids, rows, strict=True)
     ]  # fmt: skip
-    fast_insert(session.connection(), CaseChange.__table__, history)
+    bulk_insert(session.connection(), CaseChange.__table__, history)
     report(75, f"正在更新变更企业 {len(matched):,} 家…")
     _apply_changes(session, actor, matched, townships, batches, note)
     report(90, "正在记录本次并入的内容…")
-    fast_insert(session.connection(), ReturnMergeItem.__table__,
+    bulk_insert(session.connection(), ReturnMergeItem.__table__,
                 merge_items(check, ret.id, new_ids))  # fmt: skip
     ret.rows_total = len(check.rows)
     ret.rows_new = len(new_ids)
@@ -492,7 +424,7 @@ def _apply_changes(
         done = conn.execute(stmt, params).rowcount
         if conn.dialect.supports_sane_multi_rowcount and done != len(params):
             raise _stale("台账中的企业")
-    fast_insert(conn, CaseChange.__table__, history)
+    bulk_insert(conn, CaseChange.__table__, history)
     for obj in list(session.identity_map.values()):  # loaded cases now hold old values
         if isinstance(obj, Case) and obj.id in by_id:
             session.expire(obj)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
+from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.permissions import Permission, require, scope_to_unit
 from controllers.spot_checks.entry import CheckInput, MemberInput, SiteInput, findings_at
 from models import Case, SpotCheck
@@ -72,19 +73,31 @@ def load_check(session: Session, actor: Actor, check_id: int) -> tuple[CheckInpu
 
 
 def previous_group(session: Session, actor: Actor, day: dt.date) -> CheckInput | None:
-    """The latest check before ``day`` (group, unit, leader, members; no sites) to copy."""
+    """A group of the latest day before ``day`` with checks (group, unit, leader, members;
+    no sites) to copy: the first one not yet entered on ``day``, so copying again brings the
+    day's second group. None when there is nothing (left) to copy."""
     require(actor, Permission.VIEW)
-    c = session.scalar(scope_to_unit(
-        select(SpotCheck).where(SpotCheck.checked_on < day)
-        .order_by(SpotCheck.checked_on.desc(), SpotCheck.group_name, SpotCheck.id).limit(1),
-        actor, SpotCheck.unit_id)
+    last = session.scalar(
+        scope_to_unit(select(func.max(SpotCheck.checked_on)), actor, SpotCheck.unit_id).where(
+            SpotCheck.checked_on < day
+        )
+    )
+    if last is None:
+        return None
+    entered = {tuple(r) for r in session.execute(scope_to_unit(
+        select(SpotCheck.group_name, SpotCheck.unit_id).where(SpotCheck.checked_on == day),
+        actor, SpotCheck.unit_id))}  # fmt: skip
+    candidates = session.scalars(scope_to_unit(
+        select(SpotCheck).where(SpotCheck.checked_on == last)
+        .order_by(SpotCheck.group_name, SpotCheck.id), actor, SpotCheck.unit_id)
     )  # fmt: skip
+    c = next((c for c in candidates if (c.group_name, c.unit_id) not in entered), None)
     if c is None:
         return None
     return CheckInput(
         checked_on=day, group_name=c.group_name, unit_id=c.unit_id,
         members=tuple(MemberInput(m.name, m.post, m.is_leader) for m in c.members),
-        leader=c.leader, campaign_id=c.campaign_id,
+        leader=c.leader,
     )  # fmt: skip
 
 
@@ -100,18 +113,16 @@ class CaseHit:
 def search_cases(
     session: Session, actor: Actor, unit_id: int, text: str, limit: int = 30
 ) -> list[CaseHit]:
-    """Cases of the unit whose name, address, owner or phone contain the text."""
+    """Cases of the unit whose name, address, owner or phone contain the text — the
+    register's own search (width folded, spaces and case ignored)."""
     require(actor, Permission.VIEW, unit_id)
     key = clean_text(text)
     if not key:
         return []
-    like = f"%{key}%"
-    rows = session.scalars(scope_to_unit(
-        select(Case).where(Case.unit_id == unit_id, or_(
-            Case.name.like(like), Case.address.like(like), Case.owner.like(like),
-            Case.phone.like(like)))
-        .order_by(Case.name, Case.id).limit(limit), actor, Case.unit_id)
-    ).all()  # fmt: skip
+    stmt = apply_to_select(select(Case).where(Case.unit_id == unit_id), CaseFilter(search=key))
+    rows = session.scalars(
+        scope_to_unit(stmt.order_by(Case.name, Case.id).limit(limit), actor, Case.unit_id)
+    ).all()
     return [
         CaseHit(c.id, " · ".join(x for x in (c.display_name, c.address or "", c.owner or "",
                                              c.phone or "", CaseStatus.label_of(c.status)) if x),

@@ -22,7 +22,7 @@ from controllers.documents.xlsx_table import check_target, write_table
 from controllers.permissions import Permission, require
 from controllers.settings import CITY_NAME, get_setting
 from controllers.spot_checks.entry import findings_at
-from controllers.spot_checks.totals import check_totals, narrow
+from controllers.spot_checks.totals import check_totals, narrow, of_campaign
 from models import SpotCheck
 from models.codes import FindingKind, SiteResult
 
@@ -45,13 +45,14 @@ def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
 
 def checks_of_period(
     session: Session, actor: Actor, date_from: dt.date | None, date_to: dt.date | None,
-    unit_id: int | None = None,
+    unit_id: int | None = None, campaign_id: int | None = None,
 ) -> list[SpotCheck]:  # fmt: skip
     stmt = select(SpotCheck).options(
         selectinload(SpotCheck.members), selectinload(SpotCheck.sites),
         selectinload(SpotCheck.findings), selectinload(SpotCheck.unit),
     ).order_by(SpotCheck.checked_on, SpotCheck.group_name, SpotCheck.id)  # fmt: skip
-    return list(session.scalars(narrow(stmt, actor, date_from, date_to, unit_id)))
+    campaign = None if campaign_id is None else of_campaign(session, campaign_id)
+    return list(session.scalars(narrow(stmt, actor, date_from, date_to, unit_id, campaign)))
 
 
 def export_checks(
@@ -61,11 +62,13 @@ def export_checks(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     unit_id: int | None = None,
+    *,
+    campaign_id: int | None = None,
 ) -> int:
     """Write the period's checks, one row per site (group and members repeated). Returns rows."""
     require(actor, Permission.EXPORT)
     dest = check_target(path)
-    checks = checks_of_period(session, actor, date_from, date_to, unit_id)
+    checks = checks_of_period(session, actor, date_from, date_to, unit_id, campaign_id)
     rows = []
     for c in checks:
         people = "、".join(m.name for m in c.members)
@@ -82,7 +85,7 @@ def export_checks(
                          len(c.members), c.unit.name, site.site_name if site else "（未记录点位）",
                          site.address if site else "", site.case_id if site else None, result,
                          (site.note if site else None) or ""])  # fmt: skip
-    t = check_totals(session, actor, date_from, date_to, unit_id)
+    t = check_totals(session, actor, date_from, date_to, unit_id, campaign_id)
     city = get_setting(session, CITY_NAME) or ""
     n = write_table(
         dest, "督导抽查", f"{city}“散乱污”企业督导抽查记录",
@@ -96,11 +99,12 @@ def export_checks(
 
 
 def circular_paragraphs(
-    session: Session, actor: Actor, date_from: dt.date | None, date_to: dt.date | None
-) -> list[str]:
+    session: Session, actor: Actor, date_from: dt.date | None, date_to: dt.date | None,
+    campaign_id: int | None = None,
+) -> list[str]:  # fmt: skip
     """The body of the 督导抽查情况通报, every figure from the records."""
-    t = check_totals(session, actor, date_from, date_to)
-    checks = checks_of_period(session, actor, date_from, date_to)
+    t = check_totals(session, actor, date_from, date_to, campaign_id=campaign_id)
+    checks = checks_of_period(session, actor, date_from, date_to, campaign_id=campaign_id)
     units = sorted({c.unit.name for c in checks})
     problems = [(k, n) for k, n in t.by_kind.items() if n and k != FindingKind.NEW_CASE.value]
     out = [
@@ -155,6 +159,7 @@ def write_circular(
     *,
     issued_on: dt.date | None = None,
     fonts=None,
+    campaign_id: int | None = None,
 ) -> int:
     """Write the 督导抽查情况通报 as PDF in the official layout. Returns its page count."""
     require(actor, Permission.EXPORT)
@@ -162,7 +167,7 @@ def write_circular(
     city = get_setting(session, CITY_NAME) or ""
     title = f"关于{city}“散乱污”企业督导抽查情况的通报"
     blocks = [Title(title), *(Paragraph(p) for p in circular_paragraphs(
-        session, actor, date_from, date_to))]  # fmt: skip
+        session, actor, date_from, date_to, campaign_id))]  # fmt: skip
     blocks.append(Signatures([SignatureBlock(org=f"{city}生态环境局", date=issued_on)], columns=1))
     doc = OfficialDocument(
         fonts, title=title, author=f"{city}生态环境局", subject="督导抽查情况通报"

@@ -22,12 +22,13 @@ from sqlalchemy.orm.attributes import flag_modified
 from controllers.actor import Actor
 from controllers.attachments import add_attachment
 from controllers.audit.trail import record
+from controllers.campaigns import campaign_on
 from controllers.cases.case_edit import EvidenceFile, create_case
+from controllers.cases.history import record_changes
 from controllers.cases.lookbacks import record_lookback
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError, WorkflowError
 from controllers.permissions import Permission, require
-from controllers.spot_checks.joined import in_caller_transaction
 from models import (
     Attachment,
     Batch,
@@ -235,6 +236,8 @@ def save_check(
     if data.campaign_id is not None:
         header["campaign_id"] = data.campaign_id
     created = check is None
+    if created and data.campaign_id is None:  # the campaign in force on the check's day
+        header["campaign_id"] = campaign_on(session, data.checked_on)
     diffs: dict[str, Any] = {}
     if created:
         check = SpotCheck(**header)
@@ -376,22 +379,29 @@ def _apply_findings(
             site_id=row.id, kind=site.outcome, case_id=site.case_id,
             description=_clean(site.note),
         )  # fmt: skip
-        if site.outcome == FindingKind.NEW_CASE:
+        is_new = site.outcome == FindingKind.NEW_CASE
+        if is_new:
             case_id = _new_case(session, actor, check, site, data)
             finding.case_id = case_id
-            row = session.get(SpotCheckSite, row.id)
             row.case_id = case_id
             result.cases_created.append(case_id)
         elif site.outcome in LOOKBACK_OF:
             case = session.get(Case, site.case_id)
             if case is not None and case.status == CaseStatus.CLOSED:
-                finding.lookback_id = in_caller_transaction(
-                    session, record_lookback, actor, case.id, check.checked_on,
+                finding.lookback_id = record_lookback(
+                    session, actor, case.id, check.checked_on,
                     LOOKBACK_OF[site.outcome], inspector=check.leader,
-                    note=_lookback_note(check, site), today=max(check.checked_on, dt.date.today()),
+                    note=_lookback_note(check, site), campaign_id=check.campaign_id,
+                    today=max(check.checked_on, dt.date.today()),
                 )  # fmt: skip
                 result.lookbacks.append(finding.lookback_id)
-        check = session.get(SpotCheck, check.id)
+        if site.case_id is not None and finding.lookback_id is None and not is_new:
+            # a case not (yet) closed has no look-back: the finding goes into its history
+            case = session.get(Case, site.case_id)
+            if case is not None:
+                text = f"{check.checked_on.isoformat()} {FindingKind.label_of(site.outcome)}"
+                record_changes(session, case, actor, {"spot_check": (None, text)},
+                               note=_lookback_note(check, site))  # fmt: skip
         check.findings.append(finding)
         session.flush()
         diffs["findings"] = True
@@ -424,8 +434,7 @@ def _new_case(
         "remark": f"市级督导抽查（{check.checked_on.isoformat()} {check.group_name}）发现"
         + (f"：{_clean(site.note)}" if _clean(site.note) else ""),
     }
-    return in_caller_transaction(session, create_case, actor, values,
-                                 today=max(check.checked_on, dt.date.today()))  # fmt: skip
+    return create_case(session, actor, values, today=max(check.checked_on, dt.date.today()))
 
 
 def _attach_photos(

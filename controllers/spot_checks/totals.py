@@ -1,14 +1,21 @@
-"""Totals of the checks for a period and unit, computed from the records."""
+"""Totals of the checks for a period, unit and campaign, computed from the records.
+
+A check belongs to the campaign it was saved under (``campaign_id``, set on saving to the
+campaign in force on its day); a check saved without one counts for the campaign whose
+window holds its day. The pane, the overview and the stage report all use
+:func:`of_campaign`, so their figures agree.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
+from controllers.campaigns import campaign_window
 from controllers.permissions import Permission, require, scope_to_unit
 from models import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
 from models.codes import FindingKind
@@ -32,14 +39,27 @@ class CheckTotals:
         }
 
 
+def of_campaign(session: Session, campaign_id: int) -> ColumnElement[bool]:
+    """The checks of a campaign: saved under it, or saved without one on a day it held."""
+    w = campaign_window(session, campaign_id)
+    undated = [SpotCheck.campaign_id.is_(None), SpotCheck.checked_on >= w.starts_on]
+    if w.ends_on is not None:
+        undated.append(SpotCheck.checked_on <= w.ends_on)
+    return or_(SpotCheck.campaign_id == campaign_id, and_(*undated))
+
+
 def narrow(
     stmt: Select,
     actor: Actor,
     date_from: dt.date | None,
     date_to: dt.date | None,
     unit_id: int | None,
+    campaign: ColumnElement[bool] | None = None,
 ) -> Select:
-    """Checks of the period (bounds included) and unit, within the actor's scope."""
+    """Checks of the period (bounds included), unit and campaign (an :func:`of_campaign`
+    condition), within the actor's scope."""
+    if campaign is not None:
+        stmt = stmt.where(campaign)
     if date_from is not None:
         stmt = stmt.where(SpotCheck.checked_on >= date_from)
     if date_to is not None:
@@ -55,25 +75,28 @@ def check_totals(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     unit_id: int | None = None,
+    campaign_id: int | None = None,
 ) -> CheckTotals:
-    """Groups, person-times, sites, new sites found and problems by kind."""
+    """Groups, person-times, sites, new sites found and problems by kind (of one campaign's
+    checks when ``campaign_id`` is given)."""
     require(actor, Permission.VIEW)
+    campaign = None if campaign_id is None else of_campaign(session, campaign_id)
 
     def n(stmt: Select) -> int:
-        return int(session.scalar(narrow(stmt, actor, date_from, date_to, unit_id)) or 0)
+        return int(session.scalar(narrow(stmt, actor, date_from, date_to, unit_id, campaign)) or 0)
 
     out = CheckTotals()
     out.groups = n(select(func.count(SpotCheck.id)))
     people = narrow(
         select(SpotCheckMember.check_id, SpotCheckMember.name).join(SpotCheck).distinct(),
-        actor, date_from, date_to, unit_id,
+        actor, date_from, date_to, unit_id, campaign,
     ).subquery()  # fmt: skip
     out.person_times = int(session.scalar(select(func.count()).select_from(people)) or 0)
     out.sites = n(select(func.count(SpotCheckSite.id)).join(SpotCheck))
     rows = session.execute(
         narrow(
             select(SpotCheckFinding.kind, func.count()).join(SpotCheck).group_by(SpotCheckFinding.kind),
-            actor, date_from, date_to, unit_id,
+            actor, date_from, date_to, unit_id, campaign,
         )
     )  # fmt: skip
     for kind, count in rows:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.permissions import Permission, require, scope_to_unit, unit_scope
+from controllers.spot_checks.totals import of_campaign
 from controllers.stats.monthly import RELAPSE_RESULTS
 from models import (
     Batch,
@@ -335,10 +336,12 @@ def spot_checks_as_of(
     """Groups, person-times, sites and new cases found by spot checks up to the date."""
     require(actor, Permission.VIEW)
 
+    campaign = None if campaign_id is None else of_campaign(session, campaign_id)
+
     def narrowed(stmt: Select) -> Select:
         stmt = stmt.where(SpotCheck.checked_on <= as_of)
-        if campaign_id is not None:
-            stmt = stmt.where(SpotCheck.campaign_id == campaign_id)
+        if campaign is not None:  # saved under the campaign, or on a day it held
+            stmt = stmt.where(campaign)
         return scope_to_unit(stmt, actor, SpotCheck.unit_id)
 
     fig = SpotCheckFigures()

@@ -50,6 +50,7 @@ class CampaignsBox(QWidget):
         self.model = ListingModel(parent=self)
         self.table = QTableView()
         self.table.setObjectName("campaignsTable")
+        self.table.setProperty("scrollsSideways", True)  # the stages column is long
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -72,6 +72,10 @@ class ChartView(pg.PlotWidget):
         item.titleLabel.item.setFont(self.font_title)
         self.grid_pen = pg.mkPen(GRID_COLOR)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        # pyqtgraph's own (English) "Export..." is not offered: the pane has its exports
+        for action in self.scene().contextMenu:
+            action.setParent(None)  # then owned by the list below alone, and freed with it
+        self.scene().contextMenu = []
         self._last_hover = ""
 
     # -- drawing helpers ------------------------------------------------------------------

@@ -14,6 +14,7 @@ FIELD_LABELS = {
     "name": "企业名称",
     "products": "主要产品",
     "power": "用电量",
+    "permit": "排污许可",
 }
 #: (snapshot key, label, evidence field highlighted on that row)
 ROWS = [
@@ -27,6 +28,7 @@ ROWS = [
     ("classification", "整治类型", None),
     ("status", "状态", None),
     ("seen_on", "发现日期", None),
+    ("credit_code", "统一社会信用代码", None),
     ("closed_on", "销号日期", "power"),
     ("readings", "月用电量", "power"),
 ]
@@ -36,7 +38,12 @@ MATCH_BG = "#fff3b0"
 def comparison_html(row: LeadRow) -> str:
     """A two-column table (newer case | old case) and the evidence list."""
     matched = {e["field"] for e in row.evidence}
-    this_title = "电力用户" if row.power_record_id else f"新发现企业 #{row.case_id}"
+    if row.power_record_id:
+        this_title = "电力用户"
+    elif row.permit_id:
+        this_title = "排污许可单位"
+    else:
+        this_title = f"新发现企业 #{row.case_id}"
     head = (
         f"<tr><th></th><th>{escape(this_title)}</th>"
         f"<th>原企业 #{row.other_case_id}（已销号）</th></tr>"

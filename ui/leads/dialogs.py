@@ -20,11 +20,17 @@ DISMISS_REASONS = [
     "已现场核实，为合法经营的其他企业",
     "已现场核实，原址无生产",
     "用电为生活用电或仓储用电",
+    "许可单位为合法经营的其他行业企业",
 ]
 
 
 def consequence(row: LeadRow) -> str:
     """What confirming does, in the clerk's words."""
+    if row.kind == LeadKind.SIMILAR and row.permit_id:
+        return (
+            f"确认后，原企业 #{row.other_case_id} 标记为“类散乱污”（原址已取得排污许可；"
+            "许可单位不是整治清单中的企业，不建立关联）。"
+        )
     if row.kind == LeadKind.SIMILAR:
         return f"确认后，新企业 #{row.case_id} 标记为“类散乱污”，并与原企业 #{row.other_case_id} 关联。"
     result = "异地转移" if row.kind == LeadKind.RELOCATION else "死灰复燃"

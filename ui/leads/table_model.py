@@ -29,7 +29,15 @@ def this_label(row: LeadRow) -> str:
     side = row.this_side
     if row.power_record_id:
         return f"电力用户 {side.get('name', '')}"
+    if row.permit_id:
+        return f"排污许可 {side.get('name', '')}"
     return f"#{row.case_id} {side.get('name') or side.get('address', '')}"
+
+
+def _source(row: LeadRow) -> str:
+    if row.power_record_id:
+        return "（电力数据）"
+    return "（排污许可）" if row.permit_id else ""
 
 
 def other_label(row: LeadRow) -> str:
@@ -82,7 +90,7 @@ class LeadsTableModel(QAbstractTableModel):
         if role == DISPLAY_ROLE:
             return {
                 COL_SCORE: f"{row.score * 100:.0f}",
-                COL_KIND: row.kind.label + ("（电力数据）" if row.power_record_id else ""),
+                COL_KIND: row.kind.label + _source(row),
                 COL_THIS: this_label(row),
                 COL_OTHER: other_label(row),
                 COL_UNITS: units_label(row),

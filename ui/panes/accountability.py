@@ -46,6 +46,7 @@ from controllers.accountability.records import (
     record_rows,
     start_from_tally,
 )
+from controllers.accountability.rules import current_rules
 from controllers.accountability.tally import tally_units
 from controllers.editing import EditConflict
 from controllers.errors import UserError
@@ -133,6 +134,7 @@ class AccountabilityPane(Pane):
         self.amend_button = QPushButton("追加更正…")
         self.delete_button = QPushButton("删除")
         self.export_button = QPushButton("导出 Excel…")
+        self.export_button.setToolTip("导出问责记录（Ctrl+E）")
         self.notice_button = QPushButton("决定书 PDF…")
         self.rules_button = QPushButton("规则…")
         self.rules_button.setEnabled(self.can_edit)
@@ -213,7 +215,6 @@ class AccountabilityPane(Pane):
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export)
         QShortcut(QKeySequence.StandardKey.Delete, self.records_table, activated=self.delete_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     def current_view(self) -> str:
         return self.view_combo.currentData()
@@ -326,6 +327,10 @@ class AccountabilityPane(Pane):
         measure = QComboBox()
         for code, label in Measure.choices():
             measure.addItem(label, code)
+        # the rules' first measure for the proposed level (约谈 when the level lists none)
+        rules = self.ctx.call(current_rules)
+        proposed = rules.measures.get(t.proposed_level.value if t.proposed_level else "", [])
+        measure.setCurrentIndex(max(measure.findData(proposed[0]) if proposed else 0, 0))
         level = AccountabilityLevel.label_of(t.proposed_level) if t.proposed_level else "未达阈值"
         dialog = FormDialog(f"启动问责：{t.unit}", [("被问责人员", persons), ("问责措施", measure)],
                             self, note=f"本期问题 {len(t.problems)} 个，拟问责层级：{level}。"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -121,7 +120,6 @@ class AuditPane(Pane):
         self.export_button.clicked.connect(self.export)
         self.verify_button.clicked.connect(self.verify)
         self.archive_button.clicked.connect(self.archive)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     # -- filters --------------------------------------------------------------------------
     def _fill(self, box: QComboBox, choices: list[tuple[str, str]]) -> None:

@@ -7,14 +7,15 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -82,6 +83,17 @@ def pane_header(title: str, subtitle: str = "") -> QWidget:
     return box
 
 
+def scrolled(content: QWidget) -> QScrollArea:
+    """``content`` filling the room it gets, and scrolled when it needs more (a page of
+    settings on a small or scaled screen)."""
+    area = QScrollArea()
+    area.setObjectName(f"{content.objectName() or 'content'}Scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
+
+
 class ListPane(Pane):
     """A titled, sortable, read-only table filled by a controller's listing function."""
 
@@ -123,7 +135,6 @@ class ListPane(Pane):
     def _connect_callbacks(self) -> None:
         self.refresh_button.clicked.connect(self.refresh)
         self.view_combo.currentIndexChanged.connect(lambda _i: self._loaded and self.refresh())
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     def current_view(self) -> str | None:
         return self.view_combo.currentData()

@@ -167,7 +167,6 @@ class ChartsPane(Pane):
         self.pdf_button.clicked.connect(lambda: self.choose_and_export("pdf"))
         self.report_button.clicked.connect(self.open_report_dialog)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, activated=self.copy_chart)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     # -- filters --------------------------------------------------------------------------
     def stats_filter(self) -> StatsFilter:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from controllers.errors import UserError
 from controllers.leads.decisions import confirm_lead, dismiss_lead
-from controllers.leads.scanning import import_power, scan_leads
+from controllers.leads.scanning import import_permits, import_power, scan_leads
 from controllers.leads.store import LeadRow, LeadStatus, list_leads
 from controllers.permissions import Permission, can
 from ui.context import AppContext
@@ -44,11 +44,12 @@ from ui.panes.base import Pane, pane_header
 logger = logging.getLogger(__name__)
 
 POWER_FILTER = "用电数据 (*.xlsx *.xlsm *.xls *.ods *.csv);;所有文件 (*)"
+PERMIT_FILTER = "排污许可名单 (*.xlsx *.xlsm *.xls *.ods *.csv);;所有文件 (*)"
 #: columns that hold names and addresses start wider than their titles
 MIN_WIDTHS = {COL_THIS: 110, COL_OTHER: 110}
 EMPTY_HINT = (
-    "<p>暂无线索。</p><p>点击“重新研判”（F5）比对企业清单，或“导入电力数据”（Ctrl+I）"
-    "比对供电公司的用电清单。</p>"
+    "<p>暂无线索。</p><p>点击“重新研判”（Ctrl+R）比对企业清单，“导入电力数据”（Ctrl+I）"
+    "比对供电公司的用电清单，或“导入排污许可”（Ctrl+Shift+I）比对新发放的排污许可（登记）名单。</p>"
 )
 
 
@@ -83,15 +84,20 @@ class LeadsPane(Pane):
         self.status_combo.addItem("全部", None)
         self.count_label = QLabel()
         self.scan_button = QPushButton("重新研判")
-        self.scan_button.setToolTip("比对全部企业，找出新的线索（F5）")
+        self.scan_button.setToolTip("比对全部企业，找出新的线索（Ctrl+R）")
         self.power_button = QPushButton("导入电力数据…")
         self.power_button.setToolTip("导入供电公司的用电清单并比对（Ctrl+I）")
+        self.permit_button = QPushButton("导入排污许可…")
+        self.permit_button.setToolTip(
+            "导入排污许可（登记）名单，找出已关停取缔企业原址或附近新取得许可的同行业企业"
+            "（Ctrl+Shift+I）"
+        )
         self.confirm_button = QPushButton("确认线索…")
         self.confirm_button.setToolTip("确认所选线索（Ctrl+Enter）")
         self.dismiss_button = QPushButton("排除…")
         self.dismiss_button.setToolTip("排除所选线索并填写理由（Delete）")
         may_edit = can(ctx.actor, Permission.EDIT_CASES)
-        for button in (self.scan_button, self.power_button):
+        for button in (self.scan_button, self.power_button, self.permit_button):
             button.setVisible(may_edit)
         self._may_edit = may_edit
         self._dialog = None
@@ -119,6 +125,7 @@ class LeadsPane(Pane):
         top.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
         top.addWidget(self.scan_button, 0, Qt.AlignmentFlag.AlignBottom)
         top.addWidget(self.power_button, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.permit_button, 0, Qt.AlignmentFlag.AlignBottom)
         actions = QHBoxLayout()
         actions.addStretch(1)
         actions.addWidget(self.confirm_button)
@@ -141,13 +148,19 @@ class LeadsPane(Pane):
         self.status_combo.currentIndexChanged.connect(lambda _i: self.load())
         self.scan_button.clicked.connect(self.scan)
         self.power_button.clicked.connect(self.choose_power_file)
+        self.permit_button.clicked.connect(self.choose_permit_file)
         self.confirm_button.clicked.connect(self.confirm_selected)
         self.dismiss_button.clicked.connect(self.dismiss_selected)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
-        QShortcut(QKeySequence("F5"), self, activated=self.scan)
-        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.choose_power_file)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.confirm_selected)
-        QShortcut(QKeySequence(Qt.Key.Key_Delete), self, activated=self.dismiss_selected)
+        for key, slot, button in (
+            ("Ctrl+R", self.scan, self.scan_button),  # not F5: that is the window's refresh
+            ("Ctrl+I", self.choose_power_file, self.power_button),
+            ("Ctrl+Shift+I", self.choose_permit_file, self.permit_button),
+            ("Ctrl+Return", self.confirm_selected, self.confirm_button),
+            ("Del", self.dismiss_selected, self.dismiss_button),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self, activated=slot)
+            shortcut.setEnabled(not button.isHidden())  # a role not offered the step: no key
 
     # -- data ------------------------------------------------------------------------
     def load(self) -> None:
@@ -214,6 +227,30 @@ class LeadsPane(Pane):
 
         return run_operation(self, self.ctx, "导入电力数据",
                              lambda session, _progress: import_power(session, actor, path, name),
+                             on_done=done)  # fmt: skip
+
+    def choose_permit_file(self) -> None:
+        if not self._may_edit:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "导入排污许可名单", "", PERMIT_FILTER)
+        if path:
+            self.import_permit_file(path)
+
+    def import_permit_file(self, path: str):
+        actor = self.ctx.actor
+        name = Path(path).name
+
+        def done(result) -> None:
+            imported, synced = result
+            self.count_label.setText(
+                f"已导入 {imported.rows} 家许可单位，新线索 {synced.new} 条"
+                if synced.new
+                else f"已导入 {imported.rows} 家许可单位，未发现新线索"
+            )
+            self.load()
+
+        return run_operation(self, self.ctx, "导入排污许可",
+                             lambda session, _progress: import_permits(session, actor, path, name),
                              on_done=done)  # fmt: skip
 
     # -- decisions -------------------------------------------------------------------

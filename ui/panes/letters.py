@@ -146,7 +146,8 @@ class LettersPane(Pane):
         self.scan_button.clicked.connect(self.show_scan)
         self.back_button.clicked.connect(self.open_step_back_dialog)
         self.template_button.clicked.connect(self.open_template_editor)
-        QShortcut(QKeySequence("Ctrl+G"), self, activated=self.open_batch_dialog)
+        generate = QShortcut(QKeySequence("Ctrl+G"), self, activated=self.open_batch_dialog)
+        generate.setEnabled(self.may_manage)  # like its button: only for who may generate
         QShortcut(QKeySequence.StandardKey.Print, self, activated=self.preview_selected)
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.open_template_editor)
 

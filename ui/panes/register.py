@@ -40,11 +40,9 @@ from controllers.cases.register_data import (
 )
 from controllers.cases.register_view import describe_filter
 from controllers.cases.saved_views import delete_view, list_views, save_view
-from controllers.cases.workflow import FORWARD_LABELS
 from controllers.errors import UserError
 from controllers.permissions import Permission, can
 from ui import events, file_dialogs
-from ui.confirm import confirm
 from ui.context import AppContext
 from ui.empty_state import EmptyStack
 from ui.operations import run_operation, show_error
@@ -54,7 +52,6 @@ from ui.register.case_dialog import IRREVERSIBLE_MOVES, CaseDialog
 from ui.register.fields import NO_MENU_ARROW
 from ui.register.filter_bar import FilterBar
 from ui.register.table_model import (
-    COLUMN_INDEX,
     OVERDUE_COLOR,
     RELAPSED_COLOR,
     RELAPSED_TEXT_COLOR,
@@ -196,7 +193,9 @@ class RegisterPane(Pane):
         self.filter_bar.save_view_button.clicked.connect(self.save_current_view)
         self.filter_bar.delete_view_button.clicked.connect(self.delete_current_view)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
-        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_case)
+        # a role not offered 新建企业 does not get its key either
+        new = QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_case)
+        new.setEnabled(not self.new_button.isHidden())
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self._export_shortcut)
 
     # -- loading ------------------------------------------------------------------------
@@ -448,29 +447,16 @@ class RegisterPane(Pane):
         ids = self._need_selection("变更状态")
         if ids is None:
             return None
-        rows = self.table.selected_rows()
         dialog = BulkStatusDialog(len(ids), self)
-        dialog.accepted.connect(lambda: self._confirm_bulk_move(ids, rows, dialog.target(),
-                                                                dialog.reason()))  # fmt: skip
+        dialog.accepted.connect(lambda: self._bulk_move(ids, dialog.target(), dialog.reason()))
         dialog.open()
         return dialog
 
-    def _confirm_bulk_move(self, ids: list[int], rows: list[int], target, reason: str) -> None:
-        """A move the clerk cannot take back is confirmed with the cases' names first."""
-
-        def run() -> None:
-            run_bulk_move(self, self.ctx, ids, target, reason, self.refresh_cases)
-
-        detail = IRREVERSIBLE_MOVES.get(target)
-        if detail is None:
-            run()
-            return
-        col = COLUMN_INDEX["name"]
-        names = [self.model.data(self.model.index(r, col)) or "（无名称）" for r in rows[:3]]
-        more = f" 等 {len(ids):,} 家" if len(ids) > len(names) else ""
-        label = FORWARD_LABELS.get(target, target.label)
-        self.confirm_box = confirm(self, label, f"确定对“{'、'.join(names)}”{more}执行“{label}”？",
-                                   detail, label, run)  # fmt: skip
+    def _bulk_move(self, ids: list[int], target, reason: str) -> None:
+        """A move the clerk cannot take back is confirmed, after the check, with the names of
+        the cases it will move (ui/register/bulk_dialogs.py)."""
+        run_bulk_move(self, self.ctx, ids, target, reason, self.refresh_cases,
+                      irreversible=IRREVERSIBLE_MOVES.get(target))  # fmt: skip
 
     def bulk_responsible(self) -> BulkResponsibleDialog | None:
         ids = self._need_selection("设置责任人")

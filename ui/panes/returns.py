@@ -73,6 +73,7 @@ class ReturnsPane(Pane):
         self.template_button = QPushButton("下载空白模板…")
         self.template_button.setToolTip("标准列、下拉选项、日期校验和填表说明，发给各单位填写")
         self.refresh_button = QPushButton("刷新")
+        self.refresh_button.setToolTip("重新读取数据库（F5）")
         self.summary = QLabel()
         self.summary.setObjectName("summaryLabel")
         self.summary.setWordWrap(True)
@@ -87,6 +88,7 @@ class ReturnsPane(Pane):
         self.overview_view.setProperty("scrollsSideways", True)
         self.list_model = ListingModel(parent=self)
         self.list_view = _table("returnsTable")
+        self.list_view.setProperty("scrollsSideways", True)  # many columns: the unit first
         self.list_view.setModel(self.list_model)
         self.list_view.setSortingEnabled(True)
         self.tabs = QTabWidget()
@@ -127,8 +129,8 @@ class ReturnsPane(Pane):
         self.overview_view.clicked.connect(self._overview_clicked)
         self.overview_view.activated.connect(self._overview_activated)
         self.list_view.activated.connect(self._list_activated)
-        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.open_import)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
+        imports = QShortcut(QKeySequence("Ctrl+I"), self, activated=self.open_import)
+        imports.setEnabled(not self.import_button.isHidden())  # only where 导入上报 is offered
 
     # -- data --------------------------------------------------------------------------
     def stage_id(self) -> int | None:
@@ -147,6 +149,8 @@ class ReturnsPane(Pane):
         if index < 0:
             index = self.stage_combo.findData(self.ctx.call(default_stage_id))
         self.stage_combo.setCurrentIndex(max(index, 0))
+        # room for the longest stage, arrow included (the style's hint is a few pixels short)
+        self.stage_combo.setMinimumWidth(max(260, self.stage_combo.sizeHint().width() + 16))
         self.stage_combo.blockSignals(False)
         self._fill()
 

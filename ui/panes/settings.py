@@ -24,7 +24,7 @@ from ui.leads.power_settings import PowerSettingsBox
 from ui.listing_model import ListingModel
 from ui.operations import run_operation
 from ui.panes.backup_box import BackupBox
-from ui.panes.base import Pane, pane_header
+from ui.panes.base import Pane, pane_header, scrolled
 from ui.panes.connection_box import ConnectionBox
 from ui.panes.units_box import UnitsBox
 
@@ -57,6 +57,7 @@ class SettingsPane(Pane):
         self.fonts_model = ListingModel(parent=self)
         self.fonts_table = QTableView()
         self.fonts_table.setObjectName("fontRoles")
+        self.fonts_table.setProperty("scrollsSideways", True)  # the font file's full path
         self.fonts_table.setModel(self.fonts_model)
         self.fonts_table.verticalHeader().setVisible(False)
         self.fonts_table.horizontalHeader().setStretchLastSection(True)
@@ -73,16 +74,17 @@ class SettingsPane(Pane):
         self.campaigns_box = CampaignsBox(ctx) if can(ctx.actor, Permission.VIEW) else None
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settingsTabs")
-        self.tabs.addTab(database_tab, "数据库与备份")
+        # each page scrolls when it is taller than a scaled laptop screen (125 %/150 %)
+        self.tabs.addTab(scrolled(database_tab), "数据库与备份")
         if self.campaigns_box is not None:
-            self.tabs.addTab(self.campaigns_box, "专项行动")
-        self.tabs.addTab(self.units_box, "责任单位")
-        self.tabs.addTab(fonts_box, "公文字体")
+            self.tabs.addTab(scrolled(self.campaigns_box), "专项行动")
+        self.tabs.addTab(scrolled(self.units_box), "责任单位")
+        self.tabs.addTab(scrolled(fonts_box), "公文字体")
         self.power_box = (
             PowerSettingsBox(ctx) if can(ctx.actor, Permission.MANAGE_SETTINGS) else None
         )
         if self.power_box is not None:
-            self.tabs.addTab(self.power_box, "用电数据")
+            self.tabs.addTab(scrolled(self.power_box), "用电数据")
         lay = QVBoxLayout(self)
         lay.addWidget(pane_header("系统设置"))
         lay.addWidget(self.tabs, 1)

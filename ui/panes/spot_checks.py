@@ -12,20 +12,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from controllers.campaigns import campaign_windows
 from controllers.errors import UserError
 from controllers.listings import unit_names_by_id
+from controllers.overview import current_campaign
 from controllers.permissions import Permission, can
 from controllers.spot_checks.daily import checks_of_day, load_check, previous_group
 from controllers.spot_checks.documents import export_checks, period_text, write_circular
@@ -44,7 +48,7 @@ COLUMNS = ["检查组", "被检查单位", "带队", "人次", "检查点位", "
 
 class SpotChecksPane(Pane):
     title = "督导抽查"
-    topics = frozenset({events.SPOT_CHECKS, events.CASES})
+    topics = frozenset({events.SPOT_CHECKS, events.CASES, events.SETTINGS})  # settings: campaigns
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -54,7 +58,30 @@ class SpotChecksPane(Pane):
         self.day_edit.setObjectName("dayEdit")
         self.day_edit.setCalendarPopup(True)
         self.day_edit.setDisplayFormat("yyyy-MM-dd")
-        self.from_edit = QDateEdit(to_qdate(today.replace(day=1)))
+        self.day_edit.setToolTip("检查日期：前一天 / 后一天（Alt+Left / Alt+Right）")
+        # The totals follow the overview and the stage report: the current campaign's checks,
+        # by default from the day it started (this month's when no campaign was set up).
+        self.campaign_combo = QComboBox()
+        self.campaign_combo.setObjectName("checksCampaign")
+        self.campaign_combo.setToolTip("统计、导出和通报所依据的专项行动")
+        # a long campaign name takes the room there is, and never widens the window
+        self.campaign_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.campaign_combo.setMinimumContentsLength(12)
+        self.campaign_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        start = self._fill_campaigns(initial=True)
+        # totals for any unit (a county clerk's are their own unit's anyway)
+        self.unit_combo = QComboBox()
+        self.unit_combo.setObjectName("checksUnit")
+        self.unit_combo.setToolTip("统计和导出所依据的被检查单位")
+        self.unit_combo.addItem("全部单位", None)
+        for unit_id, name in ctx.call(unit_names_by_id):
+            if ctx.actor.unit_id in (None, unit_id):
+                self.unit_combo.addItem(name, unit_id)
+        if ctx.actor.unit_id is not None:
+            self.unit_combo.hide()  # never setVisible(True) before it has a parent
+        self.from_edit = QDateEdit(to_qdate(min(start, today) if start else today.replace(day=1)))
         self.to_edit = QDateEdit(to_qdate(today))
         for e in (self.from_edit, self.to_edit):
             e.setCalendarPopup(True)
@@ -98,6 +125,10 @@ class SpotChecksPane(Pane):
         for b in (self.new_button, self.copy_button, self.edit_button, self.delete_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        scope_row = QHBoxLayout()
+        scope_row.addWidget(QLabel("专项行动："))
+        scope_row.addWidget(self.campaign_combo)
+        scope_row.addWidget(self.unit_combo)
         period_row = QHBoxLayout()
         period_row.addWidget(QLabel("统计期间："))
         period_row.addWidget(self.from_edit)
@@ -111,6 +142,7 @@ class SpotChecksPane(Pane):
         lay = QVBoxLayout(self)
         lay.addWidget(pane_header(self.title, "每日执法检查组的督导抽查：人员、检查点位与发现问题；"
                                               "发现的新增企业和反弹问题直接写入企业清单"))  # fmt: skip
+        lay.addLayout(scope_row)
         lay.addLayout(period_row)
         lay.addWidget(self.totals_label)
         lay.addLayout(day_row)
@@ -124,6 +156,8 @@ class SpotChecksPane(Pane):
         self.day_edit.dateChanged.connect(lambda _d: self._loaded and self.load())
         self.from_edit.dateChanged.connect(lambda _d: self._loaded and self.load_totals())
         self.to_edit.dateChanged.connect(lambda _d: self._loaded and self.load_totals())
+        for combo in (self.campaign_combo, self.unit_combo):
+            combo.currentIndexChanged.connect(lambda _i: self._loaded and self.load_totals())
         self.new_button.clicked.connect(self.new_check)
         self.copy_button.clicked.connect(self.copy_previous)
         self.edit_button.clicked.connect(self.edit_check)
@@ -143,7 +177,6 @@ class SpotChecksPane(Pane):
         QShortcut(QKeySequence("Alt+Left"), self, activated=lambda: self.step_day(-1))
         QShortcut(QKeySequence("Alt+Right"), self, activated=lambda: self.step_day(1))
         QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
 
     # -- reading ---------------------------------------------------------------------
     @property
@@ -153,7 +186,30 @@ class SpotChecksPane(Pane):
     def period(self) -> tuple[dt.date, dt.date]:
         return from_qdate(self.from_edit.date()), from_qdate(self.to_edit.date())
 
+    @property
+    def campaign_id(self) -> int | None:
+        return self.campaign_combo.currentData()
+
+    def _fill_campaigns(self, *, initial: bool = False) -> dt.date | None:
+        """The campaigns, newest first, then 全部; the current campaign is chosen at first,
+        later the clerk's choice is kept. Returns the current campaign's first day."""
+        windows = self.ctx.call(campaign_windows)
+        current = self.ctx.call(lambda s: getattr(current_campaign(s), "id", None))
+        chosen = current if initial else self.campaign_combo.currentData()
+        self.campaign_combo.blockSignals(True)
+        self.campaign_combo.clear()
+        for w in reversed(windows):
+            self.campaign_combo.addItem(w.name, w.campaign_id)
+        self.campaign_combo.addItem("全部（不分专项行动）", None)
+        index = self.campaign_combo.count() - 1  # 全部
+        if chosen is not None:
+            index = max(self.campaign_combo.findData(chosen), 0)
+        self.campaign_combo.setCurrentIndex(index)
+        self.campaign_combo.blockSignals(False)
+        return next((w.starts_on for w in windows if w.campaign_id == current), None)
+
     def load(self) -> None:
+        self._fill_campaigns()
         rows = self.ctx.call(checks_of_day, self.ctx.actor, self.day)
         self.row_ids = [r.id for r in rows]
         self.table.setRowCount(len(rows))
@@ -173,11 +229,15 @@ class SpotChecksPane(Pane):
 
     def load_totals(self) -> None:
         start, end = self.period()
-        t = self.ctx.call(check_totals, self.ctx.actor, start, end)
+        unit_id = self.unit_combo.currentData()
+        t = self.ctx.call(
+            check_totals, self.ctx.actor, start, end, unit_id, campaign_id=self.campaign_id
+        )
         problems = "，".join(f"{FindingKind.label_of(k)} {n}" for k, n in t.by_kind.items()
                             if n and k != FindingKind.NEW_CASE.value)  # fmt: skip
         self.totals_label.setText(
-            f"{period_text(start, end)}：执法组 {t.groups} 个 · 执法人员 {t.person_times} 人次 · "
+            (f"{self.unit_combo.currentText()} " if unit_id is not None else "")
+            + f"{period_text(start, end)}：执法组 {t.groups} 个 · 执法人员 {t.person_times} 人次 · "
             f"检查企业（点位）{t.sites} 个 · 新增“散乱污”企业 {t.new_found} 家"
             + (f" · {problems}" if problems else "")
         )
@@ -209,7 +269,9 @@ class SpotChecksPane(Pane):
             return None
         data = self.ctx.call(previous_group, self.ctx.actor, self.day)
         if data is None:
-            QMessageBox.information(self, "没有可复制的检查组", "此日期之前还没有抽查记录。")
+            QMessageBox.information(
+                self, "没有可复制的检查组", "此日期之前还没有抽查记录，或上一天的检查组都已复制。"
+            )
             return None
         return self._open(data)
 
@@ -243,17 +305,18 @@ class SpotChecksPane(Pane):
         path, _ = file_dialogs.get_save_file_name(self, "导出督导抽查", f"督导抽查{start:%m%d}-{end:%m%d}.xlsx",
                                               "Excel 工作簿 (*.xlsx)")  # fmt: skip
         if path:
-            self._write(export_checks, path, start, end)
+            self._write(export_checks, path, start, end, self.unit_combo.currentData(),
+                        campaign_id=self.campaign_id)  # fmt: skip
 
     def circular(self) -> None:
         start, end = self.period()
         path, _ = file_dialogs.get_save_file_name(self, "督导抽查情况通报", "督导抽查情况通报.pdf",
                                               "PDF 文件 (*.pdf)")  # fmt: skip
         if path:
-            self._write(write_circular, path, start, end)
+            self._write(write_circular, path, start, end, campaign_id=self.campaign_id)
 
-    def _write(self, fn, path: str, start: dt.date, end: dt.date) -> None:
+    def _write(self, fn, path: str, start: dt.date, end: dt.date, *args, **kw) -> None:
         try:
-            self.ctx.run(fn, path, start, end)
+            self.ctx.run(fn, path, start, end, *args, **kw)
         except UserError as exc:
             QMessageBox.warning(self, "未导出", str(exc))

@@ -83,6 +83,7 @@ class UnitsBox(QWidget):
         self.model = ListingModel(parent=self)
         self.table = QTableView()
         self.table.setObjectName("unitsTable")
+        self.table.setProperty("scrollsSideways", True)  # beside the form: the name first
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -105,9 +106,13 @@ class UnitsBox(QWidget):
         self.counterparty_edit.setPlaceholderText("如：市生态环境局某某县分局（空：用单位名称）")
         self.order_spin = QSpinBox()
         self.order_spin.setRange(0, 9999)
-        self.active_check = QCheckBox(
-            "启用（停用的单位保留全部数据，不再出现在新的承诺书和上报中）"
-        )
+        self.active_check = QCheckBox("启用")
+        active_note = "停用的单位保留全部数据，不再出现在新的承诺书和上报中"
+        self.active_check.setToolTip(active_note)
+        # the explanation wraps, so the form leaves the units table its room at 125 %/150 %
+        self.active_note = QLabel(active_note)
+        self.active_note.setObjectName("activeNote")
+        self.active_note.setWordWrap(True)
         form_box = QGroupBox("单位信息")
         form = QFormLayout(form_box)
         form.addRow("单位名称：", self.name_edit)
@@ -118,6 +123,7 @@ class UnitsBox(QWidget):
         form.addRow("承诺书乙方：", self.counterparty_edit)
         form.addRow("排序：", self.order_spin)
         form.addRow("", self.active_check)
+        form.addRow("", self.active_note)
         self.save_button = QPushButton("保存单位 (Ctrl+S)")
         self.save_button.setObjectName("saveUnit")
         self.new_button = QPushButton("新建单位 (Ctrl+N)")
@@ -155,6 +161,8 @@ class UnitsBox(QWidget):
         self.towns.setObjectName("townships")
         self.town_edit = QLineEdit()
         self.town_edit.setPlaceholderText("乡镇（街道）名称")
+        hint = self.town_edit.fontMetrics().horizontalAdvance(self.town_edit.placeholderText())
+        self.town_edit.setMinimumWidth(hint + 16)  # the hint stays readable beside the buttons
         self.add_town_button = QPushButton("添加乡镇")
         self.rename_town_button = QPushButton("改名")
         self.toggle_town_button = QPushButton("停用/启用")

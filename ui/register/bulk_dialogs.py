@@ -25,7 +25,9 @@ from controllers.cases.bulk import (
     plan_bulk_move,
 )
 from controllers.cases.validation import FIELDS_BY_KEY
+from controllers.cases.workflow import FORWARD_LABELS
 from models.codes import CaseStatus
+from ui.confirm import confirm
 from ui.context import AppContext
 from ui.operations import run_operation
 
@@ -70,17 +72,25 @@ class BulkStatusDialog(QDialog):
         return self.reason_edit.text()
 
 
+#: the names a confirmation lists one by one; the rest are counted ("……等 120 家")
+NAMES_SHOWN = 10
+
+
 class BulkMoveRun(QObject):
-    """One bulk move: check every case, confirm the refusals, then move the rest."""
+    """One bulk move: check every case, confirm the refusals, then move the rest. A move the
+    clerk cannot take back (``irreversible``: what it means) is confirmed with the names of
+    the cases it will move, after the check, so the list is exactly the cases that move."""
 
     finished = Signal(int)  # cases moved
     checked = Signal(object)  # the BulkPlan
 
     def __init__(self, parent: QWidget, ctx: AppContext, ids: list[int], target: CaseStatus,
-                 reason: str, on_done: Callable[[list[int]], None]) -> None:  # fmt: skip
+                 reason: str, on_done: Callable[[list[int]], None],
+                 irreversible: str | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.parent_widget = parent
         self.ctx, self.ids, self.target, self.reason = ctx, ids, target, reason
+        self.irreversible = irreversible
         self.on_done = on_done
         self.plan: BulkPlan | None = None
         self.confirm_box: QMessageBox | None = None
@@ -104,6 +114,9 @@ class BulkMoveRun(QObject):
             self.confirm_box = box
             box.open()
             return
+        if self.irreversible is not None:
+            self._confirm_irreversible(plan)
+            return
         if plan.refused:
             box = QMessageBox(
                 QMessageBox.Icon.Question, "批量变更状态",
@@ -117,6 +130,26 @@ class BulkMoveRun(QObject):
             box.open()
             return
         self.apply(plan.allowed)
+
+    def _confirm_irreversible(self, plan: BulkPlan) -> None:
+        """Name the cases that will move (in the register's order), then the refused ones."""
+        label = FORWARD_LABELS.get(self.target, self.target.label)
+        order = {case_id: n for n, case_id in enumerate(self.ids)}
+        moving = sorted(plan.allowed, key=lambda i: order.get(i, len(order)))
+        names = [plan.names.get(i) or "（无名称）" for i in moving]
+        shown = "\n".join(f"· {name}" for name in names[:NAMES_SHOWN])
+        more = f"\n……等 {len(names):,} 家" if len(names) > NAMES_SHOWN else ""
+        question = f"确定对以下 {len(names):,} 家企业执行“{label}”？\n{shown}{more}"
+        detail = self.irreversible or ""
+        if plan.refused:
+            detail = (f"另有 {len(plan.refused):,} 家不符合条件，不会处理："
+                      f"{plan.refusal_summary()}。\n\n{detail}")  # fmt: skip
+        box = confirm(self.parent_widget, label, question, detail, label,
+                      lambda: self.apply(moving))  # fmt: skip
+        box.setObjectName("bulkConfirm")
+        if len(names) > NAMES_SHOWN:
+            box.setDetailedText("\n".join(names))  # every case, behind 显示详细信息
+        self.confirm_box = box
 
     def _answered(self, box: QMessageBox) -> None:
         if box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes:
@@ -136,9 +169,10 @@ class BulkMoveRun(QObject):
 
 
 def run_bulk_move(parent: QWidget, ctx: AppContext, ids: list[int], target: CaseStatus,
-                  reason: str, on_done: Callable[[list[int]], None]) -> BulkMoveRun:  # fmt: skip
+                  reason: str, on_done: Callable[[list[int]], None],
+                  irreversible: str | None = None) -> BulkMoveRun:  # fmt: skip
     """Check, confirm and apply a bulk status move in the background."""
-    run = BulkMoveRun(parent, ctx, ids, target, reason, on_done)
+    run = BulkMoveRun(parent, ctx, ids, target, reason, on_done, irreversible)
     parent.last_bulk_run = run
     return run.start()
 

@@ -110,8 +110,9 @@ class CheckDialog(QDialog):
 
         self.site_edit = QLineEdit()
         self.site_edit.setObjectName("siteEdit")
-        self.site_edit.setPlaceholderText(
-            "企业名称、地址、业主或电话（清单中查找）；新点位直接输入名称"
+        self.site_edit.setPlaceholderText("查找清单企业或输入新点位")
+        self.site_edit.setToolTip(
+            "输入企业名称、地址、业主或电话的一部分，在清单中查找；新点位直接输入名称"
         )
         self.completer_model = QStringListModel(self)
         self.completer = QCompleter(self.completer_model, self)

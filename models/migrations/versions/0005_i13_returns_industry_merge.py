@@ -68,10 +68,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("return_merge_items", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_return_merge_items_return_id"))
-        batch_op.drop_index(batch_op.f("ix_return_merge_items_case_id"))
+    # A table's indexes go with it; dropping them first is refused by MariaDB where an index
+    # backs a foreign key.
     op.drop_table("return_merge_items")
-    with op.batch_alter_table("industry_aliases", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_industry_aliases_industry_id"))
     op.drop_table("industry_aliases")

@@ -67,5 +67,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("campaign_events")
-    with op.batch_alter_table("units") as batch:
+    # ALTER TABLE … DROP COLUMN, never a copy of the table: SQLite refuses to drop a table
+    # that townships and cases refer to while foreign keys are on.
+    with op.batch_alter_table("units", recreate="never") as batch:
         batch.drop_column("counterparty")

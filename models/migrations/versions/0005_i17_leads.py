@@ -113,27 +113,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('case_links', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_links_other_case_id'))
-        batch_op.drop_index(batch_op.f('ix_case_links_case_id'))
-
-    op.drop_table('case_links')
-    with op.batch_alter_table('leads', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_leads_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_leads_status'))
-        batch_op.drop_index(batch_op.f('ix_leads_other_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_leads_other_case_id'))
-        batch_op.drop_index(batch_op.f('ix_leads_kind'))
-        batch_op.drop_index(batch_op.f('ix_leads_case_id'))
-
-    op.drop_table('leads')
-    with op.batch_alter_table('power_records', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_power_records_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_power_records_import_id'))
-        batch_op.drop_index(batch_op.f('ix_power_records_account_no'))
-
-    op.drop_table('power_records')
-    with op.batch_alter_table('power_imports', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_power_imports_unit_id'))
-
-    op.drop_table('power_imports')
+    # A table's indexes go with it; dropping them first is refused by MariaDB where an index
+    # backs a foreign key.
+    for table in ("case_links", "leads", "power_records", "power_imports"):
+        op.drop_table(table)

@@ -21,12 +21,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("townships") as batch:
+    # ALTER TABLE … ADD COLUMN, never a copy of the table (see downgrade).
+    with op.batch_alter_table("townships", recreate="never") as batch:
         batch.add_column(
             sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("townships") as batch:
+    # ALTER TABLE … DROP COLUMN, never a copy of the table: SQLite refuses to drop a table
+    # that cases refer to while foreign keys are on.
+    with op.batch_alter_table("townships", recreate="never") as batch:
         batch.drop_column("active")

@@ -1,0 +1,190 @@
+"""Bulk inserts inside the caller's transaction: many rows of one table in a few round trips.
+
+- SQLite: one driver-level ``executemany`` with the values converted as the column types
+  convert them (by equivalent plain conversions, several times faster than SQLAlchemy's);
+- PostgreSQL: ``COPY … FROM STDIN`` through psycopg 3 on the SQLAlchemy connection's own
+  driver connection, so in the same transaction (row triggers fire for COPY as for INSERT).
+  PostgreSQL refuses COPY FROM into a table whose row-level security binds the current role
+  (``db secure``'s clerk roles): there, and on MariaDB, one ``executemany`` (the drivers send
+  INSERTs as multi-row statements);
+- rows whose ids the caller needs (children refer to them): on SQLite the ids are allocated
+  from ``MAX(id)`` (this transaction already holds the write lock), on PostgreSQL reserved from
+  the table's sequence before the COPY, elsewhere returned by ``INSERT … RETURNING``.
+
+Every row of one call has the same keys. Columns not given take their Python-side default,
+as an ORM ``insert()`` would give them. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from models.base import Code
+
+Row = dict[str, Any]
+
+
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy stores a value of this type in SQLite, for values of the expected type."""
+    if isinstance(column_type, Code):
+        return None  # members are str: stored as their code, as Code would store them
+    if isinstance(column_type, DateTime):
+        return lambda v: v.isoformat(" ", "microseconds")
+    if isinstance(column_type, Date):
+        return lambda v: v.isoformat()
+    if isinstance(column_type, Boolean):
+        return int
+    return None
+
+
+def _with_defaults(table: Table, rows: Sequence[Row]) -> list[str]:
+    """The columns written: the rows' keys, plus columns with a Python-side default the rows do
+    not give (filled in, as ``insert()`` through SQLAlchemy fills them)."""
+    columns = list(rows[0])
+    missing = [c for c in table.c if c.key not in rows[0] and c.default is not None
+               and not c.primary_key and (c.default.is_scalar or c.default.is_callable)]  # fmt: skip
+    for c in missing:
+        default: Any = c.default
+        if default.is_scalar:
+            value = default.arg
+            for r in rows:
+                r[c.key] = value
+        else:
+            for r in rows:
+                r[c.key] = default.arg(None)
+        columns.append(c.key)
+    return columns
+
+
+def fast_insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """INSERT many rows in one driver-level executemany, values converted as the column types
+    convert them (on SQLite by the equivalent plain conversions, which is several times faster)."""
+    if not rows:
+        return
+    columns = _with_defaults(table, rows)
+    dialect = conn.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=columns)
+    if dialect.name == "sqlite" and compiled.positional:
+        order = list(compiled.positiontup or [])
+        getter = itemgetter(*order)
+        convert = [(i, f) for i, name in enumerate(order)
+                   if (f := _sqlite_converter(table.c[name].type)) is not None]  # fmt: skip
+        params: list[Any] = []
+        for r in rows:
+            values = list(getter(r))
+            for i, f in convert:
+                v = values[i]
+                if v is not None:
+                    values[i] = f(v)
+            params.append(tuple(values))
+    else:
+        procs = {c: table.c[c].type._cached_bind_processor(dialect) for c in columns}
+        if compiled.positional:
+            plan = [(name, procs[name]) for name in (compiled.positiontup or [])]
+            params = [tuple(p(r[n]) if p is not None else r[n] for n, p in plan) for r in rows]
+        else:
+            plan = [(name, procs[name]) for name in columns]
+            params = [{n: (p(r[n]) if p is not None else r[n]) for n, p in plan} for r in rows]
+    conn.exec_driver_sql(str(compiled), params)
+
+
+def copy_allowed(conn: Connection, table: Table) -> bool:
+    """True on PostgreSQL when COPY FROM may write this table as the current role (no row-level
+    security binds it: PostgreSQL refuses COPY FROM there)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    bound = conn.execute(text("SELECT row_security_active(CAST(:t AS regclass))"),
+                         {"t": table.name}).scalar()  # fmt: skip
+    return not bound
+
+
+def copy_insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """PostgreSQL: write the rows with ``COPY table (columns) FROM STDIN`` in the connection's
+    current transaction; values converted as the column types convert them."""
+    if not rows:
+        return
+    from psycopg import sql
+
+    columns = _with_defaults(table, rows)
+    dialect = conn.dialect
+    plan = [(name, table.c[name].type._cached_bind_processor(dialect)) for name in columns]
+    plain = [n for n, p in plan if p is None]
+    converted = [(n, p) for n, p in plan if p is not None]
+    order = plain + [n for n, _p in converted]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, order))
+    )
+    get_plain = itemgetter(*plain) if plain else (lambda _r: ())
+    if len(plain) == 1:
+        one = get_plain
+        get_plain = lambda r: (one(r),)  # noqa: E731
+    raw = conn.connection.driver_connection
+    error = dialect.loaded_dbapi.Error
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
+            write = copy.write_row
+            for r in rows:
+                values = list(get_plain(r))
+                for n, p in converted:
+                    v = r[n]
+                    values.append(p(v) if v is not None else None)
+                write(values)
+    except error as exc:
+        # raised as SQLAlchemy raises a statement's error (a lost server is recognised as one)
+        lost = dialect.is_disconnect(exc, raw, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(statement.as_string(raw), None, exc, error,
+                                  connection_invalidated=lost, dialect=dialect) from exc  # fmt: skip
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """Insert many rows of one table: COPY on PostgreSQL where allowed, else one executemany."""
+    if not rows:
+        return
+    if copy_allowed(conn, table):
+        copy_insert(conn, table, rows)
+    else:
+        fast_insert(conn, table, rows)
+
+
+def insert_with_ids(session: Session, table: Table, rows: list[Row]) -> list[int]:
+    """Insert rows and return their new ids, in the rows' order (each row also gets its ``id``).
+
+    On SQLite (one writer at a time, and this transaction already holds the write lock) ids are
+    allocated here and rows go through one executemany; on PostgreSQL they are reserved from
+    the table's sequence and the rows copied (COPY), unless row-level security forbids COPY;
+    elsewhere ``INSERT … RETURNING``.
+    """
+    if not rows:
+        return []
+    session.flush()
+    conn = session.connection()
+    pk = table.c.id
+    if conn.dialect.name == "sqlite":
+        start = int(conn.scalar(select(func.coalesce(func.max(pk), 0)))) + 1
+        ids = list(range(start, start + len(rows)))
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        fast_insert(conn, table, rows)
+        return ids
+    if copy_allowed(conn, table):
+        ids = sorted(conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": len(rows)},
+        ).scalars())  # fmt: skip
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        copy_insert(conn, table, rows)
+        return ids
+    result = conn.execute(insert(table).returning(pk, sort_by_parameter_order=True), rows)
+    ids = list(result.scalars())
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    return ids
