@@ -171,6 +171,7 @@ def _cli(*args, env):
                           text=True, encoding="utf-8", env=full, timeout=120, cwd=ROOT)  # fmt: skip
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_seal_commands(sqlite_db, sqlite_url, tmp_path):
     _fill(sqlite_db)
     sqlite_db.dispose()

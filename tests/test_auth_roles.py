@@ -160,6 +160,7 @@ def _cli(url, user, *args):
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_every_command_as_each_role(demo_url, tmp_path, monkeypatch):
     import json
 

@@ -141,6 +141,7 @@ def _cli(*args, env=None):
                           text=True, encoding="utf-8", env=full, timeout=180, cwd=ROOT)  # fmt: skip
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_backup_and_restore_commands_need_the_administrator(sqlite_db, sqlite_url, tmp_path):
     from controllers.auth import create_user
 

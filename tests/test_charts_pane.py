@@ -211,6 +211,7 @@ def test_main_window_routes_a_bar_click_to_the_register(app, qtbot, demo_db):
     assert w.current_key() == "register"
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_the_chart_library_is_preloaded_once_the_window_is_idle():
     import subprocess
     import sys

@@ -61,6 +61,7 @@ def test_unreachable_database_gives_one_line_and_exit_1(url):
     assert "无法连接数据库" in proc.stderr
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_demo_then_summary_json(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     proc = run("--db", url, "demo", "--seed", "3", "--as-of", "2026-05-31")

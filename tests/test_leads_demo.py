@@ -83,6 +83,7 @@ def test_precision_and_recall_on_the_planted_truth(demo_db):
     assert raised == truth.permits  # every true restart, none of the look-alikes
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_cli_scan_prints_json_ordered_by_score(demo_url):
     proc = run("--db", demo_url, "leads", "scan", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -187,6 +188,7 @@ def test_the_power_workbook_is_the_list_planted_not_a_new_plan(demo_db):
             assert power[account]["户名"] == case.owner
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_cli_import_permits_updates_the_permits_it_already_knows(demo_url, tmp_path):
     db = Database.from_engine(make_engine(demo_url))
     try:

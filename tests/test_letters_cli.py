@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pdfplumber
+import pytest
 
 from controllers.demo.accounts import DEMO_PASSWORD
 
@@ -25,6 +26,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_letters_for_all_units_and_where_they_went(demo_url, tmp_path):
     out = tmp_path / "承诺书"
     refused = run("--db", demo_url, "letters", str(out))  # accounts exist: who is acting?

@@ -309,6 +309,7 @@ def test_install_is_idempotent_and_roles_can_be_dropped(secured):
         connect_as(secured, "lingshou")
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_the_command_line_signs_in_through_the_gate(secured):
     import json
     import os

@@ -186,6 +186,7 @@ def _cli(*args, env_db):
     )  # fmt: skip
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_cli_export_cases(sqlite_url, tmp_path):
     from models.database import Database, make_engine
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from docx import Document
 from PIL import Image
 from pypdf import PdfReader
@@ -17,6 +18,7 @@ from tests.test_cli import assert_one_line_error, run
 CITY = {"RECTIFY_PASSWORD": DEMO_PASSWORD}
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_report_as_pdf_and_docx(demo_url, tmp_path):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -41,6 +43,7 @@ def test_report_as_pdf_and_docx(demo_url, tmp_path):
     db.dispose()
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_chart_monthly_png(demo_url, tmp_path):
     out = tmp_path / "月度.png"
     proc = run(
@@ -92,6 +95,7 @@ def test_chart_monthly_png(demo_url, tmp_path):
         assert coded.tobytes() == by_name.tobytes()
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_bad_input_gives_one_line(demo_url, tmp_path):
     for args, code in [
         (("report", str(tmp_path / "r.txt")), 1),

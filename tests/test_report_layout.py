@@ -32,6 +32,7 @@ def test_one_rounding_rule_floors_and_never_shows_100_while_unfinished():
     assert floor_rate(2 / 3) == 66.6
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_no_100_percent_in_a_hand_built_world_with_one_case_unfinished(database):
     from models.codes import CaseStatus
     from tests.factories import make_case

@@ -200,6 +200,7 @@ def test_a_restore_while_another_process_holds_the_database_changes_nothing(
     assert not list(tmp_path.glob(".*restore*"))
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_postgresql_refuses_a_tampered_dump_and_keeps_the_database(database, tmp_path):

@@ -73,6 +73,7 @@ def test_accept_exits_0_and_merges_the_return(db_url, tmp_path):
     assert again["status"] == "valid"
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_row_errors_exit_1_with_an_annotated_copy_and_nothing_written(db_url, tmp_path):
     path = write_xlsx(tmp_path / "bad.xlsx", [standard_row(1), standard_row(2, 整治类型="拆除")])
     out = tmp_path / "错误报告.xlsx"
@@ -94,6 +95,7 @@ def test_row_errors_exit_1_with_an_annotated_copy_and_nothing_written(db_url, tm
     assert "工作表“清单”第 5 行“整治类型”列" in text.stdout
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_an_unreadable_file_exits_2(db_url, tmp_path):
     path = tmp_path / "photo.xlsx"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"x" * 100)

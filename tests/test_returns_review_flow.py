@@ -202,6 +202,7 @@ def cli_url(sqlite_url):
     return sqlite_url
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_cli_send_back_and_warnings(cli_url, tmp_path):
     from tests.test_cli import run as cli
 

@@ -224,6 +224,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=120)  # fmt: skip
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_units_import_and_list_on_the_command_line(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.db'}"
     good = _workbook(tmp_path / "units.xlsx", [["东城区", "东城", "dc", "区", "东街道、西街道"]])
