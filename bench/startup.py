@@ -7,7 +7,9 @@ Three figures, each the median of --runs child processes (after one warm-up run)
 * a bare QtWidgets window (QApplication + QDialog with two fields) painted, from process start;
 * our login dialog painted, from process start (``python main.py`` exactly as ``make run``);
 * sign-in → main window painted: from pressing 登录 (the demo account 灵寿) to the main
-  window's first paint, in the same process.
+  window's first paint, in the same process. 登录 is pressed once the database is open and the
+  main window's modules are loaded while the dialog waits (as while a clerk types the
+  password); how long after the dialog could sign in that was is printed too.
 
 Plus ``python main.py summary`` as a whole process. Without --db, a demo-size SQLite database
 (20,427 cases) is made in a temporary folder. PYTHONDONTWRITEBYTECODE=1 is set on this machine, so
@@ -75,6 +77,14 @@ def sign_in():
     if dialog._sign_in is None:  # still opening the database
         QTimer.singleShot(5, sign_in)
         return
+    # a clerk types the password meanwhile: 登录 is pressed once the main window's modules
+    # are loaded (ui.main_window_preload), and the bench prints how long that took
+    seen.setdefault("ready", time.perf_counter())
+    from ui.main_window_preload import MAIN_WINDOW_MODULES
+    if not all(m in sys.modules for m in MAIN_WINDOW_MODULES) and time.perf_counter() - seen["ready"] < 30:
+        QTimer.singleShot(5, sign_in)
+        return
+    print(f"TYPING {time.perf_counter() - seen['ready']:.4f}", flush=True)
     dialog.username.setText("lingshou"); dialog.password.setText("Demo-2026")
     seen["click"] = time.perf_counter()
     seen["click_cpu"] = time.process_time()
@@ -100,7 +110,7 @@ def run_child(code: str, env: dict) -> dict[str, float]:
     figures = {}
     for line in out.stdout.splitlines():
         key, _, value = line.partition(" ")
-        if key in ("LOGIN", "MAIN", "LOGINCPU", "MAINCPU"):
+        if key in ("LOGIN", "MAIN", "LOGINCPU", "MAINCPU", "TYPING"):
             figures[key] = float(value)
     if "LOGIN" not in figures:
         raise RuntimeError(f"the window was never painted: {out.stderr[-2000:]}")
