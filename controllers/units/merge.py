@@ -183,7 +183,20 @@ def _lost_race(session: Session, model: type, sides: list[tuple[str, Seen]]) -> 
 
 
 def _secured(session: Session) -> bool:
-    return db_roles.is_installed(session)
+    """True on PostgreSQL with per-clerk roles: the moves run in the database's functions."""
+    if not db_roles.is_installed(session):
+        return False
+    have = session.execute(
+        text(
+            "SELECT to_regprocedure('rectify_merge_units(integer, integer, boolean, integer, text)')"
+        )
+    ).scalar()
+    if have is None:
+        raise ValidationError(
+            "数据库中还没有合并责任单位和乡镇所需的函数（数据库角色是旧版本建立的）："
+            "请数据库所有者重新运行一次 user db-roles。"
+        )
+    return True
 
 
 # -- townships ----------------------------------------------------------------------------

@@ -239,7 +239,8 @@ def add_township(session: Session, actor: Actor, unit_id: int, name: str) -> int
 
 def rename_township(
     session: Session, actor: Actor, township_id: int, expected_version: int, name: str
-) -> None:
+) -> bool:
+    """Rename at the version the clerk saw (else EditConflict); True when it changed."""
     _require(actor)
     name = (name or "").strip()
     if not name:
@@ -254,17 +255,20 @@ def rename_township(
     if diffs:
         record(session, actor, AuditAction.UPDATE, AuditObject.TOWNSHIP, town.id,
                detail={"name": [diffs["name"][0], name]})  # fmt: skip
+    return bool(diffs)
 
 
 def set_township_active(
     session: Session, actor: Actor, township_id: int, expected_version: int, active: bool
-) -> None:
+) -> bool:
+    """(De)activate at the version the clerk saw (else EditConflict); True when it changed."""
     _require(actor)
     town = _township(session, township_id)
     diffs = apply_edit(session, town, expected_version, {"active": bool(active)})
     if diffs:
         record(session, actor, AuditAction.UPDATE, AuditObject.TOWNSHIP, town.id,
                detail={"name": town.name, "active": bool(active)})  # fmt: skip
+    return bool(diffs)
 
 
 def delete_unit_if_unused(session: Session, actor: Actor, unit_id: int) -> bool:
