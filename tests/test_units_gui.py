@@ -398,3 +398,13 @@ def test_a_township_renamed_meanwhile_lets_the_clerk_keep_their_name(qtbot, sqli
     assert box.last_message == "已按所选保存。"
     with sqlite_db.session() as s:
         assert s.get(Township, tid).name == "我的名称"
+
+
+def test_an_inactive_unit_offers_no_merge(qtbot, sqlite_db):
+    with sqlite_db.session() as s:
+        unit(s, "无极县").active = False
+        s.commit()
+    box = _box(qtbot, sqlite_db)
+    _select(box, "无极县")
+    assert box.ask_unit_target() is None
+    assert box.last_message == "只能把启用的单位并入另一个启用的单位。"

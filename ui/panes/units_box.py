@@ -542,6 +542,9 @@ class UnitsBox(QWidget):
             return None
         source = self.current
         targets = [u for u in self.rows if u.id != source.id and u.active]
+        if not source.active or not targets:
+            self._say("只能把启用的单位并入另一个启用的单位。")
+            return None
         dialog = QInputDialog(self)
         dialog.setObjectName("mergeUnitTarget")
         dialog.setWindowTitle("并入其他单位")
