@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from controllers.bulk import _sqlite_converter, copy_allowed
+from controllers.bulk import _sqlite_converter, copy_allowed, reserve_ids
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +146,7 @@ def insert_columns_with_ids(session: Session, table: Table, data: Columns) -> li
         start = int(conn.scalar(select(func.coalesce(func.max(pk), 0)))) + 1
         ids = list(range(start, start + n))
     elif copy_allowed(conn, table):
-        ids = sorted(conn.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": n},
-        ).scalars())  # fmt: skip
+        ids = reserve_ids(conn, table, n)
     else:
         data = _with_defaults(table, data, n)
         names = list(data)
