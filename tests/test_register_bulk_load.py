@@ -157,3 +157,22 @@ def test_200000_rows_over_three_files(database, register_200k):
             select(func.count()).select_from(Township).where(Township.name.like("第_镇"))
         )
         assert towns == 25 * 9
+
+
+def test_an_unreadable_file_among_several_stops_the_check_in_its_turn(sqlite_db, tmp_path):
+    """Files are opened one ahead in a worker thread: the junk second file still raises when
+    its turn comes, and the third, already opened ahead, is closed (ResourceWarning is an
+    error in the tests)."""
+    from controllers.returns.reader import UnreadableFile
+
+    first = write_register(tmp_path / "a.xlsx", _rows(3))
+    junk = tmp_path / "b.xlsx"
+    junk.write_bytes(b"not a workbook")
+    third = write_register(tmp_path / "c.xlsx", _rows(3))
+    with sqlite_db.session() as s, pytest.raises(UnreadableFile, match=r"b\.xlsx"):
+        check_register(s, CITY, [first, junk, third])
+    with sqlite_db.session() as s:
+        check = check_register(s, CITY, [first, third])
+    assert check.files == ["a.xlsx", "c.xlsx"]
+    assert not check.valid  # the same enterprises in both files
+    assert any("与“a.xlsx”工作表" in e.message for e in check.errors)

@@ -36,6 +36,7 @@ from controllers.onboarding.checklist import (
     find_checklist_columns,
     read_dates,
 )
+from controllers.onboarding.read_ahead import ReadAhead
 from controllers.permissions import Permission, require
 from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY
 from controllers.returns.headers import find_header
@@ -46,7 +47,6 @@ from controllers.returns.reader import (
     WORKBOOK_EXTENSIONS,
     ReadLimits,
     UnreadableFile,
-    open_return_file,
     too_many_rows,
 )
 from controllers.returns.review import _PLAIN_FIELDS, _resolve_batches, _resolve_townships
@@ -281,123 +281,132 @@ def _check_register(session: Session, paths: Sequence[str | Path], batch: str | 
     #: per file: identity key → (sheet, Excel row) of its first row in the file
     seen_in: list[dict[tuple[str, str, str], tuple[str, int]]] = []
     files = register_files(paths)
-    for fi, path in enumerate(files):
-        name = path.name
-        seen: dict[tuple[str, str, str], tuple[str, int]] = {}
-        seen_in.append(seen)
-        check.files.append(name)
-        check.paths.append(path)
-        report(int(80 * fi / len(files)), f"正在读取“{name}”…")
-        skipped: list[str] = []
-        book = open_return_file(path, name, limits)
-        try:
-            sheets = list(book.sheets())
-            total = sum(s.height for s in sheets)
-            if total > limits.max_rows:
-                raise too_many_rows(name, total, limits)
-            read_any = False
-            for index, sheet in enumerate(sheets):
-                head = list(itertools.islice(sheet.rows, HEADER_SCAN_ROWS))
-                header = find_header(head, {})
-                if header is None:
-                    if not all(is_blank(r) for r in head):
-                        check.warnings.append(f"“{name}”的工作表“{sheet.name}”没有清单表头，已跳过")
-                    continue
-                read_any = True
-                has_unit_column = "unit" in header.columns.values()
-                checklist = find_checklist_columns(head, header)
-                fallback_unit = None if has_unit_column else (
-                    _unit_from_name(sheet.name, vocab.units) or _unit_from_name(path.stem, vocab.units)
-                )  # fmt: skip
-                sheet_batch = batch or _batch_from_name(sheet.name) or _batch_from_name(path.stem)
-                errors: list[RowError] = []
-                row_warnings: list[RowError] = []
-                data: Any = itertools.chain(head[header.data_start :], sheet.rows)
-                check_cells: dict[int, list[Any]] = {}
-                check_pos = sorted(checklist.columns) if checklist else []
-                if checklist:
-                    data = capture(data, check_pos, sheet.first_row + header.data_start + 1,
-                                   check_cells)  # fmt: skip
-                for row in read_rows(index, sheet.name, data, header, sheet.first_row,
-                                     sheet.first_col, vocab, errors, seen, None,
-                                     row_warnings):  # fmt: skip
-                    unit = row.values[I_UNIT] or fallback_unit
-                    if unit is None:
-                        unit_header = header.header_of("unit") or FIELDS_BY_KEY["unit"].header
-                        if not any(
-                            e.row == row.row and e.column == unit_header for e in errors[-5:]
-                        ):
-                            errors.append(RowError(sheet.name, row.row, unit_header,
-                                                   "没有县（市、区）：请填写，或按单位命名文件/工作表"))  # fmt: skip
-                        continue
-                    identity = row.identity_key() if registered or in_files else None
-                    known = registered.get((unit, identity)) if registered else None
-                    if known is not None:
-                        check.existing += 1
-                        if skip_existing:  # the row goes, and whatever was wrong with it
-                            while errors and errors[-1].row == row.row:
-                                errors.pop()
-                            skipped.append(f"{sheet.name}第 {row.row} 行")
-                            continue
-                        errors.append(RowError(
-                            sheet.name, row.row, header.header_of("name") or "企业名称",
-                            f"与台账中已有的企业重复（编号 {known[0]}，{known[1]}）："
-                            "同一企业（名称和地址相同）不能再导入一次",
-                            _column_of(header, "name", sheet.first_col),
-                        ))  # fmt: skip
-                    earlier = in_files.get(identity) if in_files and identity else None
-                    if earlier is not None:  # within a file the reader names the row already
-                        first_sheet, first_row = seen_in[earlier][identity]
-                        errors.append(RowError(
-                            sheet.name, row.row, header.header_of("name") or "企业名称",
-                            f"与“{files[earlier].name}”工作表“{first_sheet}”第 {first_row} 行"
-                            "重复：同一企业（名称和地址相同）在两个文件中都出现了",
-                            _column_of(header, "name", sheet.first_col),
-                        ))  # fmt: skip
-                    for key, message in status_problems(row.values, today):
-                        errors.append(RowError(
-                            sheet.name, row.row, header.header_of(key) or FIELDS_BY_KEY[key].header,
-                            message, _column_of(header, key, sheet.first_col),
-                        ))  # fmt: skip
-                    dates = None
-                    if checklist:
-                        cells = check_cells.pop(row.row, None)
-                        dates = read_dates(checklist, check_pos, cells, sheet.name, row.row,
-                                           sheet.first_col, errors) if cells else {}  # fmt: skip
-                        for pos, message in checklist_problems(row.values, dates, checklist, today):
-                            col_header = checklist.headers[pos] if pos is not None else ""
-                            col = None if pos is None else sheet.first_col + pos
-                            errors.append(RowError(sheet.name, row.row, col_header, message, col))
-                    row_batch = row.values[I_BATCH] or sheet_batch or path.stem
-                    check.rows.append(RegisterRow(name, unit, row_batch, row, dates or None))
-                errors.sort(key=lambda e: e.row)
-                check.warnings.extend(f"{name}：{w.text()}" for w in row_warnings)
-                check.row_warnings.extend((name, w) for w in row_warnings)
-                placed = [(sheet.first_col + p, header.headers[p], k)
-                          for p, k in sorted(header.columns.items())]  # fmt: skip
-                if checklist:
-                    placed += [(sheet.first_col + p, checklist.headers[p], f"check_{v}")
-                               for p, v in sorted(checklist.columns.items())]  # fmt: skip
-                check.sheet_columns[(name, sheet.name)] = placed
-                check.errors.extend(errors)
-                check.error_files.extend([name] * len(errors))
-                sheets[index] = None
-            if not read_any:
-                check.warnings.append(f"“{name}”中没有找到清单表头（应有“企业名称”“地址”等列）")
-            for key in seen:
-                in_files.setdefault(key, fi)
-            if skipped:
-                check.warnings.append(
-                    f"“{name}”中 {len(skipped):,} 行的企业已在台账中，已跳过（"
-                    + "、".join(skipped[:10])
-                    + ("等" if len(skipped) > 10 else "")
-                    + "）"
-                )
-        finally:
-            book.close()
+    with ReadAhead(files, limits) as files_ahead:
+        for fi, path in enumerate(files):
+            _check_file(check, fi, path, files, files_ahead, batch, limits, vocab, registered,
+                        in_files, seen_in, today, skip_existing, report)  # fmt: skip
     _find_new_townships(session, check)
     report(100, "核对完成")
     return check
+
+
+def _check_file(check: RegisterCheck, fi: int, path: Path, files: list[Path],
+                files_ahead: ReadAhead, batch: str | None, limits: ReadLimits,
+                vocab: Vocabulary, registered: dict[tuple[str, Any], tuple[int, str]],
+                in_files: dict[tuple[str, str, str], int],
+                seen_in: list[dict[tuple[str, str, str], tuple[str, int]]], today: dt.date,
+                skip_existing: bool, report: Progress) -> None:  # fmt: skip
+    """Read and check one file's rows into ``check``."""
+    name = path.name
+    seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+    seen_in.append(seen)
+    check.files.append(name)
+    check.paths.append(path)
+    report(int(80 * fi / len(files)), f"正在读取“{name}”…")
+    skipped: list[str] = []
+    book, sheets = files_ahead.take()  # opened while the file before was checked
+    try:
+        total = sum(s.height for s in sheets)
+        if total > limits.max_rows:
+            raise too_many_rows(name, total, limits)
+        read_any = False
+        for index, sheet in enumerate(sheets):
+            head = list(itertools.islice(sheet.rows, HEADER_SCAN_ROWS))
+            header = find_header(head, {})
+            if header is None:
+                if not all(is_blank(r) for r in head):
+                    check.warnings.append(f"“{name}”的工作表“{sheet.name}”没有清单表头，已跳过")
+                continue
+            read_any = True
+            has_unit_column = "unit" in header.columns.values()
+            checklist = find_checklist_columns(head, header)
+            fallback_unit = None if has_unit_column else (
+                _unit_from_name(sheet.name, vocab.units) or _unit_from_name(path.stem, vocab.units)
+            )  # fmt: skip
+            sheet_batch = batch or _batch_from_name(sheet.name) or _batch_from_name(path.stem)
+            errors: list[RowError] = []
+            row_warnings: list[RowError] = []
+            data: Any = itertools.chain(head[header.data_start :], sheet.rows)
+            check_cells: dict[int, list[Any]] = {}
+            check_pos = sorted(checklist.columns) if checklist else []
+            if checklist:
+                data = capture(data, check_pos, sheet.first_row + header.data_start + 1,
+                               check_cells)  # fmt: skip
+            for row in read_rows(index, sheet.name, data, header, sheet.first_row,
+                                 sheet.first_col, vocab, errors, seen, None,
+                                 row_warnings):  # fmt: skip
+                unit = row.values[I_UNIT] or fallback_unit
+                if unit is None:
+                    unit_header = header.header_of("unit") or FIELDS_BY_KEY["unit"].header
+                    if not any(e.row == row.row and e.column == unit_header for e in errors[-5:]):
+                        errors.append(RowError(sheet.name, row.row, unit_header,
+                                               "没有县（市、区）：请填写，或按单位命名文件/工作表"))  # fmt: skip
+                    continue
+                identity = row.identity_key() if registered or in_files else None
+                known = registered.get((unit, identity)) if registered else None
+                if known is not None:
+                    check.existing += 1
+                    if skip_existing:  # the row goes, and whatever was wrong with it
+                        while errors and errors[-1].row == row.row:
+                            errors.pop()
+                        skipped.append(f"{sheet.name}第 {row.row} 行")
+                        continue
+                    errors.append(RowError(
+                        sheet.name, row.row, header.header_of("name") or "企业名称",
+                        f"与台账中已有的企业重复（编号 {known[0]}，{known[1]}）："
+                        "同一企业（名称和地址相同）不能再导入一次",
+                        _column_of(header, "name", sheet.first_col),
+                    ))  # fmt: skip
+                earlier = in_files.get(identity) if in_files and identity else None
+                if earlier is not None:  # within a file the reader names the row already
+                    first_sheet, first_row = seen_in[earlier][identity]
+                    errors.append(RowError(
+                        sheet.name, row.row, header.header_of("name") or "企业名称",
+                        f"与“{files[earlier].name}”工作表“{first_sheet}”第 {first_row} 行"
+                        "重复：同一企业（名称和地址相同）在两个文件中都出现了",
+                        _column_of(header, "name", sheet.first_col),
+                    ))  # fmt: skip
+                for key, message in status_problems(row.values, today):
+                    errors.append(RowError(
+                        sheet.name, row.row, header.header_of(key) or FIELDS_BY_KEY[key].header,
+                        message, _column_of(header, key, sheet.first_col),
+                    ))  # fmt: skip
+                dates = None
+                if checklist:
+                    cells = check_cells.pop(row.row, None)
+                    dates = read_dates(checklist, check_pos, cells, sheet.name, row.row,
+                                       sheet.first_col, errors) if cells else {}  # fmt: skip
+                    for pos, message in checklist_problems(row.values, dates, checklist, today):
+                        col_header = checklist.headers[pos] if pos is not None else ""
+                        col = None if pos is None else sheet.first_col + pos
+                        errors.append(RowError(sheet.name, row.row, col_header, message, col))
+                row_batch = row.values[I_BATCH] or sheet_batch or path.stem
+                check.rows.append(RegisterRow(name, unit, row_batch, row, dates or None))
+            errors.sort(key=lambda e: e.row)
+            check.warnings.extend(f"{name}：{w.text()}" for w in row_warnings)
+            check.row_warnings.extend((name, w) for w in row_warnings)
+            placed = [(sheet.first_col + p, header.headers[p], k)
+                      for p, k in sorted(header.columns.items())]  # fmt: skip
+            if checklist:
+                placed += [(sheet.first_col + p, checklist.headers[p], f"check_{v}")
+                           for p, v in sorted(checklist.columns.items())]  # fmt: skip
+            check.sheet_columns[(name, sheet.name)] = placed
+            check.errors.extend(errors)
+            check.error_files.extend([name] * len(errors))
+            sheets[index] = None
+        if not read_any:
+            check.warnings.append(f"“{name}”中没有找到清单表头（应有“企业名称”“地址”等列）")
+        for key in seen:
+            in_files.setdefault(key, fi)
+        if skipped:
+            check.warnings.append(
+                f"“{name}”中 {len(skipped):,} 行的企业已在台账中，已跳过（"
+                + "、".join(skipped[:10])
+                + ("等" if len(skipped) > 10 else "")
+                + "）"
+            )
+    finally:
+        book.close()
 
 
 def _column_of(header: Any, key: str, first_col: int) -> int | None:
