@@ -176,3 +176,28 @@ def test_an_unreadable_file_among_several_stops_the_check_in_its_turn(sqlite_db,
     assert check.files == ["a.xlsx", "c.xlsx"]
     assert not check.valid  # the same enterprises in both files
     assert any("与“a.xlsx”工作表" in e.message for e in check.errors)
+
+
+def test_columns_go_in_by_each_path_and_read_back(database):
+    """COPY (PostgreSQL) or one executemany, the driver's own executemany by name or position,
+    ids in the rows' order, a default filled in, codes and None converted once per value."""
+    from models.codes import BatchKind
+
+    table = Batch.__table__
+    with database.session() as s:
+        ids = bulk_columns.insert_columns_with_ids(s, table, {
+            "name": ["甲批", "乙批", "丙批"], "year": [2024, None, 2024],
+            "kind": [BatchKind.ADDED, BatchKind.ADDED, BatchKind.ADDED],
+        })  # fmt: skip
+        bulk_columns._executemany(s.connection(), table, bulk_columns._with_defaults(table, {
+            "name": ["丁批"], "year": [2025], "kind": [BatchKind.ADDED]}, 1))  # fmt: skip
+        s.commit()
+    with database.session() as s:
+        got = s.execute(select(Batch.id, Batch.name, Batch.year, Batch.kind, Batch.sort_order)
+                        .where(Batch.name.in_(["甲批", "乙批", "丙批", "丁批"]))
+                        .order_by(Batch.name)).all()  # fmt: skip
+    by_name = {name: (i, year, kind, order) for i, name, year, kind, order in got}
+    assert [by_name[n][0] for n in ("甲批", "乙批", "丙批")] == ids
+    assert ids == sorted(ids)
+    assert by_name["乙批"][1:] == (None, BatchKind.ADDED, 0)
+    assert by_name["丁批"][1:] == (2025, BatchKind.ADDED, 0)
