@@ -15,7 +15,6 @@ from typing import Any
 from cli.context import CommandContext
 from cli.errors import CliError
 from controllers.errors import UserError
-from controllers.infra.collector import paused_collector
 from controllers.onboarding.register_errors import export_register_errors
 from controllers.onboarding.register_import import check_register, load_register
 from controllers.returns.reader import UnreadableFile
@@ -60,13 +59,6 @@ def _emit(json_mode: bool, payload: dict[str, Any], lines: list[str]) -> None:
 
 
 def cmd_import_register(ctx: CommandContext) -> int:
-    # the cyclic collector waits for the whole command: the rows read stay alive from the
-    # check to the load, and are freed (by reference counting) before it resumes
-    with paused_collector():
-        return _import_register(ctx)
-
-
-def _import_register(ctx: CommandContext) -> int:
     args = ctx.args
     paths = [Path(f) for f in args.files]
     for p in paths:
