@@ -5,7 +5,7 @@ import uuid
 
 import pymysql
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from controllers.actor import SYSTEM
 from controllers.audit.trail import record
@@ -159,6 +159,8 @@ FORBIDDEN_ALWAYS = [
      "UPDATE cases SET status = 'closed', approved_by = 'nobody', completed_on = CURDATE(), "
      "accepted_on = CURDATE() WHERE id = {open}"),
     ("archive the own letter", "UPDATE letters SET status = 'archived' WHERE id = {letter}"),
+    ("store content under another file's checksum",
+     "INSERT INTO attachment_blobs (sha256, size, content) VALUES ('" + "b" * 64 + "', 1, 'x')"),
     ("record accountability",
      "INSERT INTO accountability_records (unit_id, measure, status, version) "
      "VALUES ({unit_lingshou}, 'interview', 'proposed', 1)"),
@@ -373,6 +375,30 @@ def test_a_city_clerk_accepts_a_return_through_the_own_user(secured, tmp_path):
         assert verify_chain(s).intact
 
 
+def test_a_county_clerk_attaches_a_file_another_unit_already_stored(secured, tmp_path):
+    from controllers.attachments import add_attachment_file
+    from models import Attachment
+
+    photo = tmp_path / "现场照片.png"
+    photo.write_bytes(b"\x89PNG same bytes in two units")
+    with secured["owner"].session() as s:
+        add_attachment_file(s, SYSTEM, photo, case_id=secured["cases"]["xinle"])
+        s.commit()
+    gate = gate_db(secured)
+    try:
+        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
+    finally:
+        gate.dispose()
+    try:
+        with account_db.session() as s:
+            add_attachment_file(s, result.actor, photo, case_id=secured["cases"]["lingshou"])
+            s.commit()
+    finally:
+        account_db.dispose()
+    with secured["owner"].session() as s:
+        assert s.scalar(select(func.count()).select_from(Attachment)) == 2
+
+
 def test_install_is_idempotent_and_disabling_locks_the_user(secured):
     from controllers.auth import set_disabled
 
@@ -436,3 +462,21 @@ def test_a_county_clerk_sees_that_others_changed_something_and_who(secured):
             assert display_names(s, [city_id]) == {city_id: "city"}
     finally:
         account_db.dispose()
+
+
+def test_the_settings_pane_text_says_what_mariadb_enforces(secured):
+    from controllers.infra.server_checks import (
+        MARIADB_NOT_ENFORCED,
+        MARIADB_OWNER,
+        MARIADB_SCOPED,
+        enforcement_notes,
+    )
+
+    gate = gate_db(secured)
+    try:
+        assert enforcement_notes(gate, probe=False) == [MARIADB_SCOPED]
+    finally:
+        gate.dispose()
+    owner_notes = enforcement_notes(secured["owner"], probe=False)
+    assert owner_notes == [MARIADB_OWNER + MARIADB_SCOPED]
+    assert MARIADB_NOT_ENFORCED not in owner_notes

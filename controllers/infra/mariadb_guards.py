@@ -13,7 +13,9 @@ else (the installer and a shared account keep full control, as a PostgreSQL tabl
 - county clerks cannot review returns;
 - the audit log takes only the actions of ``controllers/audit/catalog.py``, in the writer's
   own name (the gate's failed sign-ins come from ``rectify_login_failed()`` only);
-- the auditor writes only ``audit.*`` settings.
+- the auditor writes only ``audit.*`` settings;
+- an attachment's content is stored only under its own SHA-256 (files are shared by checksum
+  across units, so a wrong checksum would poison another unit's file).
 
 Stored routines (SQL SECURITY DEFINER, in ``<db>_scoped``): ``rectify_sync_account`` (the
 administrator keeps a MariaDB user in step with its account), ``rectify_set_own_password``
@@ -288,7 +290,15 @@ def triggers(base: str, prefix: str, g: dict[str, str], tables: set[str]) -> lis
               THEN {_signal("审计管理员只能修改审计设置")}; END IF;
             END""",
     ]
-    needed = {"cases", "case_changes", "attachments", "county_returns", "audit_log", "app_settings"}
+    out.append(
+        f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_blobs BEFORE INSERT
+            ON {b}.attachment_blobs FOR EACH ROW BEGIN
+              IF {acct} AND NOT (NEW.sha256 <=> SHA2(NEW.content, 256)) THEN
+                {_signal("附件内容与校验和不符")};
+              END IF;
+            END"""
+    )
+    needed = {"attachment_blobs", "cases", "case_changes", "attachments", "county_returns", "audit_log", "app_settings"}
     missing = needed - tables
     if missing:
         raise ValueError(f"tables missing: {sorted(missing)}")
@@ -308,4 +318,5 @@ TRIGGER_NAMES = (
     "rectify_guard_audit_entries",
     "rectify_guard_settings_insert",
     "rectify_guard_settings_update",
+    "rectify_guard_blobs",
 )
