@@ -298,7 +298,15 @@ def triggers(base: str, prefix: str, g: dict[str, str], tables: set[str]) -> lis
               END IF;
             END"""
     )
-    needed = {"attachment_blobs", "cases", "case_changes", "attachments", "county_returns", "audit_log", "app_settings"}
+    needed = {
+        "attachment_blobs",
+        "cases",
+        "case_changes",
+        "attachments",
+        "county_returns",
+        "audit_log",
+        "app_settings",
+    }
     missing = needed - tables
     if missing:
         raise ValueError(f"tables missing: {sorted(missing)}")
