@@ -109,7 +109,7 @@ def _db_users_mariadb(ctx: CommandContext, db) -> int:
         print("业务员电脑上的数据库地址（RECTIFY_DB_URL）/ the clerks' database URL:")
         print(f"  {url.set(drivername='mysql').render_as_string(hide_password=False)}")
     print("已有账户在下次修改或重置密码后即可用自己的密码连接数据库。")
-    print("升级数据库结构（新版本）后请再运行一次 user db-roles，视图随表结构更新。")
+    print("升级或恢复数据库后请再运行一次 user db-roles，视图随表结构更新。")
     for warning in result.warnings:
         print(warning)
     return 0

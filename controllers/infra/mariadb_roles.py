@@ -125,7 +125,8 @@ def scope_info(session_or_conn: Session | Connection) -> ScopeInfo | None:
         row = conn.execute(text(f"SELECT prefix, base, scoped FROM {INFO_VIEW}")).first()
         if row is not None:
             found = ScopeInfo(row.prefix, row.base, row.scoped)
-    cache["rectify_scope"] = found
+    if found is not None:  # only a positive answer is kept: an install may come later
+        cache["rectify_scope"] = found
     return found
 
 
@@ -135,12 +136,34 @@ def is_scoped(session_or_conn: Session | Connection) -> bool:
     if conn.dialect.name not in ("mysql", "mariadb"):
         return False
     cache = conn.connection.info
-    if "rectify_scoped" not in cache:
-        info = scope_info(conn)
-        cache["rectify_scoped"] = info is not None and (
-            conn.execute(text("SELECT DATABASE()")).scalar() == info.scoped
-        )
+    if "rectify_scoped" in cache:
+        return cache["rectify_scoped"]
+    info = scope_info(conn)
+    if info is None:
+        return False
+    cache["rectify_scoped"] = conn.execute(text("SELECT DATABASE()")).scalar() == info.scoped
     return cache["rectify_scoped"]
+
+
+def stale_views(session_or_conn: Session | Connection) -> list[str]:
+    """Tables whose scoped view no longer matches them (a schema upgrade since ``user
+    db-roles``); only a connection that can see the base tables can tell."""
+    info = scope_info(session_or_conn)
+    if info is None:
+        return []
+    rows = _conn(session_or_conn).execute(
+        text(
+            "SELECT c.table_name FROM information_schema.columns c"
+            " WHERE c.table_schema = :base GROUP BY c.table_name"
+            " HAVING NOT (GROUP_CONCAT(c.column_name ORDER BY c.ordinal_position) <=>"
+            " (SELECT GROUP_CONCAT(v.column_name ORDER BY v.ordinal_position)"
+            "  FROM information_schema.columns v"
+            "  WHERE v.table_schema = :scoped AND v.table_name = c.table_name))"
+            " ORDER BY c.table_name"
+        ),
+        {"base": info.base, "scoped": info.scoped},
+    )
+    return [r[0] for r in rows]
 
 
 def current_user_name(session_or_conn: Session | Connection) -> str:
@@ -480,6 +503,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
     for statement in sql:
         _ddl(conn, statement)
     conn.connection.info.pop("rectify_scope", None)
+    conn.connection.info.pop("rectify_scoped", None)
     for (username,) in conn.execute(text("SELECT username FROM users ORDER BY id")):
         conn.execute(text(f"CALL {qi(scoped)}.rectify_sync_account(:u, NULL)"), {"u": username})
         result.accounts.append(account_user(prefix, username))

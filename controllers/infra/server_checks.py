@@ -30,6 +30,11 @@ MARIADB_SCOPED = (
     "直接用 SQL 客户端连接时服务器不会在输错 5 次后锁定账户；数据库管理员（root）和原库的所有者"
     "仍有全部权限，他们的改写只有审计密钥的封存能发现；升级数据库结构后须再运行一次 user db-roles。"
 )
+#: the scoped views no longer match the tables (a schema upgrade since user db-roles)
+MARIADB_STALE = (
+    "MariaDB：数据库结构升级后尚未再运行 user db-roles，这些表的视图与表结构不一致：{tables}。"
+    "业务员经视图读写这些表可能出错，请由数据库管理员再运行一次 user db-roles。"
+)
 #: an owner's connection to a MariaDB database that has per-user accounts
 MARIADB_OWNER = (
     "MariaDB：已运行 user db-roles（业务员经“<库名>_scoped”库以自己的数据库账户连接），"
@@ -80,10 +85,13 @@ def enforcement_notes(db: Database, *, probe: bool = True) -> list[str]:
         with db.session() as session:
             info = mariadb_roles.scope_info(session)
             scoped = mariadb_roles.is_scoped(session)
+            stale = [] if info is None or scoped else mariadb_roles.stale_views(session)
         if info is None:
             notes.append(MARIADB_NOT_ENFORCED)
         else:
             notes.append(MARIADB_SCOPED if scoped else f"{MARIADB_OWNER}{MARIADB_SCOPED}")
+        if stale:
+            notes.append(MARIADB_STALE.format(tables="、".join(stale)))
     if backend == "postgresql":
         with db.session() as session:
             if not db_roles.is_installed(session):
