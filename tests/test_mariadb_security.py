@@ -6,6 +6,7 @@ import uuid
 import pymysql
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from controllers.actor import SYSTEM
 from controllers.audit.trail import record
@@ -532,3 +533,21 @@ def test_the_command_line_installs_and_signs_in_through_the_gate(secured):
     wrong = run(gate_url, "--user", "lingshou", "summary", password="Wrong-Pass-1")
     assert wrong.returncode == 1
     assert "再输错 4 次" in wrong.stderr
+
+
+def test_the_administrator_counts_cases_per_unit_without_reading_them(secured):
+    from controllers.units.records import unit_case_counts
+
+    gate = gate_db(secured)
+    try:
+        account_db, result = sign_in_database(gate, "admin", PASSWORDS["admin"])
+    finally:
+        gate.dispose()
+    try:
+        with account_db.session() as s:
+            counts = unit_case_counts(s, result.actor)
+            assert counts == {secured["units"]["lingshou"]: 1, secured["units"]["xinle"]: 1}
+            with pytest.raises(DBAPIError):  # the cases themselves stay out of reach
+                s.execute(text("SELECT name FROM cases")).all()
+    finally:
+        account_db.dispose()

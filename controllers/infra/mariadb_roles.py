@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 INFO_VIEW = "rectify_security_info"
 NAMES_VIEW = "rectify_user_names"
 KINDS_VIEW = "rectify_audit_kinds"
+#: cases per unit and township (counts only), for the administrator's units tab
+COUNTS_VIEW = "rectify_case_counts"
 #: columns of ``users`` an account may change on its own row (sign-in bookkeeping)
 SELF_UPDATABLE = ("failed_attempts", "locked_until", "last_login_at", "updated_at", "version")
 #: who sees every unit's rows
@@ -476,6 +478,9 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
         f" SELECT id, display_name FROM {qi(base)}.users",
         f"CREATE OR REPLACE SQL SECURITY DEFINER VIEW {qi(scoped)}.{KINDS_VIEW} AS"
         f" SELECT id, action, object_type FROM {qi(base)}.audit_log",
+        f"CREATE OR REPLACE SQL SECURITY DEFINER VIEW {qi(scoped)}.{COUNTS_VIEW} AS"
+        f" SELECT unit_id, township_id, COUNT(*) AS cases FROM {qi(base)}.cases"
+        f" GROUP BY unit_id, township_id",
     ]
     sql += mariadb_guards.procedures(base, scoped, prefix, g)
     sql += mariadb_guards.triggers(base, prefix, g, set(kinds))
@@ -489,6 +494,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
     for view in (INFO_VIEW, NAMES_VIEW, KINDS_VIEW):
         for role in every:
             sql.append(f"GRANT SELECT ON {qi(scoped)}.{view} TO {_grantee(role)}")
+    sql.append(f"GRANT SELECT ON {qi(scoped)}.{COUNTS_VIEW} TO {_grantee(g['admin'])}")
     sql.append(f"GRANT SELECT ON {qi(scoped)}.{INFO_VIEW} TO {_grantee(g[GATE])}")
     sql.append(
         f"GRANT EXECUTE ON PROCEDURE {qi(scoped)}.rectify_login_failed TO {_grantee(g[GATE])}"
