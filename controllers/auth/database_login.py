@@ -86,8 +86,9 @@ def sign_in_database(db: Database, username: str, password: str) -> tuple[Databa
     return account_db, call(account_db, complete_sign_in, name).value
 
 
-#: MariaDB refuses a wrong password (1045) and a locked (disabled) account (4151)
-_MARIADB_AUTH_FAILURES = (1045, 4151)
+#: MariaDB refuses a wrong password (1045; 1698 for some unknown names) and a locked
+#: (disabled) account (4151)
+_MARIADB_AUTH_FAILURES = (1045, 1698, 4151)
 
 
 def _sign_in_mariadb(
