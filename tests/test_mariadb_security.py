@@ -551,3 +551,18 @@ def test_the_administrator_counts_cases_per_unit_without_reading_them(secured):
                 s.execute(text("SELECT name FROM cases")).all()
     finally:
         account_db.dispose()
+
+
+def test_the_sign_in_window_asks_the_gate_nothing_it_may_not_read(secured):
+    """The desktop sign-in first asks whether any account exists: through the gate user,
+    which reads no table, the answer is yes without a query on users."""
+    from controllers.auth import has_accounts
+
+    gate = gate_db(secured)
+    try:
+        with gate.session() as s:
+            assert has_accounts(s)
+            with pytest.raises(DBAPIError):
+                s.execute(text("SELECT COUNT(*) FROM users")).all()
+    finally:
+        gate.dispose()

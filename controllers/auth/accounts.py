@@ -95,7 +95,14 @@ def _get(session: Session, username: str) -> User:
 
 
 def has_accounts(session: Session) -> bool:
-    """True once any account exists (before that, the first start asks for an administrator)."""
+    """True once any account exists (before that, the first start asks for an administrator).
+
+    The gate of a secured server database (PostgreSQL role, MariaDB user) may not read
+    ``users``; it exists only once ``user db-roles`` has run, and the accounts with it."""
+    from controllers.infra import mariadb_roles
+
+    if pg_security.is_gate(session) or mariadb_roles.is_gate(session):
+        return True
     return bool(session.scalar(select(func.count()).select_from(User)))
 
 
