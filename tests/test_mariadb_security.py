@@ -566,3 +566,41 @@ def test_the_sign_in_window_asks_the_gate_nothing_it_may_not_read(secured):
                 s.execute(text("SELECT COUNT(*) FROM users")).all()
     finally:
         gate.dispose()
+
+
+def test_a_county_clerk_works_through_the_own_user(secured, tmp_path):
+    """The county clerk's daily work passes the views and guards: a case moved on a step
+    (with its history in the clerk's name) and a return submitted for the own unit."""
+    from controllers.cases.workflow import move_case
+    from controllers.returns.check import check_return
+    from controllers.returns.records import submit_return
+    from controllers.unit_of_work import run
+    from models import CaseChange, CountyReturn
+    from tests.returns_fixtures import make_stage, standard_row, write_xlsx
+
+    with secured["owner"].session() as s:
+        stage = make_stage(s).id
+        s.commit()
+    path = write_xlsx(tmp_path / "灵寿县上报.xlsx", [standard_row(1, 企业名称="县区上报加工厂")])
+    gate = gate_db(secured)
+    try:
+        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
+    finally:
+        gate.dispose()
+    own = secured["cases"]["lingshou"]
+    try:
+        with account_db.session() as s:
+            version = s.get(Case, own).version
+        run(account_db, result.actor, move_case, own, version, "in_progress")
+        with account_db.session() as s:
+            check = check_return(s, result.actor, path, secured["units"]["lingshou"], stage)
+            ret_id = submit_return(s, result.actor, check, path).id
+            s.commit()
+    finally:
+        account_db.dispose()
+    with secured["owner"].session() as s:
+        assert s.get(Case, own).status == "in_progress"
+        names = {c.username for c in s.scalars(select(CaseChange).where(CaseChange.case_id == own))}
+        assert names == {"lingshou"}
+        assert s.get(CountyReturn, ret_id).unit_id == secured["units"]["lingshou"]
+        assert verify_chain(s).intact
