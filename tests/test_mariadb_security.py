@@ -604,3 +604,32 @@ def test_a_county_clerk_works_through_the_own_user(secured, tmp_path):
         assert names == {"lingshou"}
         assert s.get(CountyReturn, ret_id).unit_id == secured["units"]["lingshou"]
         assert verify_chain(s).intact
+
+
+def test_the_administrator_changes_a_role_through_the_own_user(secured):
+    """The administrator, signed in through the gate, makes a county clerk a leader: the
+    account's MariaDB role follows after the commit, and with it what the views show."""
+    from controllers.auth import update_user
+    from controllers.unit_of_work import run
+    from models import User
+
+    gate = gate_db(secured)
+    try:
+        admin_db, result = sign_in_database(gate, "admin", PASSWORDS["admin"])
+    finally:
+        gate.dispose()
+    try:
+        with admin_db.session() as s:  # the administrator's view shows every account
+            version = s.scalar(select(User.version).where(User.username == "lingshou"))
+            assert s.scalar(select(func.count()).select_from(User)) == 6
+        run(admin_db, result.actor, update_user, "lingshou", version, role="leader", unit=None)
+    finally:
+        admin_db.dispose()
+    conn = connect_as(secured, "lingshou")
+    try:
+        assert len(_rows(conn, "SELECT id FROM cases")) == 2  # a leader reads every unit
+        assert _rows(conn, "SELECT CURRENT_ROLE()")[0][0].endswith("__leader")
+        with pytest.raises(pymysql.err.OperationalError):  # and writes none
+            _rows(conn, "UPDATE cases SET name = 'x'")
+    finally:
+        conn.close()
