@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from controllers.errors import UserError
-from controllers.infra import mariadb_guards
+from controllers.infra import engine_password, mariadb_guards
 from controllers.infra.db_roles import GATE, GROUPS, PARENTS, SPECIAL, role_prefix
 from controllers.infra.pg_guards import CITY_ONLY
 from models.codes import Role
@@ -213,20 +213,6 @@ def set_own_password(session: Session, argon2_hash: str, password: str) -> None:
 _NEW_PASSWORD = "rectify_mariadb_new_password"
 
 
-def _use_password(engine, password: str) -> None:
-    """New connections of this engine sign in with the account's new password (those open
-    keep working; the URL still holds the one typed at sign-in)."""
-    holder = getattr(engine, "_rectify_password", None)
-    if holder is None:
-        holder = engine._rectify_password = {}
-
-        @event.listens_for(engine, "do_connect")
-        def _password(_dialect, _record, _cargs, cparams):
-            cparams["password"] = holder["password"]
-
-    holder["password"] = password
-
-
 def _after_commit(session: Session, statement: str) -> None:
     """Statements MariaDB commits implicitly (CREATE/ALTER USER, GRANT, SET PASSWORD) run on
     their own connection after the unit of work commits, so they never commit it half-way."""
@@ -252,7 +238,7 @@ def _run_after_commit(session: Session) -> None:
                 failed.append(str(exc.orig or exc))
         conn.commit()
     if passwords and not failed:
-        _use_password(session.get_bind(), passwords[-1])
+        engine_password.use_password(session.get_bind(), passwords[-1])
     if failed:
         # the account's change is committed; its MariaDB user is not: say so plainly
         raise MariaDBSecurityError(
