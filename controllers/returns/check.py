@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from controllers.returns.fields import FIELDS_BY_KEY
 from controllers.returns.headers import HEADER_SCAN_ROWS, find_header
 from controllers.returns.lookup import load_vocabulary, stage_year
 from controllers.returns.mappings import remembered_mappings
-from controllers.returns.matching import ReturnDiff, compare_rows, load_register
+from controllers.returns.matching import RegisterCase, ReturnDiff, compare_rows, load_register
 from controllers.returns.normalise import is_blank, to_text
 from controllers.returns.reader import (
     DEFAULT_LIMITS,
@@ -218,8 +219,15 @@ def _check_return(
     report(1, f"正在打开“{name}”…")
     book = open_return_file(path, name, limits)
     try:
-        sha, size = file_digest(path)
-        sheets: list[Any] = list(book.sheets())
+        # calamine parses the sheets without the GIL: meanwhile this thread hashes the file and
+        # reads the register (the session stays on this thread)
+        with ThreadPoolExecutor(1, thread_name_prefix="return-parse") as pool:
+            parsing = pool.submit(list, book.sheets())
+            try:
+                sha, size = file_digest(path)
+                register = load_register(session, unit_id)
+            finally:
+                sheets: list[Any] = parsing.result()
         sheet_names = [s.name for s in sheets]
         total = sum(s.height for s in sheets)
         if total > limits.max_rows:
@@ -290,7 +298,7 @@ def _check_return(
         industry_names=vocab.industry_names, warnings=warnings,
     )  # fmt: skip
     report(88, "正在与台账比对…")
-    compare(session, check)
+    compare(session, check, register=register)
     report(100, "核对完成")
     logger.info("checked return %s for %s: %d rows, %d errors", name, unit.name, len(rows),
                 len(check.errors))  # fmt: skip
@@ -298,10 +306,16 @@ def _check_return(
 
 
 def compare(
-    session: Session, check: ReturnCheck, decisions: dict[int, int | None] | None = None
+    session: Session,
+    check: ReturnCheck,
+    decisions: dict[int, int | None] | None = None,
+    *,
+    register: list[RegisterCase] | None = None,
 ) -> None:
-    """Match the check's rows to the unit's register now; new rows need a classification."""
-    register = load_register(session, check.unit_id)
+    """Match the check's rows to the unit's register now; new rows need a classification.
+    ``register``: the unit's register when already read in this session's transaction."""
+    if register is None:
+        register = load_register(session, check.unit_id)
     check.diff = compare_rows(check.rows, register, check.industry_names, decisions)
     check.register_state = (
         None
