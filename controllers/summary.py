@@ -9,18 +9,15 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import SYSTEM, Actor
 from controllers.permissions import Permission, require, scope_to_unit
+from controllers.spot_checks.totals import check_totals
 from models import (
     AccountabilityRecord,
     Case,
     CountyReturn,
     Letter,
-    SpotCheck,
-    SpotCheckFinding,
-    SpotCheckMember,
-    SpotCheckSite,
     Unit,
 )
-from models.codes import CaseStatus, Classification, FindingKind, LetterStatus, ReturnStatus
+from models.codes import CaseStatus, Classification, LetterStatus, ReturnStatus
 from models.migrate import current_revision
 
 
@@ -42,21 +39,11 @@ def _grouped(
 
 
 def spot_check_totals(session: Session, actor: Actor = SYSTEM) -> dict[str, int]:
-    """The report's spot-check figures: groups, person-times, sites, new cases found."""
-
-    def per_check(model, *where) -> int:
-        stmt = select(func.count()).select_from(model).join(SpotCheck).where(*where)
-        return _count(session, scope_to_unit(stmt, actor, SpotCheck.unit_id))
-
-    return {
-        "groups": _count(
-            session,
-            scope_to_unit(select(func.count()).select_from(SpotCheck), actor, SpotCheck.unit_id),
-        ),
-        "person_times": per_check(SpotCheckMember),
-        "sites": per_check(SpotCheckSite),
-        "new_found": per_check(SpotCheckFinding, SpotCheckFinding.kind == FindingKind.NEW_CASE),
-    }
+    """The report's spot-check figures of every check: groups, person-times, sites, new cases
+    found (:func:`controllers.spot_checks.totals.check_totals`)."""
+    t = check_totals(session, actor)
+    return {"groups": t.groups, "person_times": t.person_times, "sites": t.sites,
+            "new_found": t.new_found}  # fmt: skip
 
 
 def summary(session: Session, actor: Actor = SYSTEM) -> dict[str, Any]:
