@@ -78,6 +78,24 @@ def pg_template() -> Iterator[str]:
         dbservers.drop_pg(name)
 
 
+@pytest.fixture(scope="session")
+def mariadb_template() -> Iterator[str]:
+    """A MariaDB database migrated to the newest schema, copied for each test
+    (``dbservers.clone_mariadb``: MariaDB has no CREATE DATABASE … TEMPLATE)."""
+    name = dbservers.unique_name("rectify_tpl")
+    url = dbservers.create_mariadb(name)
+    engine = make_engine(url)
+    try:
+        upgrade(engine, backup=False)
+        with_reference_units(engine)
+    finally:
+        engine.dispose()
+    try:
+        yield name
+    finally:
+        dbservers.drop_mariadb(name)
+
+
 def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         path = tmp_path / "rectify.db"
@@ -87,11 +105,8 @@ def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
         with dbservers.server_database("postgresql", request.getfixturevalue("pg_template")) as url:
             yield url
     else:
-        with dbservers.server_database("mariadb") as url:
-            engine = make_engine(url)
-            upgrade(engine, backup=False)
-            with_reference_units(engine)
-            engine.dispose()
+        template = request.getfixturevalue("mariadb_template")
+        with dbservers.server_database("mariadb", template) as url:
             yield url
 
 
