@@ -110,6 +110,19 @@ def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
             yield url
 
 
+@pytest.fixture
+def app(qapp):
+    """The application as the program sets it up (name, style, fonts), with no settings left
+    over from another test."""
+    from PySide6.QtCore import QSettings
+
+    from ui.app import create_application
+
+    create_application()
+    QSettings().clear()
+    return qapp
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
