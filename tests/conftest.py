@@ -35,11 +35,6 @@ BACKENDS = [
 ]
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The server databases of the run are gone before it ends (dropped in the background)."""
-    dbservers.wait_for_drops()
-
-
 def with_reference_units(engine) -> None:
     """Write the default 25 units (resources/units.csv) into a freshly migrated database.
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
@@ -117,39 +116,22 @@ def drop_mariadb(name: str) -> None:
         engine.dispose()
 
 
-#: databases are dropped one after another on a thread of their own while the next test runs
-_DROPPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
-_drops: list[Future] = []
-
-
-def drop_later(drop: Callable[[str], None], name: str) -> None:
-    """Drop a database in the background (:func:`wait_for_drops` waits, and says if any failed)."""
-    _drops.append(_DROPPER.submit(drop, name))
-
-
-def wait_for_drops() -> None:
-    """Wait for the databases being dropped; a failed drop raises here."""
-    done, _drops[:] = list(_drops), []
-    for future in done:
-        future.result()
-
-
 @contextmanager
 def server_database(backend: str, template: str | None = None) -> Iterator[str]:
     """A fresh database on a real server, empty or a copy of ``template`` (a database on the
-    same server); dropped afterwards (in the background: :func:`drop_later`). Yields its URL."""
+    same server); dropped afterwards. Yields its URL."""
     name = unique_name()
     if backend == "postgresql":
         url = create_pg(name, template)
         try:
             yield url
         finally:
-            drop_later(drop_pg, name)
+            drop_pg(name)
     elif backend == "mariadb":
         url = create_mariadb(name, template)
         try:
             yield url
         finally:
-            drop_later(drop_mariadb, name)
+            drop_mariadb(name)
     else:
         raise ValueError(backend)
