@@ -48,9 +48,10 @@ def rss_mb() -> float:
     return _maxrss_mb() if rss is None else rss
 
 
-def build_register(path: Path, cases: int, list_sizes: tuple | None = None) -> None:
-    """An SQLite register of ``cases`` cases made by the demo generator (SQLAlchemy Core bulk
-    inserts): 90 % on the 2024 list, the rest on 2025, unless ``list_sizes`` says otherwise."""
+def build_register(path: Path | str, cases: int, list_sizes: tuple | None = None) -> None:
+    """A register of ``cases`` cases made by the demo generator (SQLAlchemy Core bulk inserts)
+    in an SQLite file or at a server URL: 90 % on the 2024 list, the rest on 2025, unless
+    ``list_sizes`` says otherwise. A server's statistics are brought up to date (ANALYZE)."""
     from controllers.demo import generate_demo
     from controllers.demo.generator import DemoFigures
     from controllers.infra.database_setup import open_database
@@ -59,13 +60,19 @@ def build_register(path: Path, cases: int, list_sizes: tuple | None = None) -> N
     if list_sizes is None:
         first = round((cases - 4) * 0.9)
         list_sizes = ((2024, first), (2025, cases - 4 - first))
-    db = open_database(f"sqlite:///{path}").database
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
+    db = open_database(url).database
     start = time.perf_counter()
     call(db, generate_demo, figures=DemoFigures(list_sizes=list_sizes))
     with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if db.info.backend == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
     db.dispose()
-    print(f"built {cases:,} cases in {time.perf_counter() - start:.0f} s: {path}", flush=True)
+    print(f"built {cases:,} cases in {time.perf_counter() - start:.0f} s: {db.info.display}",
+          flush=True)  # fmt: skip
 
 
 def print_result(figures: dict) -> None:

@@ -130,6 +130,11 @@ def run(
             parser.print_help()
             return 0
         return launch_gui(args)
+    quick = getattr(args, "quick", None)  # a command's path without SQLAlchemy, when it can
+    if quick is not None:
+        status = quick(args)
+        if status is not None:
+            return status
     return _run_command(args)
 
 

@@ -154,6 +154,17 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
         fast_insert(conn, table, rows)
 
 
+def reserve_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """PostgreSQL: ``n`` new ids from the table's sequence, ascending (another session may take
+    ids meanwhile: they need not be consecutive); fetched as one array, not a row per id."""
+    ids = conn.execute(
+        text("SELECT array_agg(nextval(CAST(:s AS regclass))) FROM generate_series(1, :n)"),
+        {"s": conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}),
+         "n": n},
+    ).scalar_one()  # fmt: skip
+    return sorted(ids)
+
+
 def insert_with_ids(session: Session, table: Table, rows: list[Row]) -> list[int]:
     """Insert rows and return their new ids, in the rows' order (each row also gets its ``id``).
 
@@ -175,10 +186,7 @@ def insert_with_ids(session: Session, table: Table, rows: list[Row]) -> list[int
         fast_insert(conn, table, rows)
         return ids
     if copy_allowed(conn, table):
-        ids = sorted(conn.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": len(rows)},
-        ).scalars())  # fmt: skip
+        ids = reserve_ids(conn, table, len(rows))
         for row, new_id in zip(rows, ids, strict=True):
             row["id"] = new_id
         copy_insert(conn, table, rows)

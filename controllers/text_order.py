@@ -63,10 +63,16 @@ def sort_key(text: str) -> str:
     return f"{next(_pinyin_keys([text]))}\0{text}"
 
 
+def sort_keys(texts: Iterable[str]) -> list[str]:
+    """:func:`sort_key` of each text, keyed in one pass (compare keys with ``<``)."""
+    texts = list(texts)
+    # the text after NUL breaks ties in code point order ("ABC" / "abc")
+    return [f"{k}\0{t}" for k, t in zip(_pinyin_keys(texts), texts, strict=True)]
+
+
 def sorted_texts(texts: Iterable[str]) -> list[str]:
     """``texts`` in pinyin order."""
     texts = list(texts)
-    # one sort of whole keys; the text after NUL breaks ties in code point order ("ABC" / "abc")
-    keys = [f"{k}\0{t}" for k, t in zip(_pinyin_keys(texts), texts, strict=True)]
+    keys = sort_keys(texts)
     order = sorted(range(len(texts)), key=keys.__getitem__)
     return [texts[i] for i in order]

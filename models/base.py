@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, LargeBinary, MetaData, String
+from sqlalchemy import DateTime, Integer, LargeBinary, MetaData, String, event
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from models.codes import CodedEnum
@@ -31,6 +31,15 @@ def now() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Mapper, "before_configured")
+def _every_model_loaded() -> None:
+    """Mappers name each other by class name: before they are set up, every model module is
+    imported (a module importing only ``models.users`` still finds ``Unit``)."""
+    from models import load_models
+
+    load_models()
 
 
 class Code(TypeDecorator[str]):

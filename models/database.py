@@ -7,68 +7,56 @@ Precedence: ``--db URL`` > ``RECTIFY_DB_URL`` > the choice made at the first sta
 from __future__ import annotations
 
 import logging
-import os
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.locations import (
+    APP_AUTHOR,
+    APP_NAME,
+    CHOICE_FILE,
+    ENV_DB_URL,
+    chosen_server_url,
+    default_data_dir,
+    default_sqlite_path,
+    describe_location,
+    is_network_path,
+    resolve_url,
+)
+
+# Where the database lives is decided in models.locations (no SQLAlchemy there); these names
+# stay importable from here.
+__all__ = [
+    "APP_AUTHOR",
+    "APP_NAME",
+    "CHOICE_FILE",
+    "ENV_DB_URL",
+    "Database",
+    "DatabaseError",
+    "DatabaseInfo",
+    "chosen_server_url",
+    "default_data_dir",
+    "default_sqlite_path",
+    "describe_connect_error",
+    "is_network_path",
+    "make_engine",
+    "make_session_factory",
+    "normalise_url",
+    "resolve_url",
+    "sqlite_path",
+]
+
 logger = logging.getLogger(__name__)
 
-APP_NAME = "RectifyDesk"
-APP_AUTHOR = "RectifyDesk"
-ENV_DB_URL = "RECTIFY_DB_URL"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 class DatabaseError(Exception):
     """A database cannot be used; ``str()`` is a message fit to show a clerk."""
-
-
-def default_data_dir() -> Path:
-    """The per-user data folder (``%LOCALAPPDATA%\\RectifyDesk`` on Windows)."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME, APP_AUTHOR))
-
-
-def default_sqlite_path() -> Path:
-    return default_data_dir() / "rectify.db"
-
-
-CHOICE_FILE = "connection.json"
-
-
-def chosen_server_url() -> str | None:
-    """The server chosen at the first start (``connection.json``); None for this computer."""
-    import json
-
-    try:
-        data = json.loads((default_data_dir() / CHOICE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(data, dict) and data.get("mode") == "server" and data.get("server_url"):
-        return str(data["server_url"])
-    return None
-
-
-def resolve_url(cli_url: str | None = None, environ: dict[str, str] | None = None) -> str:
-    """The database URL in force: the command line, the environment, the clerk's choice at
-    the first start, then the default."""
-    env = os.environ if environ is None else environ
-    if cli_url:
-        return cli_url
-    if env.get(ENV_DB_URL):
-        return env[ENV_DB_URL]
-    chosen = chosen_server_url()
-    if chosen:
-        return chosen
-    return f"sqlite:///{default_sqlite_path().as_posix()}"
 
 
 def normalise_url(raw: str) -> URL:
@@ -105,31 +93,6 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(db)
 
 
-def _windows_drive_is_remote(drive: str) -> bool:
-    """True when a Windows drive letter (``"Z:"``) is a mapped network drive."""
-    if sys.platform != "win32":
-        return False
-    import ctypes
-
-    DRIVE_REMOTE = 4  # noqa: N806 (Win32 constant)
-    return ctypes.windll.kernel32.GetDriveTypeW(f"{drive}\\") == DRIVE_REMOTE
-
-
-def is_network_path(path: str | Path, drive_is_remote: Callable[[str], bool] | None = None) -> bool:
-    """True for a UNC path (``\\\\server\\share\\…``, ``//server/share/…``) or a mapped
-    network drive, where SQLite's file locking is not safe."""
-    text = str(path)
-    if text.startswith(("\\\\", "//")) and not text.startswith(("\\\\?\\", "\\\\.\\", "//?/")):
-        return True
-    if text.startswith("\\\\?\\UNC\\"):
-        return True
-    drive = PureWindowsPath(text).drive
-    if len(drive) == 2 and drive[1] == ":":
-        check = drive_is_remote or _windows_drive_is_remote
-        return check(drive.upper())
-    return False
-
-
 NETWORK_SQLITE_MESSAGE = (
     "数据库文件位于网络共享位置（{path}）。SQLite 在网络共享上无法安全加锁，多人同时使用可能损坏数据。"
     "请把文件放在本机磁盘上，或由管理员配置共享的 PostgreSQL / MariaDB 服务器数据库"
@@ -150,17 +113,14 @@ class DatabaseInfo:
     @property
     def display(self) -> str:
         """The URL without its password."""
-        path = sqlite_path(self.url)
-        if path is not None:
-            return f"SQLite：{path}"
-        if self.backend == "sqlite":
-            return "SQLite（内存）"
-        name = {"postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL", "mariadb": "MariaDB"}.get(
-            self.backend, self.backend
+        return describe_location(
+            self.backend,
+            path=sqlite_path(self.url),
+            host=self.url.host,
+            port=self.url.port,
+            username=self.url.username,
+            database=self.url.database,
         )
-        host = self.url.host or "localhost"
-        port = f":{self.url.port}" if self.url.port else ""
-        return f"{name}：{self.url.username or ''}@{host}{port}/{self.url.database or ''}"
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -11,14 +11,11 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
-
-from models.base import now
-from models.database import sqlite_path
-
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
+
+# SQLAlchemy is imported inside the functions: a quick command reads SCHEMA_HEAD without it.
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +58,9 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The schema revision of a database; None for an empty one."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError
+
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
@@ -94,6 +94,9 @@ def revision_lineage(rev: str | None) -> set[str]:
 
 def backup_sqlite(engine: Engine, label: str) -> Path | None:
     """Copy an SQLite database file (online backup API) next to it; returns the copy's path."""
+    from models.base import now
+    from models.database import sqlite_path
+
     path = sqlite_path(engine.url)
     if path is None or not path.exists():
         return None

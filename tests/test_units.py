@@ -19,12 +19,12 @@ from controllers.errors import ValidationError
 from controllers.permissions import PermissionDenied
 from controllers.units.list_file import read_unit_list
 from controllers.units.list_import import import_units
+from controllers.units.merge import merge_townships
 from controllers.units.records import (
     UnitInput,
     add_township,
     create_unit,
     list_units,
-    merge_townships,
     rename_township,
     set_township_active,
     update_unit,
@@ -96,7 +96,8 @@ def test_merge_two_townships_moves_their_cases(database):
         make_case(s, township_id=b.id)
         s.commit()
         a_id, b_id, a_name = a.id, b.id, a.name
-    moved = unit_of_work.run(database, CITY, merge_townships, a_id, b_id).value
+        towns = {t.id: t for r in list_units(s, CITY) for t in r.townships}
+    moved = unit_of_work.run(database, CITY, merge_townships, towns[a_id], towns[b_id]).value
     assert moved == 2
     with database.session() as s:
         assert s.get(Township, a_id) is None
@@ -118,8 +119,9 @@ def test_merge_two_townships_moves_their_cases(database):
         s.add(xinle_town)
         s.commit()
         xid = xinle_town.id
+        towns = {t.id: t for r in list_units(s, CITY) for t in r.townships}
     with pytest.raises(ValidationError, match="同一责任单位"):
-        unit_of_work.run(database, CITY, merge_townships, xid, b_id)
+        unit_of_work.run(database, CITY, merge_townships, towns[xid], towns[b_id])
 
 
 def test_add_rename_and_deactivate_a_township(sqlite_db):

@@ -290,3 +290,121 @@ def test_paste_a_unit_list_in_settings(qtbot, sqlite_db):
         assert [t.name for t in east.townships] == ["东街道", "西街道"]
     assert not box.import_pasted("")
     assert box.last_message == "名单是空的，没有可导入的单位。"
+
+
+def _click(box_widget, text: str) -> None:
+    next(b for b in box_widget.buttons() if b.text() == text).click()
+
+
+def test_merge_a_unit_after_a_confirmation_naming_what_moves(qtbot, sqlite_db):
+    from tests import unit_merge_story as story
+
+    with sqlite_db.session() as s:
+        ids = story.build(s)
+    box = _box(qtbot, sqlite_db)
+    _select(box, "灵寿县")
+    assert box.merge_unit_button.isVisible()
+    box.merge_unit_button.click()
+    target = box.unit_target_dialog
+    assert "无极县" in target.comboBoxItems()
+    assert "灵寿县" not in target.comboBoxItems()
+    target.setTextValue("新乐市")
+    target.accept()
+    confirm_box = box.unit_merge_confirm
+    assert confirm_box.text().startswith("将灵寿县的14 个乡镇、4 家企业、1 份上报")
+    assert confirm_box.text().endswith("此操作不可撤销。")
+    assert "同名乡镇合并为一个：灵寿镇" in confirm_box.detailedText()
+    with sqlite_db.session() as s:
+        assert unit(s, "灵寿县").active  # nothing before the clerk's yes
+    _click(confirm_box, "合并")
+    qtbot.waitUntil(lambda: box.last_message.startswith("已把灵寿县并入新乐市"), timeout=20000)
+    assert box.current.name == "新乐市"
+    assert len(box.current.townships) == 15
+    assert next(u for u in box.rows if u.name == "灵寿县").active is False
+    with sqlite_db.session() as s:
+        story.check_merged(s, ids)
+
+
+def test_a_unit_changed_before_the_yes_opens_the_conflict_dialog(qtbot, sqlite_db):
+    box = _box(qtbot, sqlite_db)
+    _select(box, "无极县")
+    unit_id = next(u.id for u in box.rows if u.name == "新乐市")
+    confirm_box = box.confirm_unit_merge(box.current.id, unit_id)
+    with sqlite_db.session() as s:
+        u = unit(s, "新乐市")
+        theirs = UnitInput("新乐区", u.short_name, u.code, u.kind, u.head_name, u.sort_order)
+    unit_of_work.run(sqlite_db, OTHER, update_unit, unit_id, u.version, theirs)
+    _click(confirm_box, "合并")
+    qtbot.waitUntil(lambda: box.findChild(ConflictDialog) is not None, timeout=20000)
+    dialog = box.findChild(ConflictDialog)
+    assert dialog.isVisible()
+    assert dialog.table.columnCount() == 3  # nothing to choose: what I saw, what is saved
+    assert dialog.table.item(0, 0).text() == "并入到"
+    assert dialog.table.item(0, 2).text() == "新乐区（第 2 版）"
+    assert box.last_message.startswith("未合并")
+    with sqlite_db.session() as s:
+        assert unit(s, "无极县").active
+    dialog.save_button.click()  # look again: a fresh confirmation names the unit as it is now
+    assert "并入新乐区" in box.unit_merge_confirm.text()
+
+
+def test_a_township_renamed_meanwhile_opens_the_conflict_dialog_then_merges(qtbot, sqlite_db):
+    from controllers.units.records import rename_township
+
+    with sqlite_db.session() as s:
+        ling = unit(s)
+        make_case(s, township_id=ling.townships[1].id)
+        s.commit()
+        source_id, target_id = ling.townships[1].id, ling.townships[0].id
+    box = _box(qtbot, sqlite_db)
+    _select(box, "灵寿县")
+    box.towns.setCurrentRow(1)
+    box.merge_target.setCurrentIndex(box.merge_target.findData(target_id))
+    first = box.ask_merge()
+    unit_of_work.run(sqlite_db, OTHER, rename_township, target_id, 1, "灵寿镇（新）")
+    _click(first, "合并")
+    dialog = box.findChild(ConflictDialog)
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.table.item(0, 2).text() == "灵寿镇（新）（第 2 版）"
+    with sqlite_db.session() as s:
+        assert s.get(Township, source_id) is not None  # nothing merged
+    dialog.save_button.click()
+    again = box.merge_confirm
+    assert again.text() == "把“青同镇”并入“灵寿镇（新）”？"
+    _click(again, "合并")
+    assert box.last_message == "已合并，1 家企业改属新的乡镇。"
+    with sqlite_db.session() as s:
+        assert s.get(Township, source_id) is None
+        assert s.scalar(select(Case.township_id)) == target_id
+
+
+def test_a_township_renamed_meanwhile_lets_the_clerk_keep_their_name(qtbot, sqlite_db):
+    from controllers.units.records import rename_township
+
+    box = _box(qtbot, sqlite_db)
+    _select(box, "灵寿县")
+    box.towns.setCurrentRow(0)
+    tid = box.selected_town().id
+    unit_of_work.run(sqlite_db, OTHER, rename_township, tid, 1, "他人的名称")
+    box.town_edit.setText("我的名称")
+    box.rename_town_button.click()
+    dialog = box.findChild(ConflictDialog)
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert box.last_message.startswith("保存冲突")
+    dialog.choose("name", MINE)
+    dialog.save_button.click()
+    assert box.last_message == "已按所选保存。"
+    with sqlite_db.session() as s:
+        assert s.get(Township, tid).name == "我的名称"
+
+
+def test_an_inactive_unit_offers_no_merge(qtbot, sqlite_db):
+    with sqlite_db.session() as s:
+        unit(s, "无极县").active = False
+        s.commit()
+    box = _box(qtbot, sqlite_db)
+    _select(box, "无极县")
+    assert box.ask_unit_target() is None
+    assert box.last_message == "只能把启用的单位并入另一个启用的单位。"

@@ -27,6 +27,7 @@ from controllers.infra.database_setup import Database, sqlite_path
 from controllers.unit_of_work import call, run
 from models.codes import Role
 from ui.login_dialog import ChangePasswordDialog, FirstAdminDialog, LoginDialog
+from ui.main_window_preload import preload_while_idle
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ def _sign_in(database: Database, parent: QWidget | None, exec_dialog: ExecDialog
         dialog = LoginDialog(attempt, database_label=database.info.display,
                              allow_remember=remember_ok, hint=hint, parent=parent,
                              username="" if switching else str(settings.value("Login/username", "")))  # fmt: skip
+    preload_while_idle()  # the main window's modules, while the clerk types
     if exec_dialog(dialog) != QDialog.DialogCode.Accepted:
         return None
     db, result = dialog.result_value

@@ -204,8 +204,12 @@ OBJECTS: dict[AuditObject, ObjectInfo] = {
     Ob.SETTING: ObjectInfo("设置", (T.SETTINGS,)),
     Ob.SAVED_VIEW: ObjectInfo("视图", (T.CASES,)),
     Ob.CAMPAIGN: ObjectInfo("专项行动", (T.SETTINGS, T.RETURNS, T.LETTERS)),
-    Ob.UNIT: ObjectInfo("责任单位", (T.UNITS,)),
-    Ob.TOWNSHIP: ObjectInfo("乡镇", (T.UNITS,)),
+    # a unit's name shows in every pane, and a unit merge moves their records
+    Ob.UNIT: ObjectInfo(
+        "责任单位",
+        (T.UNITS, T.CASES, T.RETURNS, T.LETTERS, T.SPOT_CHECKS, T.ACCOUNTABILITY, T.LEADS, T.USERS),
+    ),
+    Ob.TOWNSHIP: ObjectInfo("乡镇", (T.UNITS, T.CASES)),
     Ob.INDUSTRY: ObjectInfo("行业", (T.SETTINGS,)),
     Ob.CHART: ObjectInfo("图表"),
     Ob.REPORT: ObjectInfo("报告"),

@@ -26,7 +26,7 @@ from controllers.actor import Actor
 from controllers.cases.filters import CaseFilter, apply_to_select
 from controllers.cases.sql_days import NULL_INT, day_number
 from controllers.permissions import Permission, require, scope_to_unit
-from controllers.text_order import sort_key
+from controllers.text_order import sort_key, sort_keys
 from models import Batch, Case, Industry, Township, Unit
 from models.codes import CaseStatus, Classification, CodedEnum, Source
 
@@ -185,6 +185,8 @@ class RegisterData:
     complete: bool = True  # False for the first page shown while the rest loads
     total: int = 0  # cases the complete register holds (== len(self) when complete)
     details: dict[int, Details] = field(default_factory=dict)  # prefetched text columns
+    #: sort values of text columns worked out while loading (:data:`RANKED_WHILE_LOADING`)
+    text_ranks: dict[str, np.ndarray] = field(default_factory=dict)
     _id_order: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -230,6 +232,7 @@ class RegisterData:
         for cid in fresh.ids.tolist():
             self.details.pop(int(cid), None)
         self.details.update(fresh.details)
+        self.text_ranks.clear()  # the edited texts may sort elsewhere now
         return np.asarray(upd_dst, dtype=np.int64), np.arange(start, len(self), dtype=np.int64)
 
     def remove_ids(self, case_ids: Iterable[int]) -> None:
@@ -242,8 +245,30 @@ class RegisterData:
         for key in self.columns:
             self.columns[key] = self.columns[key][keep]
         self.search_keys = [k for k, kept in zip(self.search_keys, keep, strict=True) if kept]
+        self.text_ranks = {k: v[keep] for k, v in self.text_ranks.items()}
         self._id_order = None
         self.total -= len(gone)
+
+
+def dense_ranks(keys: Sequence[str | None]) -> np.ndarray:
+    """Rank of each key among the distinct keys in order (equal keys share a rank;
+    None → NULL_INT)."""
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    distinct = list(index)
+    order = sorted((i for i, k in enumerate(distinct) if k is not None),
+                   key=distinct.__getitem__)  # fmt: skip
+    rank_by_index = np.full(len(distinct), NULL_INT, dtype=np.int64)
+    rank_by_index[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
+    at = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+    return rank_by_index[at]
+
+
+def name_sort_keys(names: Iterable[str | None]) -> list[str | None]:
+    """The pinyin sort key of each name (None for a blank one)."""
+    names = list(names)
+    present = [n for n in names if n]
+    keyed = iter(sort_keys(present))
+    return [next(keyed) if n else None for n in names]
 
 
 def _int_exprs() -> list:
@@ -303,11 +328,26 @@ def _build(
     columns = {
         k: (np.concatenate(v) if v else np.empty(0, dtype=np.int64)) for k, v in parts.items()
     }
+    return _build_columns(columns, keys, lookups, today, reorder=reorder)
+
+
+def _build_columns(
+    columns: dict[str, np.ndarray],
+    keys: list[str],
+    lookups: Lookups,
+    today: dt.date,
+    *,
+    reorder: bool = True,
+    text_ranks: dict[str, np.ndarray] | None = None,
+) -> RegisterData:
     data = RegisterData(columns, keys, lookups, today, total=len(columns["id"]))
+    data.text_ranks = dict(text_ranks or {})
     if reorder and len(data):
         order = default_order(data)
-        data.columns = {k: v[order] for k, v in columns.items()}
-        data.search_keys = [keys[i] for i in order.tolist()]
+        for k in list(columns):  # one column at a time: one array's worth of extra memory
+            columns[k] = columns[k][order]
+        data.search_keys = np.array(keys, dtype=object)[order].tolist()
+        data.text_ranks = {k: v[order] for k, v in data.text_ranks.items()}
     return data
 
 
@@ -351,18 +391,45 @@ def load_register(
     lookups = load_lookups(session, actor)
     total = session.scalar(_scoped(select(func.count(Case.id)), actor, case_filter, today)) or 0
     stmt = _scoped(select(*_int_exprs(), *_search_exprs()), actor, case_filter, today)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in INT_KEYS}
+    # straight into arrays of the counted size (grown if cases were added since the count)
+    size = int(total)
+    columns = {k: np.empty(size, dtype=np.int64) for k in INT_KEYS}
+    filled = 0
     keys: list[str] = []
+    # the names' pinyin keys, ranked at the end: the first sort by name needs no reading
+    name_at = len(INT_KEYS) + SEARCH_KEYS.index("name")
+    name_keys: list[str | None] = []
     # Core execution (no ORM row processing): a third faster at 200,000 rows.
     result = session.connection().execute(stmt.execution_options(yield_per=chunk))
     for rows in result.partitions():
-        arrays, more = _rows_to_arrays(rows)
-        for k, v in arrays.items():
-            parts[k].extend(v)
-        keys.extend(more)
+        n = len(rows)
+        if filled + n > size:
+            size = filled + n
+            columns = {k: np.concatenate([v[:filled], np.empty(n, dtype=np.int64)])
+                       for k, v in columns.items()}  # fmt: skip
+        keys.extend(_fill(columns, filled, rows))
+        name_keys.extend(name_sort_keys(r[name_at] for r in rows))
+        filled += n
         if progress is not None and total:
-            progress(min(99, len(keys) * 100 // total), f"已载入 {len(keys):,} / {total:,} 家")
-    return _build(parts, keys, lookups, today)
+            progress(min(99, filled * 100 // total), f"已载入 {filled:,} / {total:,} 家")
+    del result
+    ranks = {"name": dense_ranks(name_keys)}
+    del name_keys
+    columns = {k: v[:filled] for k, v in columns.items()}
+    return _build_columns(columns, keys, lookups, today, text_ranks=ranks)
+
+
+def _fill(columns: dict[str, np.ndarray], at: int, rows: Sequence[Sequence]) -> list[str]:
+    """Write fetched rows (ints…, then the search columns) into the arrays from ``at``;
+    returns their search keys."""
+    n_int = len(INT_KEYS)
+    cols = list(zip(*rows, strict=True))
+    for i, k in enumerate(INT_KEYS):
+        columns[k][at : at + len(rows)] = cols[i]
+    return [
+        normalise_search(SEARCH_SEP.join([t or "" for t in fields]))
+        for fields in zip(*cols[n_int:], strict=True)
+    ]
 
 
 def load_register_rows(

@@ -22,10 +22,11 @@ from controllers.cases.register_data import (
     Vocabulary,
     code_index,
     day_of,
+    dense_ranks,
+    name_sort_keys,
     normalise_search,
     vocab_ranks,
 )
-from controllers.text_order import sorted_texts
 from models.codes import FINISHED_STATUSES, CaseStatus, Classification, Source
 
 _FINISHED = [code_index(CaseStatus)[s.value] for s in FINISHED_STATUSES]
@@ -159,11 +160,7 @@ def sort_values(data: RegisterData, column_key: str) -> np.ndarray:
 def text_ranks(data: RegisterData, ids: np.ndarray, values: Sequence[str | None]) -> np.ndarray:
     """Sort values of a text column: the rank of each row's text in pinyin order
     (blank → NULL_INT)."""
-    distinct = sorted_texts({v for v in values if v})
-    rank_of = {v: i for i, v in enumerate(distinct)}
-    ranks = np.fromiter(
-        (rank_of[v] if v else NULL_INT for v in values), dtype=np.int64, count=len(values)
-    )
+    ranks = dense_ranks(name_sort_keys(values))
     out = np.full(len(data), NULL_INT, dtype=np.int64)
     if not len(ids):
         return out

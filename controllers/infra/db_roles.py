@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from controllers.auth.lockout import LOCK_MINUTES, MAX_FAILED_ATTEMPTS
 from controllers.errors import UserError
-from controllers.infra import pg_guards
+from controllers.infra import pg_guards, pg_unit_merge
 from models import User
 from models.codes import Role
 
@@ -438,6 +438,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
     sql += _lead_policies(g)
     sql += enforcement_privileges(g)
     sql += pg_guards.statements(g, schema, set(_classify(conn)))
+    sql += pg_unit_merge.statements(g, schema)
     sql.append(
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO "
         f"{', '.join(map(q, [*writers, g['admin']]))}"

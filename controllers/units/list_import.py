@@ -64,7 +64,7 @@ def import_units(
     if not units:
         raise ValidationError("单位名单是空的，没有可导入的单位。")
     result = UnitImportResult()
-    town_cases = township_case_counts(session)
+    town_cases = township_case_counts(session, actor)
     kept_ids: set[int] = set()
     for order, value in enumerate(units, start=1):
         unit = _match(session, value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
@@ -17,11 +17,11 @@ from controllers.audit.catalog import AuditAction, AuditObject
 from controllers.audit.trail import record
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError
+from controllers.infra import db_roles
 from controllers.permissions import Permission, require
 from models import (
     AccountabilityRecord,
     Case,
-    CaseChange,
     CountyReturn,
     Letter,
     ReturnColumnMapping,
@@ -30,8 +30,7 @@ from models import (
     Unit,
     User,
 )
-from models.base import now
-from models.codes import UnitKind
+from models.codes import Role, UnitKind
 
 #: the fields of a unit a clerk edits, with their Chinese labels
 UNIT_FIELDS = {
@@ -118,24 +117,41 @@ def _check_unique(session: Session, value: UnitInput, unit_id: int | None) -> No
             raise ValidationError(f"{label}“{text}”已被另一个责任单位使用。")
 
 
-def unit_case_counts(session: Session) -> dict[int, int]:
-    return dict(session.execute(select(Case.unit_id, func.count()).group_by(Case.unit_id)).all())
+def _counted(session: Session, actor: Actor | None) -> list[tuple[int, int | None, int]]:
+    """(unit, township, cases). On PostgreSQL with per-clerk roles the administrator reads no
+    cases: the counts come from ``rectify_case_counts()`` (counts only)."""
+    if actor is not None and actor.role == Role.ADMIN and db_roles.is_installed(session):
+        rows = session.execute(
+            text("SELECT unit_id, township_id, cases FROM rectify_case_counts()")
+        )
+    else:
+        rows = session.execute(
+            select(Case.unit_id, Case.township_id, func.count()).group_by(
+                Case.unit_id, Case.township_id
+            )
+        )
+    return [(int(u), None if t is None else int(t), int(n)) for u, t, n in rows]
 
 
-def township_case_counts(session: Session) -> dict[int, int]:
-    rows = session.execute(
-        select(Case.township_id, func.count())
-        .where(Case.township_id.is_not(None))
-        .group_by(Case.township_id)
-    ).all()
-    return {int(k): int(v) for k, v in rows}
+def unit_case_counts(session: Session, actor: Actor | None = None) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for u, _t, n in _counted(session, actor):
+        out[u] = out.get(u, 0) + n
+    return out
+
+
+def township_case_counts(session: Session, actor: Actor | None = None) -> dict[int, int]:
+    return {t: n for _u, t, n in _counted(session, actor) if t is not None}
 
 
 def list_units(session: Session, actor: Actor) -> list[UnitRow]:
     """Every unit in its order, with its townships and how many cases each holds."""
-    del actor  # units are configuration every signed-in user sees
-    unit_counts = unit_case_counts(session)
-    town_counts = township_case_counts(session)
+    # units are configuration every signed-in user sees
+    counted = _counted(session, actor)
+    unit_counts: dict[int, int] = {}
+    for u, _t, n in counted:
+        unit_counts[u] = unit_counts.get(u, 0) + n
+    town_counts = {t: n for _u, t, n in counted if t is not None}
     rows = []
     for u in session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)):
         towns = tuple(
@@ -223,7 +239,8 @@ def add_township(session: Session, actor: Actor, unit_id: int, name: str) -> int
 
 def rename_township(
     session: Session, actor: Actor, township_id: int, expected_version: int, name: str
-) -> None:
+) -> bool:
+    """Rename at the version the clerk saw (else EditConflict); True when it changed."""
     _require(actor)
     name = (name or "").strip()
     if not name:
@@ -238,50 +255,20 @@ def rename_township(
     if diffs:
         record(session, actor, AuditAction.UPDATE, AuditObject.TOWNSHIP, town.id,
                detail={"name": [diffs["name"][0], name]})  # fmt: skip
+    return bool(diffs)
 
 
 def set_township_active(
     session: Session, actor: Actor, township_id: int, expected_version: int, active: bool
-) -> None:
+) -> bool:
+    """(De)activate at the version the clerk saw (else EditConflict); True when it changed."""
     _require(actor)
     town = _township(session, township_id)
     diffs = apply_edit(session, town, expected_version, {"active": bool(active)})
     if diffs:
         record(session, actor, AuditAction.UPDATE, AuditObject.TOWNSHIP, town.id,
                detail={"name": town.name, "active": bool(active)})  # fmt: skip
-
-
-def merge_townships(session: Session, actor: Actor, source_id: int, target_id: int) -> int:
-    """Move every case of ``source`` to ``target`` (same unit) and remove ``source``.
-
-    Returns how many cases moved.
-    """
-    _require(actor)
-    if source_id == target_id:
-        raise ValidationError("不能把乡镇合并到它自己。")
-    source, target = _township(session, source_id), _township(session, target_id)
-    if source.unit_id != target.unit_id:
-        raise ValidationError("只能合并同一责任单位下的两个乡镇。")
-    case_ids = list(session.scalars(select(Case.id).where(Case.township_id == source.id)))
-    moved = session.execute(
-        update(Case)
-        .where(Case.township_id == source.id)
-        .values(township_id=target.id, version=Case.version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if case_ids:  # each case's history says where it moved (the old township's name: it goes)
-        at = now()
-        session.execute(insert(CaseChange), [
-            {"case_id": i, "changed_at": at, "user_id": actor.user_id,
-             "username": actor.username, "field": "township_id", "old_value": source.name,
-             "new_value": str(target.id), "note": f"乡镇合并：{source.name}并入{target.name}"}
-            for i in case_ids
-        ])  # fmt: skip
-    detail = {"from": source.name, "into": target.name, "cases": int(moved or 0)}
-    session.delete(source)
-    session.flush()
-    record(session, actor, AuditAction.MERGE, AuditObject.TOWNSHIP, target.id, detail=detail)
-    return int(moved or 0)
+    return bool(diffs)
 
 
 def delete_unit_if_unused(session: Session, actor: Actor, unit_id: int) -> bool:

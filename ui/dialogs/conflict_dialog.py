@@ -48,7 +48,13 @@ class ConflictDialog(QDialog):
         format_value: Callable[[str, Any], str] | None = None,
         base: Mapping[str, Any] | None = None,
         title: str = "保存冲突：该记录已被其他用户修改",
+        choose: bool = True,
+        intro: str | None = None,
+        save_text: str = "按所选保存",
     ) -> None:
+        """``choose=False``: a step that is not a field edit (a merge) — the table only shows
+        what the clerk saw beside what is saved now, and the save button (``save_text``)
+        starts the step again from the current records."""
         super().__init__(parent)
         self.setObjectName("conflictDialog")
         self.setWindowTitle(title)
@@ -58,18 +64,19 @@ class ConflictDialog(QDialog):
         self._base = base
         self._groups: dict[str, QButtonGroup] = {}
 
-        intro = QLabel(
-            f"您打开这条记录后，其他用户已保存了新的内容（现为第 {conflict.current_version} 版）。"
+        intro_label = QLabel(
+            intro
+            or f"您打开这条记录后，其他用户已保存了新的内容（现为第 {conflict.current_version} 版）。"
             "您的修改尚未保存。请逐项选择保留哪一份，然后点“按所选保存”；"
             "未列出的字段不受影响。"
         )
-        intro.setWordWrap(True)
+        intro_label.setWordWrap(True)
         columns = [
             "字段",
             *(["打开时"] if base is not None else []),
-            "我的修改",
+            "我的修改" if choose else "我看到的",
             "他人已保存",
-            "保留",
+            *(["保留"] if choose else []),
         ]
         self.table = QTableWidget(len(conflict.conflicts), len(columns))
         self.table.setObjectName("conflictTable")
@@ -81,7 +88,8 @@ class ConflictDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.ResizeToContents)
+        if choose:
+            header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.ResizeToContents)
         for row, fc in enumerate(conflict.conflicts):
             cells = [self._labels.get(fc.field, fc.field)]
             if base is not None:
@@ -91,15 +99,17 @@ class ConflictDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, col, item)
-            self.table.setCellWidget(row, len(columns) - 1, self._choice(fc.field, fc.theirs))
+            if choose:
+                self.table.setCellWidget(row, len(columns) - 1, self._choice(fc.field, fc.theirs))
         self.table.resizeRowsToContents()
 
         self.all_mine_button = QPushButton("全部用我的")
         self.all_theirs_button = QPushButton("全部用他人的")
         self.buttons = QDialogButtonBox()
-        self.save_button = self.buttons.addButton(
-            "按所选保存", QDialogButtonBox.ButtonRole.AcceptRole
-        )
+        self.save_button = self.buttons.addButton(save_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setObjectName("conflictSave")
+        self.all_mine_button.setVisible(choose)
+        self.all_theirs_button.setVisible(choose)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         row = QHBoxLayout()
         row.addWidget(self.all_mine_button)
@@ -107,7 +117,7 @@ class ConflictDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.buttons)
         lay = QVBoxLayout(self)
-        lay.addWidget(intro)
+        lay.addWidget(intro_label)
         lay.addWidget(self.table, 1)
         lay.addLayout(row)
         self.resize(720, 360)

@@ -44,14 +44,21 @@ from controllers.permissions import Permission, can
 from controllers.returns.reader import UnreadableFile
 from controllers.units.list_file import read_pasted_units, read_unit_list
 from controllers.units.list_import import import_units
+from controllers.units.merge import (
+    UnitMergePlan,
+    UnitMergeResult,
+    merge_townships,
+    merge_units,
+    plan_unit_merge,
+)
 from controllers.units.records import (
     UNIT_FIELDS,
+    TownshipRow,
     UnitInput,
     UnitRow,
     add_township,
     create_unit,
     list_units,
-    merge_townships,
     rename_township,
     set_township_active,
     update_unit,
@@ -64,6 +71,11 @@ from ui.listing_model import ListingModel
 from ui.operations import error_text, run_operation, show_error
 from ui.saved_file import show_saved_file
 
+#: the township fields a conflict names
+TOWN_FIELDS = {"name": "乡镇名称", "active": "启用"}
+#: the two sides of a merge in its conflict dialog
+MERGE_SIDES = {"source": "并入的乡镇", "target": "并入到", "source_unit": "并入的单位",
+               "target_unit": "并入到"}  # fmt: skip
 HEADERS = ["序号", "单位名称", "简称", "代码", "类型", "主要负责同志", "状态", "企业", "乡镇"]
 TOWNSHIP_ID = Qt.ItemDataRole.UserRole
 
@@ -132,6 +144,12 @@ class UnitsBox(QWidget):
         self.import_button.setToolTip(
             "列：单位、简称、代码、类型、乡镇（可另有负责人、乙方）；每个乡镇一行，或乡镇用“、”分隔"
         )
+        self.merge_unit_button = QPushButton("并入其他单位…")
+        self.merge_unit_button.setObjectName("mergeUnit")
+        self.merge_unit_button.setToolTip(
+            "两个单位合并（如两区合并）：把选中单位的乡镇、企业、上报等并入另一个单位，"
+            "选中的单位随后停用"
+        )
         self.register_button = QPushButton("导入已有清单…")
         self.register_button.setObjectName("importRegister")
         self.register_button.setToolTip(
@@ -186,6 +204,7 @@ class UnitsBox(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.import_button)
+        buttons.addWidget(self.merge_unit_button)
         buttons.addWidget(self.register_button)
         buttons.addWidget(self.register_errors_button)
         buttons.addWidget(self.register_skip_button)
@@ -206,7 +225,7 @@ class UnitsBox(QWidget):
         lay.addLayout(buttons)
         if not self.editable:
             for w in (self.save_button, self.new_button, self.import_button, self.register_button,
-                      self.town_edit,
+                      self.merge_unit_button, self.town_edit,
                       self.add_town_button, self.rename_town_button, self.toggle_town_button,
                       self.merge_target, self.merge_button):  # fmt: skip
                 w.setVisible(False)
@@ -247,6 +266,7 @@ class UnitsBox(QWidget):
         self.rename_town_button.clicked.connect(self.rename_town)
         self.toggle_town_button.clicked.connect(self.toggle_town)
         self.merge_button.clicked.connect(self.ask_merge)
+        self.merge_unit_button.clicked.connect(self.ask_unit_target)
         self.towns.currentItemChanged.connect(self._town_selected)
         if self.editable:
             QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
@@ -316,7 +336,7 @@ class UnitsBox(QWidget):
 
     def _set_towns_enabled(self, on: bool) -> None:
         for w in (self.add_town_button, self.rename_town_button, self.toggle_town_button,
-                  self.merge_button, self.merge_target):  # fmt: skip
+                  self.merge_button, self.merge_target, self.merge_unit_button):  # fmt: skip
             w.setEnabled(on and self.editable)
 
     def _fill_merge_targets(self) -> None:
@@ -358,11 +378,13 @@ class UnitsBox(QWidget):
         self.last_message = text
         self.message.setText(text)
 
-    def _attempt(self, title: str, fn, *args) -> object | None:
+    def _attempt(self, title: str, fn, *args, on_conflict=None) -> object | None:
+        """Run ``fn`` for the clerk; a conflict goes to ``on_conflict`` (default: the unit
+        form's conflict dialog), any other refusal is said and shown."""
         try:
             return self.ctx.run(fn, *args)
         except EditConflict as conflict:
-            self._resolve_conflict(conflict)
+            (on_conflict or self._resolve_conflict)(conflict)
         except UserError as exc:
             self._say(str(exc))
             show_error(self, title, exc)
@@ -385,9 +407,6 @@ class UnitsBox(QWidget):
 
     def _resolve_conflict(self, conflict: EditConflict) -> None:
         self._say("保存冲突：其他用户已修改了这个单位，请选择保留哪一份。")
-        if conflict.model != "Unit":
-            self.load()
-            return
         base = {k: getattr(self.current, k) for k in UNIT_FIELDS} if self.current else None
         dialog = ConflictDialog(conflict, self, labels=UNIT_FIELDS, base=base)
         self.conflict_dialog = dialog
@@ -418,37 +437,177 @@ class UnitsBox(QWidget):
             self._say("请先在乡镇列表中选中要改名的乡镇。")
             return
         name = self.town_edit.text().strip()
-        self._attempt("未改名", rename_township, town.id, town.version, name)
-        self._say(f"已把“{town.name}”改名为“{name}”。" if name else self.last_message)
-        self.load()
+        self._edit_town(town, "未改名", rename_township, name, f"已把“{town.name}”改名为“{name}”。")
 
     def toggle_town(self) -> None:
         town = self.selected_town()
         if town is None:
             self._say("请先在乡镇列表中选中乡镇。")
             return
-        self._attempt("未保存", set_township_active, town.id, town.version, not town.active)
-        self._say(f"已{'停用' if town.active else '启用'}乡镇“{town.name}”。")
+        self._edit_town(town, "未保存", set_township_active, not town.active,
+                        f"已{'停用' if town.active else '启用'}乡镇“{town.name}”。")  # fmt: skip
+
+    def _edit_town(self, town: TownshipRow, title: str, fn, value, done: str) -> None:
+        """Rename or (de)activate at the version the list showed; a conflict opens the dialog
+        with both values, and the clerk's choice is saved at the current version."""
+        field_name = "name" if fn is rename_township else "active"
+
+        def conflicted(conflict: EditConflict) -> None:
+            self._say(f"保存冲突：其他用户已修改了乡镇“{town.name}”，请选择保留哪一份。")
+            dialog = ConflictDialog(conflict, self, labels=TOWN_FIELDS,
+                                    base={field_name: getattr(town, field_name)})  # fmt: skip
+            self.conflict_dialog = dialog
+
+            def save_choice() -> None:
+                chosen = dialog.resolution().get(field_name, value)
+                if self._attempt(title, fn, town.id, dialog.current_version, chosen) is not None:
+                    self._say("已按所选保存。")
+                self.load()
+
+            dialog.accepted.connect(save_choice)
+            dialog.rejected.connect(self.load)
+            dialog.open()
+
+        if self._attempt(title, fn, town.id, town.version, value, on_conflict=conflicted) is None:
+            if not self.last_message.startswith("保存冲突"):
+                self.load()
+            return
+        self._say(done)
         self.load()
 
     def ask_merge(self) -> QMessageBox | None:
         town = self.selected_town()
         target_id = self.merge_target.currentData()
-        if town is None or target_id is None:
+        target = next((t for t in (self.current.townships if self.current else ())
+                       if t.id == target_id), None)  # fmt: skip
+        if town is None or target is None:
             self._say("请先选中要并入别处的乡镇，再选择并入哪个乡镇。")
             return None
-        target = self.merge_target.currentText()
-        return confirm(
-            self, "合并乡镇", f"把“{town.name}”并入“{target}”？",
-            f"“{town.name}”的 {town.cases} 家企业将改属“{target}”，“{town.name}”随后删除。此操作不能撤销。",
-            "合并", lambda: self.merge(town.id, int(target_id)),
-        )  # fmt: skip
+        return self._confirm_town_merge(town, target)
 
-    def merge(self, source_id: int, target_id: int) -> None:
-        moved = self._attempt("未合并", merge_townships, source_id, target_id)
+    def _confirm_town_merge(self, town: TownshipRow, target: TownshipRow) -> QMessageBox:
+        box = confirm(
+            self, "合并乡镇", f"把“{town.name}”并入“{target.name}”？",
+            f"“{town.name}”的 {town.cases} 家企业将改属“{target.name}”，“{town.name}”随后删除。此操作不能撤销。",
+            "合并", lambda: self.merge(town, target),
+        )  # fmt: skip
+        self.merge_confirm = box
+        return box
+
+    def merge(self, source: TownshipRow, target: TownshipRow) -> None:
+        """Merge the townships as the list showed them; another clerk's change meanwhile
+        opens the conflict dialog (nothing merged)."""
+        moved = self._attempt(
+            "未合并", merge_townships, source, target,
+            on_conflict=lambda c: self._town_merge_conflict(c, source.id, target.id),
+        )  # fmt: skip
         if moved is not None:
             self._say(f"已合并，{moved} 家企业改属新的乡镇。")
+            self.load()
+
+    def _town_merge_conflict(self, conflict: EditConflict, source_id: int, target_id: int) -> None:
+        self._say("未合并：打开列表后，其他用户已修改或合并了这两个乡镇。")
+        self._merge_conflict_dialog(
+            conflict, "乡镇", lambda _c: self._retry_town_merge(source_id, target_id)
+        )
+
+    def _merge_conflict_dialog(self, conflict: EditConflict, what: str, retry) -> None:
+        dialog = ConflictDialog(
+            conflict, self, labels=MERGE_SIDES, choose=False,
+            title=f"合并冲突：该{what}已被其他用户修改",
+            intro=f"您打开列表后，其他用户已修改或合并了下面的{what}，没有合并任何内容。"
+                  "点“按最新内容重新核对”查看现在的情况后再决定是否合并。",
+            save_text="按最新内容重新核对",
+        )  # fmt: skip
+        self.conflict_dialog = dialog
+        dialog.accepted.connect(lambda: retry(conflict))
+        dialog.rejected.connect(self.load)
+        dialog.open()
+
+    def _retry_town_merge(self, source_id: int, target_id: int) -> None:
+        """Reload, then ask again about the same two townships as they are now."""
         self.load()
+        towns = {t.id: t for u in self.rows for t in u.townships}
+        source, target = towns.get(source_id), towns.get(target_id)
+        if source is None or target is None:
+            self._say("要合并的乡镇已不存在（已被其他用户合并），请重新选择。")
+            return
+        self._confirm_town_merge(source, target)
+
+    # -- merging units ------------------------------------------------------------------
+    def ask_unit_target(self) -> QInputDialog | None:
+        """Which unit the selected one merges into (other active units)."""
+        if self.current is None:
+            self._say("请先在列表中选中要并入其他单位的责任单位。")
+            return None
+        source = self.current
+        targets = [u for u in self.rows if u.id != source.id and u.active]
+        if not source.active or not targets:
+            self._say("只能把启用的单位并入另一个启用的单位。")
+            return None
+        dialog = QInputDialog(self)
+        dialog.setObjectName("mergeUnitTarget")
+        dialog.setWindowTitle("并入其他单位")
+        dialog.setLabelText(f"把“{source.name}”并入哪个单位？")
+        dialog.setComboBoxItems([u.name for u in targets])
+        dialog.setOkButtonText("下一步")
+        dialog.setCancelButtonText("取消")
+        dialog.textValueSelected.connect(
+            lambda name: self.confirm_unit_merge(source.id, next(u.id for u in targets
+                                                                 if u.name == name))
+        )  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.unit_target_dialog = dialog
+        return dialog
+
+    def confirm_unit_merge(self, source_id: int, target_id: int) -> QMessageBox | None:
+        """Count what moves, then ask (naming it) before the irreversible merge."""
+        try:
+            plan: UnitMergePlan = self.ctx.call(plan_unit_merge, self.ctx.actor, source_id,
+                                                target_id)  # fmt: skip
+        except UserError as exc:
+            self._say(str(exc))
+            show_error(self, "不能合并", exc)
+            return None
+        rows = {u.id: u for u in self.rows}
+        source, target = rows.get(source_id), rows.get(target_id)
+        if source is None or target is None or (source.version, target.version) != (
+            plan.source_version, plan.target_version):  # fmt: skip
+            self.load()  # the list was behind what was counted: merge what was counted
+            rows = {u.id: u for u in self.rows}
+            source, target = rows[source_id], rows[target_id]
+        details = plan.details()
+        box = confirm(self, "合并责任单位", plan.question(), "\n".join(details[:3]) or "",
+                      "合并", lambda: self.merge_unit(source, target))  # fmt: skip
+        if details:
+            box.setDetailedText("\n".join(details))
+        self.unit_merge_confirm = box
+        return box
+
+    def merge_unit(self, source: UnitRow, target: UnitRow):
+        """The merge in the background (one unit of work: all or nothing)."""
+        actor = self.ctx.actor
+
+        def work(session, _progress):
+            return merge_units(session, actor, source, target)
+
+        def done(result: UnitMergeResult) -> None:
+            self._say(result.summary())
+            self.load(select_id=target.id)
+
+        def failed(exc: Exception) -> bool:
+            if isinstance(exc, EditConflict):
+                self._say("未合并：打开列表后，其他用户已修改了这两个单位之一。")
+                self._merge_conflict_dialog(
+                    exc, "单位", lambda _c: self.confirm_unit_merge(source.id, target.id)
+                )
+                return True
+            self._say(f"未合并：{error_text(exc)}")
+            return False
+
+        return run_operation(self, self.ctx, "正在合并责任单位", work, on_done=done,
+                             on_error=failed)  # fmt: skip
 
     # -- importing ----------------------------------------------------------------------
     def choose_import_file(self) -> None:
