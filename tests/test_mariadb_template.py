@@ -1,6 +1,6 @@
 """The MariaDB databases the tests get are copies of one migrated template
 (``dbservers.clone_mariadb``): the copy must be the template to the letter — tables, keys,
-counters, rows and triggers — or every MariaDB test would test something else."""
+counters, rows, procedures and triggers — or every MariaDB test would test something else."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def _snapshot(url: str) -> dict:
                 "SELECT trigger_name, event_object_table, action_timing, event_manipulation,"
                 " action_order, action_statement, sql_mode FROM information_schema.triggers"
                 " WHERE trigger_schema = DATABASE()")))  # fmt: skip
+            out["routines"] = sorted(tuple(r) for r in conn.execute(text(
+                "SELECT routine_type, routine_name, routine_definition, sql_mode, security_type"
+                " FROM information_schema.routines WHERE routine_schema = DATABASE()")))  # fmt: skip
     finally:
         engine.dispose()
     return out

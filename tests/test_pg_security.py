@@ -287,6 +287,10 @@ def test_disabling_and_password_changes_reach_the_database_role(secured):
         with account_db.session() as s:
             change_own_password(s, result.actor, PASSWORDS["city"], "Changed-Pass-2")
             s.commit()
+        # the engine's new connections sign in with the new password
+        account_db.engine.pool.dispose()
+        with account_db.session() as s:
+            assert s.scalar(text("SELECT session_user")).endswith("_city")
     finally:
         account_db.dispose()
     with pytest.raises(psycopg.OperationalError):
@@ -624,3 +628,15 @@ def test_a_secured_database_upgraded_to_0008_grants_the_names_function(secured):
     _city_changes_lingshous_case(secured)
     history, _ = _history_as(secured, "lingshou")
     assert next(h for h in history if h.field == "owner").person == "张市级"
+
+
+def test_the_sign_in_window_asks_the_gate_nothing_it_may_not_read(secured):
+    """has_accounts() through the gate role (which may not read users) is yes."""
+    from controllers.auth import has_accounts
+
+    gate = gate_db(secured)
+    try:
+        with gate.session() as s:
+            assert has_accounts(s)
+    finally:
+        gate.dispose()
