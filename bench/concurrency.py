@@ -14,9 +14,11 @@ are city clerks and open any of the 50.
 On PostgreSQL the same run is made twice: once with every process connected as the database
 owner (the shared account), once with every clerk connected as their own database role made
 by ``user db-roles`` (row-level security, privileges and the guard triggers of
-controllers/infra/db_roles.py and pg_guards.py). The throughput of both and their ratio show
-what the enforcement costs (target: no more than 30 %). MariaDB has no per-account roles
-(README, "MariaDB"), so it runs the shared account only.
+controllers/infra/db_roles.py and pg_guards.py). On MariaDB likewise: once with the shared
+account, once with every clerk connected as their own MariaDB user to ``<db>_scoped`` (the
+definer views, privileges and guard triggers of controllers/infra/mariadb_roles.py and
+mariadb_guards.py). The throughput of both and their ratio show what the enforcement costs
+(target: no more than 30 %).
 
 Afterwards every successful save is checked against the database and the audit trail:
 
@@ -105,7 +107,13 @@ def _prepare(url: str, clerks: int, cases: int, roles: bool) -> tuple[list[int],
     prefix = None
     if roles:  # before the accounts: each new account gets its role and password
         with db.engine.begin() as conn:
-            prefix = db_roles.install(conn).prefix
+            if conn.dialect.name == "postgresql":
+                prefix = db_roles.install(conn).prefix
+            else:
+                from controllers.infra import mariadb_roles
+
+                installed = mariadb_roles.install(conn)
+                prefix = f"{installed.prefix}/{installed.scoped}"
 
     def setup(s) -> list[int]:
         load_reference_units(s)
@@ -137,11 +145,19 @@ def _prepare(url: str, clerks: int, cases: int, roles: bool) -> tuple[list[int],
 
 
 def _role_url(url: str, prefix: str, username: str) -> str:
-    """The clerk's own connection: their database role and password."""
+    """The clerk's own connection: their database role (MariaDB: their own user on the
+    scoped database; ``prefix`` is then ``<prefix>/<scoped database>``) and password."""
     from sqlalchemy.engine import make_url
 
     from controllers.infra import db_roles
 
+    if "/" in prefix:
+        user_prefix, scoped = prefix.split("/", 1)
+        return (
+            make_url(url)
+            .set(username=f"{user_prefix}{username}", password=PASSWORD, database=scoped)
+            .render_as_string(hide_password=False)
+        )
     role = db_roles.account_role(prefix, username)
     return make_url(url).set(username=role, password=PASSWORD).render_as_string(hide_password=False)
 
@@ -290,13 +306,16 @@ def run_backend(backend: str, admin_url: str, clerks: int, cases: int, seconds: 
 
 def _drop_roles(url: str) -> None:
     """The roles of ``user db-roles`` are the server's, not the database's: drop them too."""
-    from controllers.infra import db_roles
+    from controllers.infra import db_roles, mariadb_roles
     from models.database import make_engine
 
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            db_roles.drop_roles(conn)
+            if conn.dialect.name == "postgresql":
+                db_roles.drop_roles(conn)
+            else:
+                mariadb_roles.drop(conn)
     finally:
         engine.dispose()
 
@@ -314,12 +333,12 @@ def main() -> int:
         "--repeat",
         type=int,
         default=1,
-        help="alternate the shared-account and own-role PostgreSQL runs N times (medians)",
+        help="alternate the shared-account and own-account runs N times (medians)",
     )
     parser.add_argument(
         "--no-roles",
         action="store_true",
-        help="skip the PostgreSQL run with every clerk connected as their own database role",
+        help="skip the runs with every clerk connected as their own database role or user",
     )
     parser.add_argument(
         "--unsafe-baseline",
@@ -337,22 +356,23 @@ def main() -> int:
     if not args.json:
         print(header)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    runs = [(b, False, False) for b in backends]
-    if "postgresql" in backends and not args.no_roles:
-        at = backends.index("postgresql")
-        pairs = [("postgresql", False, False), ("postgresql", False, True)] * max(1, args.repeat)
-        runs[at : at + 1] = pairs  # alternated: the machine's load changes over time
+    runs = []
+    for b in backends:
+        if args.no_roles:
+            runs.append((b, False, False))
+        else:  # alternated: the machine's load changes over time
+            runs += [(b, False, False), (b, False, True)] * max(1, args.repeat)
     if args.unsafe_baseline:
         runs += [(b, True, False) for b in backends]
-    rates: dict[bool, list[float]] = {False: [], True: []}
+    rates: dict[tuple[str, bool], list[float]] = defaultdict(list)
     for backend, unsafe, roles in runs:
         r = run_backend(backend, admin[backend], args.clerks, args.cases, args.seconds, unsafe,
                         roles)  # fmt: skip
         if not unsafe:
             failed |= (r["lost_updates"] > 0 or not r["chain_intact"]
                        or r["saves_without_audit"] > 0)  # fmt: skip
-        if backend == "postgresql" and not unsafe:
-            rates[roles].append(r["saves"] / r["seconds"])
+        if not unsafe:
+            rates[backend, roles].append(r["saves"] / r["seconds"])
         r["unsafe"] = unsafe
         if args.json:
             print(json.dumps(r, ensure_ascii=False))
@@ -361,19 +381,28 @@ def main() -> int:
         print(f"{label:<13}{r['saves']:>8}{r['saves'] / r['seconds']:>9.1f}{r['conflicts']:>11}"
               f"{r['errors']:>8}{r['lost_updates']:>14}{r['audit_entries']:>15}  "
               f"{'intact' if r['chain_intact'] else r['chain']}")  # fmt: skip
-    both = bool(rates[False]) and bool(rates[True])
-    if both:
-        own, shared = statistics.median(rates[True]), statistics.median(rates[False])
+    both = False
+    for backend in backends:
+        if not (rates[backend, False] and rates[backend, True]):
+            continue
+        both = True
+        own, shared = (
+            statistics.median(rates[backend, True]),
+            statistics.median(rates[backend, False]),
+        )
         ratio = own / shared if shared else float("nan")
-        runs_note = f" (medians of {len(rates[True])} alternated runs)" if args.repeat > 1 else ""
-        line = (f"enforcement: {own:.1f} saves/s with each clerk's own role vs "
+        n = len(rates[backend, True])
+        runs_note = f" (medians of {n} alternated runs)" if n > 1 else ""
+        line = (f"{backend} enforcement: {own:.1f} saves/s with each clerk's own account vs "
                 f"{shared:.1f} with the shared account = {ratio:.2f}{runs_note} "
                 f"(costs {100 * (1 - ratio):.0f} %; target: no more than 30 %)")  # fmt: skip
-        print(json.dumps({"enforcement_ratio": ratio}) if args.json else "\n" + line)
+        print(json.dumps({"backend": backend, "enforcement_ratio": ratio}) if args.json
+              else "\n" + line)  # fmt: skip
     if not args.json:
         if both:
-            print("† every clerk connected as their own database role (user db-roles: "
-                  "row-level security, privileges, guard triggers).")  # fmt: skip
+            print("† every clerk connected as their own database role or user (user db-roles: "
+                  "PostgreSQL row-level security, MariaDB definer views; privileges, guard "
+                  "triggers).")  # fmt: skip
         if args.unsafe_baseline:
             print("* without optimistic locking (baseline): the same analysis finds lost updates.")
     if failed:

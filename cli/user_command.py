@@ -86,8 +86,33 @@ def cmd_add(ctx: CommandContext) -> int:
 
 def _secured(session) -> bool:
     from controllers.infra import db_roles as pg_security
+    from controllers.infra import mariadb_roles
 
-    return pg_security.is_installed(session)
+    return pg_security.is_installed(session) or mariadb_roles.scope_info(session) is not None
+
+
+def _db_users_mariadb(ctx: CommandContext, db) -> int:
+    """MariaDB: the scoped database of definer views, one MariaDB user per account."""
+    from controllers.infra import mariadb_roles
+
+    with db.engine.begin() as conn:
+        result = mariadb_roles.install(conn, gate_password=ctx.args.gate_password)
+    print(
+        f"已建立 MariaDB 账户与按单位过滤的视图库 {result.scoped}（账户前缀 {result.prefix}）"
+        " / per-user accounts and scoped views ready"
+    )
+    print(f"数据库账户 / accounts: {', '.join(result.accounts) or '（尚无账户）'}")
+    if result.gate_password:
+        url = db.engine.url.set(
+            username=result.gate_user, password=result.gate_password, database=result.scoped
+        )
+        print("业务员电脑上的数据库地址（RECTIFY_DB_URL）/ the clerks' database URL:")
+        print(f"  {url.set(drivername='mysql').render_as_string(hide_password=False)}")
+    print("已有账户在下次修改或重置密码后即可用自己的密码连接数据库。")
+    print("升级或恢复数据库后请再运行一次 user db-roles，视图随表结构更新。")
+    for warning in result.warnings:
+        print(warning)
+    return 0
 
 
 def cmd_list(ctx: CommandContext) -> int:
@@ -144,10 +169,11 @@ def cmd_db_roles(ctx: CommandContext) -> int:
     from controllers.infra import db_roles as pg_security
 
     db = ctx.database()
+    if db.info.backend in ("mysql", "mariadb"):
+        return _db_users_mariadb(ctx, db)
     if db.info.backend != "postgresql":
         raise CliError(
-            "数据库角色与行级安全只适用于 PostgreSQL；MariaDB 上单位范围只在程序中检查"
-            "（见 README“MariaDB”一节）/ PostgreSQL only: not enforced by MariaDB"
+            "数据库角色只适用于 PostgreSQL 和 MariaDB 服务器 / PostgreSQL and MariaDB only"
         )
     with db.engine.begin() as conn:
         result = pg_security.install(conn, gate_password=ctx.args.gate_password)

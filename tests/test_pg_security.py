@@ -624,3 +624,15 @@ def test_a_secured_database_upgraded_to_0008_grants_the_names_function(secured):
     _city_changes_lingshous_case(secured)
     history, _ = _history_as(secured, "lingshou")
     assert next(h for h in history if h.field == "owner").person == "张市级"
+
+
+def test_the_sign_in_window_asks_the_gate_nothing_it_may_not_read(secured):
+    """has_accounts() through the gate role (which may not read users) is yes."""
+    from controllers.auth import has_accounts
+
+    gate = gate_db(secured)
+    try:
+        with gate.session() as s:
+            assert has_accounts(s)
+    finally:
+        gate.dispose()

@@ -235,6 +235,38 @@ def test_postgresql_refuses_a_tampered_dump_and_keeps_the_database(database, tmp
     assert _cases(database) == 1
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_refuses_a_dump_without_the_bare_change_feed(database, tmp_path):
+    """The change-notification functions are part of the schema a restore checks: a dump
+    whose audit trigger notifies with content again, or lacks rectify_audit_changes_since(),
+    is refused; --force puts them back."""
+    _add_case(database, "one")
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("DROP FUNCTION rectify_audit_changes_since(integer)")
+        conn.exec_driver_sql(_migration_module("0007_i14_bare_notify").PG_MOVED_0004)
+    bad = tmp_path / "feed.dump"
+    backup_database(database, bad)
+    with pytest.raises(BackupError) as refused:
+        restore_database(database, bad)
+    assert "rectify_audit_changes_since(integer)" in str(refused.value)
+    assert "空通知" in str(refused.value)
+    result = restore_database(database, bad, force=True)
+    drop_pg(result.safety_database)
+    with database.engine.connect() as conn:
+        from controllers.infra.restore import change_feed_problems
+        from models.migrate import current_revision
+
+        assert change_feed_problems(conn, current_revision(database.engine)) == []
+
+
+def _migration_module(name):
+    from controllers.infra.restore import _migration
+
+    return _migration(name)
+
+
 def test_seal_command_needs_the_auditor(sqlite_db, tmp_path, monkeypatch):
     monkeypatch.setenv("RECTIFY_AUDIT_KEY", str(tmp_path / "k"))
     create_key()

@@ -22,10 +22,11 @@ import threading
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from controllers.audit.catalog import ALL_TOPICS, topics_for
+from controllers.infra import mariadb_roles
 from models import AuditEntry, AuditHead
 from models.database import Database
 
@@ -69,11 +70,21 @@ def changes_since(
     if last <= since_id:
         return Changes(last, frozenset())
     topics: set[str] = set()
-    rows = session.execute(
-        select(AuditEntry.id, AuditEntry.action, AuditEntry.object_type).where(
-            AuditEntry.id > since_id, AuditEntry.id <= last
+    if mariadb_roles.is_scoped(session):
+        # a per-user MariaDB account reads its own entries only; the kinds of all of them
+        rows = session.execute(
+            text(
+                f"SELECT id, action, object_type FROM {mariadb_roles.KINDS_VIEW}"
+                " WHERE id > :since AND id <= :last"
+            ),
+            {"since": since_id, "last": last},
         )
-    )
+    else:
+        rows = session.execute(
+            select(AuditEntry.id, AuditEntry.action, AuditEntry.object_type).where(
+                AuditEntry.id > since_id, AuditEntry.id <= last
+            )
+        )
     for entry_id, action, object_type in rows:
         if entry_id in announced:
             continue  # this window's own change, announced when it committed

@@ -77,7 +77,8 @@ def user_by_name(session: Session, username: str) -> User | None:
 
 
 def stored_password_hash(session: Session, user: User) -> str | None:
-    """The account's argon2 hash (on PostgreSQL an account role reads only its own)."""
+    """The account's argon2 hash (on PostgreSQL an account role reads only its own; on
+    MariaDB an account's user reads its own row of ``users``)."""
     if (
         session.connection().dialect.name == "postgresql"
         and pg_security.connected_account(session) == user.username
@@ -94,7 +95,14 @@ def _get(session: Session, username: str) -> User:
 
 
 def has_accounts(session: Session) -> bool:
-    """True once any account exists (before that, the first start asks for an administrator)."""
+    """True once any account exists (before that, the first start asks for an administrator).
+
+    The gate of a secured server database (PostgreSQL role, MariaDB user) may not read
+    ``users``; it exists only once ``user db-roles`` has run, and the accounts with it."""
+    from controllers.infra import mariadb_roles
+
+    if pg_security.is_gate(session) or mariadb_roles.is_gate(session):
+        return True
     return bool(session.scalar(select(func.count()).select_from(User)))
 
 
@@ -116,8 +124,17 @@ def _check_unit(role: Role, unit: Unit | None) -> None:
 
 
 def _sync_database_role(session: Session, user: User, password: str | None) -> None:
-    """On PostgreSQL with per-account roles, keep the account's database role in step."""
-    if session.connection().dialect.name != "postgresql":
+    """With per-account database users (PostgreSQL roles, MariaDB users), keep the
+    account's own database user in step."""
+    dialect = session.connection().dialect.name
+    if dialect in ("mysql", "mariadb"):
+        from controllers.infra import mariadb_roles
+
+        if mariadb_roles.connected_account(session) == user.username and password is not None:
+            return  # an account's own password change: set_own_password() did it
+        mariadb_roles.sync_account(session, user.username, password)
+        return
+    if dialect != "postgresql":
         return
     if pg_security.is_installed(session):
         pg_security.sync_account(session, user, password)
@@ -327,7 +344,12 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str) -> N
     if new == old:
         raise ValidationError("新密码不能与原密码相同。", field="password")
     check_password_rules(new, user.username)
-    if _own_role_on_postgresql(session, user):
+    own_mariadb = _own_user_on_mariadb(session, user)
+    if own_mariadb is not None:
+        # the account's own user writes its password only through the database procedure
+        own_mariadb.set_own_password(session, hash_password(new), new)
+        session.expire(user)
+    elif _own_role_on_postgresql(session, user):
         # the account's own role may write its password only through the database function
         session.execute(text("SELECT rectify_set_own_password(:h)"), {"h": hash_password(new)})
         session.expire(user)
@@ -339,6 +361,15 @@ def change_own_password(session: Session, actor: Actor, old: str, new: str) -> N
     revoke_tokens(session, user.id)
     _sync_database_role(session, user, new)
     record(session, actor, "password_change", "user", user.id)
+
+
+def _own_user_on_mariadb(session: Session, user: User):
+    """The MariaDB security module when this connection is the account's own user."""
+    if session.connection().dialect.name not in ("mysql", "mariadb"):
+        return None
+    from controllers.infra import mariadb_roles
+
+    return mariadb_roles if mariadb_roles.connected_account(session) == user.username else None
 
 
 def _own_role_on_postgresql(session: Session, user: User) -> bool:

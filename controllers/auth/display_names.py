@@ -2,7 +2,9 @@
 
 On PostgreSQL with the database roles of ``db secure`` a clerk reads only their own
 ``users`` row; ``rectify_display_names()`` (migration 0008_i18) returns just the id and display
-name of the accounts asked for. SQLite and MariaDB have no row-level security: a plain read."""
+name of the accounts asked for. On MariaDB with per-user accounts the ``users`` view shows a
+clerk only their own row; ``rectify_user_names`` gives ids and display names. Otherwise a
+plain read."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Integer
 
+from controllers.infra import mariadb_roles
 from models import User
 
 _PG_NAMES = text("SELECT id, display_name FROM rectify_display_names(:ids)").bindparams(
@@ -25,8 +28,16 @@ def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int,
     ids = sorted({i for i in user_ids if i is not None})
     if not ids:
         return {}
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         rows = session.execute(_PG_NAMES, {"ids": ids})
+    elif dialect in ("mysql", "mariadb") and mariadb_roles.is_scoped(session):
+        rows = session.execute(
+            text(
+                f"SELECT id, display_name FROM {mariadb_roles.NAMES_VIEW} WHERE id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids},
+        )
     else:
         rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
     return {uid: name for uid, name in rows if name}

@@ -97,6 +97,48 @@ def present_triggers(conn: Connection) -> set[str]:
     return set(conn.execute(text(sql)).scalars())
 
 
+#: the change-notification functions of migration 0007_i14 (PostgreSQL): a bare wake-up, and
+#: the trail's head and kinds read through SECURITY DEFINER functions
+_PG_0007_FUNCTIONS = ("rectify_audit_last_id()", "rectify_audit_changes_since(integer)")
+
+
+def change_feed_problems(conn: Connection, revision: str | None) -> list[str]:
+    """PostgreSQL from 0007_i14: the change-notification functions are there and the audit
+    trigger's notification carries nothing (an old or edited function leaks every entry)."""
+    if conn.dialect.name != "postgresql" or "0007_i14" not in revision_lineage(revision):
+        return []
+    problems = []
+    missing = [
+        fn
+        for fn in _PG_0007_FUNCTIONS
+        if conn.execute(text("SELECT to_regprocedure(:f)"), {"f": fn}).scalar() is None
+    ]
+    if missing:
+        problems.append(f"缺少变更通知函数：{', '.join(missing)}")
+    moved = conn.execute(
+        text("SELECT prosrc FROM pg_proc WHERE proname = 'rectify_audit_moved'")
+    ).scalar()
+    bare = "pg_notify('rectify_changes', '')"
+    if moved is None or bare not in moved or moved.count("pg_notify") != 1:
+        problems.append("审计触发器的变更通知不是空通知（rectify_audit_moved 被改动或版本过旧）")
+    return problems
+
+
+def reinstate_change_feed(conn: Connection) -> bool:
+    """Put back the change-notification functions of 0007_i14 (a forced restore)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    if not change_feed_problems(conn, current_revision(conn.engine)):
+        return False
+    module = _migration("0007_i14_bare_notify")
+    schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    quoted = '"' + schema.replace('"', '""') + '"'
+    conn.exec_driver_sql(module.PG_MOVED)
+    conn.exec_driver_sql(module.PG_LAST_ID.replace("{schema}", quoted))
+    conn.exec_driver_sql(module.PG_CHANGES_SINCE.replace("{schema}", quoted))
+    return True
+
+
 def privilege_problems(conn: Connection) -> list[str]:
     """PostgreSQL with database roles: RLS on and the audit log closed to every group."""
     if conn.dialect.name != "postgresql":
@@ -180,6 +222,7 @@ def check_database(conn_engine: Engine, *, outside: list[sealing.Seal], key: Any
         if missing:
             problems.append(f"缺少或停用了保护审计日志的触发器：{', '.join(sorted(missing))}")
         problems += privilege_problems(conn)
+        problems += change_feed_problems(conn, revision)
         cases = conn.execute(text("SELECT count(*) FROM cases")).scalar()
     db = Database.from_engine(conn_engine)
     with db.session() as session:
@@ -338,6 +381,8 @@ def _complete(engine: Engine, saved: list[dict[str, Any]], path: Path, actor: Ac
     if current_revision(engine) != head_revision():
         upgrade(engine, backup=False)
     reinstate_triggers(engine)
+    with engine.begin() as conn:
+        reinstate_change_feed(conn)
     carried, orphan = _carry_over(engine, saved, path)
     execute(Database.from_engine(engine), lambda session: record(
         session, actor, "restore_forced" if force and check.problems else "restore",

@@ -17,7 +17,7 @@ from controllers.audit.catalog import AuditAction, AuditObject
 from controllers.audit.trail import record
 from controllers.editing import apply_edit
 from controllers.errors import NotFoundError, ValidationError
-from controllers.infra import db_roles
+from controllers.infra import db_roles, mariadb_roles
 from controllers.permissions import Permission, require
 from models import (
     AccountabilityRecord,
@@ -119,10 +119,15 @@ def _check_unique(session: Session, value: UnitInput, unit_id: int | None) -> No
 
 def _counted(session: Session, actor: Actor | None) -> list[tuple[int, int | None, int]]:
     """(unit, township, cases). On PostgreSQL with per-clerk roles the administrator reads no
-    cases: the counts come from ``rectify_case_counts()`` (counts only)."""
+        cases: the counts come from ``rectify_case_counts()`` (counts only); on MariaDB with
+    per-user accounts from the view of the same name."""
     if actor is not None and actor.role == Role.ADMIN and db_roles.is_installed(session):
         rows = session.execute(
             text("SELECT unit_id, township_id, cases FROM rectify_case_counts()")
+        )
+    elif actor is not None and actor.role == Role.ADMIN and mariadb_roles.is_scoped(session):
+        rows = session.execute(
+            text(f"SELECT unit_id, township_id, cases FROM {mariadb_roles.COUNTS_VIEW}")
         )
     else:
         rows = session.execute(
