@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -280,10 +279,6 @@ def name_ranks(names: Sequence[str | None]) -> np.ndarray:
     return np.fromiter(map(rank.__getitem__, names), dtype=np.int64, count=len(names))
 
 
-#: what ``str.split()`` splits on (the same ``Py_UNICODE_ISSPACE`` test)
-_SPACES = re.compile(r"\s+")
-
-
 def search_keys_of_text(text: str, rows: int) -> list[str] | None:
     """The search keys of ``rows`` rows given as one text (rows joined by ``ROW_SEP``, each
     row's :data:`SEARCH_KEYS` fields by ``FIELD_SEP``): :func:`normalise_search` of each row's
@@ -299,20 +294,7 @@ def search_keys_of_text(text: str, rows: int) -> list[str] | None:
     # The separators are control characters: NFKC leaves them and never composes across them,
     # they are not spaces and have no case, so each row comes out as normalise_search makes it.
     text = unicodedata.normalize("NFKC", text.replace(field_sep, SEARCH_SEP))
-    return _SPACES.sub("", text).lower().split(row_sep)
-
-
-def search_keys_of_columns(texts: Sequence[Sequence[str | None]]) -> list[str]:
-    """The search keys of rows given as the columns of :data:`SEARCH_KEYS`."""
-    if not texts or not len(texts[0]):
-        return []
-    row_sep, field_sep = register_pg.ROW_SEP, register_pg.FIELD_SEP
-    blanked = [["" if t is None else t for t in col] for col in texts]
-    rows = list(map(field_sep.join, zip(*blanked, strict=True)))
-    keys = search_keys_of_text(row_sep.join(rows), len(rows))
-    if keys is None:  # a text holds a separator: one row at a time
-        keys = [normalise_search(SEARCH_SEP.join(fields)) for fields in zip(*blanked, strict=True)]
-    return keys
+    return "".join(text.split()).lower().split(row_sep)
 
 
 def name_sort_keys(names: Iterable[str | None]) -> list[str | None]:
@@ -357,7 +339,7 @@ def _rows_to_arrays(rows: Sequence[Sequence]) -> tuple[dict[str, list[np.ndarray
         return {k: [] for k in INT_KEYS}, []
     cols = list(zip(*rows, strict=True))
     arrays = {k: [np.array(cols[i], dtype=np.int64)] for i, k in enumerate(INT_KEYS)}
-    return arrays, search_keys_of_columns(cols[n_int:])
+    return arrays, _search_keys(cols[n_int:])
 
 
 def _empty_columns() -> dict[str, np.ndarray]:
@@ -535,7 +517,15 @@ def _fill(columns: dict[str, np.ndarray], at: int, rows: Sequence[Sequence]) -> 
     cols = list(zip(*rows, strict=True))
     for i, k in enumerate(INT_KEYS):
         columns[k][at : at + len(rows)] = cols[i]
-    return search_keys_of_columns(cols[n_int:])
+    return _search_keys(cols[n_int:])
+
+
+def _search_keys(texts: Sequence[Sequence[str | None]]) -> list[str]:
+    """The search keys of rows given as the columns of :data:`SEARCH_KEYS`."""
+    return [
+        normalise_search(SEARCH_SEP.join([t or "" for t in fields]))
+        for fields in zip(*texts, strict=True)
+    ]
 
 
 def load_register_rows(
