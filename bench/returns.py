@@ -1,7 +1,7 @@
 """County returns: read + validate + compare, and accept, beside their baselines.
 
-    python bench/returns.py [--rows 20000 200000] [--repeat 3] [--skip-pandas-above N]
-                            [--pg] [--accept-only]
+    python bench/returns.py [--rows 20000 200000] [--repeat 5] [--skip-pandas-above N]
+                            [--pg] [--accept-only | --check-only]
 
 For each size a return workbook is written (a merged title, a 填报单位 line, the published
 header, rows with date cells, text dates and full-width digits) and two migrated SQLite
@@ -27,7 +27,14 @@ With ``--pg`` accept runs also on the test PostgreSQL server (a fresh database p
 copied from a migrated template, the realistic one seeded through the application), beside
 the same writes with psycopg 3 directly (COPY of the new cases with ids from the sequence,
 their history and the merge record; executemany of the UPDATEs) + commit. ``--accept-only``
-skips the reads and checks (accept and its baselines only).
+skips the reads and checks (accept and its baselines only); ``--check-only`` skips the
+accepts (calamine and the checks only).
+
+Every size runs ``--repeat`` times, the phases alternating (calamine, check, … then again), so
+the machine's load falls on all alike. Printed for each: the median time and the largest peak
+memory, the ratio of the medians, and the median of the per-repetition ratios (each check
+against the calamine read of the same repetition; each PostgreSQL accept against the SQLite
+one), for wall time and for CPU time (the work's own process; steadier on a loaded machine).
 
 Targets (issue 16): check ≤ 2× the bare calamine read at 20k and 200k; accept ≤ 3× raw;
 peak memory of a 200k check ≤ 1.3× calamine's; accept of 100k rows on PostgreSQL no slower
@@ -114,6 +121,20 @@ def make_database(path: Path | str) -> str:
 
 # -- phases, each run in its own process ----------------------------------------------------
 
+_cpu: list[float] = []  # CPU seconds of the timed work (this process; all its threads)
+
+
+def _start() -> float:
+    _cpu[:] = [time.process_time()]
+    return time.perf_counter()
+
+
+def _stop(start: float) -> float:
+    """Wall seconds since ``start``; the CPU seconds are kept for the report."""
+    elapsed = time.perf_counter() - start
+    _cpu[:] = [time.process_time() - _cpu[0]]
+    return elapsed
+
 
 def _lingshou(session):
     from sqlalchemy import select
@@ -126,13 +147,13 @@ def _lingshou(session):
 def phase_calamine(file: Path, _db: str) -> float:
     import python_calamine
 
-    start = time.perf_counter()
+    start = _start()
     wb = python_calamine.CalamineWorkbook.from_path(str(file))
     n = 0
     for name in wb.sheet_names:
         for _row in wb.get_sheet_by_name(name).iter_rows():
             n += 1
-    elapsed = time.perf_counter() - start
+    elapsed = _stop(start)
     assert n > 0
     return elapsed
 
@@ -140,9 +161,9 @@ def phase_calamine(file: Path, _db: str) -> float:
 def phase_pandas(file: Path, _db: str) -> float:
     import pandas as pd
 
-    start = time.perf_counter()
+    start = _start()
     frames = pd.read_excel(file, engine="openpyxl", sheet_name=None, header=None)
-    elapsed = time.perf_counter() - start
+    elapsed = _stop(start)
     assert sum(len(f) for f in frames.values()) > 0
     return elapsed
 
@@ -155,9 +176,9 @@ def phase_ours(file: Path, db: str) -> float:
     database = Database.from_engine(make_engine(db))
     with database.session() as s:
         unit_id = _lingshou(s).id
-        start = time.perf_counter()
+        start = _start()
         check = check_return(s, SYSTEM, file, unit_id)
-        elapsed = time.perf_counter() - start
+        elapsed = _stop(start)
     assert check.valid, check.errors[:3]
     return elapsed
 
@@ -186,9 +207,9 @@ def phase_accept(file: Path, db: str) -> float:
     from controllers.unit_of_work import run
 
     database, check, ret = _checked(file, db)
-    start = time.perf_counter()
+    start = _start()
     result = run(database, SYSTEM, accept_return, ret.id, ret.version, check).value
-    elapsed = time.perf_counter() - start
+    elapsed = _stop(start)
     assert result.created + result.updated + result.unchanged == len(check.rows)
     return elapsed
 
@@ -257,7 +278,7 @@ def phase_raw(file: Path, db: str) -> float:
     con.execute("PRAGMA synchronous=NORMAL")
     sql = f"INSERT INTO cases ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     hist = f"INSERT INTO case_changes ({HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
-    start = time.perf_counter()
+    start = _start()
     first = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").fetchone()[0]
     con.executemany(sql, data)
     new_history = [(first + i, stamp, "status", None, s, "raw") for i, s in enumerate(statuses)]
@@ -275,7 +296,7 @@ def phase_raw(file: Path, db: str) -> float:
             [tuple(d[k] for k in keys) for d in items],
         )
     con.commit()
-    elapsed = time.perf_counter() - start
+    elapsed = _stop(start)
     con.close()
     return elapsed
 
@@ -291,7 +312,7 @@ def phase_raw_pg(file: Path, db: str) -> float:
     ret_id, columns, data, statuses, updates, history, stamp, check = _raw_writes(file, db)
     url = normalise_url(db).set(drivername="postgresql").render_as_string(hide_password=False)
     con = psycopg.connect(url)
-    start = time.perf_counter()
+    start = _start()
     with con.cursor() as cur:
         cur.execute("SELECT nextval(pg_get_serial_sequence('cases', 'id'))"
                     " FROM generate_series(1, %s)", (len(data),))  # fmt: skip
@@ -317,7 +338,7 @@ def phase_raw_pg(file: Path, db: str) -> float:
                 for d in items:
                     copy.write_row([d[k] for k in keys])
     con.commit()
-    elapsed = time.perf_counter() - start
+    elapsed = _stop(start)
     con.close()
     return elapsed
 
@@ -343,7 +364,7 @@ def _child(name: str, file: Path, db: str) -> None:
 
     elapsed = PHASES[name](file, db)  # each phase times its own work, not the imports
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "peak_mb": peak}))
+    print(json.dumps({"seconds": elapsed, "cpu": _cpu[0], "peak_mb": peak}))
 
 
 class PgDatabases:
@@ -371,7 +392,8 @@ class PgDatabases:
 
 
 def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path,
-               pg: bool = False, accept_only: bool = False) -> None:  # fmt: skip
+               pg: bool = False, accept_only: bool = False,
+               check_only: bool = False) -> None:  # fmt: skip
     existing = int(rows * EXISTING)
     file = folder / f"return-{rows}.xlsx"
     write_workbook(file, rows, changed_below=existing)
@@ -383,6 +405,7 @@ def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path,
     seeded = folder / f"register-{rows}.db"
     shutil.copy(template, seeded)
     seed = run_phase("seed", earlier, f"sqlite:///{seeded}")
+    pg = pg and not check_only
     print(f"\n（台账预置：先通过一份 {existing:,} 行的上报，SQLite 用时 {seed['seconds']:.1f} s）")
     servers = PgDatabases() if pg else None
     pg_sources: dict[str, str] = {}
@@ -395,7 +418,7 @@ def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path,
             print(f"（PostgreSQL 台账预置用时 {pg_seed['seconds']:.1f} s）")
             pg_sources = {"": seeded_pg, "empty ": tpl}
         results = _measure(rows, repeat, skip_pandas_above, folder, file, template, seeded,
-                           servers, pg_sources, accept_only)  # fmt: skip
+                           servers, pg_sources, accept_only, check_only)  # fmt: skip
     finally:
         if servers is not None:
             servers.drop_all()
@@ -403,7 +426,7 @@ def bench_size(rows: int, repeat: int, skip_pandas_above: int, folder: Path,
 
 
 def _measure(rows, repeat, skip_pandas_above, folder, file, template, seeded, servers,
-             pg_sources, accept_only) -> dict[str, list[dict]]:  # fmt: skip
+             pg_sources, accept_only, check_only=False) -> dict[str, list[dict]]:  # fmt: skip
     def fresh_db(tag: str, source: Path) -> str:
         path = folder / f"{tag}-{rows}.db"
         for suffix in ("", "-wal", "-shm"):
@@ -419,7 +442,9 @@ def _measure(rows, repeat, skip_pandas_above, folder, file, template, seeded, se
             servers.drop(db_name)
 
     results: dict[str, list[dict]] = {}
-    phases = ("accept", "raw") if accept_only else ("ours", "accept", "raw")
+    phases = (
+        ("accept", "raw") if accept_only else ("ours",) if check_only else ("ours", "accept", "raw")
+    )
     for _ in range(repeat):  # interleaved: the machine's load hits every phase alike
         if not accept_only:
             results.setdefault("calamine", []).append(
@@ -430,7 +455,7 @@ def _measure(rows, repeat, skip_pandas_above, folder, file, template, seeded, se
                 results.setdefault(label + name, []).append(
                     run_phase(name, file, fresh_db(name, source))
                 )
-            if label in pg_sources:
+            if label in pg_sources and not check_only:
                 for name in ("accept", "raw_pg"):
                     results.setdefault(f"pg {label}{name}", []).append(
                         on_pg(name, pg_sources[label])
@@ -440,21 +465,30 @@ def _measure(rows, repeat, skip_pandas_above, folder, file, template, seeded, se
     return results
 
 
+def _ratios(results: dict[str, list[dict]], top: str, base: str, key: str) -> tuple[float, float]:
+    """(ratio of the medians, median of the per-repetition ratios) of ``top`` over ``base``."""
+    tops = [r[key] for r in results[top]]
+    bases = [r[key] for r in results[base]]
+    of_medians = statistics.median(tops) / statistics.median(bases)
+    paired = statistics.median(t / b for t, b in zip(tops, bases, strict=True))
+    return of_medians, paired
+
+
 def _report(rows: int, repeat: int, existing: int, file: Path,
             results: dict[str, list[dict]]) -> None:  # fmt: skip
-    def med(name: str) -> tuple[float, float]:
+    def med(name: str) -> tuple[float, float, float]:
         runs = results[name]
-        return (statistics.median(r["seconds"] for r in runs), max(r["peak_mb"] for r in runs))
+        return (statistics.median(r["seconds"] for r in runs), max(r["peak_mb"] for r in runs),
+                statistics.median(r["cpu"] for r in runs))  # fmt: skip
 
     size_mb = file.stat().st_size / 1048576
-    load = os.getloadavg()[0]
-    print(f"{rows:,} 行上报（{size_mb:.1f} MB .xlsx），{repeat} 次中位数，同一次运行的基线，"
-          f"2 核机器，负载 {load:.1f}（其他人同时在跑测试）：")  # fmt: skip
+    load = os.getloadavg()
+    print(f"{rows:,} 行上报（{size_mb:.1f} MB .xlsx），{repeat} 次交替运行，同一次运行的基线，"
+          f"2 核机器，负载 {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}（1/5/15 分钟；其他人同时在跑测试）：")  # fmt: skip
     cal = med("calamine") if "calamine" in results else None
     if cal:
-        print(
-            f"  python-calamine 纯读取                  {cal[0]:7.2f} s   峰值内存 {cal[1]:6.0f} MB"
-        )
+        print(f"  python-calamine 纯读取                  {cal[0]:7.2f} s（CPU {cal[2]:.2f} s）"
+              f"  峰值内存 {cal[1]:6.0f} MB")  # fmt: skip
     if "pandas" in results:
         pd_ = med("pandas")
         print(
@@ -462,20 +496,25 @@ def _report(rows: int, repeat: int, existing: int, file: Path,
         )
     for label, title in (("", f"现实台账（已有 {existing:,} 家，变更 {existing // CHANGED_EVERY:,}）"),
                          ("empty ", "空台账（全部新增）")):  # fmt: skip
-        acc, raw = med(label + "accept"), med(label + "raw")
         print(f"  {title}：")
-        if cal:
+        if cal and label + "ours" in results:
             ours = med(label + "ours")
-            # each repetition's check against the calamine read of the same repetition
-            paired = statistics.median(
-                o["seconds"] / c["seconds"]
-                for o, c in zip(results[label + "ours"], results["calamine"], strict=True)
-            )
+            wall, paired = _ratios(results, label + "ours", "calamine", "seconds")
+            cpu, cpu_paired = _ratios(results, label + "ours", "calamine", "cpu")
             print(
-                f"    读取+校验+比对 (check_return)        {ours[0]:7.2f} s   峰值内存 {ours[1]:6.0f} MB"
-                f"  = {ours[0] / cal[0]:.2f}× calamine（目标 ≤ 2×；逐次配对比值的中位数 {paired:.2f}×），"
-                f"内存 {ours[1] / cal[1]:.2f}×（目标 ≤ 1.3×）"
+                f"    读取+校验+比对 (check_return)        {ours[0]:7.2f} s（CPU {ours[2]:.2f} s）"
+                f"  峰值内存 {ours[1]:6.0f} MB\n"
+                f"      = 中位数之比 {wall:.2f}× calamine，逐次配对比值的中位数 {paired:.2f}×；"
+                f"CPU 时间 {cpu:.2f}× / 配对 {cpu_paired:.2f}×（目标 ≤ 2×）；"
+                f"峰值内存 {ours[1] / cal[1]:.2f}×（目标 ≤ 1.3×）"
             )
+            print("      逐次（check / calamine，秒）："
+                  + "，".join(f"{o['seconds']:.2f}/{c['seconds']:.2f}"
+                             for o, c in zip(results[label + "ours"], results["calamine"],
+                                             strict=True)))  # fmt: skip
+        if label + "accept" not in results:
+            continue
+        acc, raw = med(label + "accept"), med(label + "raw")
         print(
             f"    审核通过写入 (accept_return)         {acc[0]:7.2f} s"
             f"                    = {acc[0] / raw[0]:.2f}× raw（目标 ≤ 3×）"
@@ -483,11 +522,16 @@ def _report(rows: int, repeat: int, existing: int, file: Path,
         print(f"    sqlite3 executemany 同样的写入       {raw[0]:7.2f} s")  # fmt: skip
         if f"pg {label}accept" in results:
             pacc, praw = med(f"pg {label}accept"), med(f"pg {label}raw_pg")
+            wall, paired = _ratios(results, f"pg {label}accept", label + "accept", "seconds")
             print(
                 f"    PostgreSQL 审核通过写入              {pacc[0]:7.2f} s"
                 f"                    = {pacc[0] / praw[0]:.2f}× psycopg COPY，"
-                f"{pacc[0] / acc[0]:.2f}× SQLite（目标 ≤ 1×）"
+                f"{wall:.2f}× SQLite（逐次配对 {paired:.2f}×；目标 ≤ 1×）"
             )
+            print("      逐次（PostgreSQL / SQLite，秒）："
+                  + "，".join(f"{p['seconds']:.1f}/{q['seconds']:.1f}"
+                             for p, q in zip(results[f"pg {label}accept"],
+                                             results[label + "accept"], strict=True)))  # fmt: skip
             print(f"    psycopg COPY 同样的写入              {praw[0]:7.2f} s")  # fmt: skip
 
 
@@ -496,13 +540,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 200_000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-pandas-above", type=int, default=1_000_000,
                         help="do not run the (slow) pandas baseline above this many rows")  # fmt: skip
     parser.add_argument("--pg", action="store_true",
                         help="accept also on the test PostgreSQL server (RECTIFY_TEST_PG_URL)")  # fmt: skip
     parser.add_argument("--accept-only", action="store_true",
                         help="measure only accept and its raw baselines (no check, no reads)")  # fmt: skip
+    parser.add_argument("--check-only", action="store_true",
+                        help="measure only the calamine read and the checks (no accept)")  # fmt: skip
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -512,8 +558,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="rectify-bench-returns-") as folder:
         for rows in args.rows:
-            bench_size(rows, args.repeat if rows <= 50_000 else 1, args.skip_pandas_above,
-                       Path(folder), args.pg, args.accept_only)  # fmt: skip
+            bench_size(rows, args.repeat, args.skip_pandas_above, Path(folder), args.pg,
+                       args.accept_only, args.check_only)  # fmt: skip
 
 
 if __name__ == "__main__":

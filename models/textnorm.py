@@ -51,3 +51,10 @@ def search_keys(values: Sequence[str | None]) -> list[str]:
     if not joined.isascii():
         joined = unicodedata.normalize("NFKC", joined)
     return "".join(joined.split()).lower().split(_JOIN)
+
+
+def shared_keys(values: Sequence[str | None]) -> list[str]:
+    """:func:`search_keys`, where a key equal to its text is that text's own object (most
+    names and addresses are their own keys: no second copy is kept)."""
+    keys = search_keys(values)
+    return [v if k == v else k for k, v in zip(keys, values, strict=True)]  # type: ignore[misc]

@@ -287,6 +287,10 @@ def test_disabling_and_password_changes_reach_the_database_role(secured):
         with account_db.session() as s:
             change_own_password(s, result.actor, PASSWORDS["city"], "Changed-Pass-2")
             s.commit()
+        # the engine's new connections sign in with the new password
+        account_db.engine.pool.dispose()
+        with account_db.session() as s:
+            assert s.scalar(text("SELECT session_user")).endswith("_city")
     finally:
         account_db.dispose()
     with pytest.raises(psycopg.OperationalError):

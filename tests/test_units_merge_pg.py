@@ -18,9 +18,9 @@ from controllers.auth.database_login import sign_in_database
 from controllers.infra import db_roles
 from controllers.unit_of_work import call, run
 from controllers.units.merge import merge_townships, merge_units, plan_unit_merge
-from controllers.units.records import list_units
+from controllers.units.records import UnitInput, create_unit, delete_unit_if_unused, list_units
 from controllers.units.reference import load_reference_units
-from models import CaseChange, Township
+from models import CaseChange, Township, Unit
 from models.database import Database, make_engine
 from models.migrate import upgrade
 from tests import unit_merge_story as story
@@ -133,3 +133,29 @@ def test_a_county_clerks_role_cannot_merge_in_sql(secured):
                 conn.execute(statement, args)
     with secured["owner"].session() as s:
         assert story.snapshot(s) == before
+
+
+def test_the_administrator_deletes_only_units_without_data(secured):
+    """The administrator's role reads no business tables: the database function answers
+    whether a unit holds data (yes or no)."""
+    ids = secured["ids"]
+    db, signed = _sign_in(secured, "admin")
+    admin = signed.actor
+    try:
+        empty = run(db, admin, create_unit, UnitInput(name="新建测试区")).value
+        with secured["owner"].session() as s:
+            accounts_only = unit(s, "行唐县").id  # no cases; an account points at it
+            create_user(s, SYSTEM, "xingtang", "county_clerk", unit="行唐县",
+                        password="Xianqu-Mima-3", must_change_password=False)  # fmt: skip
+            s.commit()
+        assert run(db, admin, delete_unit_if_unused, ids["a"]).value is False  # cases
+        assert run(db, admin, delete_unit_if_unused, accounts_only).value is False
+        assert run(db, admin, delete_unit_if_unused, empty).value is True
+    finally:
+        db.dispose()
+    with secured["owner"].session() as s:
+        assert s.get(Unit, empty) is None
+        assert s.get(Unit, ids["a"]) is not None
+        assert s.get(Unit, accounts_only) is not None
+    with _plain_sql(secured, "xinle") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT rectify_unit_holds_data(%s)", (ids["a"],))

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from controllers.auth.lockout import LOCK_MINUTES, MAX_FAILED_ATTEMPTS
 from controllers.errors import UserError
-from controllers.infra import pg_guards, pg_unit_merge
+from controllers.infra import engine_password, pg_guards, pg_unit_merge
 from models import User
 from models.codes import Role
 
@@ -179,6 +179,8 @@ def sync_account(session: Session, user: User, password: str | None) -> None:
     if connected_account(conn) == user.username and verifier is not None:
         # An account changes its own password (any role may, without further privilege).
         _ddl(conn, f"ALTER ROLE CURRENT_USER PASSWORD '{verifier}'")
+        # new pooled connections sign in with it once committed (PostgreSQL's is transactional)
+        engine_password.use_after_commit(session, password)
         return
     conn.execute(text("SELECT rectify_sync_account(:u, :v)"), {"u": user.username, "v": verifier})
 

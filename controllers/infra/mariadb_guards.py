@@ -264,9 +264,13 @@ def triggers(base: str, prefix: str, g: dict[str, str], tables: set[str]) -> lis
             END""",
         f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_returns BEFORE UPDATE
             ON {b}.county_returns FOR EACH ROW BEGIN
+              -- a return moving to another unit (only the merge procedure, as the views
+              -- keep every account's rows in its unit) keeps its review
               IF {acct} AND NOT ({my_role} <=> '{city}')
                  AND (NEW.status <> 'pending' OR NOT (NEW.reviewed_at <=> OLD.reviewed_at)
-                      OR OLD.status <> 'pending') THEN
+                      OR OLD.status <> 'pending')
+                 AND NOT (NEW.unit_id <> OLD.unit_id AND NEW.status <=> OLD.status
+                          AND NEW.reviewed_at <=> OLD.reviewed_at) THEN
                 {_signal("县区业务员不能审核上报")};
               END IF;
             END""",

@@ -16,6 +16,8 @@ by an account that may create users and grant, e.g. ``root``):
   password columns are changed only through ``rectify_set_own_password()``; other people's
   display names come from ``rectify_user_names``; the change feed reads ``rectify_audit_kinds``
   (id, action, object type of every entry, nothing else);
+- administrators and city clerks merge units and townships through the definer procedures of
+  :mod:`controllers.infra.mariadb_unit_merge` (they read or move what their views do not show);
 - the guard triggers of :mod:`controllers.infra.mariadb_guards` refuse, for the accounts'
   users, what the controllers refuse (closing without the steps, deleting closed cases or
   history, approving one's own return, forging history or audit entries …);
@@ -38,7 +40,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from controllers.errors import UserError
-from controllers.infra import mariadb_guards
+from controllers.infra import engine_password, mariadb_guards, mariadb_unit_merge
 from controllers.infra.db_roles import GATE, GROUPS, PARENTS, SPECIAL, role_prefix
 from controllers.infra.pg_guards import CITY_ONLY
 from models.codes import Role
@@ -213,20 +215,6 @@ def set_own_password(session: Session, argon2_hash: str, password: str) -> None:
 _NEW_PASSWORD = "rectify_mariadb_new_password"
 
 
-def _use_password(engine, password: str) -> None:
-    """New connections of this engine sign in with the account's new password (those open
-    keep working; the URL still holds the one typed at sign-in)."""
-    holder = getattr(engine, "_rectify_password", None)
-    if holder is None:
-        holder = engine._rectify_password = {}
-
-        @event.listens_for(engine, "do_connect")
-        def _password(_dialect, _record, _cargs, cparams):
-            cparams["password"] = holder["password"]
-
-    holder["password"] = password
-
-
 def _after_commit(session: Session, statement: str) -> None:
     """Statements MariaDB commits implicitly (CREATE/ALTER USER, GRANT, SET PASSWORD) run on
     their own connection after the unit of work commits, so they never commit it half-way."""
@@ -252,7 +240,7 @@ def _run_after_commit(session: Session) -> None:
                 failed.append(str(exc.orig or exc))
         conn.commit()
     if passwords and not failed:
-        _use_password(session.get_bind(), passwords[-1])
+        engine_password.use_password(session.get_bind(), passwords[-1])
     if failed:
         # the account's change is committed; its MariaDB user is not: say so plainly
         raise MariaDBSecurityError(
@@ -386,7 +374,10 @@ def _grants(table: str, kind: str, g: dict[str, str]) -> list[tuple[str, list[st
         return [("SELECT", every), ("INSERT, UPDATE, DELETE", [g["admin"], g["city"]])]
     if kind in ("unit", "child"):
         out = [("SELECT", readers)]
-        writers = [g["city"]] if table in CITY_ONLY else [g["city"], g["county"]]
+        # townships are added, renamed, merged and deactivated by administrators and city
+        # clerks only (as on PostgreSQL)
+        city_only = table in CITY_ONLY or table == "townships"
+        writers = [g["city"]] if city_only else [g["city"], g["county"]]
         if table == "townships":
             out += [("SELECT, INSERT, UPDATE, DELETE", [g["admin"]])]
         if table in ("accountability_amendments", "accountability_rule_sets"):
@@ -483,6 +474,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
         f" GROUP BY unit_id, township_id",
     ]
     sql += mariadb_guards.procedures(base, scoped, prefix, g)
+    sql += mariadb_unit_merge.statements(base, scoped, prefix, g)
     sql += mariadb_guards.triggers(base, prefix, g, set(kinds))
     every = [g[n] for n in GROUPS.values()]
     for role in [*every, g[GATE]]:
@@ -496,6 +488,7 @@ def install(conn: Connection, *, gate_password: str | None = None) -> InstallRes
             sql.append(f"GRANT SELECT ON {qi(scoped)}.{view} TO {_grantee(role)}")
     sql.append(f"GRANT SELECT ON {qi(scoped)}.{COUNTS_VIEW} TO {_grantee(g['admin'])}")
     sql.append(f"GRANT SELECT ON {qi(scoped)}.{INFO_VIEW} TO {_grantee(g[GATE])}")
+    sql += mariadb_unit_merge.grants(scoped, g)
     sql.append(
         f"GRANT EXECUTE ON PROCEDURE {qi(scoped)}.rectify_login_failed TO {_grantee(g[GATE])}"
     )

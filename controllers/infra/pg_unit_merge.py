@@ -13,10 +13,23 @@ tests run the same scenario on both).
   unless ``dry`` the moves (townships, cases renumbered, returns, drafts, checks, proposed
   accountability records, leads, accounts, power and permit lists, column headers);
 - ``rectify_case_counts()``: cases per unit and township (counts only), for the
-  administrator's units tab.
+  administrator's units tab;
+- ``rectify_unit_holds_data(unit)``: whether any record of :data:`UNIT_DATA_TABLES` points at
+  the unit (a yes or no, nothing else), before a unit is deleted.
 """
 
 from __future__ import annotations
+
+#: a unit holding a row of one of these is never deleted (``unit_holds_data``)
+UNIT_DATA_TABLES = (
+    "cases",
+    "county_returns",
+    "letters",
+    "spot_checks",
+    "accountability_records",
+    "users",
+    "return_column_mappings",
+)
 
 REFUSED = "数据库拒绝：只有系统管理员和市级业务员能合并责任单位和乡镇 / refused by the database"
 
@@ -48,6 +61,14 @@ _CHECK_MOVES = """s.unit_id = a.id AND NOT EXISTS (SELECT 1 FROM spot_checks o
         WHERE o.unit_id = b.id AND o.checked_on = s.checked_on AND o.group_name = s.group_name)"""
 _HEADER_MOVES = """m.unit_id = a.id AND NOT EXISTS (SELECT 1 FROM return_column_mappings o
         WHERE o.unit_id = b.id AND o.header = m.header)"""
+
+
+def holds_data(unit: str, schema: str = "") -> str:
+    """SQL true when a row of :data:`UNIT_DATA_TABLES` (in ``schema``, already quoted and
+    dotted) points at ``unit``."""
+    return " OR ".join(
+        f"EXISTS (SELECT 1 FROM {schema}{t} WHERE unit_id = {unit})" for t in UNIT_DATA_TABLES
+    )
 
 
 def statements(g: dict[str, str], schema: str) -> list[str]:
@@ -177,6 +198,11 @@ def statements(g: dict[str, str], schema: str) -> list[str]:
             LANGUAGE sql STABLE SECURITY DEFINER {sp} AS $$
               SELECT c.unit_id, c.township_id, count(*) FROM cases c
               GROUP BY c.unit_id, c.township_id $$""",
+        f"""CREATE OR REPLACE FUNCTION rectify_unit_holds_data(p_unit integer)
+            RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER {sp} AS $$
+              SELECT {holds_data("p_unit")} $$""",
+        "REVOKE ALL ON FUNCTION rectify_unit_holds_data(integer) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION rectify_unit_holds_data(integer) TO {mergers}",
         "REVOKE ALL ON FUNCTION rectify_merge_townships(integer, integer, integer, text) "
         "FROM PUBLIC",
         "REVOKE ALL ON FUNCTION rectify_merge_units(integer, integer, boolean, integer, text) "

@@ -12,7 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from operator import itemgetter
+from itertools import repeat
+from operator import is_not, itemgetter
 from typing import Any
 
 from sqlalchemy import select, type_coerce
@@ -25,7 +26,7 @@ from controllers.returns.normalise import digits, fold
 from controllers.returns.rows import ReturnRow
 from models import Batch, Case, Township
 from models.codes import CaseStatus, CodedEnum, labels_of_codes
-from models.textnorm import search_key, search_keys
+from models.textnorm import search_key, shared_keys
 
 #: register fields a return row fills (the unit is the return's own)
 COMPARED = tuple(f for f in RETURN_FIELDS if f.key not in NOT_WRITTEN)
@@ -95,17 +96,17 @@ def _raw(column: Any, dialect: Any) -> tuple[Any, Any]:
     return type_coerce(column, NULLTYPE), process
 
 
-def _converted(values: Sequence[Any], process: Any) -> list[Any]:
-    """A column's values converted, each distinct value once."""
-    done = {v: (None if v is None else process(v)) for v in set(values)}
-    return list(map(done.__getitem__, values))
+#: rows of the register read at a time (their columns are converted and shared per chunk)
+REGISTER_CHUNK = 4096
 
 
 def load_register(session: Session, unit_id: int) -> list[RegisterCase]:
     """Every case of a unit with the compared fields (township and batch by name).
 
-    Read as plain rows (no ORM entities); coded and date columns are converted column by
-    column, each distinct value once."""
+    Read as plain rows (no ORM entities), a chunk at a time: coded and date columns are
+    converted each distinct value once, and every column keeps one object per distinct value
+    (a register repeats its townships, measures, officials…), so the memory held is that of
+    the distinct values, not of every fetched cell."""
     if session.autoflush:
         session.flush()  # as a query through the session would
     connection = session.connection()
@@ -118,22 +119,28 @@ def load_register(session: Session, unit_id: int) -> list[RegisterCase]:
         .where(Case.unit_id == unit_id)
         .order_by(Case.id)
     )  # fmt: skip
-    rows = connection.execute(stmt).all()
-    if not rows:
-        return []
-    columns = list(zip(*rows, strict=True))
-    del rows
-    for i, (_c, process) in enumerate(selected):
-        if process is not None:
-            columns[i] = _converted(columns[i], process)
-        else:  # one object per distinct value: less memory, comparisons touch less of it
-            canonical: dict[Any, Any] = {}
-            columns[i] = list(map(canonical.setdefault, columns[i], columns[i]))
     n = len(REGISTER_KEYS)
-    return [RegisterCase(r[n], r[n + 1], row=r) for r in zip(*columns, strict=True)]
+    processes = [p for _c, p in selected] + [None] * (n + 2 - len(selected))
+    # per column: value as fetched → value kept (converted, one object per distinct value)
+    kept: list[dict[Any, Any]] = [{None: None} for _ in processes]
+    cases: list[RegisterCase] = []
+    for part in connection.execute(stmt).partitions(REGISTER_CHUNK):
+        columns = list(zip(*part, strict=True))
+        del part
+        for i, (values, process, done) in enumerate(zip(columns, processes, kept, strict=True)):
+            if i >= n:  # id and version: distinct, kept as they are
+                continue
+            if process is None:
+                columns[i] = tuple(map(done.setdefault, values, values))
+                continue
+            for v in set(values).difference(done):
+                done[v] = process(v)
+            columns[i] = tuple(map(done.__getitem__, values))
+        cases.extend(RegisterCase(r[n], r[n + 1], row=r) for r in zip(*columns, strict=True))
+    return cases
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     """One field a return changes: stored values and what the clerk reads."""
 
@@ -148,7 +155,7 @@ class FieldChange:
         return FIELDS_BY_KEY[self.key].header
 
 
-@dataclass
+@dataclass(slots=True)
 class RowMatch:
     """A return row matched to a register case, with the fields it would change."""
 
@@ -164,7 +171,7 @@ class RowMatch:
     register: tuple[str, str, str, str] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class MissingCase:
     """A register case of the unit that the return does not list."""
 
@@ -245,29 +252,60 @@ def field_changes(
     return out
 
 
+def _column(cases: Sequence[RegisterCase], key: str) -> list[Any]:
+    """One field of every case."""
+    if all(c.row is not None for c in cases):
+        return list(map(itemgetter(_REGISTER_POSITION[key]), (c.row for c in cases)))
+    return [c.get(key) for c in cases]
+
+
+def _ids(found: int | list[int] | None) -> list[int]:
+    """The ids an index entry holds (one id is kept as it is, several as a list)."""
+    if found is None:
+        return []
+    return found if found.__class__ is list else [found]  # type: ignore[list-item]
+
+
 class RegisterIndex:
-    """Lookups of a unit's register by the keys a return row can be matched on."""
+    """Lookups of a unit's register by the keys a return row can be matched on.
+
+    An entry holds one case id, or a list of them when several cases share the key (most keys
+    are held by one case: no list for each)."""
 
     def __init__(self, cases: Sequence[RegisterCase]) -> None:
         self.cases = {c.id: c for c in cases}
-        self.by_name_address: dict[tuple[str, str], int] = {}
-        self.by_address_owner: dict[tuple[str, str], list[int]] = {}
-        self.by_name: dict[str, list[int]] = {}
-        self.by_owner_phone: dict[tuple[str, str], list[int]] = {}
-        names, addresses, owners = (
-            search_keys([c.get(k) for c in cases]) for k in ("name", "address", "owner")
+        by_name_address: dict[tuple[str, str], int] = {}
+        by_address_owner: dict[tuple[str, str], Any] = {}
+        by_name: dict[str, Any] = {}
+        by_owner_phone: dict[tuple[str, str], Any] = {}
+        names, addresses, owners, phones = (
+            _column(cases, k) for k in ("name", "address", "owner", "phone")
         )
-        phones = [digits(c.get("phone")) for c in cases]
+        names, addresses, owners = shared_keys(names), shared_keys(addresses), shared_keys(owners)
+        phones = list(map(digits, phones))
         for c, name, address, owner, phone in zip(
             cases, names, addresses, owners, phones, strict=True
         ):
+            cid = c.id
             if name:
-                self.by_name_address.setdefault((name, address), c.id)
-                self.by_name.setdefault(name, []).append(c.id)
+                by_name_address.setdefault((name, address), cid)
+                found = by_name.setdefault(name, cid)
+                if found is not cid:
+                    _add(by_name, name, found, cid)
             if address and owner:
-                self.by_address_owner.setdefault((address, owner), []).append(c.id)
+                key = (address, owner)
+                found = by_address_owner.setdefault(key, cid)
+                if found is not cid:
+                    _add(by_address_owner, key, found, cid)
             if owner and phone:
-                self.by_owner_phone.setdefault((owner, phone), []).append(c.id)
+                key = (owner, phone)
+                found = by_owner_phone.setdefault(key, cid)
+                if found is not cid:
+                    _add(by_owner_phone, key, found, cid)
+        self.by_name_address = by_name_address
+        self.by_address_owner = by_address_owner
+        self.by_name = by_name
+        self.by_owner_phone = by_owner_phone
 
     def sure(self, row: ReturnRow) -> int | None:
         key = row.identity_key()
@@ -276,7 +314,7 @@ class RegisterIndex:
         if key[0] == "n":
             return self.by_name_address.get((key[1], key[2]))
         found = [
-            i for i in self.by_address_owner.get((key[1], key[2]), [])
+            i for i in _ids(self.by_address_owner.get((key[1], key[2])))
             if not search_key(self.cases[i].get("name"))
         ]  # fmt: skip
         return found[0] if found else None
@@ -286,18 +324,40 @@ class RegisterIndex:
         name, address, owner, phone = row.keys
         out: list[tuple[int, str]] = []
         if name:
-            ids = self.by_name.get(name, [])
+            ids = _ids(self.by_name.get(name))
             if len(ids) == 1:
                 out.append((ids[0], "名称相同，地址不同"))
         if owner and phone:
             out.extend(
-                (i, "业主和联系电话相同") for i in self.by_owner_phone.get((owner, phone), [])
+                (i, "业主和联系电话相同") for i in _ids(self.by_owner_phone.get((owner, phone)))
             )
         if address and owner:
             out.extend(
-                (i, "地址和业主相同") for i in self.by_address_owner.get((address, owner), [])
+                (i, "地址和业主相同") for i in _ids(self.by_address_owner.get((address, owner)))
             )
         return out
+
+
+def _add(index: dict[Any, Any], key: Any, found: Any, case_id: int) -> None:
+    """A second (third…) case under a key: the entry becomes a list of ids."""
+    if found.__class__ is list:
+        found.append(case_id)
+    else:
+        index[key] = [found, case_id]
+
+
+def _filled_getters(rows: Sequence[ReturnRow]) -> tuple[Any, Any]:
+    """Getters of the compared fields that some row fills, from a row's values and from a
+    register row: when both give the same, the row changes nothing (the other fields are blank
+    in every row, and a blank never clears)."""
+    values = [r.values for r in rows]
+    keys = [k for k in _CHANGE_KEYS
+            if any(map(is_not, map(itemgetter(FIELD_INDEX[k]), values), repeat(None)))]  # fmt: skip
+    if not keys:
+        return (lambda _v: ()), (lambda _r: ())
+    # (one field: both give the value itself)
+    return (itemgetter(*(FIELD_INDEX[k] for k in keys)),
+            itemgetter(*(_REGISTER_POSITION[k] for k in keys)))  # fmt: skip
 
 
 def compare_rows(
@@ -309,6 +369,7 @@ def compare_rows(
     """Match every row; ``decisions`` (row index → case id, or None for "a new case") settle
     uncertain matches the clerk has looked at."""
     index = RegisterIndex(register)
+    cases = index.cases
     decisions = decisions or {}
     claimed: set[int] = set()
     sure: dict[int, int] = {}
@@ -322,9 +383,15 @@ def compare_rows(
     unchanged: list[RowMatch] = []
     uncertain: list[RowMatch] = []
 
+    filled_news, filled_olds = _filled_getters(rows)
+
     def matched(i: int, case_id: int, is_sure: bool, reason: str) -> RowMatch:
-        case = index.cases[case_id]
-        changes = field_changes(rows[i], case, industry_names)
+        case = cases[case_id]
+        row = rows[i]
+        if case.row is not None and filled_news(row.values) == filled_olds(case.row):
+            changes: list[FieldChange] = []  # every field the return fills is as registered
+        else:
+            changes = field_changes(row, case, industry_names)
         return RowMatch(i, case_id, case.version, case.label(), is_sure, reason, changes)
 
     for i, row in enumerate(rows):
@@ -334,7 +401,7 @@ def compare_rows(
             continue
         if i in decisions:
             chosen = decisions[i]
-            if chosen is None or chosen not in index.cases or chosen in claimed:
+            if chosen is None or chosen not in cases or chosen in claimed:
                 new.append(i)
                 continue
             claimed.add(chosen)
@@ -347,7 +414,7 @@ def compare_rows(
             continue
         claimed.add(candidate[0])
         m = matched(i, candidate[0], False, candidate[1])
-        v = index.cases[candidate[0]]
+        v = cases[candidate[0]]
         m.register = tuple(v.get(k) or "" for k in ("name", "address", "owner", "phone"))
         uncertain.append(m)
     missing = [

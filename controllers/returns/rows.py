@@ -6,6 +6,7 @@ column header as the sheet shows it and a Chinese message a county clerk underst
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +33,7 @@ from controllers.returns.normalise import (
     to_int,
     to_text,
 )
-from models.textnorm import search_key, search_keys
+from models.textnorm import search_key, shared_keys
 
 N_FIELDS = len(FIELD_KEYS)
 I_NAME, I_ADDRESS, I_OWNER, I_PHONE = (
@@ -277,6 +278,7 @@ def _cell_text(v: Any) -> str | None:
 #: joins a column's texts for cleaning them in one pass: never in a cell of an .xlsx or .ods
 #: (XML cannot hold it); a column holding it is cleaned cell by cell
 _JOIN = "\x00"
+_ONLY_STR = frozenset((str,))
 
 
 _WIDE_RUN = re.compile(WIDE_ALNUM.pattern + "+")
@@ -300,16 +302,22 @@ def _fold_texts(texts: Sequence[str]) -> list[str]:
     return joined.split(_JOIN)
 
 
+#: cell types that are never blank
+_FILLED = frozenset((float, int, bool, dt.datetime, dt.date, dt.time, dt.timedelta))
+
+
 def _clean_column(values: Sequence[Any]) -> list[Any]:
     """Plain text cells to clean text (see :func:`fold_text`: Chinese punctuation kept),
     column-wise."""
-    if all(v.__class__ is str for v in values):
+    if _ONLY_STR.issuperset(map(type, values)):
         folded = _fold_texts(values)  # type: ignore[arg-type]
         # one object per distinct text (a column repeats its townships, measures, names of
         # officials…): less memory, and comparing with the register touches less of it
         canonical: dict[str, str] = {}
         folded = list(map(canonical.setdefault, folded, folded))
         return [t or None for t in folded] if "" in folded else folded
+    if _whole_floats(values):  # phone numbers typed as numbers: no '.0'
+        return list(map(str, map(int, values)))
     texts = [v for v in values if v.__class__ is str]
     folded = _fold_texts(texts)
     it = iter(folded)
@@ -321,6 +329,21 @@ def _columns(raws: list[list[Any]], width: int) -> list[tuple[Any, ...]]:
     if min(map(len, raws)) < width:
         raws = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in raws]
     return list(zip(*raws, strict=False))
+
+
+_ONLY_FLOAT = frozenset((float,))
+
+
+def _whole_floats(values: Sequence[Any]) -> bool:
+    """Every cell a number without a fraction (whole columns checked in C)."""
+    return _ONLY_FLOAT.issuperset(map(type, values)) and all(map(float.is_integer, values))
+
+
+def _serials(values: Sequence[Any]) -> list[int | None]:
+    """:func:`_serial` of a column."""
+    if _whole_floats(values) and max(map(abs, values), default=0) < 2**31:
+        return list(map(int, values))
+    return [_serial(v) for v in values]
 
 
 def _serial(v: Any) -> int | None:
@@ -377,7 +400,9 @@ def read_rows(
         next_row += len(chunk)
         if on_rows is not None:
             on_rows(len(chunk))
-        kept = [(n, raw) for n, raw in zip(numbers, chunk, strict=True) if not is_blank(raw)]
+        # a row starting with a number or a date (its 序号) is not blank: no look at the rest
+        kept = [(n, raw) for n, raw in zip(numbers, chunk, strict=True)
+                if (raw and raw[0].__class__ in _FILLED) or not is_blank(raw)]  # fmt: skip
         if not kept:
             continue
         raws = [raw for _n, raw in kept]
@@ -400,7 +425,7 @@ def read_rows(
                                          f"内容过长（{len(v)} 个字），最多 {limit} 个字", first_col + pos)
                             )  # fmt: skip
             elif convert is to_int:  # 序号: a row label, every value distinct
-                out = [_serial(v) for v in values]
+                out = _serials(values)
             else:
                 # coded columns, dates, townships… repeat: convert each distinct value once
                 results: dict[Any, Any] = {}
@@ -434,7 +459,7 @@ def read_rows(
             _split_progress(columns)
         no_keys = [""] * len(raws)
         keys = zip(
-            *(no_keys if columns[i] is none_column else search_keys(columns[i])
+            *(no_keys if columns[i] is none_column else shared_keys(columns[i])
               for i in (I_NAME, I_ADDRESS, I_OWNER)),
             map(digits, columns[I_PHONE]),
             strict=True,
@@ -471,12 +496,18 @@ def read_rows(
                 row.guessed_industry = guessed[j]
                 if warnings is not None:
                     warnings.extend(cell_warnings[j])
-            key = row.identity_key()
+            name, address, owner, _phone = row_keys  # (as row.identity_key(), inline)
+            key = (
+                ("n", name, address)
+                if name
+                else ("a", address, owner)
+                if address and owner
+                else None
+            )
             if key is not None:
-                first = seen.get(key)
-                if first is None:
-                    seen[key] = (sheet_name, excel_row)
-                else:
+                where_first = (sheet_name, excel_row)
+                first = seen.setdefault(key, where_first)
+                if first is not where_first:
                     where = (
                         f"第 {first[1]} 行"
                         if first[0] == sheet_name

@@ -20,9 +20,10 @@ Merging unit A into unit B, table by table (every table with a ``unit_id``):
 - returns' remembered column headers: moved unless B remembers the same header;
 - A is deactivated, never deleted; one audit entry records the counts.
 
-On PostgreSQL with per-clerk roles (``user db-roles``) the administrator reads no business
-data, so the moves run in the database functions of :mod:`controllers.infra.pg_unit_merge`
-(executable by administrators and city clerks only); everywhere else they run here.
+On PostgreSQL with per-clerk roles and on MariaDB with per-user accounts (``user db-roles``)
+the administrator reads no business data, so the moves run in the database's definer routines
+(:mod:`controllers.infra.pg_unit_merge`, :mod:`controllers.infra.mariadb_unit_merge`;
+executable by administrators and city clerks only); everywhere else they run here.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from controllers.audit.catalog import AuditAction, AuditObject
 from controllers.audit.trail import record
 from controllers.editing import EditConflict, FieldConflict
 from controllers.errors import ValidationError
-from controllers.infra import db_roles
+from controllers.infra import db_roles, mariadb_roles
 from controllers.permissions import Permission, require
 from models import (
     AccountabilityRecord,
@@ -182,21 +183,35 @@ def _lost_race(session: Session, model: type, sides: list[tuple[str, Seen]]) -> 
     return _stale(model, now_) or EditConflict(model.__name__, sides[0][1].id, 0, [], {})
 
 
-def _secured(session: Session) -> bool:
-    """True on PostgreSQL with per-clerk roles: the moves run in the database's functions."""
+_OLD_ROLES = (
+    "数据库中还没有合并责任单位和乡镇所需的{what}（数据库{who}是旧版本建立的）："
+    "请数据库所有者重新运行一次 user db-roles。"
+)
+
+
+def _secured(session: Session) -> str | None:
+    """Where the moves run: ``"postgresql"`` with per-clerk roles, ``"mariadb"`` through an
+    account's own MariaDB user (the database's routines), None here."""
+    if mariadb_roles.is_scoped(session):
+        have = session.execute(
+            text(
+                "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema ="
+                " DATABASE() AND routine_name = 'rectify_merge_units'"
+            )
+        ).scalar()
+        if not have:
+            raise ValidationError(_OLD_ROLES.format(what="存储过程", who="账户"))
+        return "mariadb"
     if not db_roles.is_installed(session):
-        return False
+        return None
     have = session.execute(
         text(
             "SELECT to_regprocedure('rectify_merge_units(integer, integer, boolean, integer, text)')"
         )
     ).scalar()
     if have is None:
-        raise ValidationError(
-            "数据库中还没有合并责任单位和乡镇所需的函数（数据库角色是旧版本建立的）："
-            "请数据库所有者重新运行一次 user db-roles。"
-        )
-    return True
+        raise ValidationError(_OLD_ROLES.format(what="函数", who="角色"))
+    return "postgresql"
 
 
 # -- townships ----------------------------------------------------------------------------
@@ -218,10 +233,15 @@ def merge_townships(session: Session, actor: Actor, source: Seen, target: Seen) 
     if not (_claim(session, Township, source, {}) and _claim(session, Township, target, {})):
         raise _lost_race(session, Township, [("source", source), ("target", target)])
     source_name, target_name = src.name, dst.name
-    if _secured(session):
+    where = _secured(session)
+    if where == "postgresql":
         moved = session.execute(text("SELECT rectify_merge_townships(:s, :t, :uid, :uname)"),
                                 {"s": source.id, "t": target.id, "uid": actor.user_id,
                                  "uname": actor.username}).scalar_one()  # fmt: skip
+    elif where == "mariadb":
+        session.execute(text("CALL rectify_merge_townships(:s, :t, @rectify_moved)"),
+                        {"s": source.id, "t": target.id})  # fmt: skip
+        moved = session.execute(text("SELECT @rectify_moved")).scalar_one()
     else:
         moved = _move_township_cases(session, actor, src.id, source_name, dst.id, target_name)
     session.execute(delete(Township).where(Township.id == source.id))
@@ -270,8 +290,9 @@ def plan_unit_merge(session: Session, actor: Actor, source_id: int, target_id: i
     """What merging would move, for the confirmation (nothing written)."""
     _require(actor)
     a, b = _units(session, source_id, target_id)
-    if _secured(session):
-        counts = _pg_merge(session, actor, a.id, b.id, dry=True)
+    where = _secured(session)
+    if where:
+        counts = _database_merge(session, where, actor, a.id, b.id, dry=True)
     else:
         counts = _python_merge(session, actor, a, b, dry=True)
     target_names = {t.name for t in b.townships}
@@ -293,8 +314,9 @@ def merge_units(session: Session, actor: Actor, source: Seen, target: Seen) -> U
         raise _lost_race(session, Unit, [("source_unit", source), ("target_unit", target)])
     names = (a.name, b.name)
     same = [t.name for t in a.townships if t.name in {t.name for t in b.townships}]
-    if _secured(session):
-        counts = _pg_merge(session, actor, a.id, b.id, dry=False)
+    where = _secured(session)
+    if where:
+        counts = _database_merge(session, where, actor, a.id, b.id, dry=False)
     else:
         counts = _python_merge(session, actor, a, b, dry=False)
     session.expire_all()
@@ -304,11 +326,16 @@ def merge_units(session: Session, actor: Actor, source: Seen, target: Seen) -> U
     return UnitMergeResult(names[0], names[1], counts)
 
 
-def _pg_merge(session: Session, actor: Actor, source_id: int, target_id: int, dry: bool
-              ) -> dict[str, int]:  # fmt: skip
-    raw = session.execute(text("SELECT rectify_merge_units(:a, :b, :dry, :uid, :uname)"),
-                          {"a": source_id, "b": target_id, "dry": dry, "uid": actor.user_id,
-                           "uname": actor.username}).scalar_one()  # fmt: skip
+def _database_merge(session: Session, where: str, actor: Actor, source_id: int, target_id: int,
+                    dry: bool) -> dict[str, int]:  # fmt: skip
+    if where == "mariadb":
+        session.execute(text("CALL rectify_merge_units(:a, :b, :dry, @rectify_counts)"),
+                        {"a": source_id, "b": target_id, "dry": dry})  # fmt: skip
+        raw = session.execute(text("SELECT @rectify_counts")).scalar_one()
+    else:
+        raw = session.execute(text("SELECT rectify_merge_units(:a, :b, :dry, :uid, :uname)"),
+                              {"a": source_id, "b": target_id, "dry": dry,
+                               "uid": actor.user_id, "uname": actor.username}).scalar_one()  # fmt: skip
     data = raw if isinstance(raw, dict) else json.loads(raw)
     return {k: int(v) for k, v in data.items()}
 
@@ -332,8 +359,9 @@ def _repoint(session: Session, model: type, ids: list[int], target_id: int,
 
 
 def _python_merge(session: Session, actor: Actor, a: Unit, b: Unit, dry: bool) -> dict[str, int]:
-    """The moves on SQLite, MariaDB and PostgreSQL without per-clerk roles; with ``dry`` only
-    the counts (the same as the database function's)."""
+    """The moves on SQLite and through the owner's or a shared account's connection (no
+    per-account database users); with ``dry`` only the counts (the same as the database
+    routines')."""
     a_id, b_id = a.id, b.id
     b_towns = {t.name: t.id for t in b.townships}
     a_towns = [(t.id, t.name) for t in sorted(a.townships, key=lambda t: (t.sort_order, t.id))]

@@ -290,7 +290,14 @@ def delete_unit_if_unused(session: Session, actor: Actor, unit_id: int) -> bool:
 
 
 def unit_holds_data(session: Session, unit_id: int) -> bool:
-    """True when any record (case, return, letter, check, account…) points at the unit."""
+    """True when any record (case, return, letter, check, account…) points at the unit.
+
+    Through an account's own database user (PostgreSQL role, MariaDB user) the administrator
+    reads no business data and a city clerk not every account: the database answers through
+    ``rectify_unit_holds_data()`` (yes or no, nothing else)."""
+    if _database_answers(session):
+        found = session.execute(text("SELECT rectify_unit_holds_data(:u)"), {"u": unit_id})
+        return bool(found.scalar())
     models = (
         Case,
         CountyReturn,
@@ -304,3 +311,32 @@ def unit_holds_data(session: Session, unit_id: int) -> bool:
         session.scalar(select(m.id).where(m.unit_id == unit_id).limit(1)) is not None
         for m in models
     )
+
+
+def _database_answers(session: Session) -> bool:
+    """True when connected as an account's own database user: only the database function may
+    look at every unit's data."""
+    dialect = session.connection().dialect.name
+    if dialect == "postgresql":
+        if not db_roles.is_installed(session) or db_roles.connected_account(session) is None:
+            return False
+        have = session.execute(
+            text("SELECT to_regprocedure('rectify_unit_holds_data(integer)') IS NOT NULL")
+        ).scalar()
+    elif dialect in ("mysql", "mariadb"):
+        if not mariadb_roles.is_scoped(session):
+            return False
+        have = session.execute(
+            text(
+                "SELECT COUNT(*) FROM information_schema.routines"
+                " WHERE routine_schema = DATABASE() AND routine_name = 'rectify_unit_holds_data'"
+            )
+        ).scalar()
+    else:
+        return False
+    if not have:
+        raise ValidationError(
+            "数据库中还没有判断责任单位是否有数据所需的函数（数据库账户是旧版本建立的）："
+            "请数据库所有者重新运行一次 user db-roles。"
+        )
+    return True
