@@ -359,6 +359,7 @@ def child_load(url: str, out: Path) -> dict:
     pane.show()
     pane.activate()
     _wait(app, lambda: "first_paint" in result)
+    result["first_paint_cpu"] = time.process_time() - cpu0
     _wait(app, lambda: pane.model.is_complete and not pane.is_loading)
     result["full_load"] = time.perf_counter() - start
     result["cpu"] = time.process_time() - cpu0
@@ -491,8 +492,9 @@ def main_pg(args: argparse.Namespace) -> int:
                        ("open → whole register loaded", "full_load")):  # fmt: skip
         runs = " / ".join(_ms(r[key]) for r in ours)
         print(f"  {label:30} {_ms(med(r[key] for r in ours)):>10}   ({runs})")
-    print(f"  {'  (CPU of the process meanwhile)':30} "
-          f"{_ms(med(r['cpu'] for r in ours)):>10}")  # fmt: skip
+        cpu = "first_paint_cpu" if key == "first_paint" else "cpu"
+        print(f"  {'  (CPU of the process meanwhile)':30} "
+              f"{_ms(med(r[cpu] for r in ours)):>10}")  # fmt: skip
     print(f"  {'whole-process RSS after load':30} {med(r['rss_total'] for r in ours):>7,.0f} MB")
     b = med(r["full_load"] for r in raw)
     print(f"  {'baseline: psycopg fetchall':30} {_ms(b):>10}   "
