@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._measure import build_register  # noqa: E402
+
 CASES = 200_000
 TARGET_CHART_MS = 300
 TARGET_REPORT_S = 5.0
@@ -76,19 +78,13 @@ PANE_PROBE = textwrap.dedent(
 
 def build_database(path: Path) -> str:
     """A 200,000-case SQLite file (kept for later runs)."""
-    from controllers.demo import DemoFigures, generate_demo
-    from controllers.infra.database_setup import open_database
-    from controllers.unit_of_work import call
-
     url = f"sqlite:///{path}"
     if path.exists():
         return url
     part = path.with_suffix(".part")
     part.unlink(missing_ok=True)
     print(f"building {CASES:,} cases in {path} (once)…", flush=True)
-    db = open_database(f"sqlite:///{part}").database
-    call(db, generate_demo, figures=DemoFigures(list_sizes=((2024, 180_000), (2025, 19_996))))
-    db.dispose()
+    build_register(part, CASES, list_sizes=((2024, 180_000), (2025, 19_996)))
     part.rename(path)
     return url
 

@@ -18,10 +18,8 @@ time of each process is printed beside its wall time (on a busy machine the wall
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,38 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._measure import build_register, peak_mb, print_result, run_child  # noqa: E402
+
 TARGET_SECONDS, TARGET_MB = 10.0, 500
-
-
-def peak_mb() -> float:
-    """Peak resident memory of this process (VmHWM; ru_maxrss would count the parent's)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def build(path: Path, cases: int) -> None:
-    from controllers.demo import generate_demo
-    from controllers.demo.generator import DemoFigures
-    from controllers.infra.database_setup import open_database
-    from controllers.unit_of_work import call
-
-    first = round((cases - 4) * 0.9)
-    figures = DemoFigures(list_sizes=((2024, first), (2025, cases - 4 - first)))
-    db = open_database(f"sqlite:///{path}").database
-    start = time.perf_counter()
-    call(db, generate_demo, figures=figures)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.dispose()
-    print(f"built {cases:,} cases in {time.perf_counter() - start:.0f} s: {path}", flush=True)
 
 
 def cut(source: Path, target: Path, cases: int) -> None:
@@ -118,14 +87,6 @@ def child_baseline(url: str) -> dict:
             "peak_mb": peak_mb(), "pairs": pairs}  # fmt: skip
 
 
-def run_child(kind: str, url: str) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--url", url],
-        capture_output=True, text=True, cwd=ROOT, check=True,
-    )  # fmt: skip
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50000,100000,200000")
@@ -134,14 +95,13 @@ def main() -> int:
     parser.add_argument("--url")
     args = parser.parse_args()
     if args.child:
-        out = child_ours(args.url) if args.child == "ours" else child_baseline(args.url)
-        print(json.dumps(out))
+        print_result(child_ours(args.url) if args.child == "ours" else child_baseline(args.url))
         return 0
     sizes = sorted(int(s) for s in args.sizes.split(","))
     tmp = Path(tempfile.mkdtemp(prefix="leads_bench_"))
-    source = args.db_file or tmp / f"register_{sizes[-1]}.db"
+    source = args.db_file or tmp / f"built_{sizes[-1]}.db"  # each size is cut from a copy
     if not source.exists():
-        build(source, sizes[-1])
+        build_register(source, sizes[-1])
     print(f"{'cases':>9} {'scan (cpu)':>16} {'memory':>9} {'candidates':>10} │ "
           f"{'pandas join (cpu)':>18} {'memory':>9} {'pairs':>9} │ growth (time / cases)")  # fmt: skip
     first = None
@@ -150,7 +110,8 @@ def main() -> int:
         target = tmp / f"register_{n}.db"
         cut(source, target, n)
         url = f"sqlite:///{target}"
-        ours, base = run_child("ours", url), run_child("baseline", url)
+        ours, base = (run_child([__file__, "--child", kind, "--url", url])
+                      for kind in ("ours", "baseline"))  # fmt: skip
         per = ours["seconds"] / n
         first = first or per
         print(f"{n:>9,} {ours['seconds']:>7.2f}s ({ours['cpu']:>5.2f}s) {ours['peak_mb']:>7.0f}MB "

@@ -29,10 +29,8 @@ for PostgreSQL) straight from the server. Targets: first rows < 1 s, full load <
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,44 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._measure import build_register, peak_mb, print_result, rss_mb, run_child  # noqa: E402
+
 TARGETS = {"first_paint": 1.0, "keystroke": 0.100, "sort": 0.300, "memory": 300, "export": 1.2}
-
-
-def rss_mb() -> float:
-    """Resident memory of this process in MB (Linux /proc; peak RSS elsewhere)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except OSError:
-        import resource
-
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
-
-
-# -- building the database ---------------------------------------------------------------
-def build_database(path: Path | str, cases: int) -> None:
-    """The demo generator's database of that many cases: an SQLite file, or a server URL."""
-    from controllers.demo import generate_demo
-    from controllers.demo.generator import DemoFigures
-    from controllers.infra.database_setup import open_database
-    from controllers.unit_of_work import call
-
-    first = round((cases - 4) * 0.9)
-    figures = DemoFigures(list_sizes=((2024, first), (2025, cases - 4 - first)))
-    url = path if isinstance(path, str) else f"sqlite:///{path}"
-    db = open_database(url).database
-    start = time.perf_counter()
-    call(db, generate_demo, figures=figures)
-    if db.info.backend == "sqlite":
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    else:
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
-            conn.commit()
-    db.dispose()
-    print(f"built {cases:,} cases in {time.perf_counter() - start:.0f} s: {db.info.display}",
-          flush=True)  # fmt: skip
 
 
 # -- the child processes -----------------------------------------------------------------
@@ -157,7 +120,7 @@ def child_ours(url: str, out: Path) -> dict:
     _wait(app, lambda: "first_paint" in result)
     _wait(app, lambda: pane.model.is_complete and not pane.is_loading)
     result["full_load"] = time.perf_counter() - start
-    result["peak_load"] = _peak_mb() - rss0
+    result["peak_load"] = peak_mb() - rss0
     del probe
     for _ in range(5):
         app.processEvents()
@@ -215,15 +178,9 @@ def child_ours(url: str, out: Path) -> dict:
         timed(lambda o=o: pane.table.sortByColumn(name, o), lambda: True)
         for o in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder) * 3
     ]
-    result["peak_rss"] = _peak_mb() - rss0
+    result["peak_rss"] = peak_mb() - rss0
     db.dispose()
     return result
-
-
-def _peak_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
 def _plain_rows(session):
@@ -402,6 +359,7 @@ def child_load(url: str, out: Path) -> dict:
     pane.show()
     pane.activate()
     _wait(app, lambda: "first_paint" in result)
+    result["first_paint_cpu"] = time.process_time() - cpu0
     _wait(app, lambda: pane.model.is_complete and not pane.is_loading)
     result["full_load"] = time.perf_counter() - start
     result["cpu"] = time.process_time() - cpu0
@@ -449,17 +407,12 @@ CHILDREN = {"ours": child_ours, "baseline": child_baseline, "export": child_expo
             "load": child_load, "raw_fetch": child_raw_fetch}  # fmt: skip
 
 
-def run_child(kind: str, url: str, tmp: Path) -> dict:
-    out = tmp / f"{kind}.xlsx"
+def run_child_kind(kind: str, url: str, tmp: Path) -> dict:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["XDG_CONFIG_HOME"] = str(tmp / "config")
-    proc = subprocess.run([sys.executable, __file__, "--child", kind, "--db", url, "--out", str(out)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)  # fmt: skip
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"{kind} failed:\n{proc.stdout}\n{proc.stderr}")
-    return json.loads(lines[-1][7:])
+    out = tmp / f"{kind}.xlsx"
+    return run_child([__file__, "--child", kind, "--db", url, "--out", str(out)], env=env)
 
 
 def _ms(seconds: float) -> str:
@@ -520,14 +473,14 @@ def main_pg(args: argparse.Namespace) -> int:
     if not url:
         name = dbservers.unique_name("rectify_bench_reg")
         url = dbservers.create_pg(name)
-        build_database(url, args.cases)
+        build_register(url, args.cases)
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
             tmp = Path(tmp_name)
             ours, raw = [], []
             for _ in range(args.runs):  # alternately: the machine's load drifts
-                ours.append(run_child("load", url, tmp))
-                raw.append(run_child("raw_fetch", url, tmp))
+                ours.append(run_child_kind("load", url, tmp))
+                raw.append(run_child_kind("raw_fetch", url, tmp))
     finally:
         if name:
             dbservers.drop_pg(name)
@@ -539,8 +492,9 @@ def main_pg(args: argparse.Namespace) -> int:
                        ("open → whole register loaded", "full_load")):  # fmt: skip
         runs = " / ".join(_ms(r[key]) for r in ours)
         print(f"  {label:30} {_ms(med(r[key] for r in ours)):>10}   ({runs})")
-    print(f"  {'  (CPU of the process meanwhile)':30} "
-          f"{_ms(med(r['cpu'] for r in ours)):>10}")  # fmt: skip
+        cpu = "first_paint_cpu" if key == "first_paint" else "cpu"
+        print(f"  {'  (CPU of the process meanwhile)':30} "
+              f"{_ms(med(r[cpu] for r in ours)):>10}")  # fmt: skip
     print(f"  {'whole-process RSS after load':30} {med(r['rss_total'] for r in ours):>7,.0f} MB")
     b = med(r["full_load"] for r in raw)
     print(f"  {'baseline: psycopg fetchall':30} {_ms(b):>10}   "
@@ -572,8 +526,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = CHILDREN[args.child](args.db, args.out)
-        print("RESULT " + json.dumps(result), flush=True)
+        print_result(CHILDREN[args.child](args.db, args.out))
         return 0
     if args.pg:
         return main_pg(args)
@@ -581,11 +534,11 @@ def main() -> int:
         tmp = Path(tmp_name)
         path = args.db_file or tmp / "register.db"
         if not path.exists():
-            build_database(path, args.cases)
+            build_register(path, args.cases)
         url = f"sqlite:///{path}"
-        ours = run_child("ours", url, tmp)
-        base = run_child("baseline", url, tmp)
-        xlsx = None if args.no_export else run_child("export", url, tmp)
+        ours = run_child_kind("ours", url, tmp)
+        base = run_child_kind("baseline", url, tmp)
+        xlsx = None if args.no_export else run_child_kind("export", url, tmp)
         report(args.cases, ours, base, xlsx)
     return 0
 

@@ -12,8 +12,8 @@ databases are made in a temporary folder:
   the return under test lists them again, every tenth one changed (主要产品), plus 20 % new;
 - **empty register** (the second line): every row is a new case.
 
-Every phase runs in a fresh process, so the peak memory (ru_maxrss, whole process) printed is
-that phase's own:
+Every phase runs in a fresh process, so the peak memory (VmHWM, whole process) printed is
+that phase's own (ru_maxrss would carry this parent's peak into the child):
 
 - bare python-calamine: open the workbook and turn every row into Python values;
 - pandas.read_excel(engine="openpyxl");
@@ -45,11 +45,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +55,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._measure import peak_mb, print_result, run_child  # noqa: E402
 
 HEADERS = ["序号", "县（市、区）", "乡镇（街道）", "村（社区）", "企业名称", "业主/法人", "联系电话", "地址",
            "行业", "主要产品", "问题类型", "污染类型", "整治类型", "整治措施", "完成时限", "第一责任人",
@@ -350,21 +350,13 @@ PHASES = {"calamine": phase_calamine, "pandas": phase_pandas, "ours": phase_ours
 
 def run_phase(name: str, file: Path, db: str) -> dict:
     """Run one phase in a fresh process; its wall time (or its own timer) and peak memory."""
-    proc = subprocess.run(
-        [sys.executable, __file__, "--phase", name, "--file", str(file), "--db", db],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )  # fmt: skip
-    if proc.returncode != 0:
-        raise SystemExit(f"phase {name} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_child([__file__, "--phase", name, "--file", str(file), "--db", db],
+                     env={**os.environ, "PYTHONWARNINGS": "ignore"})  # fmt: skip
 
 
 def _child(name: str, file: Path, db: str) -> None:
-    import resource
-
     elapsed = PHASES[name](file, db)  # each phase times its own work, not the imports
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "cpu": _cpu[0], "peak_mb": peak}))
+    print_result({"seconds": elapsed, "cpu": _cpu[0], "peak_mb": peak_mb()})
 
 
 class PgDatabases:

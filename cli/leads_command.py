@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from typing import Any
 
 from cli.context import CommandContext
 from cli.errors import CliError
@@ -82,39 +84,44 @@ def cmd_scan(ctx: CommandContext) -> int:
     return 0
 
 
-def cmd_import_power(ctx: CommandContext) -> int:
+def _import_and_match(
+    ctx: CommandContext,
+    work: Callable,
+    fields: Callable[[Any], dict[str, Any]],
+    summary: Callable[[Any, int], str],
+) -> int:
+    """Import ``ctx.args.file`` with ``work`` (a leads import that also scans) and print what
+    came of it: ``fields`` of the import and the open candidates as JSON, else the candidates
+    and the ``summary`` line (of the import and the number of open candidates)."""
     actor = ctx.require_person()
     db = ctx.database()
     try:
-        imported, result = unit_of_work.run(db, actor, import_power, ctx.args.file).value
+        imported, result = unit_of_work.run(db, actor, work, ctx.args.file).value
     except FileNotFoundError:
         raise CliError(f"找不到文件 / no such file: {ctx.args.file}") from None
     if ctx.args.json:
-        print(json.dumps({"import_id": imported.import_id, "premises": imported.rows,
-                          "months": imported.months, "unplaced": imported.unplaced,
-                          "candidates": [c.as_json() for c in result.open]},
-                         ensure_ascii=False, indent=1))  # fmt: skip
+        out = {**fields(imported), "candidates": [c.as_json() for c in result.open]}
+        print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
     _print(result.open, False)
-    print(f"已导入 {imported.rows} 户用电数据（{len(imported.months)} 个月），"
-          f"比对出待研判线索 {len(result.open)} 条 / {imported.rows} premises imported")  # fmt: skip
+    print(summary(imported, len(result.open)))
     return 0
+
+
+def cmd_import_power(ctx: CommandContext) -> int:
+    return _import_and_match(
+        ctx, import_power,
+        lambda imp: {"import_id": imp.import_id, "premises": imp.rows, "months": imp.months,
+                     "unplaced": imp.unplaced},
+        lambda imp, n: f"已导入 {imp.rows} 户用电数据（{len(imp.months)} 个月），"
+        f"比对出待研判线索 {n} 条 / {imp.rows} premises imported",
+    )  # fmt: skip
 
 
 def cmd_import_permits(ctx: CommandContext) -> int:
-    actor = ctx.require_person()
-    db = ctx.database()
-    try:
-        imported, result = unit_of_work.run(db, actor, import_permits, ctx.args.file).value
-    except FileNotFoundError:
-        raise CliError(f"找不到文件 / no such file: {ctx.args.file}") from None
-    if ctx.args.json:
-        print(json.dumps({"file": imported.filename, "permits": imported.rows,
-                          "unplaced": imported.unplaced,
-                          "candidates": [c.as_json() for c in result.open]},
-                         ensure_ascii=False, indent=1))  # fmt: skip
-        return 0
-    _print(result.open, False)
-    print(f"已导入 {imported.rows} 家排污许可单位（{imported.unplaced} 家无法确定所属单位），"
-          f"比对出待研判线索 {len(result.open)} 条 / {imported.rows} permits imported")  # fmt: skip
-    return 0
+    return _import_and_match(
+        ctx, import_permits,
+        lambda imp: {"file": imp.filename, "permits": imp.rows, "unplaced": imp.unplaced},
+        lambda imp, n: f"已导入 {imp.rows} 家排污许可单位（{imp.unplaced} 家无法确定所属单位），"
+        f"比对出待研判线索 {n} 条 / {imp.rows} permits imported",
+    )  # fmt: skip

@@ -46,7 +46,15 @@ def _grouped(rows: Rows, table: str, column: str, codes: list[str], scope: Scope
 
 
 def spot_check_figures(rows: Rows, scope: Scope = ALL) -> dict[str, int]:
-    """The spot-check figures: groups, person-times, sites, new cases found."""
+    """The spot-check figures: groups, person-times, sites, new cases found.
+
+    The same figures as :func:`controllers.spot_checks.totals.check_totals` over every check
+    (the definition the pane, the ``checks`` command and the stage report share), written
+    again in plain SQL on purpose: the quick ``summary`` command runs without SQLAlchemy.
+    人次 counts member rows where ``check_totals`` counts distinct (check, name) pairs; the two
+    agree because recording a check keeps each name once per group
+    (``controllers.spot_checks.entry``), and tests/test_demo.py checks both on the demo.
+    """
 
     def per_check(table: str, *more: str) -> int:
         return _count(

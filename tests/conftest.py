@@ -61,12 +61,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """A PostgreSQL database migrated to the newest schema, used as CREATE DATABASE template."""
+def _server_template(backend: str) -> Iterator[str]:
+    """A database on the server migrated to the newest schema with the default units; the
+    name of it, dropped after the run."""
     name = dbservers.unique_name("rectify_tpl")
-    url = dbservers.create_pg(name)
-    engine = make_engine(url)
+    create, drop = {"postgresql": (dbservers.create_pg, dbservers.drop_pg),
+                    "mariadb": (dbservers.create_mariadb, dbservers.drop_mariadb)}[backend]  # fmt: skip
+    engine = make_engine(create(name))
     try:
         upgrade(engine, backup=False)
         with_reference_units(engine)
@@ -75,7 +76,20 @@ def pg_template() -> Iterator[str]:
     try:
         yield name
     finally:
-        dbservers.drop_pg(name)
+        drop(name)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to the newest schema, used as CREATE DATABASE template."""
+    yield from _server_template("postgresql")
+
+
+@pytest.fixture(scope="session")
+def mariadb_template() -> Iterator[str]:
+    """A MariaDB database migrated to the newest schema, copied for each test
+    (``dbservers.clone_mariadb``: MariaDB has no CREATE DATABASE … TEMPLATE)."""
+    yield from _server_template("mariadb")
 
 
 def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
@@ -87,12 +101,22 @@ def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
         with dbservers.server_database("postgresql", request.getfixturevalue("pg_template")) as url:
             yield url
     else:
-        with dbservers.server_database("mariadb") as url:
-            engine = make_engine(url)
-            upgrade(engine, backup=False)
-            with_reference_units(engine)
-            engine.dispose()
+        template = request.getfixturevalue("mariadb_template")
+        with dbservers.server_database("mariadb", template) as url:
             yield url
+
+
+@pytest.fixture
+def app(qapp):
+    """The application as the program sets it up (name, style, fonts), with no settings left
+    over from another test."""
+    from PySide6.QtCore import QSettings
+
+    from ui.app import create_application
+
+    create_application()
+    QSettings().clear()
+    return qapp
 
 
 @pytest.fixture(params=BACKENDS)

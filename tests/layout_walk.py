@@ -47,18 +47,23 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QSettings
     from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QDialog, QTabWidget, QWidget
+    from PySide6.QtWidgets import QDialog, QWidget
 
     from controllers.actor import Actor
     from models.codes import Role
     from models.database import Database, make_engine
     from tests.layout_checks import layout_problems
+    from tests.pane_walk import open_pane, tab_pages
     from ui.app import create_application
     from ui.context import AppContext
     from ui.main_window import MainWindow
 
     app = create_application()
     QSettings().clear()
+
+    def wait(condition: Callable[[], bool]) -> None:
+        _wait(app, condition)
+
     screen = QGuiApplication.primaryScreen().availableGeometry()  # logical pixels
     window_size = (screen.width(), screen.height() - TITLE_BAR)
     shots = Path(args.shots) if args.shots else None
@@ -105,17 +110,11 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(*window_size)
         window.show()
         for spec in window.specs:
-            pane = window.show_pane(spec.key)
-            is_loading = lambda p=pane: getattr(p, "is_loading", False)  # noqa: E731
-            _wait(app, lambda f=is_loading: not f())
+            pane = open_pane(window, spec.key, wait)
             check(f"{role}-{spec.key}", window)
             # every page of the pane's tabs (e.g. each tab of 系统设置), as the clerk opens them
-            for tabs in [t for t in pane.findChildren(QTabWidget) if t.isVisible()]:
-                for index in range(1, tabs.count()):
-                    tabs.setCurrentIndex(index)
-                    _wait(app, lambda f=is_loading: not f())
-                    check(f"{role}-{spec.key}-{tabs.objectName() or 'tabs'}{index}", window)
-                tabs.setCurrentIndex(0)
+            for tabs, index in tab_pages(pane, wait):
+                check(f"{role}-{spec.key}-{tabs.objectName() or 'tabs'}{index}", window)
             for name, open_dialog in _dialogs(spec.key, pane, ctx).items():
                 try:
                     dialog = open_dialog()

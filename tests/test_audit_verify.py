@@ -179,6 +179,7 @@ def test_audit_verify_command_exit_codes(sqlite_db, sqlite_url):
     assert "被修改" in bad.stderr
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_retention_command(sqlite_url):
     shown = _cli("--db", sqlite_url, "audit", "retention")
     assert shown.returncode == 0, shown.stderr

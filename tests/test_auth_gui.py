@@ -2,7 +2,7 @@
 "stay signed in", the idle lock, and what each role's main window shows."""
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 from sqlalchemy import select
 
@@ -13,7 +13,6 @@ from controllers.demo.accounts import DEMO_PASSWORD
 from controllers.unit_of_work import call
 from models import AuditEntry, User
 from models.codes import Role
-from ui.app import create_application
 from ui.context import AppContext
 from ui.lock_screen import IdleLock
 from ui.login_dialog import LoginDialog
@@ -21,13 +20,6 @@ from ui.main_window import MainWindow
 from ui.sign_in import sign_in_interactively
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 def driver(*steps):

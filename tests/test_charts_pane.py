@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics, QGuiApplication, QImage
 from sqlalchemy import select
 
@@ -19,20 +19,13 @@ from controllers.stats import StatsFilter, breakdown, monthly_series
 from controllers.stats.rates import rate_text
 from models import AuditEntry
 from models.codes import Role
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.panes.charts import ChartsPane
 
 pytestmark = pytest.mark.gui
 TODAY = dt.date(2026, 11, 29)
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 @pytest.fixture

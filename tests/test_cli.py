@@ -92,6 +92,7 @@ def test_demo_then_summary_json(tmp_path):
     assert json.loads(run("--db", url, "summary", "--json").stdout) == data
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_environment_variable_selects_the_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'env.db'}"
     proc = run("db", "upgrade", env={"RECTIFY_DB_URL": url})
@@ -101,6 +102,7 @@ def test_environment_variable_selects_the_database(tmp_path):
     assert "最新" in current.stdout
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 @pytest.mark.postgres
 def test_commands_work_the_same_on_postgresql():
     from tests import dbservers
@@ -113,6 +115,7 @@ def test_commands_work_the_same_on_postgresql():
         assert data["cases"]["total"] == 0
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 @pytest.mark.mariadb
 def test_commands_work_the_same_on_mariadb():
     from tests import dbservers

@@ -209,6 +209,7 @@ def test_living_demo_on_a_server(database):
         )
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_demo_cli_builds_the_world_of_an_early_date(sqlite_url, capsys):
     """Early in the first list's year: only the cases found by then, none finished later."""
     assert cli_main(["--db", sqlite_url, "demo", "--as-of", "2024-02-15"]) == 0

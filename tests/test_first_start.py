@@ -5,7 +5,7 @@ import argparse
 import json
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from controllers.infra.database_setup import probe_server
@@ -20,7 +20,6 @@ from models.connection_choice import (
     url_source,
 )
 from models.database import DatabaseError, default_sqlite_path, resolve_url
-from ui.app import create_application
 from ui.connection_dialog import ConnectionDialog
 from ui.context import AppContext
 from ui.first_start_dialog import FirstStartDialog
@@ -38,13 +37,6 @@ def fresh_user(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("RECTIFY_DB_URL", raising=False)
     return tmp_path / "data"
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 def test_precedence_command_line_environment_choice_default(fresh_user):

@@ -6,12 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QTableView
 from sqlalchemy import func, select
 
 from models import Case, SpotCheck
-from ui.app import create_application, has_display, local_actor
+from ui.app import has_display, local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.panes import PANES
@@ -19,13 +18,6 @@ from ui.panes.base import ListPane
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 @pytest.fixture

@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMenu, QTabBar, QTabWidget, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMenu, QTabBar, QWidget
 
 from controllers.actor import Actor
 from models import Unit
 from models.codes import Role
 from tests.factories import make_case, unit
-from ui.app import create_application
+from tests.pane_walk import open_pane, tab_pages
 from ui.context import AppContext
 from ui.main_window import MainWindow
 
@@ -137,13 +137,6 @@ def window_problems(window: MainWindow) -> list[str]:
 
 
 @pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
-
-
-@pytest.fixture
 def db(sqlite_db):
     with sqlite_db.session() as s:
         make_case(s)
@@ -174,18 +167,18 @@ def test_every_pane_works_from_the_keyboard(app, qtbot, db, role):
     window.show()
     problems = [f"窗口：{p}" for p in window_problems(window)]
     walked = []
+
+    def wait(condition):
+        qtbot.waitUntil(condition, timeout=20_000)
+
     for spec in window.specs:
-        pane = window.show_pane(spec.key)
-        qtbot.waitUntil(lambda p=pane: not getattr(p, "is_loading", False), timeout=20_000)
+        pane = open_pane(window, spec.key, wait)
         problems += [f"{spec.title}：{p}" for p in keyboard_problems(window, pane)]
         walked.append(spec.key)
         # every page of the pane's tabs (系统设置's 责任单位 has its own shortcuts)
-        for tabs in [t for t in pane.findChildren(QTabWidget) if t.isVisible()]:
-            for index in range(1, tabs.count()):
-                tabs.setCurrentIndex(index)
-                title = f"{spec.title}·{tabs.tabText(index)}"
-                problems += [f"{title}：{p}" for p in keyboard_problems(window, pane)]
-            tabs.setCurrentIndex(0)
+        for tabs, index in tab_pages(pane, wait):
+            title = f"{spec.title}·{tabs.tabText(index)}"
+            problems += [f"{title}：{p}" for p in keyboard_problems(window, pane)]
     assert walked == [s.key for s in window.specs]
     assert not problems, "\n".join(problems)
 

@@ -99,6 +99,7 @@ def test_cli_scan_prints_json_ordered_by_score(demo_url):
     assert_one_line_error(unknown)
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_cli_import_power_updates_the_premises_it_already_knows(demo_url, tmp_path):
     db = Database.from_engine(make_engine(demo_url))
     try:

@@ -5,7 +5,6 @@ and permit imports."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QMessageBox
 from sqlalchemy import select
 
@@ -14,7 +13,7 @@ from controllers.demo.leads_story import permit_workbook, power_workbook, truth_
 from models import Case, Lead, Unit
 from models.codes import CaseStatus, Role
 from models.leads import LeadStatus
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.leads.comparison import MATCH_BG
 from ui.leads.dialogs import ConfirmLeadDialog, DismissLeadDialog
@@ -22,13 +21,6 @@ from ui.leads.table_model import COL_KIND, COL_SCORE
 from ui.panes.leads import LeadsPane
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 def make_pane(qtbot, db, actor=None) -> LeadsPane:

@@ -20,7 +20,7 @@ from controllers.letters.workflow import issue_letters
 from controllers.units import unit_ids_by_names
 from models import Letter, LetterTemplate, Unit
 from models.codes import LetterStatus, Role
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.letters.pdf_preview import PdfPreviewDialog, make_printer
 from ui.letters.table_model import BACKGROUND_ROLE, COL_MISSING, COL_UNIT, LATE_BG
@@ -28,13 +28,6 @@ from ui.letters.template_editor import TemplateEditor
 from ui.panes.letters import LettersPane
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 def make_pane(qtbot, db, actor=None) -> LettersPane:

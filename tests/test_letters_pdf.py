@@ -114,6 +114,7 @@ def test_every_letter_is_a4_with_the_standard_layout(demo_batch):
             assert "".join(c["text"] for c in foot) == "— 1 —"
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_every_unit_name_and_the_template_text_are_extractable(demo_batch):
     result, names, content, _, parties = demo_batch
     for name, path in zip(names, result.files, strict=True):
@@ -255,6 +256,7 @@ def test_a_draft_follows_the_newest_template_and_an_issued_letter_keeps_its_own(
     assert "第二版新增的要求" not in issued_text
 
 
+@pytest.mark.slow  # over ~6 s: runs in make test-slow (CI runs both)
 def test_generation_is_audited_and_drafts_missing_letters(database, tmp_path):
     with database.session() as s:
         result = generate_letters(

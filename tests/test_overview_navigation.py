@@ -1,24 +1,17 @@
 """Every overview tile, clicked, opens its pane showing exactly the rows the tile counts."""
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import delete, select, update
 
 from models import CountyReturn, Letter, Unit
 from models.codes import LetterStatus
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 @pytest.fixture

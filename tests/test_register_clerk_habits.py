@@ -4,26 +4,19 @@ the export's file name and done message, and a read-only look for the leader."""
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QObject, QPoint, QSettings, Qt, QUrl, Slot
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from controllers.actor import Actor
 from models.codes import CaseStatus, Role
 from tests.factories import make_case, unit
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.panes.register import RegisterPane
 from ui.register.case_dialog import CaseDialog
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import datetime as dt
 import io
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from controllers.editing import EditConflict, FieldConflict
 from models import Attachment, Case, CaseChange
 from models.codes import CaseStatus, CheckItem, LookbackResult, Role
 from tests.factories import make_case, unit
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.dialogs.conflict_dialog import MINE, THEIRS, ConflictDialog
 from ui.register.attachments_panel import PreviewDialog
@@ -26,13 +26,6 @@ from ui.register.case_dialog import CaseDialog
 pytestmark = pytest.mark.gui
 TODAY = dt.date(2026, 7, 1)
 CLERK = Actor(None, "clerk", Role.CITY_CLERK, display_name="业务员")
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from controllers.cases.filters import CaseFilter
 from models import Case
 from models.codes import CaseStatus, Role
 from tests.factories import make_case, unit
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.panes.register import RegisterPane
@@ -24,13 +24,6 @@ from ui.register.case_dialog import CaseDialog
 from ui.register.table_model import COLUMN_INDEX
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 @pytest.fixture

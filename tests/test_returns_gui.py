@@ -8,7 +8,7 @@ import datetime as dt
 import openpyxl
 import pytest
 import xlsxwriter
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from sqlalchemy import func, select
 
@@ -18,7 +18,7 @@ from models import Case, CountyReturn
 from models.codes import ReturnStatus, Role
 from tests.factories import make_case, unit
 from tests.returns_fixtures import make_actor, make_stage, standard_row, write_xlsx
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.panes.returns import ReturnsPane
@@ -28,13 +28,6 @@ from ui.returns.overview_view import COL_OPEN, COL_STATUS
 from ui.returns.return_dialog import ReturnDialog
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 @pytest.fixture

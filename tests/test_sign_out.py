@@ -3,7 +3,7 @@
 import argparse
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
@@ -11,19 +11,12 @@ from controllers.auth.remember import TokenStore
 from controllers.demo.accounts import DEMO_PASSWORD
 from models import AuditEntry
 from models.database import Database, make_engine
-from ui.app import create_application, run_gui
+from ui.app import run_gui
 from ui.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 from ui.sign_in import database_key
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 def _attempts():

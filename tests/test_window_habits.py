@@ -11,7 +11,7 @@ from models.codes import Role
 from tests.factories import make_case, unit
 from tests.returns_fixtures import make_stage
 from ui.about_dialog import AboutDialog
-from ui.app import create_application, local_actor
+from ui.app import local_actor
 from ui.context import AppContext
 from ui.main_window import MainWindow, screen_key
 from ui.panes.overview import OverviewPane
@@ -20,13 +20,6 @@ from ui.register.lookback_panel import LookbackDialog
 from ui.returns.overview_view import COL_OPEN
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def app(qapp):
-    create_application()
-    QSettings().clear()
-    return qapp
 
 
 @pytest.fixture

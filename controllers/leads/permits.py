@@ -21,7 +21,6 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -30,7 +29,14 @@ from sqlalchemy.orm import Session
 from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.leads.address import AddressParser, fold, name_key
-from controllers.leads.power import PowerFileError, problems_message
+from controllers.leads.list_file import (
+    HEADER_ROWS,
+    ListFileError,
+    ListHeader,
+    ListRow,
+    header_texts,
+    read_list_file,
+)
 from controllers.leads.scoring import (
     CLOSE_BUSINESS_NAME,
     NEAR_NUMBERS,
@@ -45,8 +51,6 @@ from controllers.leads.scoring import (
 from controllers.permissions import Permission, require, scope_to_unit, unit_scope
 from controllers.returns.industries import load_matcher
 from controllers.returns.normalise import CellError, to_date, to_text
-from controllers.returns.reader import UnreadableFile, open_return_file
-from controllers.returns.rows import RowError
 from models import Permit, Unit
 from models.base import now
 from models.codes import Classification
@@ -62,13 +66,13 @@ PERMIT_COLUMNS: dict[str, list[str]] = {
 FIELD_LABELS = {"name": "单位名称", "credit_code": "统一社会信用代码",
                 "address": "生产经营场所地址", "industry": "行业类别",
                 "permit_date": "发证日期", "permit_no": "许可证编号"}  # fmt: skip
-HEADER_ROWS = 30
+_WANTED = {k: {fold(h) for h in v} for k, v in PERMIT_COLUMNS.items()}
 #: weight of a permit issued after the close-out (required for a permit candidate)
 W_PERMIT = 0.15
 PERMIT_KIND_LABEL = "排污许可"
 
 
-class PermitFileError(PowerFileError):
+class PermitFileError(ListFileError):
     """Rows of a permit list cannot be used; ``problems`` says where (nothing was imported)."""
 
 
@@ -87,82 +91,45 @@ class PermitFile:
     rows: list[PermitRow] = field(default_factory=list)
 
 
-def _cell(values: list[Any], header: dict[str, int], key: str) -> Any:
-    col = header.get(key)
-    return values[col] if col is not None and col < len(values) else None
+def _permit_header(row) -> ListHeader | None:
+    """A permit list's header: the name, the address and at least one more field."""
+    placed: dict[str, int] = {}
+    for i, v in enumerate(row):
+        t = fold(to_text(v) or "")
+        for k, hs in _WANTED.items():
+            if t in hs and k not in placed:
+                placed[k] = i
+                break
+    if "name" in placed and "address" in placed and len(placed) >= 3:
+        return ListHeader(placed, header_texts(row))
+    return None
+
+
+def _permit_row(line: ListRow) -> PermitRow | None:
+    unit_name = line.text("name")
+    if not unit_name:
+        line.problem(line.header.columns["name"], "单位名称为空。")
+        return None
+    try:
+        issued = to_date(line.raw("permit_date"), None)
+    except CellError as exc:
+        line.problem(line.header.columns["permit_date"], str(exc))
+        return None
+    return PermitRow(unit_name, line.text("credit_code"), line.text("address"),
+                     line.text("industry"), issued, line.text("permit_no"))  # fmt: skip
 
 
 def read_permit_file(path: str | Path, filename: str | None = None) -> PermitFile:
     """Rows of a permit list; raises UnreadableFile or PermitFileError with the reasons."""
-    book = open_return_file(path, filename)
-    name = book.filename
-    wanted = {k: {fold(h) for h in v} for k, v in PERMIT_COLUMNS.items()}
-    result = PermitFile()
-    problems: list[RowError] = []
-    found_header = False
-    try:
-        for sheet in book.sheets():
-            header: dict[str, int] | None = None
-            texts: list[str] = []
-            for offset, row in enumerate(sheet.rows):
-                excel_row = sheet.first_row + offset + 1
-                if header is None:
-                    if offset >= HEADER_ROWS:
-                        break
-                    placed: dict[str, int] = {}
-                    for i, v in enumerate(row):
-                        t = fold(to_text(v) or "")
-                        for k, hs in wanted.items():
-                            if t in hs and k not in placed:
-                                placed[k] = i
-                                break
-                    if "name" in placed and "address" in placed and len(placed) >= 3:
-                        header, texts = placed, [to_text(v) or "" for v in row]
-                        found_header = True
-                    continue
-                values = list(row)
-                if all(v is None or v == "" for v in values):
-                    continue
-                unit_name = to_text(_cell(values, header, "name"))
-                address = to_text(_cell(values, header, "address"))
-                if (unit_name or "").startswith("合计") or (not unit_name and not address):
-                    continue
-                if not unit_name:
-                    col = header["name"]
-                    problems.append(RowError(sheet.name, excel_row, texts[col],
-                                             "单位名称为空。", col))  # fmt: skip
-                    continue
-                issued = None
-                raw = _cell(values, header, "permit_date")
-                try:
-                    issued = to_date(raw, None)
-                except CellError as exc:
-                    col = header["permit_date"]
-                    problems.append(RowError(sheet.name, excel_row, texts[col], str(exc), col))
-                    continue
-                result.rows.append(
-                    PermitRow(
-                        unit_name,
-                        to_text(_cell(values, header, "credit_code")),
-                        address,
-                        to_text(_cell(values, header, "industry")),
-                        issued,
-                        to_text(_cell(values, header, "permit_no")),
-                    )
-                )
-    finally:
-        book.close()
-    if not found_header:
-        labels = "、".join(FIELD_LABELS.values())
-        raise UnreadableFile(
-            f"文件“{name}”中找不到排污许可名单的表头：前 {HEADER_ROWS} 行内应有{labels}等列"
-            "（至少要有单位名称和地址）。"
-        )
-    if problems:
-        raise PermitFileError(problems_message(name, problems), problems)
-    if not result.rows:
-        raise UnreadableFile(f"文件“{name}”的表头下没有任何单位。")
-    return result
+    labels = "、".join(FIELD_LABELS.values())
+    rows = read_list_file(
+        path, filename, find_header=_permit_header, name_field="name", read_row=_permit_row,
+        error=PermitFileError,
+        no_header=f"文件“{{name}}”中找不到排污许可名单的表头：前 {HEADER_ROWS} 行内应有{labels}等列"
+        "（至少要有单位名称和地址）。",
+        no_rows="文件“{name}”的表头下没有任何单位。",
+    )  # fmt: skip
+    return PermitFile(rows)
 
 
 @dataclass

@@ -32,6 +32,14 @@ from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.errors import UserError
 from controllers.leads.address import Address, AddressParser, fold, name_key
+from controllers.leads.list_file import (
+    HEADER_ROWS,
+    ListFileError,
+    ListHeader,
+    ListRow,
+    header_texts,
+    read_list_file,
+)
 from controllers.leads.scoring import (
     NEAR_NUMBERS,
     OLD_CLASSIFICATIONS,
@@ -45,8 +53,6 @@ from controllers.leads.scoring import (
 )
 from controllers.permissions import Permission, require, scope_to_unit, unit_scope
 from controllers.returns.normalise import to_text
-from controllers.returns.reader import UnreadableFile, open_return_file
-from controllers.returns.rows import RowError
 from controllers.settings import get_setting, set_setting
 from models import PowerImport, PowerRecord, Unit
 
@@ -63,33 +69,14 @@ DEFAULT_THRESHOLD = 100.0
 #: weight of consumption resumed after the close-out (required for a power candidate)
 W_POWER = 0.2
 W_BUSINESS_NAME = 0.25
-HEADER_ROWS = 30
-MAX_PROBLEMS_SHOWN = 10
 
 _MONTH = re.compile(
     r"^(20\d{2})\s*[年\-./]?\s*(\d{1,2})\s*月?(?:份)?(?:用电量|电量|用电)?(?:\(kWh\)|（kWh）|\(千瓦时\)|（千瓦时）)?$"
 )
 
 
-class PowerFileError(UserError):
+class PowerFileError(ListFileError):
     """Rows of a power list cannot be used; ``problems`` says where (nothing was imported)."""
-
-    def __init__(self, message: str, problems: list[RowError]) -> None:
-        super().__init__(message)
-        self.problems = problems
-
-
-def problems_message(name: str, problems: list[RowError]) -> str:
-    """ "文件“…”有 N 处问题，未导入：…" naming the first problems by sheet, row and column."""
-    shown = "；".join(
-        f"{p.sheet} 第 {p.row} 行“{p.column}”列：{p.message}" for p in problems[:MAX_PROBLEMS_SHOWN]
-    )
-    more = (
-        f"（另有 {len(problems) - MAX_PROBLEMS_SHOWN} 处）"
-        if len(problems) > MAX_PROBLEMS_SHOWN
-        else ""
-    )
-    return f"文件“{name}”有 {len(problems)} 处问题，未导入：{shown}{more}。"
 
 
 def power_settings(session: Session) -> tuple[dict[str, list[str]], float]:
@@ -160,74 +147,48 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _cell(values: list[Any], header: dict[str, int], key: str) -> str | None:
-    col = header.get(key)
-    return to_text(values[col]) if col is not None and col < len(values) else None
+def _power_header(wanted: dict[str, set[str]]):
+    """A power list's header: at least two known fields (the address or the holder among them)
+    and month columns."""
+
+    def find(row) -> ListHeader | None:
+        cells = [fold(to_text(v) or "") for v in row]
+        placed = {k: i for i, t in enumerate(cells) for k, hs in wanted.items() if t in hs}
+        months = {i: m for i, v in enumerate(row) if (m := month_of(v))}
+        if len(placed) >= 2 and months and ("address" in placed or "holder" in placed):
+            return ListHeader(placed, header_texts(row), months)
+        return None
+
+    return find
+
+
+def _power_row(line: ListRow) -> PowerRow:
+    readings: dict[str, float] = {}
+    for col, month in line.header.extra.items():
+        raw = line.values[col] if col < len(line.values) else None
+        kwh = _number(raw)
+        if kwh is None or kwh < 0:
+            line.problem(col, f"用电量“{raw}”不是有效的千瓦时数。")
+            continue
+        readings[month] = kwh
+    return PowerRow(line.text("holder"), line.text("account_no"), line.text("address"),
+                    line.text("industry"), readings)  # fmt: skip
 
 
 def read_power_file(path: str | Path, columns: dict[str, list[str]],
                     filename: str | None = None) -> PowerFile:  # fmt: skip
     """Rows of a power list; raises UnreadableFile or PowerFileError with the reasons."""
-    book = open_return_file(path, filename)
-    name = book.filename
     wanted = {k: {fold(h) for h in v} for k, v in columns.items()}
-    result = PowerFile()
-    problems: list[RowError] = []
-    found_header = False
-    try:
-        for sheet in book.sheets():
-            header: dict[str, int] | None = None
-            months: dict[int, str] = {}
-            texts: list[str] = []
-            for offset, row in enumerate(sheet.rows):
-                excel_row = sheet.first_row + offset + 1
-                if header is None:
-                    if offset >= HEADER_ROWS:
-                        break
-                    cells = [fold(to_text(v) or "") for v in row]
-                    placed = {
-                        k: i for i, t in enumerate(cells) for k, hs in wanted.items() if t in hs
-                    }
-                    got_months = {i: m for i, v in enumerate(row) if (m := month_of(v))}
-                    if (
-                        len(placed) >= 2
-                        and got_months
-                        and ("address" in placed or "holder" in placed)
-                    ):
-                        header, months, texts = placed, got_months, [to_text(v) or "" for v in row]
-                        found_header = True
-                    continue
-                values = list(row)
-                if all(v is None or v == "" for v in values):
-                    continue
-                holder, address = _cell(values, header, "holder"), _cell(values, header, "address")
-                if (holder or "").startswith("合计") or (not holder and not address):
-                    continue
-                readings: dict[str, float] = {}
-                for col, month in months.items():
-                    raw = values[col] if col < len(values) else None
-                    kwh = _number(raw)
-                    if kwh is None or kwh < 0:
-                        problems.append(RowError(sheet.name, excel_row, texts[col],
-                                                 f"用电量“{raw}”不是有效的千瓦时数。", col))  # fmt: skip
-                        continue
-                    readings[month] = kwh
-                result.rows.append(PowerRow(holder, _cell(values, header, "account_no"), address,
-                                            _cell(values, header, "industry"), readings))  # fmt: skip
-                result.months = sorted(set(result.months) | set(months.values()))
-    finally:
-        book.close()
-    if not found_header:
-        labels = "、".join(FIELD_LABELS[k] for k in DEFAULT_COLUMNS)
-        raise UnreadableFile(
-            f"文件“{name}”中找不到用电数据的表头：前 {HEADER_ROWS} 行内应有{labels}等列"
-            "和按月的用电量列（如“2026-03”或“2026年3月”）。表头名称不同时，请在“线索 → 导入设置”中添加对应关系。"
-        )
-    if problems:
-        raise PowerFileError(problems_message(name, problems), problems)
-    if not result.rows:
-        raise UnreadableFile(f"文件“{name}”的表头下没有任何用电户。")
-    return result
+    labels = "、".join(FIELD_LABELS[k] for k in DEFAULT_COLUMNS)
+    rows = read_list_file(
+        path, filename, find_header=_power_header(wanted), name_field="holder",
+        read_row=_power_row, error=PowerFileError,
+        no_header=f"文件“{{name}}”中找不到用电数据的表头：前 {HEADER_ROWS} 行内应有{labels}等列"
+        "和按月的用电量列（如“2026-03”或“2026年3月”）。表头名称不同时，请在“线索 → 导入设置”中添加对应关系。",
+        no_rows="文件“{name}”的表头下没有任何用电户。",
+    )  # fmt: skip
+    # every row read holds a reading for each month column of its sheet
+    return PowerFile(rows, sorted({m for row in rows for m in row.readings}))
 
 
 @dataclass

@@ -4,6 +4,11 @@ A check belongs to the campaign it was saved under (``campaign_id``, set on savi
 campaign in force on its day); a check saved without one counts for the campaign whose
 window holds its day. The pane, the overview and the stage report all use
 :func:`of_campaign`, so their figures agree.
+
+:func:`check_totals` is the one definition of the spot-check figures (groups, 人次, sites,
+new sites, findings by kind): the pane and ``checks`` command (a period, unit, campaign), the
+stage report (``controllers.stats.as_of.spot_checks_as_of``: up to its date, of its
+campaign) and ``summary`` (every check) all read them from it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
-from controllers.campaigns import campaign_window
 from controllers.permissions import Permission, require, scope_to_unit
 from models import SpotCheck, SpotCheckFinding, SpotCheckMember, SpotCheckSite
 from models.codes import FindingKind
@@ -41,6 +45,8 @@ class CheckTotals:
 
 def of_campaign(session: Session, campaign_id: int) -> ColumnElement[bool]:
     """The checks of a campaign: saved under it, or saved without one on a day it held."""
+    from controllers.campaigns import campaign_window  # not for ``summary``: its imports stay few
+
     w = campaign_window(session, campaign_id)
     undated = [SpotCheck.campaign_id.is_(None), SpotCheck.checked_on >= w.starts_on]
     if w.ends_on is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from controllers.actor import Actor
 from controllers.permissions import Permission, require, scope_to_unit, unit_scope
-from controllers.spot_checks.totals import of_campaign
+from controllers.spot_checks.totals import check_totals, narrow, of_campaign
 from controllers.stats.monthly import RELAPSE_RESULTS
 from models import (
     Batch,
@@ -26,12 +26,9 @@ from models import (
     Industry,
     Letter,
     SpotCheck,
-    SpotCheckFinding,
-    SpotCheckMember,
-    SpotCheckSite,
     Unit,
 )
-from models.codes import BatchKind, Classification, FindingKind, LetterStatus, ReturnStatus
+from models.codes import BatchKind, Classification, LetterStatus, ReturnStatus
 
 
 def _next_day(day: dt.date) -> dt.datetime:
@@ -333,50 +330,19 @@ class SpotCheckFigures:
 def spot_checks_as_of(
     session: Session, actor: Actor, as_of: dt.date, campaign_id: int | None = None
 ) -> SpotCheckFigures:
-    """Groups, person-times, sites and new cases found by spot checks up to the date."""
-    require(actor, Permission.VIEW)
-
+    """Groups, person-times, sites and new cases found by spot checks up to the date (the
+    figures of :func:`controllers.spot_checks.totals.check_totals`), with the first and last
+    day and the fewest and most checks a day."""
+    t = check_totals(session, actor, date_to=as_of, campaign_id=campaign_id)
+    fig = SpotCheckFigures(t.groups, t.person_times, t.sites, t.new_found, by_kind=t.by_kind)
     campaign = None if campaign_id is None else of_campaign(session, campaign_id)
 
     def narrowed(stmt: Select) -> Select:
-        stmt = stmt.where(SpotCheck.checked_on <= as_of)
-        if campaign is not None:  # saved under the campaign, or on a day it held
-            stmt = stmt.where(campaign)
-        return scope_to_unit(stmt, actor, SpotCheck.unit_id)
+        return narrow(stmt, actor, None, as_of, None, campaign)
 
-    fig = SpotCheckFigures()
-    row = session.execute(
-        narrowed(
-            select(func.count(), func.min(SpotCheck.checked_on), func.max(SpotCheck.checked_on))
-        )
+    fig.first_day, fig.last_day = session.execute(
+        narrowed(select(func.min(SpotCheck.checked_on), func.max(SpotCheck.checked_on)))
     ).one()
-    fig.groups, fig.first_day, fig.last_day = int(row[0]), row[1], row[2]
-    fig.person_times = int(
-        session.scalar(narrowed(select(func.count(SpotCheckMember.id)).join(SpotCheck))) or 0
-    )
-    fig.sites = int(
-        session.scalar(narrowed(select(func.count(SpotCheckSite.id)).join(SpotCheck))) or 0
-    )
-    fig.new_found = int(
-        session.scalar(
-            narrowed(
-                select(func.count(SpotCheckFinding.id))
-                .join(SpotCheck)
-                .where(SpotCheckFinding.kind == FindingKind.NEW_CASE)
-            )
-        )
-        or 0
-    )
-    fig.by_kind = {
-        str(getattr(kind, "value", kind)): int(n)
-        for kind, n in session.execute(
-            narrowed(
-                select(SpotCheckFinding.kind, func.count())
-                .join(SpotCheck)
-                .group_by(SpotCheckFinding.kind)
-            )
-        )
-    }
     per_day = narrowed(
         select(SpotCheck.checked_on, func.count().label("n")).group_by(SpotCheck.checked_on)
     ).subquery()

@@ -213,21 +213,7 @@ class LeadsPane(Pane):
             self.import_power_file(path)
 
     def import_power_file(self, path: str):
-        actor = self.ctx.actor
-        name = Path(path).name
-
-        def done(result) -> None:
-            imported, synced = result
-            self.count_label.setText(
-                f"已导入 {imported.rows} 户，新线索 {synced.new} 条"
-                if synced.new
-                else f"已导入 {imported.rows} 户，未发现新线索"
-            )
-            self.load()
-
-        return run_operation(self, self.ctx, "导入电力数据",
-                             lambda session, _progress: import_power(session, actor, path, name),
-                             on_done=done)  # fmt: skip
+        return self._import_list(path, "导入电力数据", "户", import_power)
 
     def choose_permit_file(self) -> None:
         if not self._may_edit:
@@ -237,20 +223,22 @@ class LeadsPane(Pane):
             self.import_permit_file(path)
 
     def import_permit_file(self, path: str):
+        return self._import_list(path, "导入排污许可", "家许可单位", import_permits)
+
+    def _import_list(self, path: str, title: str, what: str, work):
+        """Import a department's list with ``work`` (an import that also raises candidates)
+        in the background; the count line says how many ``what`` came in and what was found."""
         actor = self.ctx.actor
         name = Path(path).name
 
         def done(result) -> None:
             imported, synced = result
-            self.count_label.setText(
-                f"已导入 {imported.rows} 家许可单位，新线索 {synced.new} 条"
-                if synced.new
-                else f"已导入 {imported.rows} 家许可单位，未发现新线索"
-            )
+            found = f"新线索 {synced.new} 条" if synced.new else "未发现新线索"
+            self.count_label.setText(f"已导入 {imported.rows} {what}，{found}")
             self.load()
 
-        return run_operation(self, self.ctx, "导入排污许可",
-                             lambda session, _progress: import_permits(session, actor, path, name),
+        return run_operation(self, self.ctx, title,
+                             lambda session, _progress: work(session, actor, path, name),
                              on_done=done)  # fmt: skip
 
     # -- decisions -------------------------------------------------------------------

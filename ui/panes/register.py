@@ -280,9 +280,8 @@ class RegisterPane(Pane):
         if model.data_set is None:
             self.count_label.setText("正在载入…")
         elif not model.is_complete:
-            self.count_label.setText(
-                f"正在载入全部 {model.total:,} 家…（先显示前 {model.rowCount():,} 家）"
-            )
+            whole = "全部企业" if model.total < 0 else f"全部 {model.total:,} 家"
+            self.count_label.setText(f"正在载入{whole}…（先显示前 {model.rowCount():,} 家）")
         else:
             self.count_label.setText(f"显示 {model.rowCount():,} 家 / 共 {model.total:,} 家")
         self._update_empty_state()

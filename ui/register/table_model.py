@@ -193,7 +193,8 @@ class RegisterTableModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
-        """Cases in the register (in the clerk's scope)."""
+        """Cases in the register (in the clerk's scope); -1 while a preview is shown that has
+        not counted them (:data:`~controllers.cases.register_data.TOTAL_UNKNOWN`)."""
         return 0 if self.data_set is None else self.data_set.total
 
     # -- filter and sort ---------------------------------------------------------------
