@@ -11,6 +11,7 @@ from controllers.attachments import attachment_content
 from controllers.editing import EditConflict, apply_edit
 from controllers.errors import ValidationError, WorkflowError
 from controllers.permissions import PermissionDenied
+from controllers.returns import check as check_module
 from controllers.returns.check import check_return
 from controllers.returns.importing import UncertainMatches, UncertainPolicy, import_return
 from controllers.returns.overview import stage_overview
@@ -168,6 +169,28 @@ def test_submit_then_accept_writes_everything_in_one_go(world, tmp_path):
         # an accepted return cannot be accepted or sent back again
         with pytest.raises(WorkflowError, match="已通过"):
             send_back(s, world["city"], ret_id, ret.version, "重复")
+
+
+@pytest.mark.parametrize("uncertain", [False, True])
+def test_the_register_read_during_the_parse_compares_as_read_after(
+    world, tmp_path, monkeypatch, uncertain
+):
+    """A small register is read and indexed while calamine parses the file; a large one after
+    the rows: both give the same comparison and fingerprint."""
+    db = world["db"]
+    path = a_return(tmp_path, 地址="灵寿镇东关村一号院") if uncertain else a_return(tmp_path)
+    with db.session() as s:
+        ahead = check_return(s, world["city"], path, world["unit"], world["stage"])
+    monkeypatch.setattr(check_module, "READ_AHEAD_CASES", 0)
+    with db.session() as s:
+        after = check_return(s, world["city"], path, world["unit"], world["stage"])
+    assert ahead.diff is not None
+    assert after.diff is not None
+    assert ahead.diff.counts() == after.diff.counts()
+    assert sum(ahead.diff.counts().values()) >= 3
+    assert ahead.diff == after.diff
+    assert ahead.register_state == after.register_state is not None
+    assert ahead.errors == after.errors
 
 
 def test_a_register_change_after_the_check_leaves_everything_as_it_was(world, tmp_path):

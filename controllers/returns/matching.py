@@ -365,10 +365,12 @@ def compare_rows(
     register: Sequence[RegisterCase],
     industry_names: dict[int, str],
     decisions: dict[int, int | None] | None = None,
+    index: RegisterIndex | None = None,
 ) -> ReturnDiff:
     """Match every row; ``decisions`` (row index → case id, or None for "a new case") settle
-    uncertain matches the clerk has looked at."""
-    index = RegisterIndex(register)
+    uncertain matches the clerk has looked at. ``index``: the register's, when already made."""
+    if index is None:
+        index = RegisterIndex(register)
     cases = index.cases
     decisions = decisions or {}
     claimed: set[int] = set()
