@@ -7,6 +7,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 from sqlalchemy import func, select
 
+from controllers.audit.catalog import topics_for
 from controllers.audit.trail import record
 from controllers.errors import UserError
 from models import AuditEntry, Unit
@@ -48,7 +49,9 @@ def test_operation_runs_off_the_ui_thread_and_announces_changes(qtbot, ctx):
     assert results == [25]
     assert threads[0] is not threading.main_thread()
     assert (50, "半程") in seen_progress
-    assert topics == [frozenset({"units", "audit"})]  # derived from the audit entry written
+    # derived from the audit entry written: a unit's change concerns every pane that shows units
+    assert topics == [topics_for("update", "unit")]
+    assert {"units", "audit"} <= topics[0]
 
 
 def test_operation_failure_shows_the_chinese_message(qtbot, ctx):
