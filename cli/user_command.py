@@ -173,7 +173,8 @@ def cmd_db_roles(ctx: CommandContext) -> int:
         return _db_users_mariadb(ctx, db)
     if db.info.backend != "postgresql":
         raise CliError(
-            "数据库角色只适用于 PostgreSQL 和 MariaDB 服务器 / PostgreSQL and MariaDB only"
+            "数据库角色只适用于 PostgreSQL 和 MariaDB 服务器；SQLite 数据库文件没有数据库账户，"
+            "单位范围与权限只在程序中检查 / PostgreSQL and MariaDB only: not enforced by SQLite"
         )
     with db.engine.begin() as conn:
         result = pg_security.install(conn, gate_password=ctx.args.gate_password)
