@@ -162,6 +162,8 @@ def main() -> int:
             env.pop("PYTHONPYCACHEPREFIX", None)
             cache = "no bytecode cache (every child compiles)"
         else:
+            # the prefix moves reads too: without writing, every child would compile everything
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
             cache = "bytecode cached in PYTHONPYCACHEPREFIX (warmed by the first run)"
         url = args.db
