@@ -457,42 +457,40 @@ def read_rows(
             columns[index] = out
         if columns[I_PROGRESS] is not none_column:
             _split_progress(columns)
-        no_keys = [""] * len(raws)
-        keys = zip(
-            *(no_keys if columns[i] is none_column else shared_keys(columns[i])
-              for i in (I_NAME, I_ADDRESS, I_OWNER)),
-            map(digits, columns[I_PHONE]),
-            strict=True,
+        n = len(raws)
+        no_keys = [""] * n
+        name_keys, address_keys, owner_keys = (
+            no_keys if columns[i] is none_column else shared_keys(columns[i])
+            for i in (I_NAME, I_ADDRESS, I_OWNER)
         )  # fmt: skip
-        for j, (values, row_keys) in enumerate(zip(zip(*columns, strict=True), keys, strict=True)):
-            excel_row, raw = kept[j]
-            row_errors = cell_errors.get(j, [])
-            nobody = (
-                values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
-            )
-            first = raw[0]  # a 合计 or signature line starts with a text
-            if first == "" or first is None:
-                first = _first_filled(raw)
-            if (
-                isinstance(first, str)
-                and ((_may_be_total(raw) and is_total_row(raw)) or is_footer_row(raw))
-            ) or (nobody and not row_errors and _only_serial(values)):
-                continue
-            if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
-                row_errors.append(
-                    RowError(sheet_name, excel_row, name_header,
+        names, addresses, owners = columns[I_NAME], columns[I_ADDRESS], columns[I_OWNER]
+        # the checks of whole rows, column-wise; a row's problems stay in the order: its
+        # cells', a missing name, a deadline before discovery, a duplicate
+        skip = _skipped_rows(raws, names, addresses, owners, columns, cell_errors)
+        for j in [j for j, v in enumerate(names) if v is None]:
+            if j not in skip and not (addresses[j] and owners[j]):
+                cell_errors.setdefault(j, []).append(
+                    RowError(sheet_name, kept[j][0], name_header,
                              "缺少企业名称：没有名称的点位须同时填写地址和业主/法人",
                              None if name_col is None else first_col + name_col)
                 )  # fmt: skip
-            deadline, discovered = values[I_DEADLINE], values[I_DISCOVERED]
-            if deadline is not None and discovered is not None and deadline < discovered:
-                row_errors.append(
-                    RowError(sheet_name, excel_row, deadline_header or "完成时限",
-                             f"完成时限 {deadline.isoformat()} 早于发现日期 {discovered.isoformat()}",
-                             None if deadline_col is None else first_col + deadline_col)
-                )  # fmt: skip
+        deadlines, discovered = columns[I_DEADLINE], columns[I_DISCOVERED]
+        if deadlines is not none_column and discovered is not none_column:
+            for j, d, f in [(j, d, f) for j, (d, f) in enumerate(zip(deadlines, discovered, strict=True))
+                            if d is not None and f is not None and d < f]:  # fmt: skip
+                if j not in skip:
+                    cell_errors.setdefault(j, []).append(
+                        RowError(sheet_name, kept[j][0], deadline_header or "完成时限",
+                                 f"完成时限 {d.isoformat()} 早于发现日期 {f.isoformat()}",
+                                 None if deadline_col is None else first_col + deadline_col)
+                    )  # fmt: skip
+        keys = zip(name_keys, address_keys, owner_keys, map(digits, columns[I_PHONE]), strict=True)
+        for j, values, row_keys in zip(range(n), zip(*columns, strict=True), keys, strict=True):
+            if skip and j in skip:
+                continue
+            excel_row = kept[j][0]
             row = ReturnRow(sheet_index, excel_row, values, row_keys)
-            if j in guessed:
+            if guessed and j in guessed:
                 row.guessed_industry = guessed[j]
                 if warnings is not None:
                     warnings.extend(cell_warnings[j])
@@ -513,14 +511,45 @@ def read_rows(
                         if first[0] == sheet_name
                         else f"工作表“{first[0]}”第 {first[1]} 行"
                     )
-                    row_errors.append(
+                    cell_errors.setdefault(j, []).append(
                         RowError(sheet_name, excel_row, name_header,
                                  f"与{where}重复：同一企业（名称和地址相同）在文件中出现了两次",
                                  None if name_col is None else first_col + name_col)
                     )  # fmt: skip
-            if row_errors:
-                errors.extend(row_errors)
+            if cell_errors and j in cell_errors:
+                errors.extend(cell_errors[j])
             yield row
+
+
+def _skipped_rows(
+    raws: list[list[Any]],
+    names: Sequence[Any],
+    addresses: Sequence[Any],
+    owners: Sequence[Any],
+    columns: list[Sequence[Any]],
+    cell_errors: dict[int, list[RowError]],
+) -> set[int]:
+    """Positions of the chunk's 合计 and signature lines (the first filled cell a text) and of
+    numbered lines with nothing else (without a problem in their cells)."""
+    skip: set[int] = set()
+    for j in [j for j, raw in enumerate(raws) if raw[0].__class__ is not float]:
+        raw = raws[j]
+        first = raw[0]  # a 合计 or signature line starts with a text
+        if first == "" or first is None:
+            first = _first_filled(raw)
+        if isinstance(first, str) and (
+            (_may_be_total(raw) and is_total_row(raw)) or is_footer_row(raw)
+        ):
+            skip.add(j)
+    for j in [j for j, v in enumerate(names) if v is None]:
+        if (
+            addresses[j] is None
+            and owners[j] is None
+            and j not in cell_errors
+            and _only_serial(tuple(c[j] for c in columns))
+        ):
+            skip.add(j)
+    return skip
 
 
 def _split_progress(columns: list[list[Any]]) -> None:
