@@ -46,6 +46,7 @@ _case_row = attrgetter("row")
 #: the fields of a register case, in the order :func:`load_register` reads them
 REGISTER_KEYS = (*_CASE_COLUMNS, "township", "industry", "batch")
 _REGISTER_POSITION = {k: i for i, k in enumerate(REGISTER_KEYS)}
+_NAME_POSITION = _REGISTER_POSITION["name"]
 _stored_values = itemgetter(*(_REGISTER_POSITION[k] for k in _CHANGE_KEYS))
 
 
@@ -404,8 +405,10 @@ def compare_rows(
     decisions = decisions or {}
     claimed: set[int] = set()
     sure: dict[int, int] = {}
+    by_name_address = index.by_name_address
     for i, row in enumerate(rows):
-        case_id = index.sure(row)
+        name, address, _owner, _phone = row.keys  # (index.sure, inline for a named row)
+        case_id = by_name_address.get((name, address)) if name else index.sure(row)
         if case_id is not None and case_id not in claimed:
             sure[i] = case_id
             claimed.add(case_id)
@@ -426,9 +429,17 @@ def compare_rows(
         return RowMatch(i, case_id, case.version, case.label(), is_sure, reason, changes)
 
     for i, row in enumerate(rows):
-        if i in sure:
-            m = matched(i, sure[i], True, "")
-            (changed if m.changes else unchanged).append(m)
+        case_id = sure.get(i)
+        if case_id is not None:
+            case = cases[case_id]
+            stored = case.row
+            if stored is not None and filled_news(row.values) == filled_olds(stored):
+                # as matched() gives it, inline: the most common row of a return
+                unchanged.append(RowMatch(i, case_id, case.version,
+                                          stored[_NAME_POSITION] or case.label(), True, "", []))  # fmt: skip
+            else:
+                m = matched(i, case_id, True, "")
+                (changed if m.changes else unchanged).append(m)
             continue
         if i in decisions:
             chosen = decisions[i]

@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from controllers.cases.columns import ColumnKind
@@ -485,38 +486,51 @@ def read_rows(
                                  None if deadline_col is None else first_col + deadline_col)
                     )  # fmt: skip
         keys = zip(name_keys, address_keys, owner_keys, map(digits, columns[I_PHONE]), strict=True)
-        for j, values, row_keys in zip(range(n), zip(*columns, strict=True), keys, strict=True):
-            if skip and j in skip:
-                continue
-            excel_row = kept[j][0]
-            row = ReturnRow(sheet_index, excel_row, values, row_keys)
-            if guessed and j in guessed:
-                row.guessed_industry = guessed[j]
-                if warnings is not None:
-                    warnings.extend(cell_warnings[j])
-            name, address, owner, _phone = row_keys  # (as row.identity_key(), inline)
-            key = (
-                ("n", name, address)
-                if name
-                else ("a", address, owner)
-                if address and owner
-                else None
-            )
-            if key is not None:
-                where_first = (sheet_name, excel_row)
-                first = seen.setdefault(key, where_first)
-                if first is not where_first:
+        excel_rows = [excel_row for excel_row, _raw in kept]
+        made = list(map(ReturnRow, repeat(sheet_index), excel_rows, zip(*columns, strict=True),
+                        keys))  # fmt: skip
+        # identity of each row (as row.identity_key()); a skipped row has none
+        idents = [
+            ("n", a, b) if a else ("a", b, c) if b and c else None
+            for a, b, c in zip(name_keys, address_keys, owner_keys, strict=True)
+        ]
+        for j in skip:
+            idents[j] = None
+        wheres = [(sheet_name, excel_row) for excel_row in excel_rows]
+        # the first row of each identity, at C speed when no identity repeats (the usual)
+        firsts = dict(zip(reversed(idents), reversed(wheres), strict=True))
+        firsts.pop(None, None)
+        if len(firsts) == n - idents.count(None) and firsts.keys().isdisjoint(seen):
+            seen.update(firsts)
+        else:
+            for j, key in enumerate(idents):
+                if key is None:
+                    continue
+                first = seen.setdefault(key, wheres[j])
+                if first is not wheres[j]:
                     where = (
                         f"第 {first[1]} 行"
                         if first[0] == sheet_name
                         else f"工作表“{first[0]}”第 {first[1]} 行"
                     )
                     cell_errors.setdefault(j, []).append(
-                        RowError(sheet_name, excel_row, name_header,
+                        RowError(sheet_name, excel_rows[j], name_header,
                                  f"与{where}重复：同一企业（名称和地址相同）在文件中出现了两次",
                                  None if name_col is None else first_col + name_col)
                     )  # fmt: skip
-            if cell_errors and j in cell_errors:
+        if not (skip or guessed or cell_errors):
+            yield from made
+            continue
+        # each row's problems are appended just before it is yielded (a caller reading the
+        # rows one by one looks at the last ones)
+        for j, row in enumerate(made):
+            if j in skip:
+                continue
+            if j in guessed:
+                row.guessed_industry = guessed[j]
+                if warnings is not None:
+                    warnings.extend(cell_warnings[j])
+            if j in cell_errors:
                 errors.extend(cell_errors[j])
             yield row
 
