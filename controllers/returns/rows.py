@@ -500,7 +500,8 @@ def read_rows(
         # the first row of each identity, at C speed when no identity repeats (the usual)
         firsts = dict(zip(reversed(idents), reversed(wheres), strict=True))
         firsts.pop(None, None)
-        if len(firsts) == n - idents.count(None) and firsts.keys().isdisjoint(seen):
+        # (two views: isdisjoint walks the shorter one, the chunk's)
+        if len(firsts) == n - idents.count(None) and firsts.keys().isdisjoint(seen.keys()):
             seen.update(firsts)
         else:
             for j, key in enumerate(idents):
