@@ -406,6 +406,8 @@ def compare_rows(
     claimed: set[int] = set()
     sure: dict[int, int] = {}
     by_name_address = index.by_name_address
+    by_name, by_owner_phone = index.by_name, index.by_owner_phone
+    by_address_owner = index.by_address_owner
     for i, row in enumerate(rows):
         name, address, _owner, _phone = row.keys  # (index.sure, inline for a named row)
         case_id = by_name_address.get((name, address)) if name else index.sure(row)
@@ -449,6 +451,14 @@ def compare_rows(
             claimed.add(chosen)
             m = matched(i, chosen, True, "业务员确认")
             (changed if m.changes else unchanged).append(m)
+            continue
+        name, address, owner, phone = row.keys
+        if (
+            (not name or name not in by_name)
+            and (not (owner and phone) or (owner, phone) not in by_owner_phone)
+            and (not (address and owner) or (address, owner) not in by_address_owner)
+        ):  # no candidate at all (what index.candidates says, without its work)
+            new.append(i)
             continue
         candidate = next(((c, r) for c, r in index.candidates(row) if c not in claimed), None)
         if candidate is None:
