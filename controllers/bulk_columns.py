@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from controllers.bulk import _sqlite_converter, copy_allowed, reserve_ids
+from controllers.bulk import _sqlite_converter, copy_allowed, copy_rows, reserve_ids
 
 logger = logging.getLogger(__name__)
 
@@ -96,29 +96,12 @@ def _executemany(conn: Connection, table: Table, data: Columns) -> None:
 
 
 def _copy(conn: Connection, table: Table, data: Columns) -> None:
-    from psycopg import sql
-
     names = list(data)
-    dialect = conn.dialect
     columns = [_convert(data[n], p) for n, p in zip(names, _converters(conn, table, names),
                                                     strict=True)]  # fmt: skip
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
-    )
-    raw = conn.connection.driver_connection
-    error = dialect.loaded_dbapi.Error
-    try:
-        with raw.cursor() as cur, cur.copy(statement) as copy:
-            write = copy.write_row
-            for row in zip(*columns, strict=True):
-                write(row)
-    except error as exc:
-        # raised as SQLAlchemy raises a statement's error (a lost server is recognised as one)
-        lost = dialect.is_disconnect(exc, raw, None)
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(statement.as_string(raw), None, exc, error,
-                                  connection_invalidated=lost, dialect=dialect) from exc  # fmt: skip
+    with copy_rows(conn, table, names) as write:
+        for row in zip(*columns, strict=True):
+            write(row)
 
 
 def insert_columns(conn: Connection, table: Table, data: Columns) -> None:
