@@ -188,6 +188,19 @@ def reserve_ids(conn: Connection, table: Table, n: int) -> list[int]:
     return sorted(ids)
 
 
+def allocated_ids(conn: Connection, table: Table, n: int) -> list[int] | None:
+    """Ids for ``n`` new rows, given before the rows are written: on SQLite from ``MAX(id)``
+    (one writer at a time, and this transaction already holds the write lock), on PostgreSQL
+    reserved from the table's sequence where COPY is allowed; None elsewhere (the INSERT
+    returns them)."""
+    if conn.dialect.name == "sqlite":
+        start = int(conn.scalar(select(func.coalesce(func.max(table.c.id), 0)))) + 1
+        return list(range(start, start + n))
+    if copy_allowed(conn, table):
+        return reserve_ids(conn, table, n)
+    return None
+
+
 def insert_with_ids(session: Session, table: Table, rows: list[Row]) -> list[int]:
     """Insert rows and return their new ids, in the rows' order (each row also gets its ``id``).
 
@@ -200,21 +213,16 @@ def insert_with_ids(session: Session, table: Table, rows: list[Row]) -> list[int
         return []
     session.flush()
     conn = session.connection()
-    pk = table.c.id
-    if conn.dialect.name == "sqlite":
-        start = int(conn.scalar(select(func.coalesce(func.max(pk), 0)))) + 1
-        ids = list(range(start, start + len(rows)))
+    ids = allocated_ids(conn, table, len(rows))
+    if ids is not None:
         for row, new_id in zip(rows, ids, strict=True):
             row["id"] = new_id
-        fast_insert(conn, table, rows)
+        if conn.dialect.name == "sqlite":
+            fast_insert(conn, table, rows)
+        else:
+            copy_insert(conn, table, rows)
         return ids
-    if copy_allowed(conn, table):
-        ids = reserve_ids(conn, table, len(rows))
-        for row, new_id in zip(rows, ids, strict=True):
-            row["id"] = new_id
-        copy_insert(conn, table, rows)
-        return ids
-    result = conn.execute(insert(table).returning(pk, sort_by_parameter_order=True), rows)
+    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     ids = list(result.scalars())
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id

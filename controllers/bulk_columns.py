@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from controllers.bulk import _sqlite_converter, copy_allowed, copy_rows, reserve_ids
+from controllers.bulk import _sqlite_converter, allocated_ids, copy_allowed, copy_rows
 
 logger = logging.getLogger(__name__)
 
@@ -124,18 +124,13 @@ def insert_columns_with_ids(session: Session, table: Table, data: Columns) -> li
         return []
     session.flush()
     conn = session.connection()
-    pk = table.c.id
-    if conn.dialect.name == "sqlite":
-        start = int(conn.scalar(select(func.coalesce(func.max(pk), 0)))) + 1
-        ids = list(range(start, start + n))
-    elif copy_allowed(conn, table):
-        ids = reserve_ids(conn, table, n)
-    else:
+    ids = allocated_ids(conn, table, n)
+    if ids is None:
         data = _with_defaults(table, data, n)
         names = list(data)
         rows = [dict(zip(names, r, strict=True)) for r in zip(*data.values(), strict=True)]
-        result = conn.execute(insert(table).returning(pk, sort_by_parameter_order=True), rows)
-        return list(result.scalars())
+        returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(conn.execute(returning, rows).scalars())
     insert_columns(conn, table, {"id": ids, **data})
     return ids
 
