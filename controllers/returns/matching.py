@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-import zlib
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -180,15 +179,16 @@ def _register_rows(
         result.close()
 
 
-#: register rows packed together (pickled and deflated): the larger, the more repeated values
+#: register rows packed together (pickled): the larger, the more repeated values
 #: (townships, measures…) stay one object when unpacked
 PACK_ROWS = 32_768
 
 
 def load_packed_register(session: Session, unit_id: int) -> list[bytes]:
-    """The cases :func:`load_register` reads (every compared field), packed (pickled and
-    deflated) a few thousand at a time: a 160,000-case register takes about 120 MB as objects,
-    6 MB packed. What is held while a large return is parsed and read."""
+    """The cases :func:`load_register` reads (every compared field), pickled some thousands
+    at a time: a 160,000-case register takes about 120 MB as objects, 23 MB packed (deflating
+    it to 6 MB cost more time than the read it hides under a loaded machine). What is held
+    while a large return is parsed and read."""
     packs: list[bytes] = []
     rows: list[tuple[Any, ...]] = []
     for part in _register_rows(session, unit_id, None, PACK_ROWS):
@@ -202,7 +202,7 @@ def load_packed_register(session: Session, unit_id: int) -> list[bytes]:
 
 
 def _pack(rows: list[tuple[Any, ...]]) -> bytes:
-    return zlib.compress(pickle.dumps(rows, pickle.HIGHEST_PROTOCOL), 1)
+    return pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
 
 
 def unpacked_register(packs: Sequence[bytes]) -> list[RegisterCase]:
@@ -210,7 +210,7 @@ def unpacked_register(packs: Sequence[bytes]) -> list[RegisterCase]:
     n = len(REGISTER_KEYS)
     cases: list[RegisterCase] = []
     for pack in packs:
-        rows = pickle.loads(zlib.decompress(pack))  # (packed by this process)
+        rows = pickle.loads(pack)  # (packed by this process)
         cases.extend([RegisterCase(r[n], r[n + 1], row=r) for r in rows])
     return cases
 
