@@ -93,14 +93,16 @@ KEYSTROKES = ["蛭", "石", "加", "工", "<", "<", "<", "<", "东", "关", "村
               "1", "3", "8", "<", "<", "<"]  # fmt: skip
 
 
-def child_ours(url: str, out: Path) -> dict:
-    from PySide6.QtCore import QSettings, Qt
+def _open_pane(url: str):
+    """The register pane opened on ``url`` as the application opens it: the time to its first
+    painted rows and to its full load (``first_paint``, ``full_load``), the process's CPU time
+    to each (``first_paint_cpu``, ``cpu``) and the RSS the load peaked at above the RSS before
+    (``peak_load``). Returns (app, db, pane, figures, RSS before)."""
+    from PySide6.QtCore import QSettings
 
-    from controllers.cases.filters import CaseFilter
     from controllers.infra.database_setup import open_database
     from ui.app import create_application, local_actor
     from ui.context import AppContext
-    from ui.register.table_model import COLUMN_INDEX
 
     app = create_application()
     QSettings().clear()
@@ -111,6 +113,7 @@ def child_ours(url: str, out: Path) -> dict:
     app.processEvents()
     result: dict = {}
     rss0 = rss_mb()
+    cpu0 = time.process_time()
     start = time.perf_counter()
     pane = RegisterPane(ctx)
     pane.resize(1280, 800)
@@ -118,10 +121,22 @@ def child_ours(url: str, out: Path) -> dict:
     pane.show()
     pane.activate()
     _wait(app, lambda: "first_paint" in result)
+    result["first_paint_cpu"] = time.process_time() - cpu0
     _wait(app, lambda: pane.model.is_complete and not pane.is_loading)
     result["full_load"] = time.perf_counter() - start
+    result["cpu"] = time.process_time() - cpu0
     result["peak_load"] = peak_mb() - rss0
     del probe
+    return app, db, pane, result, rss0
+
+
+def child_ours(url: str, out: Path) -> dict:
+    from PySide6.QtCore import Qt
+
+    from controllers.cases.filters import CaseFilter
+    from ui.register.table_model import COLUMN_INDEX
+
+    app, db, pane, result, rss0 = _open_pane(url)
     for _ in range(5):
         app.processEvents()
     result["memory"] = rss_mb() - rss0
@@ -337,33 +352,7 @@ def child_export(url: str, out: Path) -> dict:
 
 def child_load(url: str, out: Path) -> dict:
     """Only opening the pane: first painted rows, the full load, whole-process RSS."""
-    from PySide6.QtCore import QSettings
-
-    from controllers.infra.database_setup import open_database
-    from ui.app import create_application, local_actor
-    from ui.context import AppContext
-
-    app = create_application()
-    QSettings().clear()
-    db = open_database(url).database
-    ctx = AppContext(db, local_actor())
-    from ui.panes.register import RegisterPane
-
-    app.processEvents()
-    result: dict = {}
-    cpu0 = time.process_time()
-    start = time.perf_counter()
-    pane = RegisterPane(ctx)
-    pane.resize(1280, 800)
-    probe = _paint_probe(pane.table.viewport(), start, result)
-    pane.show()
-    pane.activate()
-    _wait(app, lambda: "first_paint" in result)
-    result["first_paint_cpu"] = time.process_time() - cpu0
-    _wait(app, lambda: pane.model.is_complete and not pane.is_loading)
-    result["full_load"] = time.perf_counter() - start
-    result["cpu"] = time.process_time() - cpu0
-    del probe
+    _app, db, pane, result, _rss0 = _open_pane(url)
     result["rss_total"] = rss_mb()
     result["rows"] = pane.model.rowCount()
     db.dispose()

@@ -17,7 +17,8 @@ as an ORM ``insert()`` would give them. Nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -104,44 +105,66 @@ def copy_allowed(conn: Connection, table: Table) -> bool:
     return not bound
 
 
+@contextmanager
+def raised_as_statement_error(conn: Connection, raw: Any, statement_text: str) -> Iterator[None]:
+    """Around work done on ``raw``, the connection's own driver connection (a COPY): a driver
+    error is raised as SQLAlchemy raises a statement's error, a :class:`DBAPIError` naming
+    ``statement_text``; a lost server is recognised as one and the connection invalidated."""
+    dialect = conn.dialect
+    error = dialect.loaded_dbapi.Error
+    try:
+        yield
+    except error as exc:
+        lost = dialect.is_disconnect(exc, raw, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(statement_text, None, exc, error,
+                                  connection_invalidated=lost, dialect=dialect) from exc  # fmt: skip
+
+
+@contextmanager
+def copy_rows(
+    conn: Connection, table: Table, names: Sequence[str]
+) -> Iterator[Callable[[Any], None]]:
+    """PostgreSQL: ``COPY table (names) FROM STDIN`` on the connection's own driver connection,
+    in its current transaction; yields the function that writes one row (values in ``names``'
+    order, already converted). Its errors are raised as SQLAlchemy raises a statement's."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
+    raw = conn.connection.driver_connection
+    with (
+        raised_as_statement_error(conn, raw, statement.as_string(raw)),
+        raw.cursor() as cur,
+        cur.copy(statement) as copy,
+    ):
+        yield copy.write_row
+
+
 def copy_insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     """PostgreSQL: write the rows with ``COPY table (columns) FROM STDIN`` in the connection's
     current transaction; values converted as the column types convert them."""
     if not rows:
         return
-    from psycopg import sql
-
     columns = _with_defaults(table, rows)
     dialect = conn.dialect
     plan = [(name, table.c[name].type._cached_bind_processor(dialect)) for name in columns]
     plain = [n for n, p in plan if p is None]
     converted = [(n, p) for n, p in plan if p is not None]
     order = plain + [n for n, _p in converted]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, order))
-    )
     get_plain = itemgetter(*plain) if plain else (lambda _r: ())
     if len(plain) == 1:
         one = get_plain
         get_plain = lambda r: (one(r),)  # noqa: E731
-    raw = conn.connection.driver_connection
-    error = dialect.loaded_dbapi.Error
-    try:
-        with raw.cursor() as cur, cur.copy(statement) as copy:
-            write = copy.write_row
-            for r in rows:
-                values = list(get_plain(r))
-                for n, p in converted:
-                    v = r[n]
-                    values.append(p(v) if v is not None else None)
-                write(values)
-    except error as exc:
-        # raised as SQLAlchemy raises a statement's error (a lost server is recognised as one)
-        lost = dialect.is_disconnect(exc, raw, None)
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(statement.as_string(raw), None, exc, error,
-                                  connection_invalidated=lost, dialect=dialect) from exc  # fmt: skip
+    with copy_rows(conn, table, order) as write:
+        for r in rows:
+            values = list(get_plain(r))
+            for n, p in converted:
+                v = r[n]
+                values.append(p(v) if v is not None else None)
+            write(values)
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
@@ -165,6 +188,19 @@ def reserve_ids(conn: Connection, table: Table, n: int) -> list[int]:
     return sorted(ids)
 
 
+def allocated_ids(conn: Connection, table: Table, n: int) -> list[int] | None:
+    """Ids for ``n`` new rows, given before the rows are written: on SQLite from ``MAX(id)``
+    (one writer at a time, and this transaction already holds the write lock), on PostgreSQL
+    reserved from the table's sequence where COPY is allowed; None elsewhere (the INSERT
+    returns them)."""
+    if conn.dialect.name == "sqlite":
+        start = int(conn.scalar(select(func.coalesce(func.max(table.c.id), 0)))) + 1
+        return list(range(start, start + n))
+    if copy_allowed(conn, table):
+        return reserve_ids(conn, table, n)
+    return None
+
+
 def insert_with_ids(session: Session, table: Table, rows: list[Row]) -> list[int]:
     """Insert rows and return their new ids, in the rows' order (each row also gets its ``id``).
 
@@ -177,21 +213,16 @@ def insert_with_ids(session: Session, table: Table, rows: list[Row]) -> list[int
         return []
     session.flush()
     conn = session.connection()
-    pk = table.c.id
-    if conn.dialect.name == "sqlite":
-        start = int(conn.scalar(select(func.coalesce(func.max(pk), 0)))) + 1
-        ids = list(range(start, start + len(rows)))
+    ids = allocated_ids(conn, table, len(rows))
+    if ids is not None:
         for row, new_id in zip(rows, ids, strict=True):
             row["id"] = new_id
-        fast_insert(conn, table, rows)
+        if conn.dialect.name == "sqlite":
+            fast_insert(conn, table, rows)
+        else:
+            copy_insert(conn, table, rows)
         return ids
-    if copy_allowed(conn, table):
-        ids = reserve_ids(conn, table, len(rows))
-        for row, new_id in zip(rows, ids, strict=True):
-            row["id"] = new_id
-        copy_insert(conn, table, rows)
-        return ids
-    result = conn.execute(insert(table).returning(pk, sort_by_parameter_order=True), rows)
+    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     ids = list(result.scalars())
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from controllers.bulk import _sqlite_converter, copy_allowed, reserve_ids
+from controllers.bulk import _sqlite_converter, allocated_ids, copy_allowed, copy_rows
 
 logger = logging.getLogger(__name__)
 
@@ -96,29 +96,12 @@ def _executemany(conn: Connection, table: Table, data: Columns) -> None:
 
 
 def _copy(conn: Connection, table: Table, data: Columns) -> None:
-    from psycopg import sql
-
     names = list(data)
-    dialect = conn.dialect
     columns = [_convert(data[n], p) for n, p in zip(names, _converters(conn, table, names),
                                                     strict=True)]  # fmt: skip
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
-    )
-    raw = conn.connection.driver_connection
-    error = dialect.loaded_dbapi.Error
-    try:
-        with raw.cursor() as cur, cur.copy(statement) as copy:
-            write = copy.write_row
-            for row in zip(*columns, strict=True):
-                write(row)
-    except error as exc:
-        # raised as SQLAlchemy raises a statement's error (a lost server is recognised as one)
-        lost = dialect.is_disconnect(exc, raw, None)
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(statement.as_string(raw), None, exc, error,
-                                  connection_invalidated=lost, dialect=dialect) from exc  # fmt: skip
+    with copy_rows(conn, table, names) as write:
+        for row in zip(*columns, strict=True):
+            write(row)
 
 
 def insert_columns(conn: Connection, table: Table, data: Columns) -> None:
@@ -141,18 +124,13 @@ def insert_columns_with_ids(session: Session, table: Table, data: Columns) -> li
         return []
     session.flush()
     conn = session.connection()
-    pk = table.c.id
-    if conn.dialect.name == "sqlite":
-        start = int(conn.scalar(select(func.coalesce(func.max(pk), 0)))) + 1
-        ids = list(range(start, start + n))
-    elif copy_allowed(conn, table):
-        ids = reserve_ids(conn, table, n)
-    else:
+    ids = allocated_ids(conn, table, n)
+    if ids is None:
         data = _with_defaults(table, data, n)
         names = list(data)
         rows = [dict(zip(names, r, strict=True)) for r in zip(*data.values(), strict=True)]
-        result = conn.execute(insert(table).returning(pk, sort_by_parameter_order=True), rows)
-        return list(result.scalars())
+        returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(conn.execute(returning, rows).scalars())
     insert_columns(conn, table, {"id": ids, **data})
     return ids
 

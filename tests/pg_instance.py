@@ -14,6 +14,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -135,3 +137,14 @@ class PrivateServer:
     def destroy(self) -> None:
         self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def running_server() -> Iterator[PrivateServer]:
+    """A private server, initialised and started; destroyed afterwards."""
+    srv = PrivateServer().init()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.destroy()

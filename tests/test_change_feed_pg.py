@@ -14,7 +14,7 @@ import pytest
 from controllers.audit.change_feed import CHANNEL, watch
 from controllers.infra import db_roles
 from models.database import Database, make_engine
-from tests.pg_instance import PrivateServer, pg_bin
+from tests.pg_instance import pg_bin, running_server
 from tests.test_pg_security import PASSWORDS, _secure_database, connect_as
 
 pytestmark = [
@@ -27,14 +27,10 @@ FORGED = '{"id": 999999, "user_id": 1, "action": "update", "object_type": "case"
 
 @pytest.fixture(scope="module")
 def secured():
-    srv = PrivateServer().init()
-    srv.start()
-    try:
+    with running_server() as srv:
         env = _secure_database(srv)
         yield env
         env["owner"].dispose()
-    finally:
-        srv.destroy()
 
 
 def _append(conn, action: str, object_type: str, object_id: str, detail: str | None = None):

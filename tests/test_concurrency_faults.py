@@ -22,7 +22,7 @@ from models import AuditEntry, Case
 from models.database import Database, make_engine
 from models.migrate import upgrade
 from tests.factories import make_case
-from tests.pg_instance import PrivateServer, pg_bin
+from tests.pg_instance import pg_bin, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 1500
@@ -94,12 +94,8 @@ def test_a_killed_batch_write_is_all_there_or_absent_postgresql(db_url):
 def private_pg():
     if pg_bin() is None:
         pytest.skip("PostgreSQL server binaries are not installed")
-    server = PrivateServer().init()
-    server.start()
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        server.destroy()
 
 
 @pytest.mark.slow

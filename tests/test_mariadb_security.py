@@ -11,56 +11,27 @@ from sqlalchemy.exc import DBAPIError
 from controllers.actor import SYSTEM
 from controllers.audit.trail import record
 from controllers.audit.verify import verify_chain
-from controllers.auth import AccountLocked, LoginFailed, change_own_password, create_user
+from controllers.auth import AccountLocked, LoginFailed, change_own_password
 from controllers.auth.database_login import sign_in_database
 from controllers.infra import mariadb_roles
 from controllers.unit_of_work import call
-from controllers.units.reference import load_reference_units
 from models import AuditEntry, Case
 from models.database import Database, make_engine
-from models.migrate import upgrade
 from tests.dbservers import MARIADB_ADMIN_URL, create_mariadb, drop_mariadb, url_for
-from tests.factories import make_case, unit
+from tests.secured_accounts import (
+    GATE_PASSWORD,
+    PASSWORDS,
+    matrix_rows,
+    secure_database,
+    sign_in_through,
+)
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.slow]
-
-PASSWORDS = {
-    "admin": "Guanli-Mima-1",
-    "auditor": "Shenji-Mima-1",
-    "city": "Shiji-Mima-1",
-    "lingshou": "Xianqu-Mima-1",
-    "xinle": "Xianqu-Mima-2",
-    "leader": "Lingdao-Mima-1",
-}
-GATE_PASSWORD = "Gate-Pass-1"
 
 
 def _secure_database():
     name = f"rectify_mdbsec_{uuid.uuid4().hex[:8]}"
-    url = create_mariadb(name)
-    owner = Database.from_engine(make_engine(url))
-    upgrade(owner.engine, backup=False)
-    with owner.engine.begin() as conn:
-        result = mariadb_roles.install(conn, gate_password=GATE_PASSWORD)
-    with owner.session() as s:
-        load_reference_units(s)
-        lingshou, xinle = unit(s, "灵寿县"), unit(s, "新乐市")
-        ids = {"lingshou": make_case(s, unit=lingshou).id, "xinle": make_case(s, unit=xinle).id}
-        for username, role, unit_name in [
-            ("admin", "admin", None),
-            ("auditor", "auditor", None),
-            ("city", "city_clerk", None),
-            ("lingshou", "county_clerk", "灵寿县"),
-            ("xinle", "county_clerk", "新乐市"),
-            ("leader", "leader", None),
-        ]:
-            create_user(s, SYSTEM, username, role, unit=unit_name,
-                        password=PASSWORDS[username], must_change_password=False)  # fmt: skip
-        record(s, SYSTEM, "create", "case", ids["lingshou"])
-        s.commit()
-        units = {"lingshou": lingshou.id, "xinle": xinle.id}
-    return {"name": name, "owner": owner, "result": result, "cases": ids, "units": units,
-            "url": url}  # fmt: skip
+    return {**secure_database(create_mariadb(name), mariadb_roles.install), "name": name}
 
 
 def _drop(env):
@@ -159,7 +130,7 @@ FORBIDDEN_ALWAYS = [
     ("close straight away with a made-up approver",
      "UPDATE cases SET status = 'closed', approved_by = 'nobody', completed_on = CURDATE(), "
      "accepted_on = CURDATE() WHERE id = {open}"),
-    ("archive the own letter", "UPDATE letters SET status = 'archived' WHERE id = {letter}"),
+    ("archive the own letter", "UPDATE letters SET status = 'archived' WHERE id = {letter_lingshou}"),
     ("an own case carries an attachment onto another unit's letter",
      "INSERT INTO attachments (sha256, filename, mime, size, kind, created_at, case_id, letter_id) "
      "VALUES ('" + "a" * 64 + "', 'x.png', 'image/png', 1, 'other', NOW(), {open}, {letter_xinle})"),
@@ -188,34 +159,7 @@ CITY_FORBIDDEN = [
 @pytest.fixture(scope="module")
 def matrix():
     env = _secure_database()
-    from models import Attachment, AttachmentBlob, CaseChange, CountyReturn, Letter, LetterTemplate
-
-    own = env["cases"]["lingshou"]
-    with env["owner"].session() as s:
-        tpl = LetterTemplate(version_no=99, name="t", title="t", body="b", issuer_name="i")
-        s.add(tpl)
-        s.flush()
-        letter = Letter(unit_id=env["units"]["lingshou"], template_id=tpl.id)
-        other_letter = Letter(unit_id=env["units"]["xinle"], template_id=tpl.id)
-        ret = CountyReturn(unit_id=env["units"]["lingshou"])
-        s.add_all([letter, other_letter, ret])
-        s.add(AttachmentBlob(sha256="a" * 64, size=1, content=b"x"))
-        s.flush()
-        s.add(Attachment(sha256="a" * 64, filename="p.png", size=1, case_id=own))
-        s.add(CaseChange(case_id=own, username="city", field="owner", old_value="a", new_value="b"))
-        s.execute(text(
-            "UPDATE cases SET status = 'closed', completed_on = CURDATE(), "
-            "accepted_on = CURDATE(), approved_by = '市局' WHERE id = :i"), {"i": own})  # fmt: skip
-        s.commit()
-        ids = {
-            "own": own,
-            "other": env["cases"]["xinle"],
-            "return": ret.id,
-            "letter": letter.id,
-            "letter_xinle": other_letter.id,
-        }
-        ids["open"] = make_case(s, unit=unit(s, "灵寿县")).id
-        s.commit()
+    ids = matrix_rows(env)
     ids.update(base=env["name"], unit_lingshou=env["units"]["lingshou"],
                unit_xinle=env["units"]["xinle"])  # fmt: skip
     try:
@@ -294,11 +238,7 @@ def test_a_wrong_password_or_the_gate_gets_nothing(secured):
 
 
 def test_the_application_signs_in_as_the_clerks_own_user_and_saves(secured):
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "lingshou")
     try:
         with account_db.session() as s:
             assert mariadb_roles.connected_account(s) == "lingshou"
@@ -364,11 +304,7 @@ def test_a_city_clerk_accepts_a_return_through_the_own_user(secured, tmp_path):
         standard_row(n, 企业名称=f"安全测试加工厂{n}", 地址=f"灵寿镇北关村{n}号") for n in (1, 2)
     ]
     path = write_xlsx(tmp_path / "灵寿县上报.xlsx", rows)
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "city", PASSWORDS["city"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "city")
     try:
         with account_db.session() as s:
             check = check_return(s, result.actor, path, secured["units"]["lingshou"], stage)
@@ -396,11 +332,7 @@ def test_a_county_clerk_attaches_a_file_another_unit_already_stored(secured, tmp
     with secured["owner"].session() as s:
         add_attachment_file(s, SYSTEM, photo, case_id=secured["cases"]["xinle"])
         s.commit()
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "lingshou")
     try:
         with account_db.session() as s:
             add_attachment_file(s, result.actor, photo, case_id=secured["cases"]["lingshou"])
@@ -454,11 +386,7 @@ def test_a_county_clerk_sees_that_others_changed_something_and_who(secured):
     from controllers.audit.change_feed import changes_since, head_id, topics_for
     from controllers.auth.display_names import display_names
 
-    gate = gate_db(secured)
-    try:
-        account_db, _result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
-    finally:
-        gate.dispose()
+    account_db, _result = sign_in_through(gate_db(secured), "lingshou")
     try:
         with account_db.session() as s:
             since = head_id(s)
@@ -538,11 +466,7 @@ def test_the_command_line_installs_and_signs_in_through_the_gate(secured):
 def test_the_administrator_counts_cases_per_unit_without_reading_them(secured):
     from controllers.units.records import unit_case_counts
 
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "admin", PASSWORDS["admin"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "admin")
     try:
         with account_db.session() as s:
             counts = unit_case_counts(s, result.actor)
@@ -582,11 +506,7 @@ def test_a_county_clerk_works_through_the_own_user(secured, tmp_path):
         stage = make_stage(s).id
         s.commit()
     path = write_xlsx(tmp_path / "灵寿县上报.xlsx", [standard_row(1, 企业名称="县区上报加工厂")])
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "lingshou")
     own = secured["cases"]["lingshou"]
     try:
         with account_db.session() as s:
@@ -613,11 +533,7 @@ def test_the_administrator_changes_a_role_through_the_own_user(secured):
     from controllers.unit_of_work import run
     from models import User
 
-    gate = gate_db(secured)
-    try:
-        admin_db, result = sign_in_database(gate, "admin", PASSWORDS["admin"])
-    finally:
-        gate.dispose()
+    admin_db, result = sign_in_through(gate_db(secured), "admin")
     try:
         with admin_db.session() as s:  # the administrator's view shows every account
             version = s.scalar(select(User.version).where(User.username == "lingshou"))

@@ -18,86 +18,41 @@ from controllers.auth import (
     LoginFailed,
     change_own_password,
     check_password,
-    create_user,
     set_disabled,
 )
 from controllers.auth.database_login import sign_in_database
 from controllers.infra import db_roles as pg_security
 from controllers.summary import summary
 from controllers.unit_of_work import call
-from controllers.units.reference import load_reference_units
 from models import AuditEntry, Case
 from models.database import Database, make_engine
 from models.migrate import upgrade
-from tests.factories import make_case, unit
-from tests.pg_instance import PrivateServer, pg_bin
+from tests.pg_instance import pg_bin, running_server
+from tests.secured_accounts import (
+    GATE_PASSWORD,
+    PASSWORDS,
+    matrix_rows,
+    secure_database,
+    sign_in_through,
+)
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(pg_bin() is None, reason="PostgreSQL server binaries are not installed"),
 ]
 
-PASSWORDS = {
-    "admin": "Guanli-Mima-1",
-    "auditor": "Shenji-Mima-1",
-    "city": "Shiji-Mima-1",
-    "lingshou": "Xianqu-Mima-1",
-    "xinle": "Xianqu-Mima-2",
-    "leader": "Lingdao-Mima-1",
-}
-
 
 @pytest.fixture(scope="module")
 def server():
-    srv = PrivateServer().init()
-    srv.start()
-    try:
+    with running_server() as srv:
         yield srv
-    finally:
-        srv.destroy()
 
 
 def _secure_database(server):
     """A migrated database with cases in two units, security installed, one account per role."""
     name = f"sec_{uuid.uuid4().hex[:10]}"
-    url = server.create_database(name)
-    owner = Database.from_engine(make_engine(url))
-    upgrade(owner.engine, backup=False)
-    with owner.engine.begin() as conn:
-        result = pg_security.install(conn, gate_password="Gate-Pass-1")
-    with owner.session() as s:
-        load_reference_units(s)
-        lingshou, xinle = unit(s, "灵寿县"), unit(s, "新乐市")
-        ids = {"lingshou": make_case(s, unit=lingshou).id, "xinle": make_case(s, unit=xinle).id}
-        for username, role, unit_name in [
-            ("admin", "admin", None),
-            ("auditor", "auditor", None),
-            ("city", "city_clerk", None),
-            ("lingshou", "county_clerk", "灵寿县"),
-            ("xinle", "county_clerk", "新乐市"),
-            ("leader", "leader", None),
-        ]:
-            create_user(
-                s,
-                SYSTEM,
-                username,
-                role,
-                unit=unit_name,
-                password=PASSWORDS[username],
-                must_change_password=False,
-            )
-        record(s, SYSTEM, "create", "case", ids["lingshou"])
-        s.commit()
-        units = {"lingshou": lingshou.id, "xinle": xinle.id}
-    return {
-        "server": server,
-        "name": name,
-        "owner": owner,
-        "prefix": result.prefix,
-        "cases": ids,
-        "units": units,
-        "url": url,
-    }
+    env = secure_database(server.create_database(name), pg_security.install)
+    return {**env, "server": server, "name": name, "prefix": env["result"].prefix}
 
 
 @pytest.fixture
@@ -122,7 +77,7 @@ def connect_as(env, username, password=None):
 
 def gate_db(env) -> Database:
     role = pg_security.group_role(env["prefix"], pg_security.GATE)
-    return Database.from_engine(make_engine(env["server"].url(env["name"], role, "Gate-Pass-1")))
+    return Database.from_engine(make_engine(env["server"].url(env["name"], role, GATE_PASSWORD)))
 
 
 def test_county_clerk_in_a_plain_sql_client_sees_only_its_unit(secured):
@@ -197,7 +152,7 @@ def test_a_wrong_password_or_the_gate_role_gets_nothing(secured):
         port=secured["server"].port,
         dbname=secured["name"],
         user=gate,
-        password="Gate-Pass-1",
+        password=GATE_PASSWORD,
         autocommit=True,
     ) as conn:
         for statement in ("SELECT * FROM cases", "SELECT * FROM users", "SELECT * FROM audit_log"):
@@ -219,11 +174,7 @@ def test_entries_are_appended_in_the_accounts_own_name(secured):
 
 
 def test_the_application_signs_in_as_the_clerks_own_role(secured):
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "lingshou")
     try:
         assert result.actor.username == "lingshou"
         assert result.actor.unit_id == secured["units"]["lingshou"]
@@ -278,11 +229,7 @@ def test_disabling_and_password_changes_reach_the_database_role(secured):
         s.commit()
     with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
         connect_as(secured, "leader")
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "city", PASSWORDS["city"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "city")
     try:
         with account_db.session() as s:
             change_own_password(s, result.actor, PASSWORDS["city"], "Changed-Pass-2")
@@ -323,7 +270,7 @@ def test_the_command_line_signs_in_through_the_gate(secured):
 
     root = Path(__file__).resolve().parent.parent
     gate = pg_security.group_role(secured["prefix"], pg_security.GATE)
-    url = secured["server"].url(secured["name"], gate, "Gate-Pass-1")
+    url = secured["server"].url(secured["name"], gate, GATE_PASSWORD)
     env = {k: v for k, v in os.environ.items() if k != "RECTIFY_DB_URL"}
 
     def run(*args, password):
@@ -356,11 +303,7 @@ def test_county_clerk_attaches_a_file_another_unit_already_stored(secured):
     with secured["owner"].session() as s:
         add_attachment(s, SYSTEM, photo, "照片.png", case_id=secured["cases"]["xinle"])
         s.commit()
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "lingshou", PASSWORDS["lingshou"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "lingshou")
     try:
         with account_db.session() as s:
             att = add_attachment(
@@ -390,11 +333,7 @@ def test_a_city_clerk_accepts_a_return_in_its_own_role_where_copy_is_refused(sec
         standard_row(n, 企业名称=f"安全测试加工厂{n}", 地址=f"灵寿镇北关村{n}号") for n in (1, 2, 3)
     ]
     path = write_xlsx(tmp_path / "灵寿县上报.xlsx", rows)
-    gate = gate_db(secured)
-    try:
-        account_db, result = sign_in_database(gate, "city", PASSWORDS["city"])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(secured), "city")
     actor, lingshou = result.actor, secured["units"]["lingshou"]
     try:
         with account_db.session() as s:
@@ -428,40 +367,7 @@ def test_a_city_clerk_accepts_a_return_in_its_own_role_where_copy_is_refused(sec
 def matrix(server):
     """One database for the whole matrix: every forbidden statement is rolled back."""
     secured = _secure_database(server)
-    from models import Attachment, AttachmentBlob, CaseChange, CountyReturn, Letter, LetterTemplate
-
-    own, other = secured["cases"]["lingshou"], secured["cases"]["xinle"]
-    with secured["owner"].session() as s:
-        tpl = LetterTemplate(version_no=99, name="t", title="t", body="b", issuer_name="i")
-        s.add(tpl)
-        s.flush()
-        letters = {}
-        for key in ("lingshou", "xinle"):
-            letter = Letter(unit_id=secured["units"][key], template_id=tpl.id)
-            s.add(letter)
-            s.flush()
-            letters[key] = letter.id
-        ret = CountyReturn(unit_id=secured["units"]["lingshou"])
-        s.add(ret)
-        s.add(AttachmentBlob(sha256="a" * 64, size=1, content=b"x"))
-        s.flush()
-        s.add(Attachment(sha256="a" * 64, filename="p.png", size=1, case_id=own))
-        s.add(CaseChange(case_id=own, username="city", field="owner", old_value="a", new_value="b"))
-        s.execute(text(
-            "UPDATE cases SET status = 'closed', completed_on = current_date, "
-            "accepted_on = current_date, approved_by = '市局' WHERE id = :i"), {"i": own})  # fmt: skip
-        s.commit()
-        ids = {
-            "own": own,
-            "other": other,
-            "return": ret.id,
-            **{f"letter_{k}": v for k, v in letters.items()},
-        }
-    open_case = None
-    with secured["owner"].session() as s:
-        open_case = make_case(s, unit=unit(s, "灵寿县")).id
-        s.commit()
-    ids["open"] = open_case
+    ids = matrix_rows(secured)
     yield {**secured, "ids": ids}
     secured["owner"].dispose()
 
@@ -573,11 +479,7 @@ def _history_as(env, username):
     from controllers.unit_of_work import run
     from models import User
 
-    gate = gate_db(env)
-    try:
-        account_db, result = sign_in_database(gate, username, PASSWORDS[username])
-    finally:
-        gate.dispose()
+    account_db, result = sign_in_through(gate_db(env), username)
     try:
         record = run(account_db, result.actor, load_case, env["cases"]["lingshou"]).value
         with account_db.session() as s:
@@ -603,7 +505,7 @@ def test_the_names_function_gives_only_names_and_not_to_the_gate(secured):
     gate_role = pg_security.group_role(secured["prefix"], pg_security.GATE)
     with (
         psycopg.connect(host="127.0.0.1", port=secured["server"].port, dbname=secured["name"],
-                        user=gate_role, password="Gate-Pass-1", autocommit=True) as conn,
+                        user=gate_role, password=GATE_PASSWORD, autocommit=True) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):  # fmt: skip
         conn.execute("SELECT * FROM rectify_display_names(%s)", ([city_id],))

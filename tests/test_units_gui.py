@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import func, select
 
 from controllers import unit_of_work
@@ -80,20 +81,29 @@ def test_a_new_unit_and_a_refused_one(qtbot, sqlite_db):
     assert box.model.rowCount() == 26
 
 
-def test_merge_two_townships_after_confirmation(qtbot, sqlite_db):
-    with sqlite_db.session() as s:
+def _click(box_widget, text: str) -> None:
+    next(b for b in box_widget.buttons() if b.text() == text).click()
+
+
+def _ask_township_merge(qtbot, db) -> tuple[UnitsBox, QMessageBox | None, int, int]:
+    """A case in 灵寿县's second township (青同镇); the box asks whether to merge that township
+    into the first. Returns the box, its confirmation, and the two townships' ids."""
+    with db.session() as s:
         ling = unit(s)
         make_case(s, township_id=ling.townships[1].id)
         s.commit()
         source_id, target_id = ling.townships[1].id, ling.townships[0].id
-    box = _box(qtbot, sqlite_db)
+    box = _box(qtbot, db)
     _select(box, "灵寿县")
     box.towns.setCurrentRow(1)
     box.merge_target.setCurrentIndex(box.merge_target.findData(target_id))
-    dialog = box.ask_merge()
+    return box, box.ask_merge(), source_id, target_id
+
+
+def test_merge_two_townships_after_confirmation(qtbot, sqlite_db):
+    box, dialog, source_id, target_id = _ask_township_merge(qtbot, sqlite_db)
     assert "1 家企业" in dialog.informativeText()
-    yes = next(b for b in dialog.buttons() if b.text() == "合并")
-    yes.click()
+    _click(dialog, "合并")
     qtbot.waitUntil(lambda: box.last_message.startswith("已合并"))
     with sqlite_db.session() as s:
         assert s.get(Township, source_id) is None
@@ -292,10 +302,6 @@ def test_paste_a_unit_list_in_settings(qtbot, sqlite_db):
     assert box.last_message == "名单是空的，没有可导入的单位。"
 
 
-def _click(box_widget, text: str) -> None:
-    next(b for b in box_widget.buttons() if b.text() == text).click()
-
-
 def test_merge_a_unit_after_a_confirmation_naming_what_moves(qtbot, sqlite_db):
     from tests import unit_merge_story as story
 
@@ -351,16 +357,7 @@ def test_a_unit_changed_before_the_yes_opens_the_conflict_dialog(qtbot, sqlite_d
 def test_a_township_renamed_meanwhile_opens_the_conflict_dialog_then_merges(qtbot, sqlite_db):
     from controllers.units.records import rename_township
 
-    with sqlite_db.session() as s:
-        ling = unit(s)
-        make_case(s, township_id=ling.townships[1].id)
-        s.commit()
-        source_id, target_id = ling.townships[1].id, ling.townships[0].id
-    box = _box(qtbot, sqlite_db)
-    _select(box, "灵寿县")
-    box.towns.setCurrentRow(1)
-    box.merge_target.setCurrentIndex(box.merge_target.findData(target_id))
-    first = box.ask_merge()
+    box, first, source_id, target_id = _ask_township_merge(qtbot, sqlite_db)
     unit_of_work.run(sqlite_db, OTHER, rename_township, target_id, 1, "灵寿镇（新）")
     _click(first, "合并")
     dialog = box.findChild(ConflictDialog)

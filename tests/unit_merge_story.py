@@ -1,16 +1,25 @@
 """A district merger on real rows: 灵寿县 (A) merged into 新乐市 (B), one row of every kind
 that points at a unit, built and checked the same way on every backend (and by the database
-function under PostgreSQL roles)."""
+function under PostgreSQL roles). Under database accounts (PostgreSQL roles, MariaDB users) the
+administrator's part of the story is told here too, the same on both."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from controllers.actor import SYSTEM
+from controllers.auth import create_user
+from controllers.auth.login import SignIn
 from controllers.cases.case_detail import case_history
+from controllers.unit_of_work import call, run
+from controllers.units.merge import merge_townships, merge_units, plan_unit_merge
+from controllers.units.records import UnitInput, create_unit, delete_unit_if_unused, list_units
+from controllers.units.reference import load_reference_units
 from models import (
     AccountabilityRecord,
     AuditEntry,
@@ -29,7 +38,9 @@ from models import (
     User,
 )
 from models.codes import AccountabilityStatus, LetterStatus, Measure, Role
+from models.database import Database
 from tests.factories import make_case, unit
+from tests.secured_accounts import PASSWORDS
 
 SOURCE, TARGET = "灵寿县", "新乐市"
 EXPECTED_COUNTS = {
@@ -162,3 +173,95 @@ def check_merged(s: Session, ids: dict[str, Any]) -> None:
     assert s.get(Permit, ids["permit"]).unit_id == b.id
     mappings = [s.get(ReturnColumnMapping, i).unit_id for i in ids["mappings"]]
     assert mappings == [b.id, a.id, b.id]  # B remembers 地点 itself
+
+
+# ------------------------------------------------------------------------------------------
+# Under database accounts: the administrator (who reads no business data) merges through the
+# database's own functions or procedures.
+#: (username, role, unit) of the accounts the story signs in with (passwords: PASSWORDS)
+ACCOUNTS = [("admin", "admin", None), ("city", "city_clerk", None),
+            ("xinle", "county_clerk", "新乐市")]  # fmt: skip
+
+SignInAs = Callable[[str], tuple[Database, SignIn]]
+
+
+def build_with_accounts(s: Session) -> dict[str, Any]:
+    """The reference units, the story's rows (:func:`build`) and the :data:`ACCOUNTS`, in a
+    database whose security is installed; returns :func:`build`'s ids. Commits."""
+    load_reference_units(s)
+    s.commit()
+    ids = build(s)
+    for username, role, unit_name in ACCOUNTS:
+        create_user(s, SYSTEM, username, role, unit=unit_name, password=PASSWORDS[username],
+                    must_change_password=False)  # fmt: skip
+    s.commit()
+    return ids
+
+
+def admin_merges_units_then_townships(
+    sign_in: SignInAs,
+    owner: Database,
+    ids: dict[str, Any],
+    own_connection: Callable[[Session], bool],
+) -> None:
+    """The administrator, signed in with ``sign_in`` (on a connection ``own_connection`` says is
+    its own), sees the units' case counts without reading cases, merges A into B as planned
+    (checked through ``owner``), then 承安镇 into 灵寿镇 in B: that history in its own name."""
+    db, signed = sign_in("admin")
+    admin = signed.actor
+    try:
+        with db.session() as s:
+            assert own_connection(s)
+            rows = {u.name: u for u in list_units(s, admin)}  # counts, though no cases read
+        assert (rows[SOURCE].cases, rows[TARGET].cases) == (4, 2)
+        plan = call(db, plan_unit_merge, admin, ids["a"], ids["b"]).value
+        assert plan.counts == EXPECTED_COUNTS
+        run(db, admin, merge_units, rows[SOURCE], rows[TARGET])
+        with owner.session() as s:
+            check_merged(s, ids)
+        # then a township merge in the merged unit: the case moves, its history in admin's name
+        rows = {u.name: u for u in call(db, list_units, admin).value}
+        towns = {t.name: t for t in rows[TARGET].townships}
+        assert run(db, admin, merge_townships, towns["承安镇"], towns["灵寿镇"]).value == 1
+    finally:
+        db.dispose()
+    with owner.session() as s:
+        assert s.get(Township, ids["b_town"]["承安镇"]) is None
+        assert set(s.scalars(select(CaseChange.username))) == {"admin"}
+        moved = s.scalars(select(CaseChange).where(CaseChange.case_id == ids["cases"]["b1"])).one()
+        assert (moved.field, moved.old_value, moved.note) == (
+            "township_id", "承安镇", "乡镇合并：承安镇并入灵寿镇")  # fmt: skip
+
+
+def admin_deletes_only_units_without_data(
+    sign_in: SignInAs, owner: Database, ids: dict[str, Any]
+) -> None:
+    """The administrator deletes a new empty unit, but neither A (cases) nor a unit only an
+    account points at: the database answers whether a unit holds data (yes or no)."""
+    db, signed = sign_in("admin")
+    admin = signed.actor
+    try:
+        empty = run(db, admin, create_unit, UnitInput(name="新建测试区")).value
+        with owner.session() as s:
+            accounts_only = unit(s, "行唐县").id  # no cases; an account points at it
+            create_user(s, SYSTEM, "xingtang", "county_clerk", unit="行唐县",
+                        password="Xianqu-Mima-3", must_change_password=False)  # fmt: skip
+            s.commit()
+        assert run(db, admin, delete_unit_if_unused, ids["a"]).value is False  # cases
+        assert run(db, admin, delete_unit_if_unused, accounts_only).value is False
+        assert run(db, admin, delete_unit_if_unused, empty).value is True
+    finally:
+        db.dispose()
+    with owner.session() as s:
+        assert s.get(Unit, empty) is None
+        assert s.get(Unit, ids["a"]) is not None
+        assert s.get(Unit, accounts_only) is not None
+
+
+def snapshot_with_a_case_in_b(owner: Database, ids: dict[str, Any]) -> dict[str, Any]:
+    """A case added in B's 承安镇 (so a township merge would move one), then the
+    :func:`snapshot` a refused merge must leave as it is."""
+    with owner.session() as s:
+        make_case(s, unit=unit(s, TARGET), township_id=ids["b_town"]["承安镇"])
+        s.commit()
+        return snapshot(s)

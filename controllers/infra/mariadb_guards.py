@@ -198,6 +198,16 @@ def procedures(base: str, scoped: str, prefix: str, g: dict[str, str]) -> list[s
     ]
 
 
+def _per_event(b: str, name: str, events: tuple[str, ...], body: str) -> list[str]:
+    """One trigger ``rectify_guard_<name>_<event>`` for each event, all with the same body
+    (``ON <table> FOR EACH ROW BEGIN … END``)."""
+    return [
+        f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_{name}_{event.lower()} BEFORE {event}
+            {body}"""
+        for event in events
+    ]
+
+
 def triggers(base: str, prefix: str, g: dict[str, str], tables: set[str]) -> list[str]:
     b = _qi(base)
     acct = _is_account(prefix)
@@ -206,6 +216,16 @@ def triggers(base: str, prefix: str, g: dict[str, str], tables: set[str]) -> lis
     actions = ", ".join(f"'{a.value}'" for a in AuditAction)
     objects = ", ".join(f"'{o.value}'" for o in AuditObject)
     city = Role.CITY_CLERK.value
+    closed_attachments = f"""ON {b}.attachments FOR EACH ROW BEGIN
+              IF {acct} AND EXISTS (SELECT 1 FROM {b}.cases c WHERE c.id = OLD.case_id
+                                    AND c.status = 'closed') THEN
+                {_signal("已销号企业的附件不能删除或改动")};
+              END IF;
+            END"""
+    auditor_settings = f"""ON {b}.app_settings FOR EACH ROW BEGIN
+              IF {acct} AND {my_role} <=> '{Role.AUDITOR.value}' AND NEW.`key` NOT LIKE 'audit.%'
+              THEN {_signal("审计管理员只能修改审计设置")}; END IF;
+            END"""
     out = [
         f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_cases_update BEFORE UPDATE ON {b}.cases
             FOR EACH ROW BEGIN
@@ -248,20 +268,7 @@ def triggers(base: str, prefix: str, g: dict[str, str], tables: set[str]) -> lis
                 {_signal("变更记录只能追加")};
               END IF;
             END""",
-        f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_attachments_update BEFORE UPDATE
-            ON {b}.attachments FOR EACH ROW BEGIN
-              IF {acct} AND EXISTS (SELECT 1 FROM {b}.cases c WHERE c.id = OLD.case_id
-                                    AND c.status = 'closed') THEN
-                {_signal("已销号企业的附件不能删除或改动")};
-              END IF;
-            END""",
-        f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_attachments_delete BEFORE DELETE
-            ON {b}.attachments FOR EACH ROW BEGIN
-              IF {acct} AND EXISTS (SELECT 1 FROM {b}.cases c WHERE c.id = OLD.case_id
-                                    AND c.status = 'closed') THEN
-                {_signal("已销号企业的附件不能删除或改动")};
-              END IF;
-            END""",
+        *_per_event(b, "attachments", ("UPDATE", "DELETE"), closed_attachments),
         f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_returns BEFORE UPDATE
             ON {b}.county_returns FOR EACH ROW BEGIN
               -- a return moving to another unit (only the merge procedure, as the views
@@ -283,16 +290,7 @@ def triggers(base: str, prefix: str, g: dict[str, str], tables: set[str]) -> lis
                 {_signal("审计日志只接受本人名义、已登记的操作")};
               END IF;
             END""",
-        f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_settings_insert BEFORE INSERT
-            ON {b}.app_settings FOR EACH ROW BEGIN
-              IF {acct} AND {my_role} <=> '{Role.AUDITOR.value}' AND NEW.`key` NOT LIKE 'audit.%'
-              THEN {_signal("审计管理员只能修改审计设置")}; END IF;
-            END""",
-        f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_settings_update BEFORE UPDATE
-            ON {b}.app_settings FOR EACH ROW BEGIN
-              IF {acct} AND {my_role} <=> '{Role.AUDITOR.value}' AND NEW.`key` NOT LIKE 'audit.%'
-              THEN {_signal("审计管理员只能修改审计设置")}; END IF;
-            END""",
+        *_per_event(b, "settings", ("INSERT", "UPDATE"), auditor_settings),
     ]
     out.append(
         f"""CREATE OR REPLACE TRIGGER {b}.rectify_guard_blobs BEFORE INSERT

@@ -30,6 +30,7 @@ from controllers.returns.matching import (
     RegisterIndex,
     ReturnDiff,
     compare_rows,
+    filled_fields,
     load_register,
 )
 from controllers.returns.normalise import is_blank, to_text
@@ -337,7 +338,7 @@ def compare(
     ``register``: the unit's register and its index when already read in this session's
     transaction."""
     if register is None:
-        cases = load_register(session, check.unit_id)
+        cases = load_register(session, check.unit_id, filled_fields(check.rows))
         index = None
     else:
         cases, index = register

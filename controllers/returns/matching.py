@@ -9,11 +9,11 @@ the same owner and phone, the same address and owner under another name — give
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from itertools import repeat
-from operator import is_not, itemgetter
+from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
 from sqlalchemy import select, type_coerce
@@ -41,9 +41,12 @@ _CASE_COLUMNS = {
 }
 
 
+_case_row = attrgetter("row")
+
 #: the fields of a register case, in the order :func:`load_register` reads them
 REGISTER_KEYS = (*_CASE_COLUMNS, "township", "industry", "batch")
 _REGISTER_POSITION = {k: i for i, k in enumerate(REGISTER_KEYS)}
+_NAME_POSITION = _REGISTER_POSITION["name"]
 _stored_values = itemgetter(*(_REGISTER_POSITION[k] for k in _CHANGE_KEYS))
 
 
@@ -100,43 +103,65 @@ def _raw(column: Any, dialect: Any) -> tuple[Any, Any]:
 REGISTER_CHUNK = 4096
 
 
-def load_register(session: Session, unit_id: int) -> list[RegisterCase]:
+#: the fields of a register case every comparison reads (matching keys, label, state)
+ALWAYS_READ = frozenset(("name", "address", "owner", "phone", "status"))
+
+
+def load_register(
+    session: Session, unit_id: int, fields: Collection[str] | None = None
+) -> list[RegisterCase]:
     """Every case of a unit with the compared fields (township and batch by name).
 
     Read as plain rows (no ORM entities), a chunk at a time: coded and date columns are
     converted each distinct value once, and every column keeps one object per distinct value
     (a register repeats its townships, measures, officials…), so the memory held is that of
-    the distinct values, not of every fetched cell."""
+    the distinct values, not of every fetched cell.
+
+    ``fields``: only these of the compared fields are read (besides :data:`ALWAYS_READ`), the
+    others are None in every case — what a comparison of rows that fill only these needs
+    (see :func:`filled_fields`); None reads them all."""
     if session.autoflush:
         session.flush()  # as a query through the session would
     connection = session.connection()
-    selected = [_raw(c, connection.dialect) for c in _CASE_COLUMNS.values()]
-    stmt = (
-        select(*(c for c, _p in selected), Township.name, Case.industry_id, Batch.name,
-               Case.id, Case.version)
-        .outerjoin(Township, Township.id == Case.township_id)
-        .outerjoin(Batch, Batch.id == Case.batch_id)
-        .where(Case.unit_id == unit_id)
-        .order_by(Case.id)
-    )  # fmt: skip
+    wanted = None if fields is None else ALWAYS_READ.union(fields)
+    columns_of = {**_CASE_COLUMNS, "township": Township.name, "industry": Case.industry_id,
+                  "batch": Batch.name}  # fmt: skip
+    read = [k for k in REGISTER_KEYS if wanted is None or k in wanted]
+    selected = [_raw(columns_of[k], connection.dialect) for k in read]
+    stmt = select(*(c for c, _p in selected), Case.id, Case.version)
+    if "township" in read:
+        stmt = stmt.outerjoin(Township, Township.id == Case.township_id)
+    if "batch" in read:
+        stmt = stmt.outerjoin(Batch, Batch.id == Case.batch_id)
+    stmt = stmt.where(Case.unit_id == unit_id).order_by(Case.id)
+    positions = [_REGISTER_POSITION[k] for k in read]
     n = len(REGISTER_KEYS)
-    processes = [p for _c, p in selected] + [None] * (n + 2 - len(selected))
+    processes = [p for _c, p in selected]
     # per column: value as fetched → value kept (converted, one object per distinct value)
     kept: list[dict[Any, Any]] = [{None: None} for _ in processes]
     cases: list[RegisterCase] = []
-    for part in connection.execute(stmt).partitions(REGISTER_CHUNK):
-        columns = list(zip(*part, strict=True))
-        del part
-        for i, (values, process, done) in enumerate(zip(columns, processes, kept, strict=True)):
-            if i >= n:  # id and version: distinct, kept as they are
-                continue
-            if process is None:
-                columns[i] = tuple(map(done.setdefault, values, values))
-                continue
-            for v in set(values).difference(done):
-                done[v] = process(v)
-            columns[i] = tuple(map(done.__getitem__, values))
-        cases.extend(RegisterCase(r[n], r[n + 1], row=r) for r in zip(*columns, strict=True))
+    result = connection.execute(stmt)
+    cursor = result.cursor  # plain tuples from the driver: nothing is processed (see _raw)
+    try:
+        while part := cursor.fetchmany(REGISTER_CHUNK):
+            fetched = list(zip(*part, strict=True))
+            del part
+            nones = (None,) * len(fetched[0])
+            columns: list[tuple[Any, ...]] = [nones] * n
+            for pos, values, process, done in zip(
+                positions, fetched, processes, kept, strict=False
+            ):  # (fetched: id and version last)
+                if process is None:
+                    columns[pos] = tuple(map(done.setdefault, values, values))
+                    continue
+                for v in set(values).difference(done):
+                    done[v] = process(v)
+                columns[pos] = tuple(map(done.__getitem__, values))
+            columns += fetched[-2:]  # id and version: distinct, kept as they are
+            del fetched
+            cases.extend([RegisterCase(r[n], r[n + 1], row=r) for r in zip(*columns, strict=True)])
+    finally:
+        result.close()
     return cases
 
 
@@ -252,11 +277,12 @@ def field_changes(
     return out
 
 
-def _column(cases: Sequence[RegisterCase], key: str) -> list[Any]:
-    """One field of every case."""
-    if all(c.row is not None for c in cases):
-        return list(map(itemgetter(_REGISTER_POSITION[key]), (c.row for c in cases)))
-    return [c.get(key) for c in cases]
+def _columns(cases: Sequence[RegisterCase], keys: Sequence[str]) -> list[list[Any]]:
+    """Some fields of every case, field by field."""
+    rows = list(map(_case_row, cases))
+    if all(map(is_not, rows, repeat(None))):
+        return [list(map(itemgetter(_REGISTER_POSITION[k]), rows)) for k in keys]
+    return [[c.get(k) for c in cases] for k in keys]
 
 
 def _ids(found: int | list[int] | None) -> list[int]:
@@ -278,9 +304,7 @@ class RegisterIndex:
         by_address_owner: dict[tuple[str, str], Any] = {}
         by_name: dict[str, Any] = {}
         by_owner_phone: dict[tuple[str, str], Any] = {}
-        names, addresses, owners, phones = (
-            _column(cases, k) for k in ("name", "address", "owner", "phone")
-        )
+        names, addresses, owners, phones = _columns(cases, ("name", "address", "owner", "phone"))
         names, addresses, owners = shared_keys(names), shared_keys(addresses), shared_keys(owners)
         phones = list(map(digits, phones))
         for c, name, address, owner, phone in zip(
@@ -346,13 +370,19 @@ def _add(index: dict[Any, Any], key: Any, found: Any, case_id: int) -> None:
         index[key] = [found, case_id]
 
 
+def filled_fields(rows: Sequence[ReturnRow]) -> list[str]:
+    """The fields a comparison of these rows can change: those some row fills (a blank never
+    clears)."""
+    values = [r.values for r in rows]
+    return [k for k in _CHANGE_KEYS
+            if any(map(is_not, map(itemgetter(FIELD_INDEX[k]), values), repeat(None)))]  # fmt: skip
+
+
 def _filled_getters(rows: Sequence[ReturnRow]) -> tuple[Any, Any]:
     """Getters of the compared fields that some row fills, from a row's values and from a
     register row: when both give the same, the row changes nothing (the other fields are blank
     in every row, and a blank never clears)."""
-    values = [r.values for r in rows]
-    keys = [k for k in _CHANGE_KEYS
-            if any(map(is_not, map(itemgetter(FIELD_INDEX[k]), values), repeat(None)))]  # fmt: skip
+    keys = filled_fields(rows)
     if not keys:
         return (lambda _v: ()), (lambda _r: ())
     # (one field: both give the value itself)
@@ -375,8 +405,12 @@ def compare_rows(
     decisions = decisions or {}
     claimed: set[int] = set()
     sure: dict[int, int] = {}
+    by_name_address = index.by_name_address
+    by_name, by_owner_phone = index.by_name, index.by_owner_phone
+    by_address_owner = index.by_address_owner
     for i, row in enumerate(rows):
-        case_id = index.sure(row)
+        name, address, _owner, _phone = row.keys  # (index.sure, inline for a named row)
+        case_id = by_name_address.get((name, address)) if name else index.sure(row)
         if case_id is not None and case_id not in claimed:
             sure[i] = case_id
             claimed.add(case_id)
@@ -397,9 +431,17 @@ def compare_rows(
         return RowMatch(i, case_id, case.version, case.label(), is_sure, reason, changes)
 
     for i, row in enumerate(rows):
-        if i in sure:
-            m = matched(i, sure[i], True, "")
-            (changed if m.changes else unchanged).append(m)
+        case_id = sure.get(i)
+        if case_id is not None:
+            case = cases[case_id]
+            stored = case.row
+            if stored is not None and filled_news(row.values) == filled_olds(stored):
+                # as matched() gives it, inline: the most common row of a return
+                unchanged.append(RowMatch(i, case_id, case.version,
+                                          stored[_NAME_POSITION] or case.label(), True, "", []))  # fmt: skip
+            else:
+                m = matched(i, case_id, True, "")
+                (changed if m.changes else unchanged).append(m)
             continue
         if i in decisions:
             chosen = decisions[i]
@@ -409,6 +451,14 @@ def compare_rows(
             claimed.add(chosen)
             m = matched(i, chosen, True, "业务员确认")
             (changed if m.changes else unchanged).append(m)
+            continue
+        name, address, owner, phone = row.keys
+        if (
+            (not name or name not in by_name)
+            and (not (owner and phone) or (owner, phone) not in by_owner_phone)
+            and (not (address and owner) or (address, owner) not in by_address_owner)
+        ):  # no candidate at all (what index.candidates says, without its work)
+            new.append(i)
             continue
         candidate = next(((c, r) for c, r in index.candidates(row) if c not in claimed), None)
         if candidate is None:

@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from controllers.cases.columns import ColumnKind
@@ -457,70 +458,113 @@ def read_rows(
             columns[index] = out
         if columns[I_PROGRESS] is not none_column:
             _split_progress(columns)
-        no_keys = [""] * len(raws)
-        keys = zip(
-            *(no_keys if columns[i] is none_column else shared_keys(columns[i])
-              for i in (I_NAME, I_ADDRESS, I_OWNER)),
-            map(digits, columns[I_PHONE]),
-            strict=True,
+        n = len(raws)
+        no_keys = [""] * n
+        name_keys, address_keys, owner_keys = (
+            no_keys if columns[i] is none_column else shared_keys(columns[i])
+            for i in (I_NAME, I_ADDRESS, I_OWNER)
         )  # fmt: skip
-        for j, (values, row_keys) in enumerate(zip(zip(*columns, strict=True), keys, strict=True)):
-            excel_row, raw = kept[j]
-            row_errors = cell_errors.get(j, [])
-            nobody = (
-                values[I_NAME] is None and values[I_ADDRESS] is None and values[I_OWNER] is None
-            )
-            first = raw[0]  # a 合计 or signature line starts with a text
-            if first == "" or first is None:
-                first = _first_filled(raw)
-            if (
-                isinstance(first, str)
-                and ((_may_be_total(raw) and is_total_row(raw)) or is_footer_row(raw))
-            ) or (nobody and not row_errors and _only_serial(values)):
-                continue
-            if values[I_NAME] is None and not (values[I_ADDRESS] and values[I_OWNER]):
-                row_errors.append(
-                    RowError(sheet_name, excel_row, name_header,
+        names, addresses, owners = columns[I_NAME], columns[I_ADDRESS], columns[I_OWNER]
+        # the checks of whole rows, column-wise; a row's problems stay in the order: its
+        # cells', a missing name, a deadline before discovery, a duplicate
+        skip = _skipped_rows(raws, names, addresses, owners, columns, cell_errors)
+        for j in [j for j, v in enumerate(names) if v is None]:
+            if j not in skip and not (addresses[j] and owners[j]):
+                cell_errors.setdefault(j, []).append(
+                    RowError(sheet_name, kept[j][0], name_header,
                              "缺少企业名称：没有名称的点位须同时填写地址和业主/法人",
                              None if name_col is None else first_col + name_col)
                 )  # fmt: skip
-            deadline, discovered = values[I_DEADLINE], values[I_DISCOVERED]
-            if deadline is not None and discovered is not None and deadline < discovered:
-                row_errors.append(
-                    RowError(sheet_name, excel_row, deadline_header or "完成时限",
-                             f"完成时限 {deadline.isoformat()} 早于发现日期 {discovered.isoformat()}",
-                             None if deadline_col is None else first_col + deadline_col)
-                )  # fmt: skip
-            row = ReturnRow(sheet_index, excel_row, values, row_keys)
-            if j in guessed:
-                row.guessed_industry = guessed[j]
-                if warnings is not None:
-                    warnings.extend(cell_warnings[j])
-            name, address, owner, _phone = row_keys  # (as row.identity_key(), inline)
-            key = (
-                ("n", name, address)
-                if name
-                else ("a", address, owner)
-                if address and owner
-                else None
-            )
-            if key is not None:
-                where_first = (sheet_name, excel_row)
-                first = seen.setdefault(key, where_first)
-                if first is not where_first:
+        deadlines, discovered = columns[I_DEADLINE], columns[I_DISCOVERED]
+        if deadlines is not none_column and discovered is not none_column:
+            for j, d, f in [(j, d, f) for j, (d, f) in enumerate(zip(deadlines, discovered, strict=True))
+                            if d is not None and f is not None and d < f]:  # fmt: skip
+                if j not in skip:
+                    cell_errors.setdefault(j, []).append(
+                        RowError(sheet_name, kept[j][0], deadline_header or "完成时限",
+                                 f"完成时限 {d.isoformat()} 早于发现日期 {f.isoformat()}",
+                                 None if deadline_col is None else first_col + deadline_col)
+                    )  # fmt: skip
+        keys = zip(name_keys, address_keys, owner_keys, map(digits, columns[I_PHONE]), strict=True)
+        excel_rows = [excel_row for excel_row, _raw in kept]
+        made = list(map(ReturnRow, repeat(sheet_index), excel_rows, zip(*columns, strict=True),
+                        keys))  # fmt: skip
+        # identity of each row (as row.identity_key()); a skipped row has none
+        idents = [
+            ("n", a, b) if a else ("a", b, c) if b and c else None
+            for a, b, c in zip(name_keys, address_keys, owner_keys, strict=True)
+        ]
+        for j in skip:
+            idents[j] = None
+        wheres = [(sheet_name, excel_row) for excel_row in excel_rows]
+        # the first row of each identity, at C speed when no identity repeats (the usual)
+        firsts = dict(zip(reversed(idents), reversed(wheres), strict=True))
+        firsts.pop(None, None)
+        # (two views: isdisjoint walks the shorter one, the chunk's)
+        if len(firsts) == n - idents.count(None) and firsts.keys().isdisjoint(seen.keys()):
+            seen.update(firsts)
+        else:
+            for j, key in enumerate(idents):
+                if key is None:
+                    continue
+                first = seen.setdefault(key, wheres[j])
+                if first is not wheres[j]:
                     where = (
                         f"第 {first[1]} 行"
                         if first[0] == sheet_name
                         else f"工作表“{first[0]}”第 {first[1]} 行"
                     )
-                    row_errors.append(
-                        RowError(sheet_name, excel_row, name_header,
+                    cell_errors.setdefault(j, []).append(
+                        RowError(sheet_name, excel_rows[j], name_header,
                                  f"与{where}重复：同一企业（名称和地址相同）在文件中出现了两次",
                                  None if name_col is None else first_col + name_col)
                     )  # fmt: skip
-            if row_errors:
-                errors.extend(row_errors)
+        if not (skip or guessed or cell_errors):
+            yield from made
+            continue
+        # each row's problems are appended just before it is yielded (a caller reading the
+        # rows one by one looks at the last ones)
+        for j, row in enumerate(made):
+            if j in skip:
+                continue
+            if j in guessed:
+                row.guessed_industry = guessed[j]
+                if warnings is not None:
+                    warnings.extend(cell_warnings[j])
+            if j in cell_errors:
+                errors.extend(cell_errors[j])
             yield row
+
+
+def _skipped_rows(
+    raws: list[list[Any]],
+    names: Sequence[Any],
+    addresses: Sequence[Any],
+    owners: Sequence[Any],
+    columns: list[Sequence[Any]],
+    cell_errors: dict[int, list[RowError]],
+) -> set[int]:
+    """Positions of the chunk's 合计 and signature lines (the first filled cell a text) and of
+    numbered lines with nothing else (without a problem in their cells)."""
+    skip: set[int] = set()
+    for j in [j for j, raw in enumerate(raws) if raw[0].__class__ is not float]:
+        raw = raws[j]
+        first = raw[0]  # a 合计 or signature line starts with a text
+        if first == "" or first is None:
+            first = _first_filled(raw)
+        if isinstance(first, str) and (
+            (_may_be_total(raw) and is_total_row(raw)) or is_footer_row(raw)
+        ):
+            skip.add(j)
+    for j in [j for j, v in enumerate(names) if v is None]:
+        if (
+            addresses[j] is None
+            and owners[j] is None
+            and j not in cell_errors
+            and _only_serial(tuple(c[j] for c in columns))
+        ):
+            skip.add(j)
+    return skip
 
 
 def _split_progress(columns: list[list[Any]]) -> None:
