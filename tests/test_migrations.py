@@ -13,6 +13,7 @@ from models import Base, Case, Industry, Unit
 from models.database import Database, DatabaseError, make_engine
 from models.migrate import SCHEMA_HEAD, current_revision, head_revision, script_head, upgrade
 from tests import dbservers
+from tests.conftest import with_reference_units
 
 
 @pytest.fixture
@@ -229,3 +230,58 @@ def test_issue_12_migration_downgrades_with_its_records_and_upgrades_again(datab
         assert s.scalar(select(func.count()).select_from(SpotCheckFinding)) == 1
     with engine.connect() as conn, pytest.raises(DBAPIError, match="问责"):  # guarded again
         conn.execute(text("DELETE FROM accountability_records WHERE id = :id"), {"id": rid})
+
+
+def _index_names(engine, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {i["name"] for i in inspect(engine).get_indexes(table)}
+
+
+def _fillfactor(engine) -> str | None:
+    with engine.connect() as conn:
+        options = conn.exec_driver_sql(
+            "SELECT reloptions FROM pg_class WHERE oid = CAST('cases' AS regclass)"
+        ).scalar()
+    return next((o for o in options or [] if o.startswith("fillfactor=")), None)
+
+
+def test_accept_indexes_migration_downgrades_and_upgrades_again(empty_url, backend):
+    """0010 drops the single-column indexes a composite index leads with (and the unused one
+    of the history's time) and gives PostgreSQL's cases room for updates; the downgrade builds
+    them again on a database holding cases, and upgrading once more matches the models."""
+    from tests.factories import make_case
+
+    dropped = {"ix_cases_unit_id", "ix_cases_industry_id", "ix_cases_classification",
+               "ix_cases_source", "ix_cases_status"}  # fmt: skip
+    kept = {"ix_cases_unit_status", "ix_cases_industry_status", "ix_cases_classification_status",
+            "ix_cases_source_status", "ix_cases_status_deadline", "ix_cases_township_id"}  # fmt: skip
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, backup=False)
+        assert not dropped & _index_names(engine, "cases")
+        assert kept <= _index_names(engine, "cases")
+        assert "ix_case_changes_changed_at" not in _index_names(engine, "case_changes")
+        if backend == "postgresql":
+            assert _fillfactor(engine) == "fillfactor=90"
+        with_reference_units(engine)
+        database = Database.from_engine(engine)
+        with database.session() as s:
+            make_case(s, name="降级前的企业")
+            s.commit()
+
+        _downgrade(engine, "0009_i17_permits")
+        assert current_revision(engine) == "0009_i17_permits"
+        assert dropped | kept <= _index_names(engine, "cases")
+        assert "ix_case_changes_changed_at" in _index_names(engine, "case_changes")
+        if backend == "postgresql":
+            assert _fillfactor(engine) is None
+
+        upgrade(engine, backup=False)
+        assert current_revision(engine) == head_revision()
+        assert not dropped & _index_names(engine, "cases")
+        assert _diff(engine) == []
+        with database.session() as s:
+            assert s.scalar(select(Case.name)) == "降级前的企业"
+    finally:
+        engine.dispose()

@@ -255,3 +255,41 @@ def test_bulk_rows_get_their_ids_in_order_and_the_python_defaults(database):
         assert [written[i].new_value for i in ids] == [f"第{n}个" for n in range(1, 1201)]
         assert len(written) == 1210
         assert all(h.changed_at is not None for h in written.values())
+
+
+def test_versioned_bulk_update_writes_only_the_rows_still_at_their_version(database):
+    """Each row is updated by id where it still has the version read, its version bumped and
+    the fixed values set; a row changed meanwhile is left alone and the count says so (on
+    PostgreSQL one UPDATE … FROM unnest, elsewhere an executemany)."""
+    from controllers.bulk_update import update_versioned
+    from models.codes import CaseStatus
+
+    at = dt.datetime(2026, 12, 2, 8, 0, 0)
+    with database.session() as s:
+        cases = [make_case(s) for _ in range(3)]
+        ids = [c.id for c in cases]
+        s.commit()
+    rows = [
+        {"id": ids[0], "version": 1, "main_products": "膨胀蛭石", "deadline": dt.date(2026, 9, 30),
+         "status": CaseStatus.IN_PROGRESS},
+        {"id": ids[1], "version": 1, "main_products": None, "deadline": None,
+         "status": CaseStatus.IN_PROGRESS},
+        {"id": ids[2], "version": 7, "main_products": "不应写入", "deadline": None,
+         "status": CaseStatus.IN_PROGRESS},
+    ]  # fmt: skip
+    with database.session() as s:
+        done = update_versioned(s.connection(), Case.__table__,
+                                ["main_products", "deadline", "status"], rows,
+                                {"updated_at": at, "updated_by_id": None})  # fmt: skip
+        s.commit()
+    if database.engine.dialect.supports_sane_multi_rowcount:
+        assert done == 2
+    with database.session() as s:
+        got = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(ids)))}
+        assert (got[ids[0]].main_products, got[ids[0]].deadline, got[ids[0]].status,
+                got[ids[0]].version, got[ids[0]].updated_at) == (
+            "膨胀蛭石", dt.date(2026, 9, 30), CaseStatus.IN_PROGRESS, 2, at)  # fmt: skip
+        assert (got[ids[1]].main_products, got[ids[1]].deadline, got[ids[1]].version) == (
+            None, None, 2)  # fmt: skip
+        assert got[ids[2]].version == 1
+        assert got[ids[2]].main_products != "不应写入"

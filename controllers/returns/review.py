@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
-    bindparam,
     func,
     select,
 )
@@ -25,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from controllers.actor import Actor
 from controllers.audit.trail import record
 from controllers.bulk import bulk_insert, insert_with_ids
+from controllers.bulk_update import update_versioned
 from controllers.cases.columns import ColumnKind
 from controllers.cases.history import as_text
 from controllers.editing import EditConflict
@@ -374,7 +374,8 @@ def _apply_changes(
 ) -> None:  # fmt: skip
     """Write the changed fields of matched cases and their history, in batches: the cases'
     current values read as plain rows, one version-checked UPDATE executemany per set of
-    changed fields, one INSERT of all history rows (no ORM object per case)."""
+    changed fields (one UPDATE … FROM arrays on PostgreSQL), one INSERT of all history rows
+    (no ORM object per case)."""
     table = Case.__table__
     by_id = {m.case_id: m for m in matched}
     ids = list(by_id)
@@ -405,24 +406,19 @@ def _apply_changes(
                     diffs[attr] = (current[attr], new)
             if not diffs:
                 continue
-            params = {f"v_{a}": new for a, (_old, new) in diffs.items()}
-            params.update(b_id=case_id, b_version=version)
-            groups.setdefault(tuple(diffs), []).append(params)
+            row = {a: new for a, (_old, new) in diffs.items()}
+            row.update(id=case_id, version=version)
+            groups.setdefault(tuple(diffs), []).append(row)
             history.extend(
                 {"case_id": case_id, "changed_at": at, "user_id": actor.user_id,
                  "username": actor.username, "field": a, "old_value": as_text(old),
                  "new_value": as_text(new), "note": note}
                 for a, (old, new) in diffs.items()
             )  # fmt: skip
-    for names, params in groups.items():
-        stmt = (
-            table.update()
-            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-            .values(version=table.c.version + 1, updated_at=at, updated_by_id=actor.user_id,
-                    **{a: bindparam(f"v_{a}") for a in names})
-        )  # fmt: skip
-        done = conn.execute(stmt, params).rowcount
-        if conn.dialect.supports_sane_multi_rowcount and done != len(params):
+    for names, rows in groups.items():
+        done = update_versioned(conn, table, names, rows,
+                                {"updated_at": at, "updated_by_id": actor.user_id})  # fmt: skip
+        if done is not None and done != len(rows):
             raise _stale("台账中的企业")
     bulk_insert(conn, CaseChange.__table__, history)
     for obj in list(session.identity_map.values()):  # loaded cases now hold old values
