@@ -8,7 +8,6 @@ elsewhere, do not reuse them. ``malloc_trim`` returns the free pages of every ar
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 from functools import cache
 from typing import Any
@@ -19,7 +18,7 @@ def _libc() -> Any:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL("libc.so.6")  # (glibc's name; find_library would run ldconfig)
         return libc if hasattr(libc, "malloc_trim") else None
     except OSError:
         return None
