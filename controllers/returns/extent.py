@@ -69,14 +69,14 @@ def column_number(letters: bytes | str) -> int:
 
 _REF = re.compile(r"([A-Za-z]{1,3})(\d{1,7})")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]+)\"")
-# literal prefixes, so that the scan runs at the speed of a byte search (≈ 20 MB of XML for
-# 20,000 rows); a cell reference is the only ' r="' value starting with letters
-_ROW_NUMBER = re.compile(rb"<row\b[^>]*? r=\"(\d{1,9})\"")
-_PREFIXED_ROW_NUMBER = re.compile(rb"<\w{1,10}:row\b[^>]*? r=\"(\d{1,9})\"")
-#: cell references beyond column ``n`` (A = 1 … Z = 26; two and more letters always)
-_BEYOND = {
-    n: re.compile(rb' r="([A-Za-z]{2,4}|[' + bytes([65 + n]) + rb"-Z])[0-9]") for n in range(26)
-} | {26: re.compile(rb' r="([A-Za-z]{2,4})[0-9]')}
+# one pass over the sheet's XML (≈ 24 MB for 20,000 rows) at the speed of a byte search for
+# the literal ' r="': an r="…" of digits only is a row number (of a <row>, with or without a
+# namespace prefix; a cell reference starts with letters), and only the cell references beyond
+# column ``n`` (A = 1 … Z = 26; two and more letters always) are captured
+_SCAN = {
+    n: re.compile(rb' r="(?:(\d{1,9})"|([A-Za-z]{2,4}|[' + bytes([65 + n]) + rb"-Z])[0-9])")
+    for n in range(26)
+} | {26: re.compile(rb' r="(?:(\d{1,9})"|([A-Za-z]{2,4})[0-9])')}
 
 
 def _ref_extent(ref: str) -> tuple[int, int]:
@@ -117,15 +117,14 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                     if m:
                         declared = _ref_extent(m[1].decode("ascii", "replace"))
                     first = False
-                numbers = _ROW_NUMBER.findall(buf)
-                if b":row" in buf:
-                    numbers += _PREFIXED_ROW_NUMBER.findall(buf)
+                found = _SCAN[narrow].findall(buf)
+                numbers = [n for n, _letters in found if n]
                 if numbers:
                     max_row = max(max_row, max(map(int, numbers)))
                 else:  # rows without numbers: count them
                     rows_counted += buf.count(b"<row") + buf.count(b":row ")
                 # only references beyond the widest one-letter column seen so far are collected
-                for letters in set(_BEYOND[narrow].findall(buf)):
+                for letters in {letters for _n, letters in found if letters}:
                     if len(letters) == 1:
                         narrow = max(narrow, letters.upper()[0] - 64)
                     else:
