@@ -51,7 +51,7 @@ def test_attributes_before_the_reference_and_a_namespace_prefix(tmp_path):
 
 def test_rows_and_cells_without_references_are_counted(tmp_path):
     data = "<row><c><v>1</v></c><c><v>2</v></c></row>" * 7
-    assert _extent(tmp_path, data) == (7, 0)
+    assert _extent(tmp_path, data) == (7, 2)  # each row two columns wide, as calamine reads it
 
 
 def test_a_far_column_among_narrow_ones_is_found(tmp_path):
@@ -138,7 +138,8 @@ def test_a_far_cell_in_any_form_is_refused_before_calamine_reads(tmp_path, form)
     assert path.stat().st_size < 5000
     with zipfile.ZipFile(path) as zf, pytest.raises(SheetTooLarge) as exc:
         check_extents(xlsx_extents(zf), "crafted.xlsx", DEFAULT_EXTENT)
-    assert "实际使用的范围达 999,999 行 × 24 列" in str(exc.value)
+    # (a row's cell without a reference counts one column more: it may follow any column)
+    assert "实际使用的范围达 999,999 行 × 2" in str(exc.value)
     assert str(exc.value).count("。") == 1
 
 
@@ -171,6 +172,22 @@ def test_a_far_cell_among_many_normal_rows_is_found(tmp_path):
     assert _scan(path) == [("xl/worksheets/sheet1.xml", 999_999, 24)]
 
 
+def test_rows_and_cells_without_numbers_after_numbered_ones_are_counted(tmp_path):
+    # calamine puts a row without a number after the previous row and a cell without a
+    # reference after the previous cell: 150,002 rows × 1,000 columns from 3 KB
+    data = (f'<row r="1"><c r="ALL1">{V}</c></row>' + "<row/>" * 150_000
+            + f"<x:row><x:c>{V}</x:c><c>{V}</c></x:row>")  # fmt: skip
+    path = crafted_book(tmp_path / "loose.xlsx", data)
+    assert path.stat().st_size < 5000
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 150_002, 1002)]
+
+
+def test_a_wide_row_of_cells_without_references_is_counted_across_chunks(tmp_path):
+    data = "<row/>" * 1000 + "<row>" + f"<c>{V}</c>" * 100_000 + "</row>"  # 1.5 MB, one row
+    path = crafted_book(tmp_path / "wide.xlsx", data)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 1001, 100_000)]
+
+
 def test_rows_of_normal_files_cost_no_false_alarm(tmp_path):
     rows = "".join(f'<row r="{r}" spans="1:3"><c r="A{r}" t="s"><v>1</v></c><c r="C{r}"><v>2</v></c>'
                    "</row>" for r in range(1, 5001))  # fmt: skip
@@ -195,10 +212,23 @@ def test_calamine_reads_every_form_as_the_scan_does(tmp_path):
              for i, form in enumerate(FORMS)]  # fmt: skip
     paths.append(crafted_book(tmp_path / "moved.xlsx", _form("cell beyond its row", "AB3000"),
                               target="elsewhere/s.xml"))  # fmt: skip
+    # rows and cells without numbers after numbered ones: 3,000 rows × 28 columns
+    loose_data = (
+        f'<row r="1"><c r="AB1">{V}</c></row>'
+        + "<row/>" * 2998
+        + "<row>"
+        + f"<c>{V}</c>" * 28
+        + "</row>"
+    )
+    paths.append(crafted_book(tmp_path / "loose.xlsx", loose_data))
     child = subprocess.run([sys.executable, "-c", _CALAMINE, *map(str, paths)],
                            capture_output=True, text=True, timeout=120)  # fmt: skip
     assert child.returncode == 0, child.stderr
     calamine = [tuple(map(int, line.split())) for line in child.stdout.splitlines()]
-    scanned = [_scan(p)[0][1:] for p in paths]
-    expected = [(3000, 24 if form.startswith("row") else 28) for form in FORMS] + [(3000, 28)]
-    assert calamine == scanned == expected
+    expected = [(3000, 24 if form.startswith("row") else 28) for form in FORMS] + [(3000, 28)] * 2
+    assert calamine == expected
+    # the row forms' cell has no reference: the scan lets it follow the widest column
+    loose = [int(form.startswith("row")) for form in FORMS] + [0, 28]
+    assert [_scan(p)[0][1:] for p in paths] == [
+        (r, c + n) for (r, c), n in zip(expected, loose, strict=True)
+    ]

@@ -87,6 +87,13 @@ _WHITESPACE = (b"\t", b"\n", b"\r")
 _IRREGULAR = rb"( +=|=[ '])"
 _DECLARATION = re.compile(rb"\s*<\?xml[^>]*\?>\s*")
 _LAST_ROW = re.compile(rb'(\d+)"')
+# rows and cells without a regular `` r="`` first (found by a byte search each; Excel and the
+# libraries write none): calamine puts a row without a number after the previous row, and a
+# cell without a reference after the previous cell, so such rows and cells are counted
+_LOOSE = (re.compile(rb'<(?:row|c)(?! r=")[\s/>]'), re.compile(rb':(?:row|c)(?! r=")[\s/>]'))
+_LOOSE_ROW = (re.compile(rb'<row(?! r=")[\s/>]'), re.compile(rb':row(?! r=")[\s/>]'))
+_ROW_START = re.compile(rb"<(?:\w+:)?row(?=[\s/>])")
+_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?=[\s/>])(?![^>]*\sr\s*=)")
 
 
 def _greater(digits: bytes) -> bytes:
@@ -173,7 +180,7 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
     out = []
     for name in _worksheet_parts(zf):
         declared = (0, 0)
-        max_row = rows_counted = narrow = 0
+        max_row = loose_rows = loose_cols = open_row = narrow = 0
         columns: set[bytes] = set()
         tail = b""
         with zf.open(name) as fh:
@@ -199,7 +206,7 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                     first = False
                 # the last row's number (the largest, in a sorted sheet) is the threshold for
                 # the cells "beyond"; a smaller one only finds more of them
-                top = max(max_row, rows_counted)
+                top = max_row + loose_rows
                 last = buf.rfind(b'row r="')
                 if last >= 0 and (m := _LAST_ROW.match(buf, last + 7)):
                     top = max(top, _number(m[1]))
@@ -211,11 +218,23 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                 numbers = [n for n, _letters, _beyond, _i in found if n]
                 if numbers:
                     max_row = max(max_row, max(map(_number, numbers)))
-                else:  # rows without numbers: count them
-                    rows_counted += buf.count(b"<row") + buf.count(b":row")
                 beyond = [b for _n, _letters, b, _i in found if b]
                 if beyond:
                     max_row = max(max_row, max(map(_number, beyond)))
+                loose = any(p.search(buf) for p in _LOOSE)
+                # rows without a number may each come after the largest numbered one
+                if loose and any(p.search(buf) for p in _LOOSE_ROW):
+                    tags = len(_ROW_START.findall(buf))
+                    loose_rows += max(0, tags - len(numbers))
+                # cells without a reference widen their row one column each
+                if loose:
+                    rows = _ROW_START.split(buf)
+                    widths = [len(_CELL_WITHOUT_REF.findall(r)) for r in rows]
+                    widths[0] += open_row  # the row the previous chunk ended in
+                    loose_cols = max(loose_cols, *widths)
+                    open_row = widths[-1]
+                elif _ROW_START.search(buf):
+                    open_row = 0
                 # only references beyond the widest one-letter column seen so far are collected
                 for letters in {letters for _n, letters, _b, _i in found if letters}:
                     if len(letters) == 1:
@@ -223,8 +242,8 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                     else:
                         columns.add(letters)
         max_col = max((column_number(c) for c in columns), default=narrow)
-        out.append(SheetExtent(name, declared[0], declared[1], max(max_row, rows_counted),
-                               max_col))  # fmt: skip
+        out.append(SheetExtent(name, declared[0], declared[1], max_row + loose_rows,
+                               max_col + loose_cols))  # fmt: skip
     return out
 
 
