@@ -4,12 +4,21 @@ namespace prefixes, attributes before ``r`` and references cut by a chunk bounda
 
 from __future__ import annotations
 
+import posixpath
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from controllers.returns.extent import CHUNK, xlsx_extents
+from controllers.returns.extent import (
+    CHUNK,
+    DEFAULT_EXTENT,
+    SheetTooLarge,
+    check_extents,
+    xlsx_extents,
+)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -42,7 +51,7 @@ def test_attributes_before_the_reference_and_a_namespace_prefix(tmp_path):
 
 def test_rows_and_cells_without_references_are_counted(tmp_path):
     data = "<row><c><v>1</v></c><c><v>2</v></c></row>" * 7
-    assert _extent(tmp_path, data) == (7, 0)
+    assert _extent(tmp_path, data) == (7, 2)  # each row two columns wide, as calamine reads it
 
 
 def test_a_far_column_among_narrow_ones_is_found(tmp_path):
@@ -63,3 +72,163 @@ def test_a_reference_cut_by_the_chunk_boundary_is_read_whole(tmp_path, shift):
     data = filler + "<!--" + "x" * (pad - 7) + "-->" + far  # (a comment fills the space)
     assert len(head) + len(data) - len(far) + at == CHUNK + shift
     assert _extent(tmp_path, data) == (900_000, 1000)
+
+
+# --- the forms calamine reads that a literal ` r="` would miss -----------------------------
+# Each form was tried on python-calamine (see test_calamine_reads_every_form_as_the_scan_does):
+# calamine places a cell by its own reference, reads single-quoted attributes, whitespace of any
+# kind before ``r`` and around ``=``, letters in either case, 4+ letter columns and leading zeros.
+
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+V = "<v>1</v>"
+
+
+def crafted_book(path: Path, sheet_data: str, target: str = "worksheets/sheet1.xml") -> Path:
+    """A minimal workbook of one sheet (no ``<dimension>``) at ``xl/<target>``."""
+    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}" xmlns:x="{MAIN}">'
+             f"<sheetData>{sheet_data}</sheetData></worksheet>")  # fmt: skip
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+        "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="清单" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/worksheet" Target="{target}"/></Relationships>',
+        posixpath.normpath("xl/" + target): sheet,
+    }  # fmt: skip
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return path
+
+
+A1 = f'<row r="1"><c r="A1">{V}</c><c r="X1">{V}</c></row>'  # 24 columns
+#: (cell of row 2, row attribute) spelled in each form calamine reads; ``{ref}`` / ``{row}``
+FORMS = {
+    "cell beyond its row": (f'<row r="2"><c r="{{ref}}">{V}</c></row>'),
+    "single quotes": (f"<row r=\"2\"><c r='{{ref}}'>{V}</c></row>"),
+    "spaces around =": (f'<row r="2"><c r = "{{ref}}">{V}</c></row>'),
+    "space after =": (f'<row r="2"><c r= "{{ref}}">{V}</c></row>'),
+    "tab before r": (f'<row r="2"><c\tr="{{ref}}">{V}</c></row>'),
+    "line feed before r": (f'<row r="2"><c\nr="{{ref}}">{V}</c></row>'),
+    "carriage return around =": (f'<row r="2"><c r\r=\r"{{ref}}">{V}</c></row>'),
+    "lower case": (f'<row r="2"><c r="{{lower}}">{V}</c></row>'),
+    "leading zeros": (f'<row r="2"><c r="{{zeros}}">{V}</c></row>'),
+    "row in single quotes": (f"<row r='{{row}}'><c>{V}</c></row>"),
+    "row with spaces around =": (f'<row r = "{{row}}"><c>{V}</c></row>'),
+    "row after a tab": (f'<x:row\tr="{{row}}"><x:c>{V}</x:c></x:row>'),
+    "row of more than 9 digits": (f'<row r="00000000{{row}}"><c>{V}</c></row>'),
+}
+
+
+def _form(form: str, ref: str) -> str:
+    row = "".join(ch for ch in ref if ch.isdigit())
+    letters = ref[: len(ref) - len(row)]
+    return A1 + FORMS[form].format(ref=ref, lower=ref.lower(), zeros=f"{letters}000{row}", row=row)
+
+
+def _scan(path: Path) -> list[tuple[str, int, int]]:
+    with zipfile.ZipFile(path) as zf:
+        return [(e.part, e.rows, e.cols) for e in xlsx_extents(zf)]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_far_cell_in_any_form_is_refused_before_calamine_reads(tmp_path, form):
+    # 999,999 rows × 24 columns: 24 million cells, twice the limit (a 5 KB file)
+    path = crafted_book(tmp_path / "crafted.xlsx", _form(form, "A999999"))
+    assert path.stat().st_size < 5000
+    with zipfile.ZipFile(path) as zf, pytest.raises(SheetTooLarge) as exc:
+        check_extents(xlsx_extents(zf), "crafted.xlsx", DEFAULT_EXTENT)
+    # (a row's cell without a reference counts one column more: it may follow any column)
+    assert "实际使用的范围达 999,999 行 × 2" in str(exc.value)
+    assert str(exc.value).count("。") == 1
+
+
+@pytest.mark.parametrize(
+    ("ref", "words"),
+    [
+        ("ALL1000000", "1,000,000 行 × 1,000 列"),  # the far corner in row 1's own <row>
+        ("XFD1048576", "1,048,576 行 × 16,384 列"),
+        ("AAAAB2", "2 行 × 475,256 列"),  # calamine reads columns of any number of letters
+    ],
+)
+def test_a_far_corner_inside_the_first_row_is_refused(tmp_path, ref, words):
+    data = f'<row r="1"><c r="A1">{V}</c><c r="{ref}">{V}</c></row>'
+    path = crafted_book(tmp_path / "corner.xlsx", data)
+    with zipfile.ZipFile(path) as zf, pytest.raises(SheetTooLarge, match=words):
+        check_extents(xlsx_extents(zf), "corner.xlsx", DEFAULT_EXTENT)
+
+
+def test_a_sheet_kept_outside_the_worksheets_folder_is_scanned(tmp_path):
+    data = f'<row r="1"><c r="A1">{V}</c><c r="ALL1000000">{V}</c></row>'
+    path = crafted_book(tmp_path / "moved.xlsx", data, target="elsewhere/s.xml")
+    assert _scan(path) == [("xl/elsewhere/s.xml", 1_000_000, 1000)]
+
+
+def test_a_far_cell_among_many_normal_rows_is_found(tmp_path):
+    rows = "".join(f'<row r="{r}"><c r="A{r}">{V}</c><c r="X{r}">{V}</c></row>'
+                   for r in range(1, 30_001))  # fmt: skip
+    data = rows.replace(f'<c r="A20000">{V}', f'<c r="B999999">{V}')  # in the middle of row 20,000
+    path = crafted_book(tmp_path / "many.xlsx", data)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 999_999, 24)]
+
+
+def test_rows_and_cells_without_numbers_after_numbered_ones_are_counted(tmp_path):
+    # calamine puts a row without a number after the previous row and a cell without a
+    # reference after the previous cell: 150,002 rows × 1,000 columns from 3 KB
+    data = (f'<row r="1"><c r="ALL1">{V}</c></row>' + "<row/>" * 150_000
+            + f"<x:row><x:c>{V}</x:c><c>{V}</c></x:row>")  # fmt: skip
+    path = crafted_book(tmp_path / "loose.xlsx", data)
+    assert path.stat().st_size < 5000
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 150_002, 1002)]
+
+
+def test_a_wide_row_of_cells_without_references_is_counted_across_chunks(tmp_path):
+    data = "<row/>" * 1000 + "<row>" + f"<c>{V}</c>" * 100_000 + "</row>"  # 1.5 MB, one row
+    path = crafted_book(tmp_path / "wide.xlsx", data)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 1001, 100_000)]
+
+
+def test_rows_of_normal_files_cost_no_false_alarm(tmp_path):
+    rows = "".join(f'<row r="{r}" spans="1:3"><c r="A{r}" t="s"><v>1</v></c><c r="C{r}"><v>2</v></c>'
+                   "</row>" for r in range(1, 5001))  # fmt: skip
+    path = crafted_book(tmp_path / "normal.xlsx", rows)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 5000, 3)]
+
+
+# calamine itself, in a child process that cannot allocate more than 1 GiB: the moderate corner
+# (row 3,000, column AB) of each form is where calamine puts it and where the scan finds it
+_CALAMINE = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+import python_calamine
+for path in sys.argv[1:]:
+    sheet = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_index(0)
+    print(sheet.height, sheet.width)
+"""
+
+
+def test_calamine_reads_every_form_as_the_scan_does(tmp_path):
+    paths = [crafted_book(tmp_path / f"form{i}.xlsx", _form(form, "AB3000"))
+             for i, form in enumerate(FORMS)]  # fmt: skip
+    paths.append(crafted_book(tmp_path / "moved.xlsx", _form("cell beyond its row", "AB3000"),
+                              target="elsewhere/s.xml"))  # fmt: skip
+    # rows and cells without numbers after numbered ones: 3,000 rows × 28 columns
+    loose_data = (
+        f'<row r="1"><c r="AB1">{V}</c></row>'
+        + "<row/>" * 2998
+        + "<row>"
+        + f"<c>{V}</c>" * 28
+        + "</row>"
+    )
+    paths.append(crafted_book(tmp_path / "loose.xlsx", loose_data))
+    child = subprocess.run([sys.executable, "-c", _CALAMINE, *map(str, paths)],
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert child.returncode == 0, child.stderr
+    calamine = [tuple(map(int, line.split())) for line in child.stdout.splitlines()]
+    expected = [(3000, 24 if form.startswith("row") else 28) for form in FORMS] + [(3000, 28)] * 2
+    assert calamine == expected
+    # the row forms' cell has no reference: the scan lets it follow the widest column
+    loose = [int(form.startswith("row")) for form in FORMS] + [0, 28]
+    assert [_scan(p)[0][1:] for p in paths] == [
+        (r, c + n) for (r, c), n in zip(expected, loose, strict=True)
+    ]

@@ -7,8 +7,12 @@ process aborts. So before calamine opens a file, each sheet's declared extent (t
 sheet XML out of the zip) are checked against :class:`ExtentLimits`; a sheet that is too big
 is refused with one sentence, like a zip bomb.
 
-- .xlsx/.xlsm: every ``xl/worksheets/*.xml`` is streamed; rows from ``<row r=…>``, columns from
-  ``<c r=…>`` (both optional in the format: rows without numbers are counted instead).
+- .xlsx/.xlsm: every ``xl/worksheets/*.xml`` (and any other part the workbook's relationships
+  name as a worksheet) is streamed; rows from ``<row r=…>`` and from any cell reference beyond
+  them (calamine places a cell by its own reference), columns from ``<c r=…>`` (both optional
+  in the format: rows without numbers are counted instead). The ``r`` attribute is read in
+  every form calamine reads: either quote, any XML whitespace around ``=``, letters in either
+  case, any number of letters and of leading zeros.
 - .ods: ``content.xml`` is streamed; rows and columns are counted with their
   ``number-rows-repeated`` / ``number-columns-repeated``, but only up to the last cell that holds
   something (LibreOffice pads every sheet with a million repeated empty rows).
@@ -18,9 +22,11 @@ is refused with one sentence, like a zip bomb.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.etree.ElementTree import iterparse
 
 from controllers.errors import UserError
@@ -69,14 +75,71 @@ def column_number(letters: bytes | str) -> int:
 
 _REF = re.compile(r"([A-Za-z]{1,3})(\d{1,7})")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]+)\"")
-# one pass over the sheet's XML (≈ 24 MB for 20,000 rows) at the speed of a byte search for
-# the literal ' r="': an r="…" of digits only is a row number (of a <row>, with or without a
-# namespace prefix; a cell reference starts with letters), and only the cell references beyond
-# column ``n`` (A = 1 … Z = 26; two and more letters always) are captured
-_SCAN = {
-    n: re.compile(rb' r="(?:(\d{1,9})"|([A-Za-z]{2,4}|[' + bytes([65 + n]) + rb"-Z])[0-9])")
-    for n in range(26)
-} | {26: re.compile(rb' r="(?:(\d{1,9})"|([A-Za-z]{2,4})[0-9])')}
+# One pass over each chunk of the sheet's XML at about the speed of a byte search for `` r``
+# (see :func:`_scan_pattern`); the rarer forms of the ``r`` attribute calamine also reads (any
+# XML whitespace before it and around its ``=``, single quotes) send the chunk through the
+# general form of the same pattern.
+_HEAD = {False: rb' r="', True: rb"r(?<=\sr)\s*=\s*[\"']"}
+_QUOTE = {False: b'"', True: rb"[\"']"}
+#: a tab or a line break (normal sheet XML has none after its declaration) or, just after
+#: `` r``, spaces around ``=`` or a single quote
+_WHITESPACE = (b"\t", b"\n", b"\r")
+_IRREGULAR = rb"( +=|=[ '])"
+_DECLARATION = re.compile(rb"\s*<\?xml[^>]*\?>\s*")
+_LAST_ROW = re.compile(rb'(\d+)"')
+# rows and cells without a regular `` r="`` first (found by a byte search each; Excel and the
+# libraries write none): calamine puts a row without a number after the previous row, and a
+# cell without a reference after the previous cell, so such rows and cells are counted
+_LOOSE = (re.compile(rb'<(?:row|c)(?! r=")[\s/>]'), re.compile(rb':(?:row|c)(?! r=")[\s/>]'))
+_LOOSE_ROW = (re.compile(rb'<row(?! r=")[\s/>]'), re.compile(rb':row(?! r=")[\s/>]'))
+_ROW_START = re.compile(rb"<(?:\w+:)?row(?=[\s/>])")
+_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?=[\s/>])(?![^>]*\sr\s*=)")
+
+
+def _greater(digits: bytes) -> bytes:
+    """A regex for a number of as many digits as ``digits`` and greater (a prefix of any
+    longer number matches too), as a trie: a normal reference fails on its first digits."""
+    d, rest = digits[0], len(digits) - 1
+    alternatives = []
+    if d < ord("9"):
+        alternatives.append(b"[%c-9]" % (d + 1) + (rb"\d{%d}" % rest if rest else b""))
+    if rest:
+        tail = _greater(digits[1:])
+        if tail:
+            alternatives.append(bytes([d]) + b"(?:" + tail + b")")
+    return b"|".join(alternatives)
+
+
+@lru_cache(maxsize=64)
+def _scan_pattern(narrow: int, top: int, general: bool) -> re.Pattern[bytes]:
+    """The chunk's one pass; ``findall`` gives (row number, letters, beyond, irregular):
+
+    - an ``r`` of digits only is a row number (of a ``<row>``, with or without a namespace
+      prefix; a cell reference starts with letters);
+    - the letters of a cell reference beyond column ``narrow`` (A = 1 … Z = 26; two and more
+      letters always), in either case;
+    - the row number of any cell reference whose row is greater than ``top`` (more digits, or
+      as many and greater; leading zeros allowed): calamine places a cell by its own reference,
+      not by its row's number, so ``<row r="1"><c r="A999999"/>`` is a 999,999-row sheet;
+    - an ``r`` in one of the rarer forms (regular pattern only).
+    """
+    wide = rb"[A-Za-z]{2,}"
+    if narrow < 26:
+        wide += b"|[" + bytes([65 + narrow]) + b"-Z" + bytes([97 + narrow]) + b"-z]"
+    digits = str(top).encode()
+    beyond = b"0*((?:" + _greater(digits) + rb"|[1-9]\d{%d})\d*)" % len(digits)
+    quote = _QUOTE[general]
+    cell = (rb"(\d+)" + quote + b"|(?:(" + wide + b")|[A-Za-z]+)(?:" + beyond + quote
+            + rb"|(?(2)[0-9]|(?!)))")  # fmt: skip
+    if general:
+        return re.compile(_HEAD[True] + b"(?:" + cell + b")()")
+    return re.compile(rb' r(?:="(?:' + cell + b")|" + _IRREGULAR + b")")
+
+
+def _number(digits: bytes) -> int:
+    """A row number as calamine reads it (leading zeros allowed); absurd lengths stay absurd."""
+    digits = digits.lstrip(b"0")
+    return int(digits) if len(digits) < 16 else 10**15
 
 
 def _ref_extent(ref: str) -> tuple[int, int]:
@@ -88,18 +151,39 @@ def _ref_extent(ref: str) -> tuple[int, int]:
     return int(m[2]), column_number(m[1])
 
 
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\s[^>]*>")
+_TARGET = re.compile(rb"""\sTarget\s*=\s*["']([^"']+)["']""")
+
+
+def _worksheet_parts(zf: zipfile.ZipFile) -> list[str]:
+    """Every part calamine may read as a worksheet: ``xl/worksheets/*.xml`` and whatever the
+    workbook's relationships name as a worksheet (a crafted file may keep one elsewhere)."""
+    names = {i.filename for i in zf.infolist()}
+    parts = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    if "xl/_rels/workbook.xml.rels" in names:
+        with zf.open("xl/_rels/workbook.xml.rels") as fh:
+            rels = fh.read(4_000_000)
+        for rel in _RELATIONSHIP.findall(rels):
+            target = _TARGET.search(rel)
+            if target is None or b"worksheet" not in rel:
+                continue
+            path = target[1].decode("utf-8", "replace").replace("\\", "/")
+            path = path.lstrip("/") if path.startswith("/") else posixpath.join("xl", path)
+            path = posixpath.normpath(path)
+            if path in names and path not in parts:
+                parts.append(path)
+    return sorted(parts)
+
+
 def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
     """The declared and actual extent of every worksheet part, streamed chunk by chunk."""
     out = []
-    for info in zf.infolist():
-        name = info.filename
-        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            continue
+    for name in _worksheet_parts(zf):
         declared = (0, 0)
-        max_row = rows_counted = max_col = narrow = 0
+        max_row = loose_rows = loose_cols = open_row = narrow = 0
         columns: set[bytes] = set()
         tail = b""
-        with zf.open(info) as fh:
+        with zf.open(name) as fh:
             first = True
             while True:
                 data = fh.read(CHUNK)
@@ -112,26 +196,54 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                     buf, tail = buf[:cut], buf[cut:]
                 else:
                     tail = b""
+                start = 0
                 if first:
                     m = _DIMENSION.search(buf, 0, 4096)
                     if m:
                         declared = _ref_extent(m[1].decode("ascii", "replace"))
+                    m = _DECLARATION.match(buf)
+                    start = m.end() if m else 0
                     first = False
-                found = _SCAN[narrow].findall(buf)
-                numbers = [n for n, _letters in found if n]
+                # the last row's number (the largest, in a sorted sheet) is the threshold for
+                # the cells "beyond"; a smaller one only finds more of them
+                top = max_row + loose_rows
+                last = buf.rfind(b'row r="')
+                if last >= 0 and (m := _LAST_ROW.match(buf, last + 7)):
+                    top = max(top, _number(m[1]))
+                general = any(buf.find(byte, start) >= 0 for byte in _WHITESPACE)
+                found = _scan_pattern(narrow, top, general).findall(buf)
+                if not general and any(irregular for *_, irregular in found):
+                    general = True
+                    found = _scan_pattern(narrow, top, general).findall(buf)
+                numbers = [n for n, _letters, _beyond, _i in found if n]
                 if numbers:
-                    max_row = max(max_row, max(map(int, numbers)))
-                else:  # rows without numbers: count them
-                    rows_counted += buf.count(b"<row") + buf.count(b":row ")
+                    max_row = max(max_row, max(map(_number, numbers)))
+                beyond = [b for _n, _letters, b, _i in found if b]
+                if beyond:
+                    max_row = max(max_row, max(map(_number, beyond)))
+                loose = any(p.search(buf) for p in _LOOSE)
+                # rows without a number may each come after the largest numbered one
+                if loose and any(p.search(buf) for p in _LOOSE_ROW):
+                    tags = len(_ROW_START.findall(buf))
+                    loose_rows += max(0, tags - len(numbers))
+                # cells without a reference widen their row one column each
+                if loose:
+                    rows = _ROW_START.split(buf)
+                    widths = [len(_CELL_WITHOUT_REF.findall(r)) for r in rows]
+                    widths[0] += open_row  # the row the previous chunk ended in
+                    loose_cols = max(loose_cols, *widths)
+                    open_row = widths[-1]
+                elif _ROW_START.search(buf):
+                    open_row = 0
                 # only references beyond the widest one-letter column seen so far are collected
-                for letters in {letters for _n, letters in found if letters}:
+                for letters in {letters for _n, letters, _b, _i in found if letters}:
                     if len(letters) == 1:
                         narrow = max(narrow, letters.upper()[0] - 64)
                     else:
                         columns.add(letters)
         max_col = max((column_number(c) for c in columns), default=narrow)
-        out.append(SheetExtent(name, declared[0], declared[1], max(max_row, rows_counted),
-                               max_col))  # fmt: skip
+        out.append(SheetExtent(name, declared[0], declared[1], max_row + loose_rows,
+                               max_col + loose_cols))  # fmt: skip
     return out
 
 
