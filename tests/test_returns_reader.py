@@ -392,6 +392,12 @@ def _unreadable_cases(tmp_path: Path) -> dict[str, tuple[Path, str, ReadLimits |
     )
     _zip_with(tmp_path / "bomb.xlsx", {"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<w/>",
                                        "xl/worksheets/sheet1.xml": b"\0" * (40 * 1024 * 1024)})  # fmt: skip
+    # binary workbooks: calamine would read their sheets unmeasured (a far cell aborts it)
+    binary = {"[Content_Types].xml": b"<x/>", "xl/workbook.bin": b"\x83\x01\x00",
+              "xl/worksheets/sheet1.bin": b"\x81\x01\x00"}  # fmt: skip
+    _zip_with(tmp_path / "binary.xlsb", binary)
+    _zip_with(tmp_path / "binary sheets.xlsx", {"[Content_Types].xml": b"<x/>",
+              "xl/workbook.xml": b"<w/>", "xl/worksheets/sheet1.bin": b"\x81\x01\x00"})  # fmt: skip
     blank = xlsxwriter.Workbook(str(tmp_path / "blank.xlsx"))
     blank.add_worksheet("Sheet1")
     blank.close()
@@ -402,6 +408,8 @@ def _unreadable_cases(tmp_path: Path) -> dict[str, tuple[Path, str, ReadLimits |
         "web page": (tmp_path / "page.xls", "网页或 XML 格式", None),
         "corrupt": (tmp_path / "corrupt.xlsx", "已损坏或不完整", None),
         "word": (tmp_path / "word.xlsx", "Word 文档", None),
+        "xlsb": (tmp_path / "binary.xlsb", "另存为 .xlsx", None),
+        "binary sheets": (tmp_path / "binary sheets.xlsx", "二进制工作簿", None),
         "password": (_encrypted_xlsx(tmp_path / "locked.xlsx", good), "设置了打开密码", None),
         "password ods": (write_ods(tmp_path / "locked.ods", five_rows(), encrypted=True), "设置了打开密码", None),
         "blank workbook": (tmp_path / "blank.xlsx", "没有任何内容", None),
@@ -413,7 +421,8 @@ def _unreadable_cases(tmp_path: Path) -> dict[str, tuple[Path, str, ReadLimits |
     }  # fmt: skip
 
 
-CASES = ["empty", "truncated", "not a spreadsheet", "web page", "corrupt", "word", "password",
+CASES = ["empty", "truncated", "not a spreadsheet", "web page", "corrupt", "word", "xlsb",
+         "binary sheets", "password",
          "password ods", "blank workbook", "too big", "too big unpacked", "zip bomb", "lying sizes",
          "too many rows"]  # fmt: skip
 

@@ -272,7 +272,15 @@ def _check_zip(path: Path, name: str, limits: ReadLimits) -> str:
                 if "content.xml" not in names:
                     raise _damaged(name, ValueError("no content.xml"))
                 return "ods"
-            if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+            if "xl/workbook.bin" in names or any(
+                n.startswith("xl/worksheets/") and n.endswith(".bin") for n in names
+            ):
+                # binary sheets cannot be measured before calamine allocates their rectangle
+                raise UnreadableFile(
+                    f"文件“{name}”是 Excel 二进制工作簿（.xlsb），无法在读取前检查它的大小，"
+                    "暂不读取。请在 Excel 或 WPS 中另存为 .xlsx 后再导入。"
+                )
+            if "xl/workbook.xml" in names:
                 return "xlsx"
             if "word/document.xml" in names:
                 raise UnreadableFile(
