@@ -45,10 +45,6 @@ def update_versioned(
     return done if conn.dialect.supports_sane_multi_rowcount else None
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _update_from_arrays(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row],
     fixed: Mapping[str, Any],
@@ -56,6 +52,7 @@ def _update_from_arrays(
     """PostgreSQL: one UPDATE joined to the rows given as arrays (``unnest`` of one array per
     column, cast to the column's type); values converted as the column types convert them."""
     dialect = conn.dialect
+    _q = dialect.identifier_preparer.quote
     keyed = ["id", "version", *columns]
     arrays: dict[str, list[Any]] = {}
     casts = []

@@ -242,26 +242,21 @@ def _check_return(
         sha, size = file_digest(path)
         prepared: tuple[list[RegisterCase], RegisterIndex] | None = None
         packs: list[bytes] | None = None
-        if register_size(session, unit_id) <= READ_AHEAD_CASES:
-            # calamine parses the sheets without the GIL: meanwhile this thread reads the
-            # register and indexes it (the session stays on this thread)
-            with ThreadPoolExecutor(1, thread_name_prefix="return-parse") as pool:
-                parsing = pool.submit(list, book.sheets())
-                try:
+        # calamine parses the sheets without the GIL: meanwhile this thread reads the register
+        # (the session stays on this thread) — indexed at once when small, else held packed
+        # until the rows are read and the sheets freed
+        read_ahead = register_size(session, unit_id) <= READ_AHEAD_CASES
+        with ThreadPoolExecutor(1, thread_name_prefix="return-parse") as pool:
+            parsing = pool.submit(list, book.sheets())
+            try:
+                if read_ahead:
                     register = load_register(session, unit_id)
                     prepared = (register, RegisterIndex(register))
                     del register
-                finally:
-                    sheets: list[Any] = parsing.result()
-        else:
-            # a larger register is read meanwhile too, but held packed until the rows are
-            # read and the sheets freed
-            with ThreadPoolExecutor(1, thread_name_prefix="return-parse") as pool:
-                parsing = pool.submit(list, book.sheets())
-                try:
+                else:
                     packs = load_packed_register(session, unit_id)
-                finally:
-                    sheets = parsing.result()
+            finally:
+                sheets: list[Any] = parsing.result()
         sheet_names = [s.name for s in sheets]
         total = sum(s.height for s in sheets)
         if total > limits.max_rows:

@@ -393,6 +393,15 @@ class RegisterIndex:
         ]  # fmt: skip
         return found[0] if found else None
 
+    def may_match(self, row: ReturnRow) -> bool:
+        """False when :meth:`candidates` has nothing for the row: no key of it is indexed."""
+        name, address, owner, phone = row.keys
+        return bool(
+            (name and name in self.by_name)
+            or (owner and phone and (owner, phone) in self.by_owner_phone)
+            or (address and owner and (address, owner) in self.by_address_owner)
+        )
+
     def candidates(self, row: ReturnRow) -> list[tuple[int, str]]:
         """Possible cases for a row without a sure match, best evidence first."""
         name, address, owner, phone = row.keys
@@ -456,8 +465,6 @@ def compare_rows(
     claimed: set[int] = set()
     sure: dict[int, int] = {}
     by_name_address = index.by_name_address
-    by_name, by_owner_phone = index.by_name, index.by_owner_phone
-    by_address_owner = index.by_address_owner
     for i, row in enumerate(rows):
         name, address, _owner, _phone = row.keys  # (index.sure, inline for a named row)
         case_id = by_name_address.get((name, address)) if name else index.sure(row)
@@ -502,12 +509,7 @@ def compare_rows(
             m = matched(i, chosen, True, "业务员确认")
             (changed if m.changes else unchanged).append(m)
             continue
-        name, address, owner, phone = row.keys
-        if (
-            (not name or name not in by_name)
-            and (not (owner and phone) or (owner, phone) not in by_owner_phone)
-            and (not (address and owner) or (address, owner) not in by_address_owner)
-        ):  # no candidate at all (what index.candidates says, without its work)
+        if not index.may_match(row):  # no candidate at all, known without building them
             new.append(i)
             continue
         candidate = next(((c, r) for c, r in index.candidates(row) if c not in claimed), None)
