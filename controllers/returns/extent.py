@@ -12,7 +12,9 @@ is refused with one sentence, like a zip bomb.
   them (calamine places a cell by its own reference), columns from ``<c r=…>`` (both optional
   in the format: rows without numbers are counted instead). The ``r`` attribute is read in
   every form calamine reads: either quote, any XML whitespace around ``=``, letters in either
-  case, any number of letters and of leading zeros.
+  case, any number of letters and of leading zeros. After the first chunk of a sheet, one RE2
+  (DFA) pass per chunk proves most chunks hold nothing beyond the rows and columns already
+  known; only the others are read by the exact (backtracking) pass.
 - .ods: ``content.xml`` is streamed; rows and columns are counted with their
   ``number-rows-repeated`` / ``number-columns-repeated``, but only up to the last cell that holds
   something (LibreOffice pads every sheet with a million repeated empty rows).
