@@ -286,6 +286,20 @@ def test_an_anomaly_after_clean_chunks_is_found(tmp_path, case):
     assert _scan(path) == [("xl/worksheets/sheet1.xml", rows, cols)]
 
 
+def test_the_first_chunks_widest_column_holds_when_later_rows_are_narrower(tmp_path):
+    # the first chunk is proved clean with the widest column of its first references (X); a
+    # later chunk read by the exact pass (a cell without a reference) has columns A-C only
+    wide = list(_clean_rows(1, 2000))  # about 1.2 chunks
+    narrow = [
+        f'<row r="{r}"><c r="A{r}">{V}</c><c r="C{r}">{V}</c></row>' for r in range(2001, 30_001)
+    ]
+    narrow[-1] = narrow[-1].removesuffix("</row>") + f"<c>{V}</c></row>"
+    text = "".join(wide + narrow)
+    assert len(SHEET_HEAD) + text.index(f"<c>{V}") > 2 * CHUNK
+    path = crafted_book(tmp_path / "narrower.xlsx", text)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 30_000, 25)]
+
+
 def test_clean_chunks_after_the_first_count_their_rows(tmp_path):
     path = crafted_book(tmp_path / "clean.xlsx", "".join(_clean_rows(1, 5000)))
     assert _scan(path) == [("xl/worksheets/sheet1.xml", 5000, 24)]

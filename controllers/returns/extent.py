@@ -12,9 +12,9 @@ is refused with one sentence, like a zip bomb.
   them (calamine places a cell by its own reference), columns from ``<c r=…>`` (both optional
   in the format: rows without numbers are counted instead). The ``r`` attribute is read in
   every form calamine reads: either quote, any XML whitespace around ``=``, letters in either
-  case, any number of letters and of leading zeros. After the first chunk of a sheet, one RE2
-  (DFA) pass per chunk proves most chunks hold nothing beyond the rows and columns already
-  known; only the others are read by the exact (backtracking) pass.
+  case, any number of letters and of leading zeros. One RE2 (DFA) pass per chunk proves most
+  chunks hold nothing beyond the rows and columns already known (in the first chunk: the widest
+  column of its first references); only the others are read by the exact (backtracking) pass.
 - .ods: ``content.xml`` is streamed; rows and columns are counted with their
   ``number-rows-repeated`` / ``number-columns-repeated``, but only up to the last cell that holds
   something (LibreOffice pads every sheet with a million repeated empty rows).
@@ -198,6 +198,12 @@ def _fast_pattern(top: int, widest: int) -> re2._Regexp:
     return re2.compile(pattern, _FAST_OPTIONS)
 
 
+#: the letters of the regular references in the first bytes of a sheet's XML (each is one the
+#: exact pass counts: letters, then a digit)
+_FIRST_COLUMNS = re.compile(rb' r="([A-Za-z]+)[0-9]')
+FIRST_COLUMNS_BYTES = 1 << 16
+
+
 def _number(digits: bytes) -> int:
     """A row number as calamine reads it (leading zeros allowed); absurd lengths stay absurd."""
     digits = digits.lstrip(b"0")
@@ -240,9 +246,9 @@ def _worksheet_parts(zf: zipfile.ZipFile) -> list[str]:
 def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
     """The declared and actual extent of every worksheet part, streamed chunk by chunk.
 
-    After the first chunk, a chunk that :func:`_fast_pattern` proves to hold nothing beyond the
-    rows and columns known so far costs one DFA pass; any other goes through the exact pass of
-    :func:`_scan_pattern` and the loose rows and cells.
+    A chunk that :func:`_fast_pattern` proves to hold nothing beyond the rows and columns known
+    so far (in the first chunk: the widest column of its first references) costs one DFA pass;
+    any other goes through the exact pass of :func:`_scan_pattern` and the loose rows and cells.
     """
     out = []
     for name in _worksheet_parts(zf):
@@ -276,15 +282,18 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                     m = _DECLARATION.match(buf)
                     start = m.end() if m else 0
                     first = False
-                else:
-                    known = max(max_row, last_row)
-                    if _fast_pattern(known, widest).search(buf) is None:
-                        # what the exact pass would find: the rows up to the last one, no
-                        # column beyond the widest, the previous chunk's row closed by a new one
-                        max_row = known
-                        if open_row and _ROW_START.search(buf):
-                            open_row = 0
-                        continue
+                    # the widest column of the first references, for the fast pass to prove
+                    # the widest of the chunk (the exact pass counts otherwise)
+                    heads = _FIRST_COLUMNS.findall(buf, 0, FIRST_COLUMNS_BYTES)
+                    widest = max(map(column_number, heads), default=0)
+                known = max(max_row, last_row)
+                if _fast_pattern(known, widest).search(buf) is None:
+                    # what the exact pass would find: the rows up to the last one, no column
+                    # beyond the widest, the previous chunk's row closed by a new one
+                    max_row = known
+                    if open_row and _ROW_START.search(buf):
+                        open_row = 0
+                    continue
                 # the threshold for the cells "beyond"; a smaller one only finds more of them
                 top = max(max_row + loose_rows, last_row)
                 general = any(buf.find(byte, start) >= 0 for byte in _WHITESPACE)
@@ -318,7 +327,8 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                         narrow = max(narrow, letters.upper()[0] - 64)
                     else:
                         columns.add(letters)
-                widest = max((column_number(c) for c in columns), default=narrow)
+                # (a chunk proved clean may have set it: the first one, from its first references)
+                widest = max(widest, max((column_number(c) for c in columns), default=narrow))
         out.append(SheetExtent(name, declared[0], declared[1], max_row + loose_rows,
                                widest + loose_cols))  # fmt: skip
     return out
