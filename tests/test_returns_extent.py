@@ -16,6 +16,7 @@ import pytest
 from controllers.returns.extent import (
     CHUNK,
     DEFAULT_EXTENT,
+    FIRST_COLUMNS_BYTES,
     SheetTooLarge,
     _fast_pattern,
     check_extents,
@@ -239,10 +240,11 @@ def test_calamine_reads_every_form_as_the_scan_does(tmp_path):
     ]
 
 
-# --- the fast pass of the chunks after the first ------------------------------------------
-# After the first chunk, a chunk is proved to hold nothing beyond the rows and columns known so
-# far in one DFA pass; whatever it cannot prove goes through the exact pass. Each case below
-# hides its one anomaly in the third chunk of a sheet of clean rows.
+# --- the fast pass ------------------------------------------------------------------------
+# A chunk is proved to hold nothing beyond the rows and columns known so far (in the first
+# chunk: the widest column of its first references) in one DFA pass; whatever it cannot prove
+# goes through the exact pass. Each LATE case hides its one anomaly in the third chunk of a
+# sheet of clean rows.
 
 COLUMNS = [chr(65 + i) for i in range(24)]  # A … X
 
@@ -298,6 +300,15 @@ def test_the_first_chunks_widest_column_holds_when_later_rows_are_narrower(tmp_p
     assert len(SHEET_HEAD) + text.index(f"<c>{V}") > 2 * CHUNK
     path = crafted_book(tmp_path / "narrower.xlsx", text)
     assert _scan(path) == [("xl/worksheets/sheet1.xml", 30_000, 25)]
+
+
+def test_a_wider_column_in_the_first_chunk_after_its_first_references_is_found(tmp_path):
+    rows = [f'<row r="{r}"><c r="A{r}">{V}</c><c r="C{r}">{V}</c></row>' for r in range(1, 1501)]
+    rows[1199] = rows[1199].replace(f'<c r="C1200">{V}</c>', f'<c r="c1200">{V}</c><c r="x1200"/>')
+    text = "".join(rows)
+    assert FIRST_COLUMNS_BYTES < len(SHEET_HEAD) + text.index("x1200") < CHUNK
+    path = crafted_book(tmp_path / "first.xlsx", text)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 1500, 24)]
 
 
 def test_clean_chunks_after_the_first_count_their_rows(tmp_path):
