@@ -17,8 +17,9 @@ as an ORM ``insert()`` would give them. Nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -44,22 +45,33 @@ def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
     return None
 
 
+def _default_filler(table: Table, first: Row) -> tuple[list[str], Callable[[Row], None]]:
+    """The columns written (``first``'s keys, plus columns with a Python-side default the rows
+    do not give) and the function that fills those defaults into a row, as ``insert()``
+    through SQLAlchemy fills them."""
+    columns = list(first)
+    missing = [c for c in table.c if c.key not in first and c.default is not None
+               and not c.primary_key and (c.default.is_scalar or c.default.is_callable)]  # fmt: skip
+    scalars = [(c.key, c.default.arg) for c in missing if c.default.is_scalar]  # type: ignore[union-attr]
+    callables = [(c.key, c.default.arg) for c in missing if not c.default.is_scalar]  # type: ignore[union-attr]
+    columns += [c.key for c in missing]
+
+    def fill(row: Row) -> None:
+        for key, value in scalars:
+            row[key] = value
+        for key, make in callables:
+            row[key] = make(None)
+
+    return columns, fill
+
+
 def _with_defaults(table: Table, rows: Sequence[Row]) -> list[str]:
     """The columns written: the rows' keys, plus columns with a Python-side default the rows do
     not give (filled in, as ``insert()`` through SQLAlchemy fills them)."""
-    columns = list(rows[0])
-    missing = [c for c in table.c if c.key not in rows[0] and c.default is not None
-               and not c.primary_key and (c.default.is_scalar or c.default.is_callable)]  # fmt: skip
-    for c in missing:
-        default: Any = c.default
-        if default.is_scalar:
-            value = default.arg
-            for r in rows:
-                r[c.key] = value
-        else:
-            for r in rows:
-                r[c.key] = default.arg(None)
-        columns.append(c.key)
+    columns, fill = _default_filler(table, rows[0])
+    if len(columns) > len(rows[0]):
+        for r in rows:
+            fill(r)
     return columns
 
 
@@ -143,12 +155,18 @@ def copy_rows(
         yield copy.write_row
 
 
-def copy_insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+def copy_insert(conn: Connection, table: Table, rows: Iterable[Row]) -> None:
     """PostgreSQL: write the rows with ``COPY table (columns) FROM STDIN`` in the connection's
-    current transaction; values converted as the column types convert them."""
-    if not rows:
+    current transaction; values converted as the column types convert them. ``rows`` may be
+    an iterator that builds each row as it is asked for: rows are sent as they come (in
+    chunks), so the server inserts the first ones while the next are built."""
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
         return
-    columns = _with_defaults(table, rows)
+    columns, fill = _default_filler(table, first)
+    if len(columns) == len(first):
+        fill = None  # nothing to fill in
     dialect = conn.dialect
     plan = [(name, table.c[name].type._cached_bind_processor(dialect)) for name in columns]
     plain = [n for n, p in plan if p is None]
@@ -159,7 +177,9 @@ def copy_insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
         one = get_plain
         get_plain = lambda r: (one(r),)  # noqa: E731
     with copy_rows(conn, table, order) as write:
-        for r in rows:
+        for r in chain((first,), it):
+            if fill is not None:
+                fill(r)
             values = list(get_plain(r))
             for n, p in converted:
                 v = r[n]
@@ -201,29 +221,41 @@ def allocated_ids(conn: Connection, table: Table, n: int) -> list[int] | None:
     return None
 
 
-def insert_with_ids(session: Session, table: Table, rows: list[Row]) -> list[int]:
+def insert_with_ids(
+    session: Session, table: Table, rows: Iterable[Row], count: int | None = None
+) -> list[int]:
     """Insert rows and return their new ids, in the rows' order (each row also gets its ``id``).
 
     On SQLite (one writer at a time, and this transaction already holds the write lock) ids are
     allocated here and rows go through one executemany; on PostgreSQL they are reserved from
     the table's sequence and the rows copied (COPY), unless row-level security forbids COPY;
     elsewhere ``INSERT … RETURNING``.
+
+    ``rows`` is a list, or with ``count`` (how many) an iterator that builds each row as it is
+    asked for: COPY sends each row as it is built, so building overlaps the server's work.
     """
-    if not rows:
+    n = len(rows) if count is None else count  # type: ignore[arg-type]
+    if not n:
         return []
     session.flush()
     conn = session.connection()
-    ids = allocated_ids(conn, table, len(rows))
+    ids = allocated_ids(conn, table, n)
     if ids is not None:
-        for row, new_id in zip(rows, ids, strict=True):
-            row["id"] = new_id
+
+        def with_ids() -> Iterator[Row]:
+            for row, new_id in zip(rows, ids, strict=True):
+                row["id"] = new_id
+                yield row
+
         if conn.dialect.name == "sqlite":
-            fast_insert(conn, table, rows)
+            fast_insert(conn, table, list(with_ids()))
         else:
-            copy_insert(conn, table, rows)
+            copy_insert(conn, table, with_ids())
         return ids
-    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    listed = list(rows)
+    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                          listed)  # fmt: skip
     ids = list(result.scalars())
-    for row, new_id in zip(rows, ids, strict=True):
+    for row, new_id in zip(listed, ids, strict=True):
         row["id"] = new_id
     return ids

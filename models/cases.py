@@ -45,7 +45,8 @@ class Case(Versioned, Timestamped, Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # 县（市、区）
     township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)
     village: Mapped[str | None] = mapped_column(String(100))  # 村（社区）
-    name: Mapped[str | None] = mapped_column(String(200), index=True)  # 企业名称; may be unnamed
+    # 企业名称; may be unnamed. Not indexed (migration 0011): searches match it with LIKE '%…%'
+    name: Mapped[str | None] = mapped_column(String(200))
     owner: Mapped[str | None] = mapped_column(String(100))  # 业主/法人
     phone: Mapped[str | None] = mapped_column(String(60))  # 联系电话
     address: Mapped[str | None] = mapped_column(String(300))  # 地址

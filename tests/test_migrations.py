@@ -285,3 +285,34 @@ def test_accept_indexes_migration_downgrades_and_upgrades_again(empty_url, backe
             assert s.scalar(select(Case.name)) == "降级前的企业"
     finally:
         engine.dispose()
+
+
+def test_cases_name_index_migration_downgrades_and_upgrades_again(empty_url):
+    """0011 drops the index of a case's name (no query is answered by it); the downgrade
+    builds it again on a database holding cases, and upgrading once more matches the models."""
+    from tests.factories import make_case
+
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, backup=False)
+        assert "ix_cases_name" not in _index_names(engine, "cases")
+        with_reference_units(engine)
+        database = Database.from_engine(engine)
+        with database.session() as s:
+            make_case(s, name="降级前的企业")
+            s.commit()
+
+        _downgrade(engine, "0010_accept_indexes")
+        assert current_revision(engine) == "0010_accept_indexes"
+        assert "ix_cases_name" in _index_names(engine, "cases")
+        with database.session() as s:
+            assert s.scalar(select(Case.id).where(Case.name == "降级前的企业")) is not None
+
+        upgrade(engine, backup=False)
+        assert current_revision(engine) == head_revision()
+        assert "ix_cases_name" not in _index_names(engine, "cases")
+        assert _diff(engine) == []
+        with database.session() as s:
+            assert s.scalar(select(Case.name)) == "降级前的企业"
+    finally:
+        engine.dispose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -164,10 +164,13 @@ def _resolve_townships(
     return {k: t.id for k, t in existing.items()}, created
 
 
-def insert_cases(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+def insert_cases(
+    session: Session, rows: Iterable[dict[str, Any]], count: int | None = None
+) -> list[int]:
     """Insert new cases; returns their ids in order (see :func:`controllers.bulk.insert_with_ids`:
-    COPY on PostgreSQL, one executemany on SQLite, INSERT … RETURNING elsewhere)."""
-    return insert_with_ids(session, Case.__table__, rows)
+    COPY on PostgreSQL, one executemany on SQLite, INSERT … RETURNING elsewhere). With
+    ``count``, ``rows`` may be an iterator building each case as it is asked for."""
+    return insert_with_ids(session, Case.__table__, rows, count)
 
 
 #: (field key, position in a row's values) of the plain fields a new case takes from its row
@@ -206,14 +209,13 @@ def _new_case_row(values: tuple[Any, ...], unit_id: int, actor: Actor, at: dt.da
     return row
 
 
-def number_new_cases(session: Session, unit_id: int, rows: list[dict[str, Any]]) -> None:
+def next_serial_no(session: Session, unit_id: int) -> int:
     """The register numbers its cases: new ones follow the unit's last 序号, in the return's
     order (a county's 序号 is only a label of its row, and would collide)."""
     last = session.scalar(
         select(func.coalesce(func.max(Case.serial_no), 0)).where(Case.unit_id == unit_id)
     )
-    for n, row in enumerate(rows, start=int(last or 0) + 1):
-        row["serial_no"] = n
+    return int(last or 0) + 1
 
 
 def _expected_counts(check: ReturnCheck, decisions: dict[int, int | None]) -> tuple[int, int, int]:
@@ -322,13 +324,22 @@ def accept_return(
     report(15, f"正在写入新增企业 {len(new_rows):,} 家…")
     town_ids = {n: townships[search_key(n)] for n in townships_needed if n}
     batch_ids = {n: batches[search_key(n)] for n in batches_needed if n}
-    rows = [_new_case_row(r.values, ret.unit_id, actor, at, town_ids, batch_ids) for r in new_rows]
-    for r, row in zip(new_rows, rows, strict=True):
-        if r.guessed_industry:  # keep the county's own word beside the industry it was filed under
-            word = f"上报行业：{r.guessed_industry}"
-            row["remark"] = f"{row['remark']}；{word}" if row["remark"] else word
-    number_new_cases(session, ret.unit_id, rows)
-    new_ids = insert_cases(session, rows)
+    rows: list[dict[str, Any]] = []
+    first_serial_no = next_serial_no(session, ret.unit_id)
+
+    def built() -> Iterator[dict[str, Any]]:
+        """Each new case as it is written (on PostgreSQL the server inserts the ones before
+        while the next is built)."""
+        for serial_no, r in enumerate(new_rows, start=first_serial_no):
+            row = _new_case_row(r.values, ret.unit_id, actor, at, town_ids, batch_ids)
+            if r.guessed_industry:  # the county's own word beside the industry it was filed under
+                word = f"上报行业：{r.guessed_industry}"
+                row["remark"] = f"{row['remark']}；{word}" if row["remark"] else word
+            row["serial_no"] = serial_no
+            rows.append(row)
+            yield row
+
+    new_ids = insert_cases(session, built(), len(new_rows))
     report(60, "正在记录企业历史…")
     history = [
         {"case_id": case_id, "changed_at": at, "user_id": actor.user_id, "username": actor.username,
