@@ -7,9 +7,11 @@ import json
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from controllers.attachments import attachment_content
+from controllers.cases.case_edit import delete_case
+from controllers.errors import WorkflowError
 from controllers.returns.check import check_return
 from controllers.returns.industries import file_industry_word
 from controllers.returns.merge_record import accept_preview, merge_record
@@ -21,7 +23,7 @@ from controllers.returns.send_back import (
     return_versions,
 )
 from controllers.unit_of_work import run
-from models import AuditEntry, Case, Industry, IndustryAlias
+from models import AuditEntry, Case, Industry, IndustryAlias, ReturnMergeItem
 from models.codes import ReturnStatus, Role
 from tests.factories import make_case, unit
 from tests.returns_fixtures import make_actor, make_stage, standard_row, write_xlsx
@@ -138,6 +140,15 @@ def test_accept_confirmation_and_the_kept_record_of_what_it_merged(world, tmp_pa
     assert kept.confirmed[0].sheet_row == 5
     assert ("企业名称", "老名字石材厂", "新石材厂") in by_case[world["alike"]].changes
     assert kept.confirmed[0].label == "新石材厂"  # the case as it is now
+    # a case the accept created stays in its record: deleting it is refused in words
+    with db.session() as s:
+        created = s.get(Case, result.new_case_ids[0])
+        items = s.scalar(select(func.count()).select_from(ReturnMergeItem))
+        with pytest.raises(WorkflowError, match="并入清单"):
+            delete_case(s, city, created.id, created.version, "重复录入")
+    with db.session() as s:
+        assert s.get(Case, result.new_case_ids[0]) is not None
+        assert s.scalar(select(func.count()).select_from(ReturnMergeItem)) == items
     assert kept.summary().startswith("新增 1 家、变更 ")
 
 

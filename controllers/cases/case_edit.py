@@ -35,6 +35,7 @@ from models import (
     Attachment,
     Case,
     CaseCheck,
+    ReturnMergeItem,
     SpotCheckFinding,
     SpotCheckSite,
     Township,
@@ -314,6 +315,12 @@ def delete_case(
                 select(func.count()).select_from(model).where(model.case_id == case.id)
             ):
                 raise WorkflowError(f"“{case.display_name}”已被督导抽查或问责记录引用，不能删除。")
+        if session.scalar(select(ReturnMergeItem.id).where(ReturnMergeItem.case_id == case.id)
+                          .limit(1)):  # fmt: skip
+            raise WorkflowError(
+                f"“{case.display_name}”记录在已审核通过的县区上报的并入清单中（新增或变更），"
+                "不能删除（上报并入的记录须保持完整）。"
+            )
         if case.version != expected_version:
             apply_edit(session, case, expected_version, {})
         snapshot = {k: as_text(v) for k, v in case_values(case).items()}
