@@ -283,6 +283,8 @@ _ONLY_STR = frozenset((str,))
 
 
 _WIDE_RUN = re.compile(WIDE_ALNUM.pattern + "+")
+#: a space as str.split() sees one (regex \s is exactly those)
+_SPACE = re.compile(r"\s")
 
 
 def _narrow(match: re.Match[str]) -> str:
@@ -298,6 +300,8 @@ def _fold_texts(texts: Sequence[str]) -> list[str]:
         return [fold_text(t) for t in texts]
     if not joined.isascii() and WIDE_ALNUM.search(joined):
         joined = _WIDE_RUN.sub(_narrow, joined)
+    elif not _SPACE.search(joined):
+        return list(texts)  # every text is clean as it is (the usual column)
     # every run of spaces one space, then none next to a separator (each text trimmed)
     joined = " ".join(joined.split()).replace(" " + _JOIN, _JOIN).replace(_JOIN + " ", _JOIN)
     return joined.split(_JOIN)
