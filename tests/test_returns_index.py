@@ -79,3 +79,21 @@ def test_a_comparison_matches_as_with_every_case_indexed():
     whole.prepare()
     whole.prepare = lambda rows=None: None  # type: ignore[method-assign] (kept whole)
     assert _seen(compare_rows(ROWS, CASES, {}, index=whole)) == _seen(diff)
+
+
+def test_shared_keys_are_the_search_keys_and_texts_that_are_their_own_key_are_kept():
+    from models.textnorm import search_key, shared_keys
+
+    for texts in (
+        ["甲厂", "东关村1号", "王一"],  # every text its own key (no key is made)
+        ["甲厂", None, "", "ＡＢ厂", "a b", "（乙厂）", "x\u3000y", "ΑΣ", "Ab"],
+        [None, None],
+        [],
+        ["甲厂", 12, 3.5],
+        ["a\x00b", "甲厂"],  # (a text holding the separator: one by one)
+    ):
+        keys = shared_keys(texts)
+        assert keys == [search_key(t) for t in texts]
+        for key, text in zip(keys, texts, strict=True):
+            if isinstance(text, str) and key == text:
+                assert key is text

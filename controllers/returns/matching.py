@@ -130,7 +130,11 @@ def load_register(
 
 
 def _register_rows(
-    session: Session, unit_id: int, fields: Collection[str] | None, shared_rows: int = 0
+    session: Session,
+    unit_id: int,
+    fields: Collection[str] | None,
+    shared_rows: int = 0,
+    with_keys: bool = False,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of :func:`load_register` (``REGISTER_KEYS``, then id and version), a fetched
     chunk at a time; ``shared_rows``: the values are shared within that many rows only."""
@@ -177,6 +181,8 @@ def _register_rows(
                 columns[pos] = tuple(map(done.__getitem__, values))
             columns += fetched[-2:]  # id and version: distinct, kept as they are
             del fetched
+            if with_keys:  # then the matching keys (see _matching_keys)
+                columns += _matching_keys([columns[p] for p in _MATCHED_POSITIONS])
             yield list(zip(*columns, strict=True))
     finally:
         result.close()
@@ -194,7 +200,7 @@ def load_packed_register(session: Session, unit_id: int) -> list[bytes]:
     while a large return is parsed and read."""
     packs: list[bytes] = []
     rows: list[tuple[Any, ...]] = []
-    for part in _register_rows(session, unit_id, None, PACK_ROWS):
+    for part in _register_rows(session, unit_id, None, PACK_ROWS, with_keys=True):
         rows += part
         if len(rows) >= PACK_ROWS:
             packs.append(_pack(rows))
@@ -205,36 +211,37 @@ def load_packed_register(session: Session, unit_id: int) -> list[bytes]:
 
 
 def _pack(rows: list[tuple[Any, ...]]) -> bytes:
-    """The rows with their matching keys (made while the return is parsed, not after its rows
-    are read; a key equal to its text is that text, packed once)."""
-    return pickle.dumps((rows, _matching_keys(rows)), pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
 
 
 def unpacked_register(packs: Sequence[bytes]) -> list[RegisterCase]:
     """The cases of :func:`load_packed_register` (only this process's own packs are read)."""
-    return unpacked_index(packs)[0]
+    n = len(REGISTER_KEYS) + 2
+    return [RegisterCase(c.id, c.version, row=c.row[:n]) for c in unpacked_index(packs)[0]]
 
 
 def unpacked_index(packs: Sequence[bytes]) -> tuple[list[RegisterCase], RegisterIndex]:
-    """The cases of :func:`load_packed_register` and their index (only this process's own
-    packs are read)."""
+    """The cases of :func:`load_packed_register` and their index, made with the matching keys
+    packed after each case's values (made while the return was parsed, not after its rows are
+    read; a key equal to its text is that text, packed once). Only this process's own packs
+    are read."""
     n = len(REGISTER_KEYS)
     cases: list[RegisterCase] = []
     keys: list[list[str]] = [[], [], [], []]
     for pack in packs:
-        rows, pack_keys = pickle.loads(pack)  # (packed by this process)
+        rows = pickle.loads(pack)  # (packed by this process)
         cases.extend([RegisterCase(r[n], r[n + 1], row=r) for r in rows])
-        for column, more in zip(keys, pack_keys, strict=True):
-            column += more
+        for position, column in enumerate(keys, start=n + 2):
+            column += map(itemgetter(position), rows)
     return cases, RegisterIndex(cases, keys)
 
 
 _MATCHED_POSITIONS = tuple(_REGISTER_POSITION[k] for k in ("name", "address", "owner", "phone"))
 
 
-def _matching_keys(rows: Sequence[tuple[Any, ...]]) -> list[list[str]]:
-    """The matching keys of register rows: of names, addresses and owners, and phone digits."""
-    names, addresses, owners, phones = (list(map(itemgetter(p), rows)) for p in _MATCHED_POSITIONS)
+def _matching_keys(columns: Sequence[Sequence[Any]]) -> list[list[str]]:
+    """The matching keys of the name, address, owner and phone columns of register rows."""
+    names, addresses, owners, phones = columns
     return [shared_keys(names), shared_keys(addresses), shared_keys(owners),
             digits_of(phones)]  # fmt: skip
 
