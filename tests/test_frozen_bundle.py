@@ -235,6 +235,24 @@ def test_frozen_program_writes_the_letters_and_the_report(bundle, demo_database,
     assert "127" in body
 
 
+def test_frozen_program_checks_a_return_with_the_extent_scan(bundle, demo_database, tmp_path):
+    """A return is read in the bundle as from source: the extent scan (google-re2) and
+    python-calamine load, and the unit's own export reads back as no change."""
+    url, home = demo_database
+    exported = tmp_path / "灵寿县清单.xlsx"
+    proc = frozen(bundle, "--db", url, "--user", "city", "export", "cases", str(exported),
+                  "--unit", "灵寿县", home=home)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    proc = frozen(bundle, "--db", url, "--user", "city", "import-return", str(exported),
+                  "--unit", "灵寿县", "--json", home=home)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    assert data["status"] == "valid"
+    assert data["rows_valid"] > 500
+    assert data["diff"]["new"] == []
+    assert data["diff"]["changed"] == []
+
+
 def test_frozen_program_upgrades_a_database_of_the_first_migration(bundle, tmp_path):
     path = tmp_path / "old.db"
     engine = make_engine(f"sqlite:///{path.as_posix()}")

@@ -4,6 +4,7 @@ namespace prefixes, attributes before ``r`` and references cut by a chunk bounda
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import subprocess
 import sys
@@ -15,7 +16,9 @@ import pytest
 from controllers.returns.extent import (
     CHUNK,
     DEFAULT_EXTENT,
+    FIRST_COLUMNS_BYTES,
     SheetTooLarge,
+    _fast_pattern,
     check_extents,
     xlsx_extents,
 )
@@ -84,10 +87,13 @@ PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 V = "<v>1</v>"
 
 
+SHEET_HEAD = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}" xmlns:x="{MAIN}">'
+              "<sheetData>")  # fmt: skip
+
+
 def crafted_book(path: Path, sheet_data: str, target: str = "worksheets/sheet1.xml") -> Path:
     """A minimal workbook of one sheet (no ``<dimension>``) at ``xl/<target>``."""
-    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}" xmlns:x="{MAIN}">'
-             f"<sheetData>{sheet_data}</sheetData></worksheet>")  # fmt: skip
+    sheet = f"{SHEET_HEAD}{sheet_data}</sheetData></worksheet>"
     parts = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
         "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
@@ -232,3 +238,156 @@ def test_calamine_reads_every_form_as_the_scan_does(tmp_path):
     assert [_scan(p)[0][1:] for p in paths] == [
         (r, c + n) for (r, c), n in zip(expected, loose, strict=True)
     ]
+
+
+# --- the fast pass ------------------------------------------------------------------------
+# A chunk is proved to hold nothing beyond the rows and columns known so far (in the first
+# chunk: the widest column of its first references) in one DFA pass; whatever it cannot prove
+# goes through the exact pass. Each LATE case hides its one anomaly in the third chunk of a
+# sheet of clean rows.
+
+COLUMNS = [chr(65 + i) for i in range(24)]  # A … X
+
+
+@functools.cache
+def _clean_rows(first: int, last: int) -> tuple[str, ...]:
+    return tuple(f'<row r="{r}">' + "".join(f'<c r="{c}{r}">{V}</c>' for c in COLUMNS) + "</row>"
+                 for r in range(first, last + 1))  # fmt: skip
+
+
+#: (what replaces the end of row 4,500, where it ends, the sheet's rows and columns)
+LATE = {
+    "far cell": (f'<c r="B999999">{V}</c></row>', 999_999, 24),
+    "wider column": (f'<c r="AB4500">{V}</c></row>', 5000, 28),
+    "wider column in lower case": (f'<c r="ab4500">{V}</c></row>', 5000, 28),
+    "far cell in lower case": (f'<c r="b70000">{V}</c></row>', 70_000, 24),
+    "single quotes": (f"<c r='B70000'>{V}</c></row>", 70_000, 24),
+    "spaces around =": (f'<c r = "B70000">{V}</c></row>', 70_000, 24),
+    "space after =": (f'<c r= "AB4500">{V}</c></row>', 5000, 28),
+    "tab before r": (f'<c\tr="AB4500">{V}</c></row>', 5000, 28),
+    "line feed before r": (f'<c\nr="B70000">{V}</c></row>', 70_000, 24),
+    "leading zeros": (f'<c r="B00070000">{V}</c></row>', 70_000, 24),
+    "attribute before r": (f'<c t="n" r="B70000">{V}</c></row>', 70_000, 24),
+    "cell without a reference": (f"<c>{V}</c></row>", 5000, 25),
+    "prefixed cell without a reference": (f"<x:c>{V}</x:c></row>", 5000, 25),
+    "row without a number": ("</row><row>" + f"<c>{V}</c>" * 3 + "</row>", 5001, 27),
+    "empty row without a number": ("</row><row/>", 5001, 24),
+    "row out of order": (f'</row><row r="70000"><c r="A70000">{V}</c></row>', 70_000, 24),
+    "row out of order, same digits": (f'</row><row r="9999"><c r="A9999">{V}</c></row>', 9999, 24),
+}
+
+
+@pytest.mark.parametrize("case", LATE)
+def test_an_anomaly_after_clean_chunks_is_found(tmp_path, case):
+    late, rows, cols = LATE[case]
+    data = list(_clean_rows(1, 5000))
+    data[4499] = data[4499].removesuffix("</row>") + late
+    text = "".join(data)
+    assert len(SHEET_HEAD) + text.index(late) > 2 * CHUNK  # after two clean chunks
+    path = crafted_book(tmp_path / "late.xlsx", text)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", rows, cols)]
+
+
+def test_the_first_chunks_widest_column_holds_when_later_rows_are_narrower(tmp_path):
+    # the first chunk is proved clean with the widest column of its first references (X); a
+    # later chunk read by the exact pass (a cell without a reference) has columns A-C only
+    wide = list(_clean_rows(1, 2000))  # about 1.2 chunks
+    narrow = [
+        f'<row r="{r}"><c r="A{r}">{V}</c><c r="C{r}">{V}</c></row>' for r in range(2001, 30_001)
+    ]
+    narrow[-1] = narrow[-1].removesuffix("</row>") + f"<c>{V}</c></row>"
+    text = "".join(wide + narrow)
+    assert len(SHEET_HEAD) + text.index(f"<c>{V}") > 2 * CHUNK
+    path = crafted_book(tmp_path / "narrower.xlsx", text)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 30_000, 25)]
+
+
+def test_a_wider_column_in_the_first_chunk_after_its_first_references_is_found(tmp_path):
+    rows = [f'<row r="{r}"><c r="A{r}">{V}</c><c r="C{r}">{V}</c></row>' for r in range(1, 1501)]
+    rows[1199] = rows[1199].replace(f'<c r="C1200">{V}</c>', f'<c r="c1200">{V}</c><c r="x1200"/>')
+    text = "".join(rows)
+    assert FIRST_COLUMNS_BYTES < len(SHEET_HEAD) + text.index("x1200") < CHUNK
+    path = crafted_book(tmp_path / "first.xlsx", text)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 1500, 24)]
+
+
+def test_clean_chunks_after_the_first_count_their_rows(tmp_path):
+    path = crafted_book(tmp_path / "clean.xlsx", "".join(_clean_rows(1, 5000)))
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 5000, 24)]
+
+
+@pytest.mark.parametrize(
+    ("ref", "rows"),
+    [
+        ("A99999", 99_999),  # as many digits as the rows around it, and greater
+        ("A30001", 30_001),  # just beyond the last row
+        ("A29999", 30_000),  # below the last row but beyond its own row
+        ("A00030001", 30_001),
+    ],
+)
+def test_a_far_cell_of_as_many_digits_in_a_later_chunk_is_found(tmp_path, ref, rows):
+    data = "".join(f'<row r="{r}"><c r="A{r}">{V}</c><c r="X{r}">{V}</c></row>'
+                   for r in range(1, 30_001))  # fmt: skip
+    data = data.replace(f'<c r="A25000">{V}', f'<c r="{ref}">{V}')
+    assert len(SHEET_HEAD) + data.index(ref) > CHUNK
+    path = crafted_book(tmp_path / "same-digits.xlsx", data)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", rows, 24)]
+
+
+@pytest.mark.parametrize("shift", range(-14, 3))
+def test_a_reference_cut_by_a_later_chunk_boundary_is_read_whole(tmp_path, shift):
+    far = '<row r="900000"><c r="ALL900000"><v>1</v></c></row>'  # column 1,000 at row 900,000
+    rows = "".join(_clean_rows(1, 3000))  # about 1.7 chunks of clean rows
+    at = far.index(' r="ALL')
+    # the cell's ' r="' starts ``shift`` bytes from the end of the second chunk
+    pad = 2 * CHUNK + shift - len(SHEET_HEAD) - len(rows) - at
+    data = rows + "<!--" + "x" * (pad - 7) + "-->" + far
+    assert len(SHEET_HEAD) + data.index(far) + at == 2 * CHUNK + shift
+    path = crafted_book(tmp_path / "cut.xlsx", data)
+    assert _scan(path) == [("xl/worksheets/sheet1.xml", 900_000, 1000)]
+
+
+@pytest.mark.parametrize(
+    ("top", "widest", "text", "found"),
+    [
+        (30_000, 24, b'<row r="30000"><c r="X30000" t="s">', False),
+        (30_000, 24, b'<row r="29999"><c r="A1"/><c r="x30000"/>', False),
+        (30_000, 24, b'<c r="A30001">', True),
+        (30_000, 24, b'<c r="A99999">', True),
+        (30_000, 24, b'<c r="A100000">', True),
+        (30_000, 24, b'<c r="A000030001">', True),
+        (30_000, 24, b'<c r="A000030000">', False),
+        (30_000, 24, b'<row r="30001">', True),
+        (30_000, 24, b'<c r="Y1">', True),
+        (30_000, 24, b'<c r="y1">', True),
+        (30_000, 24, b'<c r="AA1">', True),
+        (30_000, 24, b'<c r="Y">', True),  # letters alone (the exact pass may take them)
+        (30_000, 24, b'<c r="0">', True),  # damage the exact pass reports
+        (99_999, 28, b'<c r="AB99999"/><c r="aa5"/><c r="Z7"/>', False),
+        (99_999, 28, b'<c r="AC1">', True),
+        (99_999, 28, b'<c r="BA1">', True),
+        (99_999, 28, b'<c r="ac1">', True),
+        (99_999, 28, b'<c r="AAA1">', True),
+        (99_999, 28, b'<c r="A100000">', True),
+        (9, 1, b'<c r="A9"/>', False),
+        (9, 1, b'<c r="A10"/>', True),
+        (30_000, 24, b"<c r='A1'>", True),
+        (30_000, 24, b'<c r ="A1">', True),
+        (30_000, 24, b'<c r= "A1">', True),
+        (30_000, 24, b'<c\tr="A1">', True),
+        (30_000, 24, b'<c\x0br="A1">', True),
+        (30_000, 24, b'<c r="A1"\ns="1">', False),  # a line break elsewhere in a tag
+        (30_000, 24, b"<c>", True),
+        (30_000, 24, b"<c/>", True),
+        (30_000, 24, b'<c s="1" r="A1">', True),
+        (30_000, 24, b"<row>", True),
+        (30_000, 24, b'<x:row r="5"><x:c r="A5"/>', False),
+        (30_000, 24, b"</x:c>", True),  # (the exact pass takes it for a loose cell and counts)
+        (30_000, 24, b"<x:c>", True),
+        (30_000, 24, b"<x:row/>", True),
+        (30_000, 24, b"<c r", True),  # cut at the end of the chunk
+        (30_000, 24, b'<cols><col min="1"/></cols>', False),
+    ],
+)
+def test_the_fast_pass_finds_whatever_the_exact_pass_would_count(top, widest, text, found):
+    assert (_fast_pattern(top, widest).search(text) is not None) is found

@@ -12,7 +12,9 @@ is refused with one sentence, like a zip bomb.
   them (calamine places a cell by its own reference), columns from ``<c r=…>`` (both optional
   in the format: rows without numbers are counted instead). The ``r`` attribute is read in
   every form calamine reads: either quote, any XML whitespace around ``=``, letters in either
-  case, any number of letters and of leading zeros.
+  case, any number of letters and of leading zeros. One RE2 (DFA) pass per chunk proves most
+  chunks hold nothing beyond the rows and columns already known (in the first chunk: the widest
+  column of its first references); only the others are read by the exact (backtracking) pass.
 - .ods: ``content.xml`` is streamed; rows and columns are counted with their
   ``number-rows-repeated`` / ``number-columns-repeated``, but only up to the last cell that holds
   something (LibreOffice pads every sheet with a million repeated empty rows).
@@ -28,6 +30,8 @@ import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from xml.etree.ElementTree import iterparse
+
+import re2
 
 from controllers.errors import UserError
 
@@ -136,6 +140,70 @@ def _scan_pattern(narrow: int, top: int, general: bool) -> re.Pattern[bytes]:
     return re.compile(rb' r(?:="(?:' + cell + b")|" + _IRREGULAR + b")")
 
 
+def _letters(n: int) -> bytes:
+    """1 → ``A``, 16384 → ``XFD`` (0 → empty)."""
+    out = b""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = bytes([65 + rem]) + out
+    return out
+
+
+def _greater_letters(name: bytes) -> list[bytes]:
+    """Regexes for columns of as many letters as ``name`` and greater, in either case."""
+    if not name:
+        return []
+    ch, rest = name[0], len(name) - 1
+    out = []
+    if ch < ord("Z"):
+        tail = rb"[A-Za-z]{%d}" % rest if rest else b""
+        out.append(b"[%c-Z%c-z]" % (ch + 1, ch + 33) + tail)
+    out += [b"[%c%c]" % (ch, ch + 32) + t for t in _greater_letters(name[1:])]
+    return out
+
+
+#: Python's ``\s`` for bytes (RE2's lacks the vertical tab)
+_SPACE = rb"[ \t\n\r\f\v]"
+_FAST_OPTIONS = re2.Options()
+_FAST_OPTIONS.encoding = re2.Options.Encoding.LATIN1  # any byte is a character
+_FAST_OPTIONS.never_capture = True
+
+
+@lru_cache(maxsize=16)
+def _fast_pattern(top: int, widest: int) -> re2._Regexp:
+    """One DFA pass over a chunk that finds anything that could make the chunk count more than
+    rows up to ``top`` and columns up to ``widest`` (it may find more; never less):
+
+    - an ``r="`` of a row or cell whose number is greater than ``top`` (more digits, or as many
+      and greater; leading zeros allowed);
+    - an ``r="`` of a cell whose column is beyond ``widest`` (more letters, or as many letters
+      and greater; either case);
+    - ``r`` after other whitespace than one space, whitespace around its ``=``, or anything but
+      ``"`` after it (the forms :func:`_scan_pattern` reads in its general form);
+    - a ``<row`` or ``<c`` (or ``:row`` / ``:c``) not followed by `` r="`` (:data:`_LOOSE`).
+    """
+    digits = str(top).encode()
+    numbers = [rb"[1-9][0-9]{%d}" % len(digits)]
+    if tail := _greater(digits):
+        numbers.append(tail)
+    name = _letters(widest)
+    # (the exact pass may take letters followed by a quote: ``(?(2)…)`` after an empty ``beyond``)
+    columns = [rb"[A-Za-z]{%d,}[^A-Za-z]" % (len(name) + 1)]
+    columns += [c + b"[^A-Za-z]" for c in _greater_letters(name)]
+    # (a row number of zeros only is damage the exact pass reports)
+    reference = b"[A-Za-z]*0*(?:" + b"|".join(numbers) + b")|0+[\"']|" + b"|".join(columns)
+    irregular = rb" r(?:" + _SPACE + rb'+=|=[^"])|[\t\n\r\f\v]r' + _SPACE + b"*="
+    loose = rb'[<:](?:row|c)(?:[\t\n\r\f\v/>]| (?:[^r]|r[^=]|r=[^"]|(?:r=?)?\z))'
+    pattern = b' r="(?:' + reference + b")|" + irregular + b"|" + loose
+    return re2.compile(pattern, _FAST_OPTIONS)
+
+
+#: the letters of the regular references in the first bytes of a sheet's XML (each is one the
+#: exact pass counts: letters, then a digit)
+_FIRST_COLUMNS = re.compile(rb' r="([A-Za-z]+)[0-9]')
+FIRST_COLUMNS_BYTES = 1 << 16
+
+
 def _number(digits: bytes) -> int:
     """A row number as calamine reads it (leading zeros allowed); absurd lengths stay absurd."""
     digits = digits.lstrip(b"0")
@@ -176,11 +244,16 @@ def _worksheet_parts(zf: zipfile.ZipFile) -> list[str]:
 
 
 def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
-    """The declared and actual extent of every worksheet part, streamed chunk by chunk."""
+    """The declared and actual extent of every worksheet part, streamed chunk by chunk.
+
+    A chunk that :func:`_fast_pattern` proves to hold nothing beyond the rows and columns known
+    so far (in the first chunk: the widest column of its first references) costs one DFA pass;
+    any other goes through the exact pass of :func:`_scan_pattern` and the loose rows and cells.
+    """
     out = []
     for name in _worksheet_parts(zf):
         declared = (0, 0)
-        max_row = loose_rows = loose_cols = open_row = narrow = 0
+        max_row = loose_rows = loose_cols = open_row = narrow = widest = 0
         columns: set[bytes] = set()
         tail = b""
         with zf.open(name) as fh:
@@ -196,6 +269,11 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                     buf, tail = buf[:cut], buf[cut:]
                 else:
                     tail = b""
+                # the last row's number (the largest, in a sorted sheet)
+                last_row = 0
+                last = buf.rfind(b'row r="')
+                if last >= 0 and (m := _LAST_ROW.match(buf, last + 7)):
+                    last_row = _number(m[1])
                 start = 0
                 if first:
                     m = _DIMENSION.search(buf, 0, 4096)
@@ -204,12 +282,20 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                     m = _DECLARATION.match(buf)
                     start = m.end() if m else 0
                     first = False
-                # the last row's number (the largest, in a sorted sheet) is the threshold for
-                # the cells "beyond"; a smaller one only finds more of them
-                top = max_row + loose_rows
-                last = buf.rfind(b'row r="')
-                if last >= 0 and (m := _LAST_ROW.match(buf, last + 7)):
-                    top = max(top, _number(m[1]))
+                    # the widest column of the first references, for the fast pass to prove
+                    # the widest of the chunk (the exact pass counts otherwise)
+                    heads = _FIRST_COLUMNS.findall(buf, 0, FIRST_COLUMNS_BYTES)
+                    widest = max(map(column_number, heads), default=0)
+                known = max(max_row, last_row)
+                if _fast_pattern(known, widest).search(buf) is None:
+                    # what the exact pass would find: the rows up to the last one, no column
+                    # beyond the widest, the previous chunk's row closed by a new one
+                    max_row = known
+                    if open_row and _ROW_START.search(buf):
+                        open_row = 0
+                    continue
+                # the threshold for the cells "beyond"; a smaller one only finds more of them
+                top = max(max_row + loose_rows, last_row)
                 general = any(buf.find(byte, start) >= 0 for byte in _WHITESPACE)
                 found = _scan_pattern(narrow, top, general).findall(buf)
                 if not general and any(irregular for *_, irregular in found):
@@ -241,9 +327,10 @@ def xlsx_extents(zf: zipfile.ZipFile) -> list[SheetExtent]:
                         narrow = max(narrow, letters.upper()[0] - 64)
                     else:
                         columns.add(letters)
-        max_col = max((column_number(c) for c in columns), default=narrow)
+                # (a chunk proved clean may have set it: the first one, from its first references)
+                widest = max(widest, max((column_number(c) for c in columns), default=narrow))
         out.append(SheetExtent(name, declared[0], declared[1], max_row + loose_rows,
-                               max_col + loose_cols))  # fmt: skip
+                               widest + loose_cols))  # fmt: skip
     return out
 
 
