@@ -53,8 +53,19 @@ def search_keys(values: Sequence[str | None]) -> list[str]:
     return "".join(joined.split()).lower().split(_JOIN)
 
 
+#: a space as str.split() sees one (regex \s is exactly those)
+_SPACE = re.compile(r"\s")
+
+
 def shared_keys(values: Sequence[str | None]) -> list[str]:
     """:func:`search_keys`, where a key equal to its text is that text's own object (most
-    names and addresses are their own keys: no second copy is kept)."""
+    names and addresses are their own keys: no second copy is kept, and when every text is its
+    own key none is even made)."""
+    texts = [v if v.__class__ is str else ("" if v is None else str(v)) for v in values]
+    joined = _JOIN.join(texts)
+    if joined.count(_JOIN) == len(texts) - 1:
+        folded = joined if joined.isascii() else unicodedata.normalize("NFKC", joined)
+        if folded == joined and not _SPACE.search(joined) and joined.lower() == joined:
+            return texts  # (no text changes: width, spaces and case as a key has them)
     keys = search_keys(values)
     return [v if k == v else k for k, v in zip(keys, values, strict=True)]  # type: ignore[misc]

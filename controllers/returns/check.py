@@ -34,7 +34,7 @@ from controllers.returns.matching import (
     filled_fields,
     load_packed_register,
     load_register,
-    unpacked_register,
+    unpacked_index,
 )
 from controllers.returns.normalise import is_blank, to_text
 from controllers.returns.reader import (
@@ -329,10 +329,8 @@ def _check_return(
     report(88, "正在与台账比对…")
     if packs is not None:
         release_freed_memory()  # the parse's pages (its own arena), before the cases fill memory
-        cases = unpacked_register(packs)
+        prepared = unpacked_index(packs)
         del packs
-        prepared = (cases, RegisterIndex(cases))
-        del cases
     compare(session, check, register=prepared)
     del prepared
     report(100, "核对完成")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
-from collections.abc import Collection, Iterator, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlalchemy.sql.sqltypes import NULLTYPE
 
 from controllers.cases.columns import ColumnKind
 from controllers.returns.fields import FIELD_INDEX, FIELDS_BY_KEY, NOT_WRITTEN, RETURN_FIELDS
-from controllers.returns.normalise import digits, fold
+from controllers.returns.normalise import digits_of, fold
 from controllers.returns.rows import ReturnRow
 from models import Batch, Case, Township
 from models.codes import CaseStatus, CodedEnum, labels_of_codes
@@ -43,6 +44,8 @@ _CASE_COLUMNS = {
 
 
 _case_row = attrgetter("row")
+_case_id = attrgetter("id")
+_row_keys = attrgetter("keys")
 
 #: the fields of a register case, in the order :func:`load_register` reads them
 REGISTER_KEYS = (*_CASE_COLUMNS, "township", "industry", "batch")
@@ -127,7 +130,11 @@ def load_register(
 
 
 def _register_rows(
-    session: Session, unit_id: int, fields: Collection[str] | None, shared_rows: int = 0
+    session: Session,
+    unit_id: int,
+    fields: Collection[str] | None,
+    shared_rows: int = 0,
+    with_keys: bool = False,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of :func:`load_register` (``REGISTER_KEYS``, then id and version), a fetched
     chunk at a time; ``shared_rows``: the values are shared within that many rows only."""
@@ -174,6 +181,8 @@ def _register_rows(
                 columns[pos] = tuple(map(done.__getitem__, values))
             columns += fetched[-2:]  # id and version: distinct, kept as they are
             del fetched
+            if with_keys:  # then the matching keys (see _matching_keys)
+                columns += _matching_keys([columns[p] for p in _MATCHED_POSITIONS])
             yield list(zip(*columns, strict=True))
     finally:
         result.close()
@@ -191,7 +200,7 @@ def load_packed_register(session: Session, unit_id: int) -> list[bytes]:
     while a large return is parsed and read."""
     packs: list[bytes] = []
     rows: list[tuple[Any, ...]] = []
-    for part in _register_rows(session, unit_id, None, PACK_ROWS):
+    for part in _register_rows(session, unit_id, None, PACK_ROWS, with_keys=True):
         rows += part
         if len(rows) >= PACK_ROWS:
             packs.append(_pack(rows))
@@ -207,12 +216,34 @@ def _pack(rows: list[tuple[Any, ...]]) -> bytes:
 
 def unpacked_register(packs: Sequence[bytes]) -> list[RegisterCase]:
     """The cases of :func:`load_packed_register` (only this process's own packs are read)."""
+    n = len(REGISTER_KEYS) + 2
+    return [RegisterCase(c.id, c.version, row=c.row[:n]) for c in unpacked_index(packs)[0]]
+
+
+def unpacked_index(packs: Sequence[bytes]) -> tuple[list[RegisterCase], RegisterIndex]:
+    """The cases of :func:`load_packed_register` and their index, made with the matching keys
+    packed after each case's values (made while the return was parsed, not after its rows are
+    read; a key equal to its text is that text, packed once). Only this process's own packs
+    are read."""
     n = len(REGISTER_KEYS)
     cases: list[RegisterCase] = []
+    keys: list[list[str]] = [[], [], [], []]
     for pack in packs:
         rows = pickle.loads(pack)  # (packed by this process)
         cases.extend([RegisterCase(r[n], r[n + 1], row=r) for r in rows])
-    return cases
+        for position, column in enumerate(keys, start=n + 2):
+            column += map(itemgetter(position), rows)
+    return cases, RegisterIndex(cases, keys)
+
+
+_MATCHED_POSITIONS = tuple(_REGISTER_POSITION[k] for k in ("name", "address", "owner", "phone"))
+
+
+def _matching_keys(columns: Sequence[Sequence[Any]]) -> list[list[str]]:
+    """The matching keys of the name, address, owner and phone columns of register rows."""
+    names, addresses, owners, phones = columns
+    return [shared_keys(names), shared_keys(addresses), shared_keys(owners),
+            digits_of(phones)]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,40 +377,73 @@ class RegisterIndex:
     """Lookups of a unit's register by the keys a return row can be matched on.
 
     An entry holds one case id, or a list of them when several cases share the key (most keys
-    are held by one case: no list for each)."""
+    are held by one case: no list for each).
 
-    def __init__(self, cases: Sequence[RegisterCase]) -> None:
+    The lookup by name and address (a sure match) holds every case. The others — by name, by
+    address and owner, by owner and phone — serve the rows without a sure match: a comparison
+    makes them for those rows' keys only (:meth:`prepare`), else they hold every case too."""
+
+    def __init__(
+        self, cases: Sequence[RegisterCase], keys: Sequence[list[str]] | None = None
+    ) -> None:
+        """``keys``: the cases' matching keys when already made (see :func:`_matching_keys`)."""
         self.cases = {c.id: c for c in cases}
         by_name_address: dict[tuple[str, str], int] = {}
-        by_address_owner: dict[tuple[str, str], Any] = {}
-        by_name: dict[str, Any] = {}
-        by_owner_phone: dict[tuple[str, str], Any] = {}
-        names, addresses, owners, phones = _columns(cases, ("name", "address", "owner", "phone"))
-        names, addresses, owners = shared_keys(names), shared_keys(addresses), shared_keys(owners)
-        phones = list(map(digits, phones))
-        for c, name, address, owner, phone in zip(
-            cases, names, addresses, owners, phones, strict=True
-        ):
-            cid = c.id
-            if name:
-                by_name_address.setdefault((name, address), cid)
-                found = by_name.setdefault(name, cid)
-                if found is not cid:
-                    _add(by_name, name, found, cid)
-            if address and owner:
-                key = (address, owner)
-                found = by_address_owner.setdefault(key, cid)
-                if found is not cid:
-                    _add(by_address_owner, key, found, cid)
-            if owner and phone:
-                key = (owner, phone)
-                found = by_owner_phone.setdefault(key, cid)
-                if found is not cid:
-                    _add(by_owner_phone, key, found, cid)
+        if keys is None:
+            names, addresses, owners, phones = _columns(
+                cases, ("name", "address", "owner", "phone")
+            )
+            names, addresses, owners = (
+                shared_keys(names),
+                shared_keys(addresses),
+                shared_keys(owners),
+            )
+            phones = digits_of(phones)
+        else:
+            names, addresses, owners, phones = keys
+        ids = list(map(_case_id, cases))
+        for name, address, cid in compress(zip(names, addresses, ids, strict=True), names):
+            by_name_address.setdefault((name, address), cid)
         self.by_name_address = by_name_address
-        self.by_address_owner = by_address_owner
-        self.by_name = by_name
-        self.by_owner_phone = by_owner_phone
+        self._keys = (ids, names, addresses, owners, phones)
+        self._prepared = False
+        self.by_name: dict[str, Any] = {}
+        self.by_address_owner: dict[tuple[str, str], Any] = {}
+        self.by_owner_phone: dict[tuple[str, str], Any] = {}
+
+    def prepare(self, rows: Sequence[ReturnRow] | None = None) -> None:
+        """Make the lookups by name, by address and owner and by owner and phone: for the keys
+        of these rows only (what looking them up finds is the same; a large register is not
+        indexed by keys no row asks for), or, with None, for every case."""
+        ids, names, addresses, owners, phones = self._keys
+
+        def address_owner() -> Iterator[tuple[str, str]]:
+            return zip(addresses, owners, strict=True)
+
+        def owner_phone() -> Iterator[tuple[str, str]]:
+            return zip(owners, phones, strict=True)
+
+        # which cases each lookup holds (C speed: a case is looked at without Python code)
+        if rows is None:  # those with the key filled
+            named: Iterable[Any] = names
+            with_owner: Iterable[bool] = map(all, address_owner())
+            with_phone: Iterable[bool] = map(all, owner_phone())
+        else:  # those with a key of a row
+            keys = list(map(_row_keys, rows))
+            wanted_names = {k[0] for k in keys if k[0]}
+            wanted_address_owner = {(k[1], k[2]) for k in keys if k[1] and k[2]}
+            wanted_owner_phone = {(k[2], k[3]) for k in keys if k[2] and k[3]}
+            named = map(wanted_names.__contains__, names)
+            with_owner = map(wanted_address_owner.__contains__, address_owner())
+            with_phone = map(wanted_owner_phone.__contains__, owner_phone())
+        self.by_name = _ids_by_key(compress(zip(names, ids, strict=True), named))
+        self.by_address_owner = _ids_by_key(
+            compress(zip(address_owner(), ids, strict=True), with_owner)
+        )
+        self.by_owner_phone = _ids_by_key(
+            compress(zip(owner_phone(), ids, strict=True), with_phone)
+        )
+        self._prepared = True
 
     def sure(self, row: ReturnRow) -> int | None:
         key = row.identity_key()
@@ -387,6 +451,8 @@ class RegisterIndex:
             return None
         if key[0] == "n":
             return self.by_name_address.get((key[1], key[2]))
+        if not self._prepared:
+            self.prepare()
         found = [
             i for i in _ids(self.by_address_owner.get((key[1], key[2])))
             if not search_key(self.cases[i].get("name"))
@@ -396,6 +462,8 @@ class RegisterIndex:
     def may_match(self, row: ReturnRow) -> bool:
         """False when :meth:`candidates` has nothing for the row: no key of it is indexed."""
         name, address, owner, phone = row.keys
+        if not self._prepared:
+            self.prepare()
         return bool(
             (name and name in self.by_name)
             or (owner and phone and (owner, phone) in self.by_owner_phone)
@@ -405,6 +473,8 @@ class RegisterIndex:
     def candidates(self, row: ReturnRow) -> list[tuple[int, str]]:
         """Possible cases for a row without a sure match, best evidence first."""
         name, address, owner, phone = row.keys
+        if not self._prepared:
+            self.prepare()
         out: list[tuple[int, str]] = []
         if name:
             ids = _ids(self.by_name.get(name))
@@ -419,6 +489,16 @@ class RegisterIndex:
                 (i, "地址和业主相同") for i in _ids(self.by_address_owner.get((address, owner)))
             )
         return out
+
+
+def _ids_by_key(entries: Iterable[tuple[Any, int]]) -> dict[Any, Any]:
+    """Each key's case id, or the list of its ids (in order) when several cases share it."""
+    index: dict[Any, Any] = {}
+    for key, cid in entries:
+        found = index.setdefault(key, cid)
+        if found is not cid:
+            _add(index, key, found, cid)
+    return index
 
 
 def _add(index: dict[Any, Any], key: Any, found: Any, case_id: int) -> None:
@@ -464,10 +544,16 @@ def compare_rows(
     decisions = decisions or {}
     claimed: set[int] = set()
     sure: dict[int, int] = {}
+    # a named row's sure match (index.sure, inline); the other lookups are made for the rows
+    # that may have none: unnamed ones, those without, those whose case another row finds too
     by_name_address = index.by_name_address
+    found = [by_name_address.get((k[0], k[1])) if k[0] else None for k in map(_row_keys, rows)]
+    ids = [i for i in found if i is not None]
+    twice = set() if len(set(ids)) == len(ids) else {i for i, n in Counter(ids).items() if n > 1}
+    index.prepare([r for r, i in zip(rows, found, strict=True) if i is None or i in twice])
+    del ids, twice
     for i, row in enumerate(rows):
-        name, address, _owner, _phone = row.keys  # (index.sure, inline for a named row)
-        case_id = by_name_address.get((name, address)) if name else index.sure(row)
+        case_id = found[i] if row.keys[0] else index.sure(row)
         if case_id is not None and case_id not in claimed:
             sure[i] = case_id
             claimed.add(case_id)

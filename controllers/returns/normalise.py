@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from models.codes import CaseStatus, CodedEnum, PollutionType, ProblemType
@@ -276,6 +277,18 @@ def digits(text: str | None) -> str:
     if text.isdigit():
         return text
     return _NON_DIGITS.sub("", text)
+
+
+def digits_of(texts: Sequence[str | None]) -> list[str]:
+    """:func:`digits` of every text of a column: the texts themselves when all are digits
+    (the usual phone column), seen on the column joined into one string."""
+    filled = [t for t in texts if t]
+    if not (filled and _ONLY_STR.issuperset(map(type, filled)) and "".join(filled).isdigit()):
+        return list(map(digits, texts))
+    return [t or "" for t in texts] if len(filled) < len(texts) else list(texts)  # type: ignore[misc]
+
+
+_ONLY_STR = frozenset((str,))
 
 
 _STATUS_PREFIX = re.compile(r"^([^:：]{2,8})\s*[:：]\s*")

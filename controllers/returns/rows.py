@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from controllers.cases.columns import ColumnKind
@@ -23,6 +24,7 @@ from controllers.returns.normalise import (
     WIDE_ALNUM_TABLE,
     CellError,
     digits,
+    digits_of,
     fold_text,
     is_blank,
     is_footer_row,
@@ -283,6 +285,8 @@ _ONLY_STR = frozenset((str,))
 
 
 _WIDE_RUN = re.compile(WIDE_ALNUM.pattern + "+")
+#: a space as str.split() sees one (regex \s is exactly those)
+_SPACE = re.compile(r"\s")
 
 
 def _narrow(match: re.Match[str]) -> str:
@@ -298,6 +302,8 @@ def _fold_texts(texts: Sequence[str]) -> list[str]:
         return [fold_text(t) for t in texts]
     if not joined.isascii() and WIDE_ALNUM.search(joined):
         joined = _WIDE_RUN.sub(_narrow, joined)
+    elif not _SPACE.search(joined):
+        return list(texts)  # every text is clean as it is (the usual column)
     # every run of spaces one space, then none next to a separator (each text trimmed)
     joined = " ".join(joined.split()).replace(" " + _JOIN, _JOIN).replace(_JOIN + " ", _JOIN)
     return joined.split(_JOIN)
@@ -356,6 +362,9 @@ def _serial(v: Any) -> int | None:
     return to_int(v)
 
 
+_first_cell = itemgetter(0)
+
+
 def _first_filled(raw: list[Any]) -> Any:
     for v in raw:
         if v != "" and v is not None:
@@ -402,11 +411,15 @@ def read_rows(
         if on_rows is not None:
             on_rows(len(chunk))
         # a row starting with a number or a date (its 序号) is not blank: no look at the rest
-        kept = [(n, raw) for n, raw in zip(numbers, chunk, strict=True)
-                if (raw and raw[0].__class__ in _FILLED) or not is_blank(raw)]  # fmt: skip
-        if not kept:
-            continue
-        raws = [raw for _n, raw in kept]
+        if all(chunk) and _FILLED.issuperset(map(type, map(_first_cell, chunk))):
+            kept = list(zip(numbers, chunk, strict=True))  # every row numbered (the usual)
+            raws = chunk
+        else:
+            kept = [(n, raw) for n, raw in zip(numbers, chunk, strict=True)
+                    if (raw and raw[0].__class__ in _FILLED) or not is_blank(raw)]  # fmt: skip
+            if not kept:
+                continue
+            raws = [raw for _n, raw in kept]
         cells = _columns(raws, width)
         none_column = [None] * len(raws)
         columns: list[Sequence[Any]] = [none_column] * N_FIELDS
@@ -485,18 +498,21 @@ def read_rows(
                                  f"完成时限 {d.isoformat()} 早于发现日期 {f.isoformat()}",
                                  None if deadline_col is None else first_col + deadline_col)
                     )  # fmt: skip
-        keys = zip(name_keys, address_keys, owner_keys, map(digits, columns[I_PHONE]), strict=True)
-        excel_rows = [excel_row for excel_row, _raw in kept]
+        keys = zip(name_keys, address_keys, owner_keys, digits_of(columns[I_PHONE]), strict=True)
+        excel_rows = list(map(_first_cell, kept))
         made = list(map(ReturnRow, repeat(sheet_index), excel_rows, zip(*columns, strict=True),
                         keys))  # fmt: skip
         # identity of each row (as row.identity_key()); a skipped row has none
-        idents = [
-            ("n", a, b) if a else ("a", b, c) if b and c else None
-            for a, b, c in zip(name_keys, address_keys, owner_keys, strict=True)
-        ]
+        if all(name_keys):  # (every row named: the usual)
+            idents = list(zip(repeat("n"), name_keys, address_keys, strict=False))
+        else:
+            idents = [
+                ("n", a, b) if a else ("a", b, c) if b and c else None
+                for a, b, c in zip(name_keys, address_keys, owner_keys, strict=True)
+            ]
         for j in skip:
             idents[j] = None
-        wheres = [(sheet_name, excel_row) for excel_row in excel_rows]
+        wheres = list(zip(repeat(sheet_name), excel_rows, strict=False))
         # the first row of each identity, at C speed when no identity repeats (the usual)
         firsts = dict(zip(reversed(idents), reversed(wheres), strict=True))
         firsts.pop(None, None)
